@@ -1,0 +1,268 @@
+//! sr25519 (Schnorr over Ristretto25519) public keys and signatures.
+//!
+//! The byte types are available everywhere, including the wasm runtime. Signing, verification
+//! and key derivation need `std`: they run natively, in the host or in tools.
+
+use codec::{Decode, Encode, MaxEncodedLen};
+use core::fmt;
+use scale_info::TypeInfo;
+
+/// The signing context Substrate uses for every sr25519 signature: signatures made by
+/// polkadot.js or subkey verify here and the other way round.
+pub const SIGNING_CONTEXT: &[u8] = b"substrate";
+
+/// An sr25519 public key.
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Encode,
+    Decode,
+    MaxEncodedLen,
+    TypeInfo,
+)]
+pub struct Public(pub [u8; 32]);
+
+/// An sr25519 signature.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Signature(pub [u8; 64]);
+
+impl fmt::Debug for Public {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Public(0x{})", hex::encode(self.0))
+    }
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Signature(0x{})", hex::encode(self.0))
+    }
+}
+
+impl AsRef<[u8]> for Public {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for Signature {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+#[cfg(feature = "std")]
+pub use native::*;
+
+#[cfg(feature = "std")]
+mod native {
+    use super::*;
+    use schnorrkel::{
+        ExpansionMode, MiniSecretKey, PublicKey, SecretKey,
+        derive::{ChainCode, Derivation},
+        signing_context,
+    };
+
+    /// Verifies `signature` on `message` by `public` under [`SIGNING_CONTEXT`].
+    ///
+    /// Malformed keys and signatures (not on the curve, missing schnorrkel's marker bit) simply
+    /// fail verification.
+    pub fn verify(signature: &Signature, message: &[u8], public: &Public) -> bool {
+        let Ok(public) = PublicKey::from_bytes(&public.0) else {
+            return false;
+        };
+        let Ok(signature) = schnorrkel::Signature::from_bytes(&signature.0) else {
+            return false;
+        };
+        public
+            .verify_simple(SIGNING_CONTEXT, message, &signature)
+            .is_ok()
+    }
+
+    /// Verifies many signatures at once (faster than one by one); true only if all are valid.
+    pub fn verify_batch<'a>(
+        items: impl IntoIterator<Item = (&'a Signature, &'a [u8], &'a Public)>,
+    ) -> bool {
+        let mut transcripts = Vec::new();
+        let mut signatures = Vec::new();
+        let mut publics = Vec::new();
+        for (signature, message, public) in items {
+            let Ok(public) = PublicKey::from_bytes(&public.0) else {
+                return false;
+            };
+            let Ok(signature) = schnorrkel::Signature::from_bytes(&signature.0) else {
+                return false;
+            };
+            transcripts.push(signing_context(SIGNING_CONTEXT).bytes(message));
+            signatures.push(signature);
+            publics.push(public);
+        }
+        if signatures.is_empty() {
+            return true;
+        }
+        schnorrkel::verify_batch(transcripts, &signatures, &publics, false).is_ok()
+    }
+
+    /// One step of a derivation path, with its 32-byte chain code.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum DeriveJunction {
+        /// `/x`: public derivation; the child public key follows from the parent public key.
+        Soft([u8; 32]),
+        /// `//x`: secret derivation; needs the parent secret.
+        Hard([u8; 32]),
+    }
+
+    impl DeriveJunction {
+        /// The junction for a path segment as Substrate reads it: a decimal number is the SCALE
+        /// encoding of that `u64`, anything else the SCALE encoding of the string; codes longer
+        /// than 32 bytes are hashed with blake2-256, shorter ones zero-padded.
+        pub fn from_segment(segment: &str, hard: bool) -> Self {
+            let encoded = match segment.parse::<u64>() {
+                Ok(number) => number.encode(),
+                Err(_) => segment.encode(),
+            };
+            let mut code = [0u8; 32];
+            if encoded.len() > 32 {
+                code = crate::blake2_256(&encoded);
+            } else {
+                code[..encoded.len()].copy_from_slice(&encoded);
+            }
+            if hard {
+                Self::Hard(code)
+            } else {
+                Self::Soft(code)
+            }
+        }
+    }
+
+    /// An sr25519 key pair.
+    #[derive(Clone)]
+    pub struct Pair(schnorrkel::Keypair);
+
+    impl Pair {
+        /// The pair of a 32-byte mini secret key (what Substrate calls the seed).
+        pub fn from_seed(seed: &[u8; 32]) -> Self {
+            let mini =
+                MiniSecretKey::from_bytes(seed).expect("any 32 bytes are a mini secret; qed");
+            Self(mini.expand_to_keypair(ExpansionMode::Ed25519))
+        }
+
+        /// The public key.
+        pub fn public(&self) -> Public {
+            Public(self.0.public.to_bytes())
+        }
+
+        /// Signs `message` under [`SIGNING_CONTEXT`].
+        pub fn sign(&self, message: &[u8]) -> Signature {
+            let context = signing_context(SIGNING_CONTEXT);
+            Signature(self.0.sign(context.bytes(message)).to_bytes())
+        }
+
+        /// Derives a child pair along `path`.
+        ///
+        /// Returns the seed of the result when the last junction was hard (so the child can be
+        /// stored as a seed), as Substrate does.
+        pub fn derive(
+            &self,
+            path: impl IntoIterator<Item = DeriveJunction>,
+        ) -> (Self, Option<[u8; 32]>) {
+            let mut secret: SecretKey = self.0.secret.clone();
+            let mut seed = None;
+            for junction in path {
+                match junction {
+                    DeriveJunction::Soft(code) => {
+                        secret = secret.derived_key_simple(ChainCode(code), []).0;
+                        seed = None;
+                    }
+                    DeriveJunction::Hard(code) => {
+                        let mini = secret
+                            .hard_derive_mini_secret_key(Some(ChainCode(code)), b"")
+                            .0;
+                        secret = mini.expand(ExpansionMode::Ed25519);
+                        seed = Some(mini.to_bytes());
+                    }
+                }
+            }
+            (Self(secret.to_keypair()), seed)
+        }
+
+        /// The 64-byte secret key followed by the 32-byte public key, for keystores.
+        pub fn to_raw_vec(&self) -> Vec<u8> {
+            self.0.to_bytes().to_vec()
+        }
+    }
+
+    impl fmt::Debug for Pair {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            // Never print the secret.
+            write!(f, "Pair({:?})", self.public())
+        }
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_verify_and_any_change_fails() {
+        let pair = Pair::from_seed(&[7u8; 32]);
+        let other = Pair::from_seed(&[8u8; 32]);
+        let message = b"cpchain";
+        let signature = pair.sign(message);
+        assert!(verify(&signature, message, &pair.public()));
+        assert!(
+            !verify(&signature, b"cpchaim", &pair.public()),
+            "changed message"
+        );
+        assert!(!verify(&signature, message, &other.public()), "changed key");
+        let mut tampered = signature;
+        tampered.0[10] ^= 1;
+        assert!(
+            !verify(&tampered, message, &pair.public()),
+            "changed signature"
+        );
+        let mut unmarked = signature;
+        unmarked.0[63] &= 0x7f;
+        assert!(
+            !verify(&unmarked, message, &pair.public()),
+            "missing marker bit"
+        );
+        assert!(
+            !verify(&signature, message, &Public([0xff; 32])),
+            "not a curve point"
+        );
+    }
+
+    #[test]
+    fn batch_verification_fails_if_any_signature_is_bad() {
+        let pairs: Vec<_> = (0..8u8).map(|i| Pair::from_seed(&[i; 32])).collect();
+        let messages: Vec<Vec<u8>> = (0..8u8).map(|i| vec![i; 40]).collect();
+        let mut signatures: Vec<_> = pairs
+            .iter()
+            .zip(&messages)
+            .map(|(p, m)| p.sign(m))
+            .collect();
+        let publics: Vec<_> = pairs.iter().map(Pair::public).collect();
+        fn items<'a>(
+            sigs: &'a [Signature],
+            messages: &'a [Vec<u8>],
+            publics: &'a [Public],
+        ) -> Vec<(&'a Signature, &'a [u8], &'a Public)> {
+            sigs.iter()
+                .zip(messages)
+                .zip(publics)
+                .map(|((s, m), p)| (s, m.as_slice(), p))
+                .collect()
+        }
+        assert!(verify_batch(items(&signatures, &messages, &publics)));
+        signatures[5] = pairs[5].sign(b"something else");
+        assert!(!verify_batch(items(&signatures, &messages, &publics)));
+        assert!(verify_batch(core::iter::empty()));
+    }
+}
