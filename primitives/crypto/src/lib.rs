@@ -23,6 +23,7 @@ pub use account::AccountId32;
 
 /// Blake2b with a 256-bit output: the chain's general-purpose hash, used here for long
 /// derivation chain codes.
+#[cfg(feature = "std")]
 pub(crate) fn blake2_256(data: &[u8]) -> [u8; 32] {
     let hash = blake2b_simd::Params::new().hash_length(32).hash(data);
     let mut out = [0u8; 32];
