@@ -198,38 +198,55 @@ impl<Call: Encode> UncheckedExtrinsic<Call> {
         H256(blake2_256(&self.encode()))
     }
 
-    /// Checks the signature.
+    /// Checks the signature against the implicit data `additional`, returning the signer.
     ///
-    /// `additional` gives the implicit data for the extension values (it fails for an unknown
-    /// birth block, a future era and so on); `verify` checks an sr25519 signature (natively or
-    /// through the host). An unsigned extrinsic passes unchanged.
-    pub fn check(
-        self,
-        additional: impl FnOnce(&SignedExtra) -> Result<AdditionalSigned, TransactionValidityError>,
+    /// `verify` checks an sr25519 signature (natively or through the host). An unsigned
+    /// extrinsic has no signer and passes.
+    pub fn verify_signature(
+        &self,
+        additional: &AdditionalSigned,
         verify: impl Fn(&sr25519::Signature, &[u8], &sr25519::Public) -> bool,
-    ) -> Result<CheckedExtrinsic<Call>, TransactionValidityError> {
+    ) -> Result<Option<AccountId>, TransactionValidityError> {
         let Some(ExtrinsicSignature {
             address,
             signature,
             extra,
-        }) = self.signature
+        }) = &self.signature
         else {
-            return Ok(CheckedExtrinsic {
-                signed: None,
-                function: self.function,
-            });
+            return Ok(None);
         };
         let signer = address.account().ok_or(UnknownTransaction::CannotLookup)?;
         let MultiSignature::Sr25519(signature) = signature else {
             return Err(InvalidTransaction::BadProof.into());
         };
-        let implicit = additional(&extra)?;
-        let payload = signing_payload(&self.function, &extra, &implicit);
-        if !verify(&signature, &payload, &signer.into()) {
+        let payload = signing_payload(&self.function, extra, additional);
+        if !verify(signature, &payload, &signer.into()) {
             return Err(InvalidTransaction::BadProof.into());
         }
+        Ok(Some(signer))
+    }
+
+    /// Checks the signature and returns the checked extrinsic.
+    ///
+    /// `additional` gives the implicit data for the extension values (it fails for an unknown
+    /// birth block, a future era and so on).
+    pub fn check(
+        self,
+        additional: impl FnOnce(&SignedExtra) -> Result<AdditionalSigned, TransactionValidityError>,
+        verify: impl Fn(&sr25519::Signature, &[u8], &sr25519::Public) -> bool,
+    ) -> Result<CheckedExtrinsic<Call>, TransactionValidityError> {
+        let signed = match &self.signature {
+            None => None,
+            Some(signature) => {
+                let implicit = additional(&signature.extra)?;
+                let signer = self
+                    .verify_signature(&implicit, verify)?
+                    .expect("signed extrinsics have a signer; qed");
+                Some((signer, signature.extra))
+            }
+        };
         Ok(CheckedExtrinsic {
-            signed: Some((signer, extra)),
+            signed,
             function: self.function,
         })
     }
