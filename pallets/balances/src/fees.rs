@@ -106,3 +106,14 @@ impl<T: Config> OnChargeTransaction for Pallet<T> {
         });
     }
 }
+
+/// What `TransactionPaymentApi_query_info` returns: Substrate's `RuntimeDispatchInfo`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, codec::Encode, codec::Decode, scale_info::TypeInfo)]
+pub struct RuntimeDispatchInfo {
+    /// The call's declared weight.
+    pub weight: cpc_primitives::weight::Weight,
+    /// Its class.
+    pub class: cpc_primitives::dispatch::DispatchClass,
+    /// The fee without tip, for an extrinsic of the given length.
+    pub partial_fee: Balance,
+}

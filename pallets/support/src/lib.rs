@@ -21,6 +21,7 @@
 
 extern crate alloc;
 
+pub mod api;
 pub mod bounded;
 pub mod compose;
 pub mod dispatch;
@@ -53,6 +54,8 @@ pub use traits::{Hooks, PalletDef, PalletIndex};
 pub use alloc::vec as alloc_vec;
 #[doc(hidden)]
 pub use codec;
+#[doc(hidden)]
+pub use cpc_io as io;
 #[doc(hidden)]
 pub use frame_metadata;
 #[doc(hidden)]

@@ -40,7 +40,7 @@ pub fn pallet<P: PalletDef>(index: u8) -> PalletMetadata {
     let storage = P::storage_metadata();
     PalletMetadata {
         name: P::NAME,
-        storage: (!storage.is_empty()).then(|| PalletStorageMetadata {
+        storage: (!storage.is_empty()).then_some(PalletStorageMetadata {
             prefix: P::NAME,
             entries: storage,
         }),

@@ -1,1 +1,129 @@
+//! Unit tests of the timestamp pallet.
 
+use crate::{self as timestamp, *};
+use cpc_primitives::{H256, weight::Weight};
+use cpc_state_machine::TestExternalities;
+use cpc_support::{
+    Dispatchable, assert_noop, assert_ok,
+    weights::{BlockLength, BlockWeights, RuntimeDbWeight},
+};
+use cpc_version::RuntimeVersion;
+
+cpc_support::compose_runtime! {
+    pub struct Test;
+    pallets {
+        System: cpc_pallet_system = 0,
+        Timestamp: timestamp = 2,
+    }
+}
+
+impl cpc_pallet_system::Config for Test {
+    type RuntimeCall = RuntimeCall;
+    type RuntimeEvent = RuntimeEvent;
+    type PalletIndex = Test;
+    type AllPallets = AllPallets;
+    type OnChargeTransaction = ();
+    type OnAccountEvent = ();
+    type WeightInfo = ();
+    const VERSION: RuntimeVersion = RuntimeVersion {
+        spec_name: alloc::borrow::Cow::Borrowed("test"),
+        impl_name: alloc::borrow::Cow::Borrowed("test"),
+        authoring_version: 1,
+        spec_version: 1,
+        impl_version: 0,
+        apis: alloc::borrow::Cow::Borrowed(&[]),
+        transaction_version: 1,
+        system_version: 1,
+    };
+    const BLOCK_WEIGHTS: BlockWeights =
+        BlockWeights::for_period(1000, Weight::from_ref_time(1), Weight::from_ref_time(1));
+    const BLOCK_LENGTH: BlockLength = BlockLength {
+        max: 1024 * 1024,
+        normal_percent: 75,
+    };
+    const BLOCK_HASH_COUNT: u32 = 250;
+    const DB_WEIGHT: RuntimeDbWeight = RuntimeDbWeight { read: 1, write: 1 };
+    const SS58_PREFIX: u16 = 42;
+    const MAX_NONCE_LOOKAHEAD: u32 = 64;
+}
+
+impl Config for Test {
+    const MINIMUM_PERIOD: Moment = 500;
+    const MAX_DRIFT: Moment = 30_000;
+    type WeightInfo = ();
+}
+
+type T = Pallet<Test>;
+
+fn ext() -> TestExternalities {
+    let mut ext = TestExternalities::default();
+    ext.execute_with(|| {
+        RuntimeGenesisConfig::default().build().unwrap();
+        cpc_pallet_system::Pallet::<Test>::initialize(1, H256::zero(), &Default::default());
+    });
+    ext
+}
+
+fn set(now: Moment) -> RuntimeCall {
+    RuntimeCall::Timestamp(Call::set { now })
+}
+
+fn data(now: Moment) -> InherentData {
+    let mut data = InherentData::new();
+    data.put(INHERENT_IDENTIFIER, &now);
+    data
+}
+
+#[test]
+fn set_once_per_block_and_only_unsigned() {
+    ext().execute_with(|| {
+        assert_noop!(
+            set(1_000).dispatch(RawOrigin::Root),
+            cpc_primitives::dispatch::DispatchError::BadOrigin
+        );
+        assert_ok!(set(1_000).dispatch(RawOrigin::None));
+        assert_eq!(T::now(), 1_000);
+        assert_noop!(set(2_000).dispatch(RawOrigin::None), Error::AlreadyUpdated);
+        T::on_finalize(1);
+        assert_noop!(set(1_499).dispatch(RawOrigin::None), Error::TooEarly);
+        assert_ok!(set(1_500).dispatch(RawOrigin::None));
+    });
+}
+
+#[test]
+#[should_panic(expected = "Timestamp must be updated once in the block")]
+fn a_block_without_the_timestamp_is_invalid() {
+    ext().execute_with(|| T::on_finalize(1));
+}
+
+#[test]
+fn the_inherent_follows_the_clock_but_never_goes_back() {
+    ext().execute_with(|| {
+        assert_eq!(
+            T::create_inherent(&data(5_000)),
+            Some(Call::set { now: 5_000 })
+        );
+        assert_ok!(set(5_000).dispatch(RawOrigin::None));
+        T::on_finalize(1);
+        // A clock that lags still yields a valid time.
+        assert_eq!(
+            T::create_inherent(&data(4_000)),
+            Some(Call::set { now: 5_500 })
+        );
+        assert_eq!(T::create_inherent(&InherentData::new()), None);
+    });
+}
+
+#[test]
+fn importers_refuse_times_too_far_ahead_of_their_clock() {
+    ext().execute_with(|| {
+        let call = Call::set { now: 100_000 };
+        assert_eq!(T::check_inherent(&call, &data(70_000)), Ok(()));
+        assert_eq!(
+            T::check_inherent(&call, &data(69_999)),
+            Err("block timestamp is too far in the future")
+        );
+        assert!(T::check_inherent(&call, &InherentData::new()).is_err());
+        assert!(T::is_inherent(&call) && T::inherent_required());
+    });
+}

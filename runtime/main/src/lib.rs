@@ -1,0 +1,109 @@
+//! # The CPChain main-chain runtime
+//!
+//! Pallets composed with [`cpc_support::compose_runtime!`], their settings, and the runtime
+//! API. Compiled twice from the same code:
+//!
+//! - to wasm (`no_std`), by the build script, into the blob that genesis stores under `:code`
+//!   and the node executes ([`WASM_BINARY`]);
+//! - natively (`std`), as this rlib: for tests, and for the node's native execution path that
+//!   cross-checks the wasm ([`api::dispatch`]).
+//!
+//! Pallet indices are part of the transaction format: they never change once a chain runs.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod api;
+pub mod constants;
+pub mod genesis;
+
+#[cfg(feature = "std")]
+include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+use alloc::borrow::Cow;
+use constants::*;
+use cpc_primitives::{Balance, Moment, weight::Weight};
+use cpc_support::weights::{BlockLength, BlockWeights, RuntimeDbWeight};
+use cpc_version::{RuntimeVersion, apis};
+
+cpc_support::compose_runtime! {
+    /// The main-chain runtime.
+    pub struct Runtime;
+    pallets {
+        System: cpc_pallet_system = 0,
+        Timestamp: cpc_pallet_timestamp = 1,
+        Balances: cpc_pallet_balances = 2,
+    }
+}
+
+/// The runtime's version. Raise `spec_version` with every change of behaviour, and
+/// `transaction_version` whenever calls change shape or index.
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+    spec_name: Cow::Borrowed("cpchain"),
+    impl_name: Cow::Borrowed("cpchain-node"),
+    authoring_version: 1,
+    spec_version: 100,
+    impl_version: 0,
+    apis: Cow::Borrowed(&[
+        apis::CORE,
+        apis::METADATA,
+        apis::BLOCK_BUILDER,
+        apis::TAGGED_TRANSACTION_QUEUE,
+        apis::GENESIS_BUILDER,
+        apis::ACCOUNT_NONCE,
+        apis::TRANSACTION_PAYMENT,
+    ]),
+    transaction_version: 1,
+    system_version: 1,
+};
+
+/// The extrinsic format of this runtime.
+pub type UncheckedExtrinsic = cpc_primitives::UncheckedExtrinsic<RuntimeCall>;
+/// Applies blocks and transactions.
+pub type Executive = cpc_pallet_system::executive::Executive<Runtime>;
+
+impl cpc_pallet_system::Config for Runtime {
+    type RuntimeCall = RuntimeCall;
+    type RuntimeEvent = RuntimeEvent;
+    type PalletIndex = Runtime;
+    type AllPallets = AllPallets;
+    type OnChargeTransaction = cpc_pallet_balances::Pallet<Runtime>;
+    type OnAccountEvent = ();
+    type WeightInfo = cpc_pallet_system::weights::CpcWeight;
+    const VERSION: RuntimeVersion = VERSION;
+    const BLOCK_WEIGHTS: BlockWeights =
+        BlockWeights::for_period(BLOCK_PERIOD_MS, BASE_BLOCK_WEIGHT, BASE_EXTRINSIC_WEIGHT);
+    const BLOCK_LENGTH: BlockLength = BlockLength {
+        max: MAX_BLOCK_LENGTH,
+        normal_percent: 75,
+    };
+    const BLOCK_HASH_COUNT: u32 = 2400;
+    const DB_WEIGHT: RuntimeDbWeight = RuntimeDbWeight {
+        read: cpc_pallet_system::weights::READ,
+        write: cpc_pallet_system::weights::WRITE,
+    };
+    const SS58_PREFIX: u16 = SS58_PREFIX;
+    const MAX_NONCE_LOOKAHEAD: u32 = 4096;
+}
+
+impl cpc_pallet_timestamp::Config for Runtime {
+    const MINIMUM_PERIOD: Moment = BLOCK_PERIOD_MS / 2;
+    const MAX_DRIFT: Moment = 30_000;
+    type WeightInfo = cpc_pallet_timestamp::weights::CpcWeight;
+}
+
+impl cpc_pallet_balances::Config for Runtime {
+    const EXISTENTIAL_DEPOSIT: Balance = EXISTENTIAL_DEPOSIT;
+    const TRANSACTION_BASE_FEE: Balance = TRANSACTION_BASE_FEE;
+    const TRANSACTION_BYTE_FEE: Balance = TRANSACTION_BYTE_FEE;
+    const WEIGHT_FEE_NUMERATOR: Balance = WEIGHT_FEE_NUMERATOR;
+    const WEIGHT_FEE_DENOMINATOR: Balance = WEIGHT_FEE_DENOMINATOR;
+    type OnFee = ();
+    type WeightInfo = cpc_pallet_balances::weights::CpcWeight;
+}
+
+/// Weight of an empty block.
+const BASE_BLOCK_WEIGHT: Weight = Weight::from_ref_time(5_000_000_000);
+/// Weight every extrinsic adds to its call's: decoding, signature, nonce and fee.
+const BASE_EXTRINSIC_WEIGHT: Weight = Weight::from_ref_time(100_000_000);

@@ -1,0 +1,164 @@
+//! `Metadata_metadata` returns FRAME metadata V14 that describes the runtime as clients need
+//! it: pallets with their indices, calls, events, errors, storage and constants, and the
+//! extrinsic format with Substrate's signed extensions.
+
+use codec::Decode;
+use frame_metadata::{
+    RuntimeMetadata, RuntimeMetadataPrefixed,
+    v14::{RuntimeMetadataV14, StorageEntryType, StorageHasher},
+};
+use scale_info::{TypeDef, form::PortableForm};
+
+fn metadata() -> RuntimeMetadataV14 {
+    // The API returns `OpaqueMetadata`: the metadata bytes as a `Vec<u8>`.
+    let encoded = cpc_runtime::api::dispatch("Metadata_metadata", &[]).unwrap();
+    let bytes: Vec<u8> = Decode::decode(&mut &encoded[..]).unwrap();
+    let prefixed = RuntimeMetadataPrefixed::decode(&mut &bytes[..]).expect("decodes");
+    assert_eq!(
+        prefixed.0,
+        frame_metadata::META_RESERVED,
+        "the `meta` magic"
+    );
+    match prefixed.1 {
+        RuntimeMetadata::V14(v14) => v14,
+        other => panic!("expected V14, got version {}", other.version()),
+    }
+}
+
+fn variants(md: &RuntimeMetadataV14, id: u32) -> Vec<(String, u8)> {
+    match &md.types.resolve(id).unwrap().type_def {
+        TypeDef::Variant(v) => v
+            .variants
+            .iter()
+            .map(|v| (v.name.clone(), v.index))
+            .collect(),
+        other => panic!("not an enum: {other:?}"),
+    }
+}
+
+#[test]
+fn pallets_have_their_indices_calls_events_and_errors() {
+    let md = metadata();
+    let pallets: Vec<(&str, u8)> = md
+        .pallets
+        .iter()
+        .map(|p| (p.name.as_str(), p.index))
+        .collect();
+    assert_eq!(
+        pallets,
+        vec![("System", 0), ("Timestamp", 1), ("Balances", 2)]
+    );
+    let balances = md.pallets.iter().find(|p| p.name == "Balances").unwrap();
+    let calls = variants(&md, balances.calls.as_ref().unwrap().ty.id);
+    for expected in [
+        ("transfer", 0),
+        ("force_transfer", 2),
+        ("transfer_keep_alive", 3),
+        ("transfer_all", 4),
+    ] {
+        assert!(
+            calls.contains(&(expected.0.to_string(), expected.1)),
+            "{expected:?} in {calls:?}"
+        );
+    }
+    let errors = variants(&md, balances.error.as_ref().unwrap().ty.id);
+    assert!(errors.contains(&("InsufficientBalance".to_string(), 2)));
+    let events = variants(&md, balances.event.as_ref().unwrap().ty.id);
+    assert!(events.contains(&("Transfer".to_string(), 2)));
+    let ed = balances
+        .constants
+        .iter()
+        .find(|c| c.name == "ExistentialDeposit")
+        .unwrap();
+    assert_eq!(
+        u128::decode(&mut &ed.value[..]).unwrap(),
+        cpc_runtime::constants::EXISTENTIAL_DEPOSIT
+    );
+}
+
+#[test]
+fn storage_entries_carry_their_hashers_and_types() {
+    let md = metadata();
+    let system = md.pallets.iter().find(|p| p.name == "System").unwrap();
+    let storage = system.storage.as_ref().unwrap();
+    assert_eq!(storage.prefix, "System");
+    let account = storage
+        .entries
+        .iter()
+        .find(|e| e.name == "Account")
+        .unwrap();
+    let StorageEntryType::Map { hashers, value, .. } = &account.ty else {
+        panic!("a map")
+    };
+    assert_eq!(hashers, &vec![StorageHasher::Blake2_128Concat]);
+    let value_ty = md.types.resolve(value.id).unwrap();
+    assert_eq!(
+        value_ty.path.segments.last().map(String::as_str),
+        Some("AccountInfo")
+    );
+    // Events default to an empty vector, as clients expect.
+    let events = storage.entries.iter().find(|e| e.name == "Events").unwrap();
+    assert_eq!(events.default, vec![0]);
+}
+
+#[test]
+fn the_extrinsic_format_is_substrates_v4() {
+    let md = metadata();
+    assert_eq!(md.extrinsic.version, 4);
+    let names: Vec<&str> = md
+        .extrinsic
+        .signed_extensions
+        .iter()
+        .map(|e| e.identifier.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "CheckNonZeroSender",
+            "CheckSpecVersion",
+            "CheckTxVersion",
+            "CheckGenesis",
+            "CheckMortality",
+            "CheckNonce",
+            "CheckWeight",
+            "ChargeTransactionPayment"
+        ]
+    );
+    let xt = md.types.resolve(md.extrinsic.ty.id).unwrap();
+    let params: Vec<&str> = xt.type_params.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(params, ["Address", "Call", "Signature", "Extra"]);
+    let call = xt.type_params[1].ty.unwrap();
+    let pallets = variants(&md, call.id);
+    assert!(pallets.contains(&("Balances".to_string(), 2)));
+}
+
+#[test]
+fn every_type_reference_resolves() {
+    let md = metadata();
+    let count = md.types.types.len() as u32;
+    for ty in &md.types.types {
+        let check = |id: u32| assert!(id < count, "dangling type id {id}");
+        match &ty.ty.type_def {
+            TypeDef::Composite(c) => c.fields.iter().for_each(|f| check(f.ty.id)),
+            TypeDef::Variant(v) => v
+                .variants
+                .iter()
+                .flat_map(|v| &v.fields)
+                .for_each(|f| check(f.ty.id)),
+            TypeDef::Sequence(s) => check(s.type_param.id),
+            TypeDef::Array(a) => check(a.type_param.id),
+            TypeDef::Tuple(t) => t.fields.iter().for_each(|f| check(f.id)),
+            TypeDef::Compact(c) => check(c.type_param.id),
+            TypeDef::Primitive(_) | TypeDef::BitSequence(_) => {}
+        }
+    }
+    let _: Option<&scale_info::Type<PortableForm>> = md.types.resolve(0);
+}
+
+#[test]
+fn only_v14_is_offered() {
+    let versions = cpc_runtime::api::metadata_versions();
+    assert_eq!(versions, vec![14]);
+    assert!(cpc_runtime::api::metadata_at_version(15).is_none());
+    assert!(cpc_runtime::api::metadata_at_version(14).is_some());
+}
