@@ -1,5 +1,6 @@
 //! Weights of the timestamp pallet (see `docs/benchmarks.md`).
 
+use cpc_pallet_system::weights::weight;
 use cpc_primitives::weight::Weight;
 
 /// Weight functions.
@@ -12,8 +13,9 @@ pub trait WeightInfo {
 pub struct CpcWeight;
 
 impl WeightInfo for CpcWeight {
+    // 0.53 µs; reads and writes `Now` and `DidUpdate`.
     fn set() -> Weight {
-        Weight::from_ref_time(5_000_000)
+        weight(530, 2, 2)
     }
 }
 
