@@ -2,12 +2,10 @@
 //! block that differs from what its header claims, lacks its inherent, or carries an invalid
 //! extrinsic is refused with a reason.
 
-mod common;
-
 use codec::Encode;
-use common::*;
 use cpc_primitives::{Block, H256, OpaqueExtrinsic};
 use cpc_runtime::api;
+use cpc_runtime_test_utils::*;
 
 fn import(block: Block) -> Result<H256, String> {
     let mut fresh = Chain::dev();

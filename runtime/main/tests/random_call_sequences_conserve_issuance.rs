@@ -6,10 +6,7 @@
 //! - a failed call changes nothing but the sender's fee and nonce (and the block's own
 //!   bookkeeping: events, weight, extrinsic data).
 
-mod common;
-
 use codec::Encode;
-use common::*;
 use cpc_crypto::sr25519::Pair;
 use cpc_pallet_balances::{Call as BalancesCall, Event as BalancesEvent};
 use cpc_pallet_system::{Account, AccountInfo};
@@ -17,6 +14,7 @@ use cpc_primitives::{
     AccountId, OpaqueExtrinsic, storage::storage_prefix, storage::well_known_keys,
 };
 use cpc_runtime::{Runtime, RuntimeCall, RuntimeEvent, api, constants::*};
+use cpc_runtime_test_utils::*;
 use cpc_support::Hooks;
 use proptest::prelude::*;
 use std::collections::BTreeMap;

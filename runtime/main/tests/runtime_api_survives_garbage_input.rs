@@ -1,15 +1,13 @@
 //! The native API table answers every exported method, unknown methods are `None`, and garbage
 //! extrinsic bytes given to the transaction APIs are refused as invalid, never a panic.
 
-mod common;
-
 use codec::{Decode, Encode};
-use common::*;
 use cpc_primitives::{
     OpaqueExtrinsic,
     transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
 };
 use cpc_runtime::{VERSION, api};
+use cpc_runtime_test_utils::*;
 use cpc_version::RuntimeVersion;
 use proptest::prelude::*;
 

@@ -1,10 +1,7 @@
 //! The transaction pool's gate: `validate_transaction` accepts a good transaction with the tags
 //! and priority the pool needs, and refuses each kind of bad one with its own reason.
 
-mod common;
-
 use codec::Encode;
-use common::*;
 use cpc_primitives::{
     OpaqueExtrinsic,
     era::Era,
@@ -14,6 +11,7 @@ use cpc_primitives::{
     },
 };
 use cpc_runtime::{RuntimeCall, UncheckedExtrinsic, api, constants::*};
+use cpc_runtime_test_utils::*;
 
 /// A chain at block 5 where Alice has sent one transaction.
 fn chain() -> Chain {

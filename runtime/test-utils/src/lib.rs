@@ -1,7 +1,5 @@
-//! Helpers shared by the runtime's integration tests: genesis state, signing, and a minimal
+//! Helpers shared by the runtime's and the node's tests: genesis state, signing, and a minimal
 //! block builder driving the runtime API exactly as the node does.
-
-#![allow(dead_code)]
 
 use codec::Encode;
 use cpc_crypto::sr25519::Pair;
@@ -28,9 +26,13 @@ pub fn account(name: &str) -> AccountId {
 
 /// A chain under test: its state, genesis hash and best header.
 pub struct Chain {
+    /// The state.
     pub ext: TestExternalities,
+    /// The genesis block's hash.
     pub genesis_hash: H256,
+    /// The best block's header.
     pub best: Header,
+    /// The time of the best block, in milliseconds.
     pub now: u64,
 }
 

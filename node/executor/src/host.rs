@@ -1,0 +1,348 @@
+//! The host functions: the `env` imports of the runtime ABI, over the thread's externalities.
+//!
+//! Every pointer the runtime passes is bounds-checked against its memory; a bad one traps the
+//! call (it is a runtime bug, and must not crash the node). Data flows out only through
+//! buffers the runtime provides.
+
+use crate::wasm::HostState;
+use codec::Decode;
+use cpc_crypto::sr25519::{Public, Signature};
+use cpc_io::Externalities;
+use std::fmt;
+use wasmtime::{Caller, Linker};
+
+/// A runtime panic: the message the runtime passed to `ext_misc_panic_version_1`.
+#[derive(Debug)]
+pub(crate) struct RuntimePanic(pub String);
+
+impl fmt::Display for RuntimePanic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "runtime panicked: {}", self.0)
+    }
+}
+
+impl std::error::Error for RuntimePanic {}
+
+/// A failure of the host side (no externalities installed, for example).
+#[derive(Debug)]
+pub(crate) struct HostError(pub String);
+
+impl fmt::Display for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for HostError {}
+
+type Result<T> = wasmtime::Result<T>;
+type C<'a> = Caller<'a, HostState>;
+
+/// The most bytes a host function copies out of the runtime in one argument; the runtime's own
+/// memory limit bounds this further.
+const MAX_ARGUMENT: usize = 64 * 1024 * 1024;
+
+fn memory(caller: &C<'_>) -> Result<wasmtime::Memory> {
+    caller
+        .data()
+        .memory
+        .ok_or_else(|| wasmtime::Error::msg("host function called before the memory was known"))
+}
+
+fn read(caller: &C<'_>, ptr: i32, len: i32) -> Result<Vec<u8>> {
+    let (ptr, len) = (ptr as u32 as usize, len as u32 as usize);
+    if len > MAX_ARGUMENT {
+        return Err(wasmtime::Error::msg(format!(
+            "argument of {len} bytes is too large"
+        )));
+    }
+    let memory = memory(caller)?;
+    let end = ptr
+        .checked_add(len)
+        .ok_or_else(|| wasmtime::Error::msg("pointer overflow"))?;
+    memory
+        .data(caller)
+        .get(ptr..end)
+        .map(<[u8]>::to_vec)
+        .ok_or_else(|| wasmtime::Error::msg(format!("out of bounds read of {len} bytes at {ptr}")))
+}
+
+fn write(caller: &mut C<'_>, ptr: i32, bytes: &[u8]) -> Result<()> {
+    let memory = memory(caller)?;
+    memory
+        .write(caller, ptr as u32 as usize, bytes)
+        .map_err(|_| {
+            wasmtime::Error::msg(format!(
+                "out of bounds write of {} bytes at {ptr}",
+                bytes.len()
+            ))
+        })
+}
+
+fn with_ext<R>(f: impl FnOnce(&mut dyn Externalities) -> R) -> Result<R> {
+    cpc_io::with_externalities(f)
+        .ok_or_else(|| wasmtime::Error::new(HostError("no externalities are installed".into())))
+}
+
+/// Writes `data[offset..]` into the buffer `out_ptr..out_ptr+out_len` (as much as fits) and
+/// returns the full length of `data`.
+fn write_partial(
+    caller: &mut C<'_>,
+    data: &[u8],
+    out_ptr: i32,
+    out_len: i32,
+    offset: usize,
+) -> Result<i64> {
+    let start = offset.min(data.len());
+    let count = (out_len as u32 as usize).min(data.len() - start);
+    write(caller, out_ptr, &data[start..start + count])?;
+    Ok(data.len() as i64)
+}
+
+fn hash_into<const N: usize>(
+    caller: &mut C<'_>,
+    data_ptr: i32,
+    data_len: i32,
+    out_ptr: i32,
+    f: fn(&[u8]) -> [u8; N],
+) -> Result<()> {
+    let data = read(caller, data_ptr, data_len)?;
+    write(caller, out_ptr, &f(&data))
+}
+
+/// Defines every host function of the ABI on `linker`.
+pub(crate) fn define(linker: &mut Linker<HostState>) -> Result<()> {
+    use cpc_primitives::hashing;
+
+    linker.func_wrap(
+        "env",
+        "ext_storage_read_version_1",
+        |mut c: C<'_>,
+         key_ptr: i32,
+         key_len: i32,
+         out_ptr: i32,
+         out_len: i32,
+         offset: i32|
+         -> Result<i64> {
+            let key = read(&c, key_ptr, key_len)?;
+            match with_ext(|e| e.storage(&key))? {
+                None => Ok(-1),
+                Some(value) => {
+                    write_partial(&mut c, &value, out_ptr, out_len, offset as u32 as usize)
+                }
+            }
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "ext_storage_set_version_1",
+        |c: C<'_>, key_ptr: i32, key_len: i32, value_ptr: i32, value_len: i32| -> Result<()> {
+            let key = read(&c, key_ptr, key_len)?;
+            let value = read(&c, value_ptr, value_len)?;
+            with_ext(|e| e.set_storage(key, value))
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "ext_storage_clear_version_1",
+        |c: C<'_>, key_ptr: i32, key_len: i32| -> Result<()> {
+            let key = read(&c, key_ptr, key_len)?;
+            with_ext(|e| e.clear_storage(&key))
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "ext_storage_exists_version_1",
+        |c: C<'_>, key_ptr: i32, key_len: i32| -> Result<i32> {
+            let key = read(&c, key_ptr, key_len)?;
+            Ok(i32::from(with_ext(|e| e.exists_storage(&key))?))
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "ext_storage_next_key_version_1",
+        |mut c: C<'_>, key_ptr: i32, key_len: i32, out_ptr: i32, out_len: i32| -> Result<i64> {
+            let key = read(&c, key_ptr, key_len)?;
+            match with_ext(|e| e.next_storage_key(&key))? {
+                None => Ok(-1),
+                Some(next) => write_partial(&mut c, &next, out_ptr, out_len, 0),
+            }
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "ext_storage_clear_prefix_version_1",
+        |c: C<'_>, prefix_ptr: i32, prefix_len: i32, limit: i64| -> Result<i64> {
+            let prefix = read(&c, prefix_ptr, prefix_len)?;
+            let limit = u32::try_from(limit).ok();
+            let result = with_ext(|e| e.clear_prefix(&prefix, limit))?;
+            Ok(i64::from(result.removed) | (i64::from(result.complete) << 32))
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "ext_storage_append_version_1",
+        |c: C<'_>, key_ptr: i32, key_len: i32, item_ptr: i32, item_len: i32| -> Result<()> {
+            let key = read(&c, key_ptr, key_len)?;
+            let item = read(&c, item_ptr, item_len)?;
+            with_ext(|e| e.append_storage(key, item))
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "ext_storage_root_version_1",
+        |mut c: C<'_>, out_ptr: i32| -> Result<()> {
+            let root = with_ext(|e| e.storage_root())?;
+            write(&mut c, out_ptr, root.as_bytes())
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "ext_storage_start_transaction_version_1",
+        |_: C<'_>| -> Result<()> { with_ext(|e| e.storage_start_transaction()) },
+    )?;
+    linker.func_wrap(
+        "env",
+        "ext_storage_commit_transaction_version_1",
+        |_: C<'_>| -> Result<i32> {
+            Ok(i32::from(
+                with_ext(|e| e.storage_commit_transaction())?.is_err(),
+            ))
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "ext_storage_rollback_transaction_version_1",
+        |_: C<'_>| -> Result<i32> {
+            Ok(i32::from(
+                with_ext(|e| e.storage_rollback_transaction())?.is_err(),
+            ))
+        },
+    )?;
+
+    linker.func_wrap(
+        "env",
+        "ext_hashing_blake2_128_version_1",
+        |mut c: C<'_>, p: i32, l: i32, out: i32| hash_into(&mut c, p, l, out, hashing::blake2_128),
+    )?;
+    linker.func_wrap(
+        "env",
+        "ext_hashing_blake2_256_version_1",
+        |mut c: C<'_>, p: i32, l: i32, out: i32| hash_into(&mut c, p, l, out, hashing::blake2_256),
+    )?;
+    linker.func_wrap(
+        "env",
+        "ext_hashing_twox_64_version_1",
+        |mut c: C<'_>, p: i32, l: i32, out: i32| hash_into(&mut c, p, l, out, hashing::twox_64),
+    )?;
+    linker.func_wrap(
+        "env",
+        "ext_hashing_twox_128_version_1",
+        |mut c: C<'_>, p: i32, l: i32, out: i32| hash_into(&mut c, p, l, out, hashing::twox_128),
+    )?;
+
+    linker.func_wrap(
+        "env",
+        "ext_crypto_sr25519_verify_version_1",
+        |c: C<'_>, sig_ptr: i32, msg_ptr: i32, msg_len: i32, public_ptr: i32| -> Result<i32> {
+            let mut signature = Signature([0; 64]);
+            signature.0.copy_from_slice(&read(&c, sig_ptr, 64)?);
+            let mut public = Public([0; 32]);
+            public.0.copy_from_slice(&read(&c, public_ptr, 32)?);
+            let message = read(&c, msg_ptr, msg_len)?;
+            Ok(i32::from(cpc_crypto::sr25519::verify(
+                &signature, &message, &public,
+            )))
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "ext_crypto_sr25519_batch_verify_version_1",
+        |c: C<'_>, items_ptr: i32, items_len: i32| -> Result<i32> {
+            let bytes = read(&c, items_ptr, items_len)?;
+            let items = Vec::<(Signature, Vec<u8>, Public)>::decode(&mut &bytes[..])
+                .map_err(|e| wasmtime::Error::msg(format!("bad batch verification input: {e}")))?;
+            let all = cpc_crypto::sr25519::verify_batch(
+                items.iter().map(|(s, m, p)| (s, m.as_slice(), p)),
+            );
+            Ok(i32::from(all))
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "ext_trie_blake2_256_ordered_root_version_1",
+        |mut c: C<'_>, items_ptr: i32, items_len: i32, out_ptr: i32| -> Result<()> {
+            let bytes = read(&c, items_ptr, items_len)?;
+            let items = Vec::<Vec<u8>>::decode(&mut &bytes[..])
+                .map_err(|e| wasmtime::Error::msg(format!("bad ordered root input: {e}")))?;
+            write(
+                &mut c,
+                out_ptr,
+                cpc_trie::ordered_trie_root(&items).as_bytes(),
+            )
+        },
+    )?;
+
+    linker.func_wrap(
+        "env",
+        "ext_logging_log_version_1",
+        |c: C<'_>,
+         level: i32,
+         target_ptr: i32,
+         target_len: i32,
+         msg_ptr: i32,
+         msg_len: i32|
+         -> Result<()> {
+            let level = match level {
+                1 => log::Level::Error,
+                2 => log::Level::Warn,
+                3 => log::Level::Info,
+                4 => log::Level::Debug,
+                _ => log::Level::Trace,
+            };
+            if log::log_enabled!(target: "runtime", level) {
+                let target = read(&c, target_ptr, target_len)?;
+                let message = read(&c, msg_ptr, msg_len)?;
+                log::log!(
+                    target: "runtime",
+                    level,
+                    "[{}] {}",
+                    String::from_utf8_lossy(&target),
+                    String::from_utf8_lossy(&message)
+                );
+            }
+            Ok(())
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "ext_logging_max_level_version_1",
+        |_: C<'_>| -> i32 { log::max_level() as i32 },
+    )?;
+
+    linker.func_wrap(
+        "env",
+        "ext_misc_runtime_version_version_1",
+        |mut c: C<'_>, code_ptr: i32, code_len: i32, out_ptr: i32, out_len: i32| -> Result<i64> {
+            let code = read(&c, code_ptr, code_len)?;
+            match with_ext(|e| e.runtime_version(&code))? {
+                Ok(version) => write_partial(&mut c, &version, out_ptr, out_len, 0),
+                Err(why) => {
+                    log::debug!(target: "executor", "cannot read the version of new code: {why}");
+                    Ok(-1)
+                }
+            }
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "ext_misc_panic_version_1",
+        |c: C<'_>, msg_ptr: i32, msg_len: i32| -> Result<()> {
+            let message = read(&c, msg_ptr, msg_len.min(64 * 1024))
+                .map(|m| String::from_utf8_lossy(&m).into_owned())
+                .unwrap_or_else(|_| "<unreadable panic message>".into());
+            Err(wasmtime::Error::new(RuntimePanic(message)))
+        },
+    )?;
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! Runs the runtime.
+//!
+//! [`WasmExecutor`] executes the runtime's wasm code with wasmtime:
+//! - compiled modules are cached by code hash (old versions stay cached, for blocks of the old
+//!   runtime), and instantiated per call from a pooling allocator with copy-on-write memory, so a
+//!   call starts from a clean instance in microseconds;
+//! - the configuration is deterministic: no threads, no SIMD, NaNs canonicalized;
+//! - every call is bounded: wall-clock time through epoch interruption, native stack through
+//!   wasmtime's stack limit, memory through a store limiter. A runaway call ends with an
+//!   [`ExecutionError`], never a hang or a crash of the node;
+//! - host functions implement the ABI of `docs/runtime-abi.md` over the thread's
+//!   [`cpc_io::Externalities`], exactly the functions `cpc-io` calls natively.
+//!
+//! [`NativeExecutor`] calls the same runtime compiled into the node, through the same API
+//! entry points, for cross-checks and benchmarks. Both implement [`RuntimeExecutor`].
+
+mod host;
+mod native;
+mod wasm;
+
+pub use native::NativeExecutor;
+pub use wasm::{WasmExecutor, WasmExecutorConfig};
+
+use cpc_io::Externalities;
+use cpc_primitives::{H256, hashing::blake2_256};
+use std::{borrow::Cow, sync::Arc};
+
+/// Runtime code, identified by its hash, fetched only when it is not cached.
+#[derive(Clone)]
+pub struct RuntimeCode<'a> {
+    /// blake2-256 of the code.
+    pub hash: H256,
+    fetch: CodeSource<'a>,
+}
+
+#[derive(Clone)]
+enum CodeSource<'a> {
+    Bytes(Cow<'a, [u8]>),
+    Fetch(Arc<dyn Fn() -> Option<Vec<u8>> + Send + Sync + 'a>),
+}
+
+impl<'a> RuntimeCode<'a> {
+    /// Code given as bytes (its hash is computed).
+    pub fn from_bytes(code: impl Into<Cow<'a, [u8]>>) -> Self {
+        let code = code.into();
+        Self {
+            hash: H256(blake2_256(&code)),
+            fetch: CodeSource::Bytes(code),
+        }
+    }
+
+    /// Code known by hash, loaded by `fetch` when needed (typically from state).
+    pub fn lazy(hash: H256, fetch: impl Fn() -> Option<Vec<u8>> + Send + Sync + 'a) -> Self {
+        Self {
+            hash,
+            fetch: CodeSource::Fetch(Arc::new(fetch)),
+        }
+    }
+
+    /// The code's bytes.
+    pub fn fetch(&self) -> Option<Cow<'_, [u8]>> {
+        match &self.fetch {
+            CodeSource::Bytes(bytes) => Some(Cow::Borrowed(bytes)),
+            CodeSource::Fetch(f) => f().map(Cow::Owned),
+        }
+    }
+}
+
+/// Why a runtime call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExecutionError {
+    /// The code is not usable: not wasm, invalid, or importing functions the host lacks.
+    #[error("invalid runtime code: {0}")]
+    InvalidCode(String),
+    /// The code could not be found (for example `:code` is missing from state).
+    #[error("runtime code not found")]
+    CodeNotFound,
+    /// The code lacks an export the call needs.
+    #[error("the runtime does not export `{0}`")]
+    MissingExport(String),
+    /// The runtime panicked (its message), for example a block that does not match its header.
+    #[error("runtime panicked: {0}")]
+    RuntimePanic(String),
+    /// The call ran longer than the configured limit.
+    #[error("runtime call `{method}` exceeded its time limit of {limit_ms} ms")]
+    Timeout {
+        /// The API method.
+        method: String,
+        /// The limit.
+        limit_ms: u64,
+    },
+    /// The call recursed beyond the stack limit.
+    #[error("runtime call `{0}` exhausted its stack")]
+    StackOverflow(String),
+    /// The call tried to use more memory than allowed.
+    #[error("runtime call `{0}` ran out of memory")]
+    OutOfMemory(String),
+    /// Any other trap (unreachable, out-of-bounds access, bad host call arguments...).
+    #[error("runtime call `{method}` trapped: {message}")]
+    Trap {
+        /// The API method.
+        method: String,
+        /// What happened.
+        message: String,
+    },
+    /// A host function failed in a way the runtime cannot handle (a storage backend error).
+    #[error("host function failed: {0}")]
+    Host(String),
+    /// The native runtime cannot run this code (another version).
+    #[error("the native runtime ({native}) differs from the on-chain code ({on_chain})")]
+    NativeVersionMismatch {
+        /// The native runtime's version.
+        native: String,
+        /// The on-chain code's version.
+        on_chain: String,
+    },
+}
+
+/// Calls runtime API functions.
+pub trait RuntimeExecutor: Send + Sync {
+    /// Calls `method` of `code` with SCALE-encoded `input`, over `ext`, and returns the
+    /// SCALE-encoded result.
+    fn call(
+        &self,
+        ext: &mut dyn Externalities,
+        code: &RuntimeCode<'_>,
+        method: &str,
+        input: &[u8],
+    ) -> Result<Vec<u8>, ExecutionError>;
+}
+
+/// The encoded `RuntimeVersion` of `code`, read by calling `Core_version` over empty state.
+pub fn read_runtime_version(
+    executor: &dyn RuntimeExecutor,
+    code: &RuntimeCode<'_>,
+) -> Result<Vec<u8>, ExecutionError> {
+    let backend = cpc_state_machine::InMemoryBackend::default();
+    let mut overlay = cpc_state_machine::OverlayedChanges::new();
+    let mut ext = cpc_state_machine::Ext::new(&mut overlay, &backend, None);
+    executor.call(&mut ext, code, "Core_version", &[])
+}
+
+fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".into())
+}

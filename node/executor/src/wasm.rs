@@ -1,0 +1,315 @@
+//! The wasmtime executor.
+
+use crate::{ExecutionError, RuntimeCode, RuntimeExecutor, host, panic_message};
+use cpc_io::Externalities;
+use cpc_primitives::H256;
+use parking_lot::Mutex;
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    thread::JoinHandle,
+    time::Duration,
+};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module, OptLevel,
+    PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder, Trap,
+};
+
+/// How often the epoch advances; call time limits are counted in these ticks.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Limits and sizes of the executor.
+#[derive(Clone, Debug)]
+pub struct WasmExecutorConfig {
+    /// Longest a single runtime call may run.
+    pub call_timeout: Duration,
+    /// Most linear memory a runtime instance may use.
+    pub max_memory_bytes: usize,
+    /// Most native stack wasm code may use (bounds recursion).
+    pub max_wasm_stack: usize,
+    /// How many compiled code versions are kept.
+    pub module_cache_size: usize,
+    /// How many calls may run at once (instance slots of the pooling allocator).
+    pub max_concurrent_calls: u32,
+}
+
+impl Default for WasmExecutorConfig {
+    fn default() -> Self {
+        Self {
+            call_timeout: Duration::from_secs(10),
+            max_memory_bytes: 512 * 1024 * 1024,
+            max_wasm_stack: 1024 * 1024,
+            module_cache_size: 8,
+            max_concurrent_calls: 64,
+        }
+    }
+}
+
+/// State of one call's store.
+pub(crate) struct HostState {
+    pub(crate) limits: StoreLimits,
+    pub(crate) memory: Option<wasmtime::Memory>,
+}
+
+struct CachedModule {
+    pre: InstancePre<HostState>,
+    last_used: u64,
+}
+
+/// Executes runtime code with wasmtime. Cheap to share (`Arc`); calls may run concurrently.
+pub struct WasmExecutor {
+    engine: Engine,
+    linker: Linker<HostState>,
+    config: WasmExecutorConfig,
+    modules: Mutex<(HashMap<H256, CachedModule>, u64)>,
+    stop_ticker: Arc<AtomicBool>,
+    ticker: Option<JoinHandle<()>>,
+}
+
+impl WasmExecutor {
+    /// An executor with `config`.
+    pub fn new(config: WasmExecutorConfig) -> Result<Self, ExecutionError> {
+        let mut pooling = PoolingAllocationConfig::new();
+        pooling
+            .total_core_instances(config.max_concurrent_calls)
+            .total_memories(config.max_concurrent_calls)
+            .total_tables(config.max_concurrent_calls)
+            .max_memories_per_module(1)
+            .max_tables_per_module(1)
+            .max_memory_size(config.max_memory_bytes)
+            .table_elements(64 * 1024);
+
+        let mut wasm = Config::new();
+        wasm.strategy(wasmtime::Strategy::Cranelift)
+            .cranelift_opt_level(OptLevel::Speed)
+            // Determinism: no SIMD, canonical NaNs (threads are compiled out: the `threads`
+            // feature of wasmtime is off).
+            .wasm_simd(false)
+            .wasm_relaxed_simd(false)
+            .cranelift_nan_canonicalization(true)
+            // What rustc emits for wasm32-unknown-unknown.
+            .wasm_bulk_memory(true)
+            .wasm_multi_value(true)
+            .wasm_extended_const(true)
+            // Bounds on every call.
+            .epoch_interruption(true)
+            .max_wasm_stack(config.max_wasm_stack)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pooling))
+            .memory_init_cow(true)
+            .parallel_compilation(true);
+        let engine = Engine::new(&wasm)
+            .map_err(|e| ExecutionError::Host(format!("cannot start wasmtime: {e}")))?;
+        let mut linker = Linker::new(&engine);
+        host::define(&mut linker)
+            .map_err(|e| ExecutionError::Host(format!("cannot define host functions: {e}")))?;
+
+        let stop_ticker = Arc::new(AtomicBool::new(false));
+        let ticker = {
+            let engine = engine.clone();
+            let stop = stop_ticker.clone();
+            std::thread::Builder::new()
+                .name("wasm-epoch".into())
+                .spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        std::thread::sleep(EPOCH_TICK);
+                        engine.increment_epoch();
+                    }
+                })
+                .map_err(|e| ExecutionError::Host(format!("cannot start the epoch ticker: {e}")))?
+        };
+
+        Ok(Self {
+            engine,
+            linker,
+            config,
+            modules: Mutex::new((HashMap::new(), 0)),
+            stop_ticker,
+            ticker: Some(ticker),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &WasmExecutorConfig {
+        &self.config
+    }
+
+    /// Compiles and links `code` ahead of its first call (a no-op if it is cached).
+    pub fn prepare(&self, code: &RuntimeCode<'_>) -> Result<(), ExecutionError> {
+        self.instance_pre(code).map(|_| ())
+    }
+
+    fn instance_pre(
+        &self,
+        code: &RuntimeCode<'_>,
+    ) -> Result<InstancePre<HostState>, ExecutionError> {
+        {
+            let mut guard = self.modules.lock();
+            let (cache, clock) = &mut *guard;
+            *clock += 1;
+            if let Some(entry) = cache.get_mut(&code.hash) {
+                entry.last_used = *clock;
+                return Ok(entry.pre.clone());
+            }
+        }
+        let bytes = code.fetch().ok_or(ExecutionError::CodeNotFound)?;
+        let started = std::time::Instant::now();
+        let module = Module::new(&self.engine, &bytes)
+            .map_err(|e| ExecutionError::InvalidCode(format!("{e:#}")))?;
+        let pre = self
+            .linker
+            .instantiate_pre(&module)
+            .map_err(|e| ExecutionError::InvalidCode(format!("{e:#}")))?;
+        log::debug!(
+            target: "executor",
+            "compiled runtime {:?} ({} bytes) in {:?}",
+            code.hash,
+            bytes.len(),
+            started.elapsed()
+        );
+        let mut guard = self.modules.lock();
+        let (cache, clock) = &mut *guard;
+        if cache.len() >= self.config.module_cache_size
+            && let Some(oldest) = cache
+                .iter()
+                .min_by_key(|(_, m)| m.last_used)
+                .map(|(h, _)| *h)
+        {
+            cache.remove(&oldest);
+        }
+        cache.insert(
+            code.hash,
+            CachedModule {
+                pre: pre.clone(),
+                last_used: *clock,
+            },
+        );
+        Ok(pre)
+    }
+
+    /// Whether code with this hash is compiled and cached.
+    pub fn is_cached(&self, hash: &H256) -> bool {
+        self.modules.lock().0.contains_key(hash)
+    }
+
+    fn run(
+        &self,
+        pre: &InstancePre<HostState>,
+        method: &str,
+        input: &[u8],
+    ) -> Result<Vec<u8>, ExecutionError> {
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(self.config.max_memory_bytes)
+            .instances(1)
+            .memories(1)
+            .tables(1)
+            .trap_on_grow_failure(true)
+            .build();
+        let mut store = Store::new(
+            &self.engine,
+            HostState {
+                limits,
+                memory: None,
+            },
+        );
+        store.limiter(|state| &mut state.limits);
+        let ticks = (self.config.call_timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        store.set_epoch_deadline(ticks);
+        store.epoch_deadline_trap();
+
+        let fail = |e: wasmtime::Error| self.classify(method, e);
+        let instance = pre.instantiate(&mut store).map_err(fail)?;
+        let memory = instance
+            .get_memory(&mut store, "memory")
+            .ok_or_else(|| ExecutionError::MissingExport("memory".into()))?;
+        store.data_mut().memory = Some(memory);
+        let alloc = instance
+            .get_typed_func::<i32, i32>(&mut store, "cpc_alloc")
+            .map_err(|_| ExecutionError::MissingExport("cpc_alloc".into()))?;
+        let entry = instance
+            .get_typed_func::<(i32, i32), i64>(&mut store, method)
+            .map_err(|_| ExecutionError::MissingExport(method.into()))?;
+
+        let len = i32::try_from(input.len()).map_err(|_| {
+            ExecutionError::Host(format!("input of {} bytes is too large", input.len()))
+        })?;
+        let ptr = alloc.call(&mut store, len).map_err(fail)?;
+        memory
+            .write(&mut store, ptr as u32 as usize, input)
+            .map_err(|_| ExecutionError::Trap {
+                method: method.into(),
+                message: "the input does not fit in memory".into(),
+            })?;
+        let packed = entry.call(&mut store, (ptr, len)).map_err(fail)? as u64;
+        let (out_ptr, out_len) = ((packed & 0xffff_ffff) as usize, (packed >> 32) as usize);
+        let mut output = vec![0u8; out_len];
+        memory
+            .read(&store, out_ptr, &mut output)
+            .map_err(|_| ExecutionError::Trap {
+                method: method.into(),
+                message: "the result lies outside memory".into(),
+            })?;
+        Ok(output)
+    }
+
+    fn classify(&self, method: &str, error: wasmtime::Error) -> ExecutionError {
+        if let Some(panic) = error.downcast_ref::<host::RuntimePanic>() {
+            return ExecutionError::RuntimePanic(panic.0.clone());
+        }
+        if let Some(host_error) = error.downcast_ref::<host::HostError>() {
+            return ExecutionError::Host(host_error.0.clone());
+        }
+        match error.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) => ExecutionError::Timeout {
+                method: method.into(),
+                limit_ms: self.config.call_timeout.as_millis() as u64,
+            },
+            Some(Trap::StackOverflow) => ExecutionError::StackOverflow(method.into()),
+            _ => {
+                let message = format!("{error:#}");
+                if message.contains("growing memory") || message.contains("memory growth") {
+                    ExecutionError::OutOfMemory(method.into())
+                } else {
+                    ExecutionError::Trap {
+                        method: method.into(),
+                        message,
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Drop for WasmExecutor {
+    fn drop(&mut self) {
+        self.stop_ticker.store(true, Ordering::Relaxed);
+        if let Some(ticker) = self.ticker.take() {
+            let _ = ticker.join();
+        }
+    }
+}
+
+impl RuntimeExecutor for WasmExecutor {
+    fn call(
+        &self,
+        ext: &mut dyn Externalities,
+        code: &RuntimeCode<'_>,
+        method: &str,
+        input: &[u8],
+    ) -> Result<Vec<u8>, ExecutionError> {
+        let pre = self.instance_pre(code)?;
+        // A panic in a host function (a failing storage backend) unwinds through wasm to here.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            cpc_io::set_and_run_with_externalities(ext, || self.run(&pre, method, input))
+        }))
+        .unwrap_or_else(|panic| Err(ExecutionError::Host(panic_message(panic))))
+    }
+}
+
+impl cpc_state_machine::ReadRuntimeVersion for WasmExecutor {
+    fn read_runtime_version(&self, code: &[u8]) -> Result<Vec<u8>, String> {
+        crate::read_runtime_version(self, &RuntimeCode::from_bytes(code)).map_err(|e| e.to_string())
+    }
+}
