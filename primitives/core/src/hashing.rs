@@ -12,6 +12,34 @@ fn blake2<const N: usize>(data: &[u8]) -> [u8; N] {
     out
 }
 
+/// Incremental blake2b-256, for hashing data that comes in pieces.
+pub struct Blake2Stream(blake2b_simd::State);
+
+impl Blake2Stream {
+    /// A fresh hasher.
+    pub fn new() -> Self {
+        Self(blake2b_simd::Params::new().hash_length(32).to_state())
+    }
+
+    /// Adds `data`.
+    pub fn update(&mut self, data: &[u8]) {
+        self.0.update(data);
+    }
+
+    /// The hash of everything added.
+    pub fn finalize(&self) -> crate::H256 {
+        let mut out = [0u8; 32];
+        out.copy_from_slice(self.0.finalize().as_bytes());
+        crate::H256(out)
+    }
+}
+
+impl Default for Blake2Stream {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Blake2b-64: runtime API identifiers.
 pub fn blake2_64(data: &[u8]) -> [u8; 8] {
     blake2(data)

@@ -27,6 +27,14 @@ pub trait Backend {
     /// The first key after `key`.
     fn next_storage_key(&self, key: &[u8]) -> Result<Option<Vec<u8>>, BackendError>;
 
+    /// blake2-256 of the value at `key`. A trie reads it from the node without loading a
+    /// large value (the runtime code, for instance).
+    fn storage_hash(&self, key: &[u8]) -> Result<Option<H256>, BackendError> {
+        Ok(self
+            .storage(key)?
+            .map(|value| H256(cpc_primitives::hashing::blake2_256(&value))))
+    }
+
     /// The state root with `delta` applied, without changing the backend.
     fn storage_root(&self, delta: &BTreeMap<&[u8], Option<&[u8]>>) -> Result<H256, BackendError>;
 }

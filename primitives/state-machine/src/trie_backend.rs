@@ -23,9 +23,24 @@ impl TrieNodeStorage for MemoryDB {
 }
 
 /// The trie at `root` over node storage `S`.
+///
+/// It remembers the last state root it computed with the nodes that came with it: executing a
+/// block computes the root in the runtime (`storage_root`), then the importer asks for the same
+/// changes' nodes to store them ([`TrieBackend::apply_changes`]), and the trie work is done once.
 pub struct TrieBackend<S> {
     storage: S,
     root: H256,
+    last_root: std::sync::Mutex<Option<(H256, H256, MemoryDB)>>,
+}
+
+/// A fingerprint of a set of changes (blake2-256 over keys and values, in order).
+fn fingerprint<'a>(delta: impl IntoIterator<Item = (&'a [u8], Option<&'a [u8]>)>) -> H256 {
+    use codec::Encode;
+    let mut state = cpc_primitives::hashing::Blake2Stream::new();
+    for (key, value) in delta {
+        state.update(&(key, value).encode());
+    }
+    state.finalize()
 }
 
 /// Adapts node storage to `HashDBRef`, with new nodes kept in an in-memory overlay.
@@ -97,7 +112,11 @@ fn trie_error(e: Box<cpc_trie::TrieError>) -> BackendError {
 impl<S: TrieNodeStorage> TrieBackend<S> {
     /// The state at `root`.
     pub fn new(storage: S, root: H256) -> Self {
-        Self { storage, root }
+        Self {
+            storage,
+            root,
+            last_root: std::sync::Mutex::new(None),
+        }
     }
 
     /// The root this backend reads.
@@ -117,9 +136,23 @@ impl<S: TrieNodeStorage> TrieBackend<S> {
         }
     }
 
-    /// Applies `delta` and returns the new root with the nodes it adds (reference count
-    /// above zero) and the nodes it no longer references (count below zero).
+    /// Applies `delta` (in key order) and returns the new root with the nodes it adds
+    /// (reference count above zero) and the nodes it no longer references (count below zero).
     pub fn apply_changes<'a>(
+        &self,
+        delta: impl IntoIterator<Item = (&'a [u8], Option<&'a [u8]>)> + Clone,
+    ) -> Result<(H256, MemoryDB), BackendError> {
+        let print = fingerprint(delta.clone());
+        if let Ok(mut last) = self.last_root.lock()
+            && let Some((cached, root, nodes)) = last.take()
+            && cached == print
+        {
+            return Ok((root, nodes));
+        }
+        self.compute_changes(delta)
+    }
+
+    fn compute_changes<'a>(
         &self,
         delta: impl IntoIterator<Item = (&'a [u8], Option<&'a [u8]>)>,
     ) -> Result<(H256, MemoryDB), BackendError> {
@@ -147,6 +180,44 @@ impl<S: TrieNodeStorage> TrieBackend<S> {
         Ok((root, db.overlay))
     }
 
+    /// A read proof of `keys` in this state.
+    pub fn read_proof<'a>(
+        &self,
+        keys: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<cpc_trie::StorageProof, BackendError> {
+        let db = self.db();
+        cpc_trie::generate_read_proof(&db, &self.root, keys).map_err(trie_error)
+    }
+
+    /// Up to `count` keys starting with `prefix`, after `start` (or from the prefix on).
+    pub fn keys_paged(
+        &self,
+        prefix: &[u8],
+        count: usize,
+        start: Option<&[u8]>,
+    ) -> Result<Vec<Vec<u8>>, BackendError> {
+        let mut keys = Vec::new();
+        let mut cursor = match start {
+            Some(start) if start > prefix => start.to_vec(),
+            _ => {
+                if self.storage(prefix)?.is_some() {
+                    keys.push(prefix.to_vec());
+                }
+                prefix.to_vec()
+            }
+        };
+        while keys.len() < count {
+            match self.next_storage_key(&cursor)? {
+                Some(next) if next.starts_with(prefix) => {
+                    keys.push(next.clone());
+                    cursor = next;
+                }
+                _ => break,
+            }
+        }
+        Ok(keys)
+    }
+
     /// Every key-value pair under `prefix`, in order (for export and RPC paging).
     pub fn pairs(&self, prefix: &[u8]) -> Result<KeyValues, BackendError> {
         let db = self.db();
@@ -170,6 +241,12 @@ impl<S: TrieNodeStorage> Backend for TrieBackend<S> {
         let db = self.db();
         let trie = TrieDBBuilder::<LayoutV1>::new(&db, &self.root).build();
         trie.get(key).map_err(trie_error)
+    }
+
+    fn storage_hash(&self, key: &[u8]) -> Result<Option<H256>, BackendError> {
+        let db = self.db();
+        let trie = TrieDBBuilder::<LayoutV1>::new(&db, &self.root).build();
+        trie.get_hash(key).map_err(trie_error)
     }
 
     fn next_storage_key(&self, key: &[u8]) -> Result<Option<Vec<u8>>, BackendError> {
@@ -221,6 +298,9 @@ mod tests {
             let delta_ref: BTreeMap<&[u8], Option<&[u8]>> =
                 delta.iter().map(|(k, v)| (k.as_slice(), v.as_deref())).collect();
             prop_assert_eq!(trie.storage_root(&delta_ref).unwrap(), memory.storage_root(&delta_ref).unwrap());
+            for (key, _) in entries.iter().take(5) {
+                prop_assert_eq!(trie.storage_hash(key).unwrap(), memory.storage_hash(key).unwrap());
+            }
         }
     }
 

@@ -1,0 +1,152 @@
+//! Block building: what an author does on its slot.
+
+use crate::{Client, ClientError, import::Changes};
+use codec::{Decode, Encode};
+use cpc_executor::RuntimeExecutor;
+use cpc_io::Externalities;
+use cpc_primitives::{
+    Block, Digest, H256, Header, OpaqueExtrinsic,
+    dispatch::ApplyExtrinsicResult,
+    inherent::InherentData,
+    transaction_validity::{InvalidTransaction, TransactionValidityError},
+};
+use cpc_state_machine::{Ext, OverlayedChanges};
+use std::time::Instant;
+
+/// What to build.
+pub struct BuildParams {
+    /// The parent block.
+    pub parent: H256,
+    /// Inherent data (the time).
+    pub inherent_data: InherentData,
+    /// Pre-runtime digest items (the author's slot claim).
+    pub digest: Digest,
+    /// Stop adding transactions after this instant.
+    pub deadline: Instant,
+}
+
+/// A built block with what happened to the candidate transactions.
+pub struct BuiltBlock {
+    /// The block.
+    pub block: Block,
+    /// Its storage changes, for import without re-execution.
+    pub changes: Changes,
+    /// Transactions included.
+    pub included: Vec<H256>,
+    /// Transactions refused, with the reason: the pool drops them.
+    pub rejected: Vec<(H256, String)>,
+    /// Whether the block filled up.
+    pub full: bool,
+}
+
+/// After this many transactions in a row that do not fit, the block is full.
+const MAX_SKIPPED_WHEN_FULL: usize = 8;
+
+impl Client {
+    /// Builds a block on `params.parent` from the inherents and as many of `candidates` as fit
+    /// before the deadline.
+    pub fn build_block(
+        &self,
+        params: BuildParams,
+        candidates: impl IntoIterator<Item = (H256, OpaqueExtrinsic)>,
+    ) -> Result<BuiltBlock, ClientError> {
+        let parent_header = self
+            .header(&params.parent)?
+            .ok_or(ClientError::UnknownBlock(params.parent))?;
+        let state = self.state_at(&params.parent)?;
+        let code = self.runtime_code(&state)?;
+        let mut overlay = OverlayedChanges::new();
+        let mut ext = Ext::new(&mut overlay, &state, Some(self.version_reader()));
+        let executor = self.wasm.as_ref();
+
+        let header = Header {
+            parent_hash: params.parent,
+            number: parent_header.number + 1,
+            state_root: H256::zero(),
+            extrinsics_root: H256::zero(),
+            digest: params.digest,
+        };
+        executor.call(&mut ext, &code, "Core_initialize_block", &header.encode())?;
+        let output = executor.call(
+            &mut ext,
+            &code,
+            "BlockBuilder_inherent_extrinsics",
+            &params.inherent_data.encode(),
+        )?;
+        let inherents = Vec::<OpaqueExtrinsic>::decode(&mut &output[..])
+            .map_err(|_| ClientError::BadRuntimeOutput("inherent extrinsics"))?;
+
+        let mut extrinsics = Vec::new();
+        for inherent in inherents {
+            match apply(executor, &mut ext, &code, &inherent)? {
+                Ok(Ok(())) => extrinsics.push(inherent),
+                other => {
+                    return Err(ClientError::State(format!("an inherent failed: {other:?}")));
+                }
+            }
+        }
+
+        let (mut included, mut rejected, mut skipped, mut full) =
+            (Vec::new(), Vec::new(), 0, false);
+        for (hash, xt) in candidates {
+            if Instant::now() >= params.deadline {
+                break;
+            }
+            ext.storage_start_transaction();
+            match apply(executor, &mut ext, &code, &xt) {
+                Ok(Ok(_)) => {
+                    let _ = ext.storage_commit_transaction();
+                    included.push(hash);
+                    extrinsics.push(xt);
+                    skipped = 0;
+                }
+                Ok(Err(TransactionValidityError::Invalid(
+                    InvalidTransaction::ExhaustsResources,
+                ))) => {
+                    let _ = ext.storage_rollback_transaction();
+                    skipped += 1;
+                    if skipped >= MAX_SKIPPED_WHEN_FULL {
+                        full = true;
+                        break;
+                    }
+                }
+                Ok(Err(TransactionValidityError::Invalid(InvalidTransaction::Future))) => {
+                    // Its predecessor is missing from this block; it stays in the pool.
+                    let _ = ext.storage_rollback_transaction();
+                }
+                Ok(Err(e)) => {
+                    let _ = ext.storage_rollback_transaction();
+                    rejected.push((hash, e.to_string()));
+                }
+                Err(e) => {
+                    // A trap mid-way: discard whatever the call wrote.
+                    let _ = ext.storage_rollback_transaction();
+                    rejected.push((hash, e.to_string()));
+                }
+            }
+        }
+
+        let output = executor.call(&mut ext, &code, "BlockBuilder_finalize_block", &[])?;
+        let header = Header::decode(&mut &output[..])
+            .map_err(|_| ClientError::BadRuntimeOutput("header"))?;
+        let changes = overlay.drain_committed();
+        Ok(BuiltBlock {
+            block: Block { header, extrinsics },
+            changes,
+            included,
+            rejected,
+            full,
+        })
+    }
+}
+
+fn apply(
+    executor: &dyn RuntimeExecutor,
+    ext: &mut dyn Externalities,
+    code: &cpc_executor::RuntimeCode<'_>,
+    xt: &OpaqueExtrinsic,
+) -> Result<ApplyExtrinsicResult, ClientError> {
+    let output = executor.call(ext, code, "BlockBuilder_apply_extrinsic", &xt.encode())?;
+    ApplyExtrinsicResult::decode(&mut &output[..])
+        .map_err(|_| ClientError::BadRuntimeOutput("apply result"))
+}

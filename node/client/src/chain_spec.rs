@@ -1,0 +1,196 @@
+//! Chain specifications: what a chain is (name, properties, consensus settings) and its genesis.
+//!
+//! The JSON format follows Substrate's: either a runtime genesis (a preset and/or a config or
+//! patch for the runtime's `GenesisBuilder`, with optional code) or the raw genesis storage
+//! (`build-spec --raw`), which fixes the genesis exactly, code included.
+
+use cpc_primitives::Bytes;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The largest chain spec file accepted.
+pub const MAX_SPEC_SIZE: usize = 64 * 1024 * 1024;
+
+/// The kind of chain, as Substrate names them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum ChainType {
+    /// A development chain (one node, dev keys).
+    #[default]
+    Development,
+    /// A local testnet.
+    Local,
+    /// A live network.
+    Live,
+    /// Something else.
+    Custom(String),
+}
+
+/// Consensus settings of the chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConsensusSpec {
+    /// The engine: `dev` (one authority, instant finality).
+    pub engine: String,
+    /// Milliseconds between blocks.
+    pub block_period_ms: u64,
+}
+
+impl Default for ConsensusSpec {
+    fn default() -> Self {
+        Self {
+            engine: "dev".into(),
+            block_period_ms: 1000,
+        }
+    }
+}
+
+/// The runtime genesis: built by the runtime from JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RuntimeGenesis {
+    /// The runtime code; the node's own runtime when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<Bytes>,
+    /// A preset of the runtime to start from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    /// A full genesis config (replaces the preset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<Value>,
+    /// Changes merged into the preset (or the default config).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patch: Option<Value>,
+}
+
+/// Raw genesis storage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RawGenesis {
+    /// Keys and values of the main trie.
+    pub top: BTreeMap<Bytes, Bytes>,
+    /// Child tries (unsupported; must be empty).
+    #[serde(default)]
+    pub children_default: BTreeMap<Bytes, Value>,
+}
+
+/// The genesis of a chain.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Genesis {
+    /// Built by the runtime.
+    RuntimeGenesis(RuntimeGenesis),
+    /// Exact storage.
+    Raw(RawGenesis),
+}
+
+/// A chain specification.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainSpec {
+    /// Human-readable name.
+    pub name: String,
+    /// Short identifier (the database directory is named after it).
+    pub id: String,
+    /// The kind of chain.
+    #[serde(default)]
+    pub chain_type: ChainType,
+    /// Addresses of nodes to connect to.
+    #[serde(default)]
+    pub boot_nodes: Vec<String>,
+    /// Network protocol identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_id: Option<String>,
+    /// Properties for clients: `tokenSymbol`, `tokenDecimals`, `ss58Format`.
+    #[serde(default)]
+    pub properties: serde_json::Map<String, Value>,
+    /// Consensus settings.
+    #[serde(default)]
+    pub consensus: ConsensusSpec,
+    /// Replacement code from a block on, by block hash, to recover a chain whose runtime fails.
+    #[serde(default)]
+    pub code_substitutes: BTreeMap<String, Bytes>,
+    /// The genesis.
+    pub genesis: Genesis,
+}
+
+impl ChainSpec {
+    /// Parses a spec from JSON bytes.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, String> {
+        if bytes.len() > MAX_SPEC_SIZE {
+            return Err(format!(
+                "chain spec of {} bytes is larger than {MAX_SPEC_SIZE}",
+                bytes.len()
+            ));
+        }
+        let spec: Self =
+            serde_json::from_slice(bytes).map_err(|e| format!("invalid chain spec: {e}"))?;
+        if let Genesis::Raw(raw) = &spec.genesis
+            && !raw.children_default.is_empty()
+        {
+            return Err("child tries in genesis are not supported".into());
+        }
+        Ok(spec)
+    }
+
+    /// The spec as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("chain specs serialize; qed")
+    }
+
+    /// The block period, in milliseconds.
+    pub fn block_period_ms(&self) -> u64 {
+        self.consensus.block_period_ms
+    }
+}
+
+/// Merges `patch` into `base`: objects merge key by key, everything else is replaced.
+pub fn merge_json(base: &mut Value, patch: Value) {
+    match (base, patch) {
+        (Value::Object(base), Value::Object(patch)) => {
+            for (key, value) in patch {
+                merge_json(base.entry(key).or_insert(Value::Null), value);
+            }
+        }
+        (base, patch) => *base = patch,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patches_merge_into_objects() {
+        let mut base = serde_json::json!({"balances": {"balances": [1]}, "system": {}});
+        merge_json(
+            &mut base,
+            serde_json::json!({"balances": {"balances": [2]}, "other": 1}),
+        );
+        assert_eq!(
+            base,
+            serde_json::json!({"balances": {"balances": [2]}, "system": {}, "other": 1})
+        );
+    }
+
+    #[test]
+    fn bad_specs_are_refused_with_a_reason() {
+        assert!(
+            ChainSpec::from_json(b"{")
+                .unwrap_err()
+                .contains("invalid chain spec")
+        );
+        assert!(
+            ChainSpec::from_json(br#"{"name": "x", "id": "x"}"#)
+                .unwrap_err()
+                .contains("genesis")
+        );
+        let children =
+            br#"{"name":"x","id":"x","genesis":{"raw":{"top":{},"childrenDefault":{"0x00":{}}}}}"#;
+        assert!(
+            ChainSpec::from_json(children)
+                .unwrap_err()
+                .contains("child tries")
+        );
+    }
+}

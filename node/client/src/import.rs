@@ -1,0 +1,247 @@
+//! Block import: every block, authored here or received, enters the chain through
+//! [`Client::import_block`].
+
+use crate::{BlockNotification, Client, ClientError, ExecutionMode, State};
+use codec::{Decode, Encode};
+use cpc_db::BlockCommit;
+use cpc_executor::RuntimeExecutor;
+use cpc_primitives::{Block, H256, inherent::CheckInherentsResult};
+use cpc_state_machine::{Ext, OverlayedChanges};
+use std::{collections::BTreeMap, sync::Arc, time::Instant};
+
+/// Storage changes of a block: `None` deletes.
+pub type Changes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// Where a block comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockOrigin {
+    /// Authored by this node.
+    Own,
+    /// Received from a peer.
+    Network,
+    /// Downloaded while catching up.
+    Sync,
+    /// Read from a file (`import-blocks`).
+    File,
+}
+
+/// A block to import.
+pub struct ImportParams {
+    /// The block.
+    pub block: Block,
+    /// Its consensus justification.
+    pub justification: Option<Vec<u8>>,
+    /// Where it comes from.
+    pub origin: BlockOrigin,
+    /// Whether it is final.
+    pub finalized: bool,
+    /// The block's storage changes, when this node built it (execution is then skipped; the
+    /// state root is still checked).
+    pub precomputed: Option<Changes>,
+}
+
+/// The outcome of a successful import.
+#[derive(Clone, Debug)]
+pub struct ImportedBlock {
+    /// The block's hash.
+    pub hash: H256,
+    /// Its number.
+    pub number: u32,
+    /// Time spent, in microseconds.
+    pub micros: u64,
+}
+
+/// Why a block was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The block is already in the chain.
+    #[error("block #{0} {1:?} is already imported")]
+    AlreadyImported(u32, H256),
+    /// The parent is not the best block (unknown, or a fork: blocks are final on import).
+    #[error("block #{number} has parent {parent:?}, which is not the best block")]
+    NotOnBestChain {
+        /// The block's number.
+        number: u32,
+        /// Its parent.
+        parent: H256,
+    },
+    /// The number does not follow the parent's.
+    #[error("block number {0} does not follow its parent's")]
+    BadNumber(u32),
+    /// The consensus proof does not hold.
+    #[error("invalid justification: {0}")]
+    InvalidJustification(String),
+    /// An inherent failed this node's check (for example a timestamp far in the future).
+    #[error("inherents rejected: {0}")]
+    InherentsRejected(String),
+    /// The runtime refused the block (the message says why).
+    #[error("execution failed: {0}")]
+    ExecutionFailed(String),
+    /// The state root differs from the header's.
+    #[error("state root mismatch: header {header:?}, computed {computed:?}")]
+    StateRootMismatch {
+        /// The header's root.
+        header: H256,
+        /// The computed root.
+        computed: H256,
+    },
+    /// The wasm and native runtimes disagree (`--execution both`).
+    #[error("wasm and native execution differ: {0}")]
+    Nondeterminism(String),
+    /// The node failed (database, pruned parent state).
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
+
+impl Client {
+    /// Imports a block on top of the best block.
+    pub fn import_block(&self, params: ImportParams) -> Result<ImportedBlock, ImportError> {
+        let _guard = self.import_lock.lock();
+        let started = Instant::now();
+        let ImportParams {
+            block,
+            justification,
+            origin,
+            finalized,
+            precomputed,
+        } = params;
+        let hash = block.header.hash();
+        let number = block.header.number;
+        if self.db.header(&hash).map_err(ClientError::from)?.is_some() {
+            return Err(ImportError::AlreadyImported(number, hash));
+        }
+        let info = self.info();
+        if block.header.parent_hash != info.best_hash {
+            return Err(ImportError::NotOnBestChain {
+                number,
+                parent: block.header.parent_hash,
+            });
+        }
+        if number != info.best_number + 1 {
+            return Err(ImportError::BadNumber(number));
+        }
+        self.config
+            .verifier
+            .verify(self, &block.header, justification.as_deref())
+            .map_err(ImportError::InvalidJustification)?;
+
+        let parent = self.state_at(&info.best_hash)?;
+        let changes = match precomputed {
+            Some(changes) => changes,
+            None => {
+                self.check_inherents(&parent, &block)?;
+                self.execute(&parent, &block)?
+            }
+        };
+        let (root, nodes) = parent
+            .apply_changes(changes.iter().map(|(k, v)| (k.as_slice(), v.as_deref())))
+            .map_err(|e| ClientError::State(e.to_string()))?;
+        if root != block.header.state_root {
+            return Err(ImportError::StateRootMismatch {
+                header: block.header.state_root,
+                computed: root,
+            });
+        }
+        let Block { header, extrinsics } = block;
+        self.db
+            .commit(BlockCommit {
+                header: header.clone(),
+                body: extrinsics.clone(),
+                justification,
+                state_changes: nodes,
+                finalized,
+            })
+            .map_err(ClientError::from)?;
+        let micros = started.elapsed().as_micros() as u64;
+        self.notify(BlockNotification {
+            hash,
+            header,
+            extrinsics: Arc::new(extrinsics),
+            finalized,
+            origin,
+        });
+        Ok(ImportedBlock {
+            hash,
+            number,
+            micros,
+        })
+    }
+
+    fn check_inherents(&self, parent: &State, block: &Block) -> Result<(), ImportError> {
+        let code = self.runtime_code(parent)?;
+        let data = (self.config.inherent_data)();
+        let mut overlay = OverlayedChanges::new();
+        let mut ext = Ext::new(&mut overlay, parent, Some(self.version_reader()));
+        let output = self
+            .wasm
+            .call(
+                &mut ext,
+                &code,
+                "BlockBuilder_check_inherents",
+                &(block, data).encode(),
+            )
+            .map_err(|e| ImportError::ExecutionFailed(e.to_string()))?;
+        let result = CheckInherentsResult::decode(&mut &output[..])
+            .map_err(|_| ClientError::BadRuntimeOutput("CheckInherentsResult"))?;
+        if result.ok() {
+            return Ok(());
+        }
+        let reasons: Vec<String> = result
+            .errors
+            .iter()
+            .map(|(_, why)| String::from_utf8_lossy(why).into_owned())
+            .collect();
+        Err(ImportError::InherentsRejected(reasons.join("; ")))
+    }
+
+    fn execute_with(
+        &self,
+        executor: &dyn RuntimeExecutor,
+        parent: &State,
+        block: &Block,
+    ) -> Result<Changes, ImportError> {
+        let code = self.runtime_code(parent)?;
+        let mut overlay = OverlayedChanges::new();
+        {
+            let mut ext = Ext::new(&mut overlay, parent, Some(self.version_reader()));
+            executor
+                .call(&mut ext, &code, "Core_execute_block", &block.encode())
+                .map_err(|e| ImportError::ExecutionFailed(e.to_string()))?;
+        }
+        Ok(overlay.drain_committed())
+    }
+
+    fn execute(&self, parent: &State, block: &Block) -> Result<Changes, ImportError> {
+        match (self.config.execution, &self.native) {
+            (ExecutionMode::Wasm, _) | (_, None) => {
+                self.execute_with(self.wasm.as_ref(), parent, block)
+            }
+            (ExecutionMode::Native, Some(native)) => {
+                match self.execute_with(native.as_ref(), parent, block) {
+                    Err(ImportError::ExecutionFailed(why))
+                        if why.contains("differs from the on-chain code") =>
+                    {
+                        self.execute_with(self.wasm.as_ref(), parent, block)
+                    }
+                    other => other,
+                }
+            }
+            (ExecutionMode::Both, Some(native)) => {
+                let wasm = self.execute_with(self.wasm.as_ref(), parent, block)?;
+                let native = self.execute_with(native.as_ref(), parent, block)?;
+                if wasm != native {
+                    let differing = wasm
+                        .keys()
+                        .chain(native.keys())
+                        .find(|k| wasm.get(*k) != native.get(*k))
+                        .map(hex::encode)
+                        .unwrap_or_default();
+                    return Err(ImportError::Nondeterminism(format!(
+                        "first differing key 0x{differing}"
+                    )));
+                }
+                Ok(wasm)
+            }
+        }
+    }
+}

@@ -1,0 +1,347 @@
+//! The node's view of the chain.
+//!
+//! [`Client`] joins the chain store, the executor and the runtime API:
+//! - genesis from a [`chain_spec::ChainSpec`] ([`genesis`]);
+//! - state at any kept block, storage reads, read proofs, runtime calls ([`Client::call_at`]);
+//! - block import ([`Client::import_block`]): parent and number checks, the consensus
+//!   verifier's check of the justification, inherent checks against this node's clock,
+//!   execution in the runtime, the state root check, and one atomic database commit; every
+//!   refusal carries its reason ([`ImportError`]);
+//! - block building ([`Client::build_block`]) for authors, whose result goes through the same
+//!   import path.
+//!
+//! Imports are serialized; reads run concurrently.
+
+mod builder;
+pub mod chain_spec;
+pub mod genesis;
+mod import;
+
+pub use builder::{BuildParams, BuiltBlock};
+pub use import::{BlockOrigin, ImportError, ImportParams, ImportedBlock};
+
+use codec::{Decode, Encode};
+use cpc_db::{ChainDb, DbError, StateStorage};
+use cpc_executor::{ExecutionError, NativeExecutor, RuntimeCode, RuntimeExecutor, WasmExecutor};
+use cpc_primitives::{
+    Block, H256, Header, OpaqueExtrinsic, inherent::InherentData, storage::well_known_keys,
+};
+use cpc_state_machine::{Backend, Ext, OverlayedChanges, ReadRuntimeVersion, TrieBackend};
+use cpc_version::RuntimeVersion;
+use parking_lot::Mutex;
+use std::{collections::HashMap, sync::Arc};
+use tokio::sync::broadcast;
+
+/// The state of a block.
+pub type State = TrieBackend<StateStorage>;
+
+/// Client errors.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// No block with this hash.
+    #[error("unknown block {0:?}")]
+    UnknownBlock(H256),
+    /// The block is known but its state was pruned.
+    #[error("the state of block {0:?} is no longer kept (state pruning)")]
+    StatePruned(H256),
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] DbError),
+    /// The runtime call failed.
+    #[error(transparent)]
+    Execution(#[from] ExecutionError),
+    /// The state backend failed.
+    #[error("state: {0}")]
+    State(String),
+    /// A runtime result did not decode.
+    #[error("the runtime returned an undecodable {0}")]
+    BadRuntimeOutput(&'static str),
+    /// The chain has not been initialized.
+    #[error("the chain has no genesis")]
+    NoGenesis,
+}
+
+/// Which executor runs imported blocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ExecutionMode {
+    /// The on-chain wasm code (always correct).
+    #[default]
+    Wasm,
+    /// The native runtime, falling back to wasm when the on-chain code is another version.
+    Native,
+    /// Both, failing the import if they disagree (a determinism check).
+    Both,
+}
+
+/// Checks the consensus proof of blocks before import.
+pub trait BlockVerifier: Send + Sync {
+    /// Whether `header`, with `justification`, may be imported on top of its parent.
+    fn verify(
+        &self,
+        client: &Client,
+        header: &Header,
+        justification: Option<&[u8]>,
+    ) -> Result<(), String>;
+}
+
+/// Accepts every block: the dev chain's single authority.
+pub struct AcceptAll;
+
+impl BlockVerifier for AcceptAll {
+    fn verify(&self, _: &Client, _: &Header, _: Option<&[u8]>) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// The chain's pointers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChainInfo {
+    /// Genesis hash.
+    pub genesis_hash: H256,
+    /// Best block hash.
+    pub best_hash: H256,
+    /// Best block number.
+    pub best_number: u32,
+    /// Last finalized block hash.
+    pub finalized_hash: H256,
+    /// Last finalized block number.
+    pub finalized_number: u32,
+}
+
+/// A block was imported.
+#[derive(Clone, Debug)]
+pub struct BlockNotification {
+    /// Its hash.
+    pub hash: H256,
+    /// Its header.
+    pub header: Header,
+    /// Its extrinsics.
+    pub extrinsics: Arc<Vec<OpaqueExtrinsic>>,
+    /// Whether it is final.
+    pub finalized: bool,
+    /// Where it came from.
+    pub origin: BlockOrigin,
+}
+
+/// Settings of a client.
+pub struct ClientConfig {
+    /// Which executor runs blocks.
+    pub execution: ExecutionMode,
+    /// Provides this node's inherent data (its clock) for checking imported blocks.
+    pub inherent_data: Arc<dyn Fn() -> InherentData + Send + Sync>,
+    /// The consensus verifier.
+    pub verifier: Arc<dyn BlockVerifier>,
+}
+
+/// The node's view of the chain.
+pub struct Client {
+    db: Arc<ChainDb>,
+    wasm: Arc<WasmExecutor>,
+    native: Option<Arc<NativeExecutor>>,
+    config: ClientConfig,
+    import_lock: Mutex<()>,
+    notifications: broadcast::Sender<BlockNotification>,
+    versions: Mutex<HashMap<H256, RuntimeVersion>>,
+}
+
+impl Client {
+    /// A client over `db`, writing `genesis` into an empty database or checking that the
+    /// database holds that chain.
+    pub fn new(
+        db: Arc<ChainDb>,
+        wasm: Arc<WasmExecutor>,
+        native: Option<Arc<NativeExecutor>>,
+        genesis: &genesis::GenesisState,
+        config: ClientConfig,
+    ) -> Result<Self, ClientError> {
+        if db.meta().is_none() {
+            let mut nodes = cpc_trie::MemoryDB::default();
+            let root = cpc_trie::build_trie(&mut nodes, &genesis.storage);
+            debug_assert_eq!(root, genesis.header.state_root);
+            db.commit_genesis(genesis.header.clone(), nodes)?;
+            log::info!(target: "client", "initialized the chain with genesis {:#}", genesis.hash());
+        } else {
+            db.check_genesis(genesis.hash())?;
+        }
+        let (notifications, _) = broadcast::channel(1024);
+        Ok(Self {
+            db,
+            wasm,
+            native,
+            config,
+            import_lock: Mutex::new(()),
+            notifications,
+            versions: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The chain's pointers.
+    pub fn info(&self) -> ChainInfo {
+        let meta = self
+            .db
+            .meta()
+            .expect("the client writes genesis on creation; qed");
+        ChainInfo {
+            genesis_hash: meta.genesis.hash,
+            best_hash: meta.best.hash,
+            best_number: meta.best.number,
+            finalized_hash: meta.finalized.hash,
+            finalized_number: meta.finalized.number,
+        }
+    }
+
+    /// The store.
+    pub fn db(&self) -> &Arc<ChainDb> {
+        &self.db
+    }
+
+    /// The wasm executor.
+    pub fn executor(&self) -> &Arc<WasmExecutor> {
+        &self.wasm
+    }
+
+    /// Subscribes to imported blocks.
+    pub fn subscribe(&self) -> broadcast::Receiver<BlockNotification> {
+        self.notifications.subscribe()
+    }
+
+    /// The header of `hash`.
+    pub fn header(&self, hash: &H256) -> Result<Option<Header>, ClientError> {
+        Ok(self.db.header(hash)?)
+    }
+
+    /// The block `hash`.
+    pub fn block(&self, hash: &H256) -> Result<Option<Block>, ClientError> {
+        let Some(header) = self.db.header(hash)? else {
+            return Ok(None);
+        };
+        let extrinsics = self.db.body(hash)?.unwrap_or_default();
+        Ok(Some(Block { header, extrinsics }))
+    }
+
+    /// The justification of `hash`.
+    pub fn justification(&self, hash: &H256) -> Result<Option<Vec<u8>>, ClientError> {
+        Ok(self.db.justification(hash)?)
+    }
+
+    /// The canonical block hash at `number`.
+    pub fn hash(&self, number: u32) -> Result<Option<H256>, ClientError> {
+        Ok(self.db.hash(number)?)
+    }
+
+    /// The state after block `hash`.
+    pub fn state_at(&self, hash: &H256) -> Result<State, ClientError> {
+        let header = self
+            .db
+            .header(hash)?
+            .ok_or(ClientError::UnknownBlock(*hash))?;
+        self.db
+            .state_at(header.state_root)?
+            .ok_or(ClientError::StatePruned(*hash))
+    }
+
+    /// The runtime code stored in `state`.
+    pub fn runtime_code<'a>(&self, state: &'a State) -> Result<RuntimeCode<'a>, ClientError> {
+        let hash = state
+            .storage_hash(well_known_keys::CODE)
+            .map_err(|e| ClientError::State(e.to_string()))?
+            .ok_or(ClientError::Execution(ExecutionError::CodeNotFound))?;
+        Ok(RuntimeCode::lazy(hash, move || {
+            state.storage(well_known_keys::CODE).ok().flatten()
+        }))
+    }
+
+    fn version_reader(&self) -> &dyn ReadRuntimeVersion {
+        self.wasm.as_ref()
+    }
+
+    /// Calls runtime API `method` with `input` on the state of block `at`; changes are
+    /// discarded.
+    pub fn call_at(&self, at: &H256, method: &str, input: &[u8]) -> Result<Vec<u8>, ClientError> {
+        let state = self.state_at(at)?;
+        let code = self.runtime_code(&state)?;
+        let mut overlay = OverlayedChanges::new();
+        let mut ext = Ext::new(&mut overlay, &state, Some(self.version_reader()));
+        Ok(self.wasm.call(&mut ext, &code, method, input)?)
+    }
+
+    /// Calls `method` of the given `code` (not the chain's) on the state of block `at`, with
+    /// the executor's bounds; changes are discarded. For dry runs of new code.
+    pub fn call_with_code(
+        &self,
+        at: &H256,
+        code: &[u8],
+        method: &str,
+        input: &[u8],
+    ) -> Result<Vec<u8>, ClientError> {
+        let state = self.state_at(at)?;
+        let mut overlay = OverlayedChanges::new();
+        let mut ext = Ext::new(&mut overlay, &state, Some(self.version_reader()));
+        Ok(self
+            .wasm
+            .call(&mut ext, &RuntimeCode::from_bytes(code), method, input)?)
+    }
+
+    /// Calls `method` and decodes its result as `R`.
+    pub fn call_decoded<R: Decode>(
+        &self,
+        at: &H256,
+        method: &str,
+        input: impl Encode,
+    ) -> Result<R, ClientError> {
+        let output = self.call_at(at, method, &input.encode())?;
+        R::decode(&mut &output[..]).map_err(|_| ClientError::BadRuntimeOutput("result"))
+    }
+
+    /// The runtime version at block `at` (cached by code hash).
+    pub fn runtime_version(&self, at: &H256) -> Result<RuntimeVersion, ClientError> {
+        let state = self.state_at(at)?;
+        let code = self.runtime_code(&state)?;
+        if let Some(version) = self.versions.lock().get(&code.hash) {
+            return Ok(version.clone());
+        }
+        let mut overlay = OverlayedChanges::new();
+        let mut ext = Ext::new(&mut overlay, &state, Some(self.version_reader()));
+        let output = self.wasm.call(&mut ext, &code, "Core_version", &[])?;
+        let version = RuntimeVersion::decode(&mut &output[..])
+            .map_err(|_| ClientError::BadRuntimeOutput("RuntimeVersion"))?;
+        self.versions.lock().insert(code.hash, version.clone());
+        Ok(version)
+    }
+
+    /// The value at `key` in the state of `at`.
+    pub fn storage(&self, at: &H256, key: &[u8]) -> Result<Option<Vec<u8>>, ClientError> {
+        self.state_at(at)?
+            .storage(key)
+            .map_err(|e| ClientError::State(e.to_string()))
+    }
+
+    /// Up to `count` keys with `prefix` after `start`, in the state of `at`.
+    pub fn storage_keys_paged(
+        &self,
+        at: &H256,
+        prefix: &[u8],
+        count: usize,
+        start: Option<&[u8]>,
+    ) -> Result<Vec<Vec<u8>>, ClientError> {
+        self.state_at(at)?
+            .keys_paged(prefix, count, start)
+            .map_err(|e| ClientError::State(e.to_string()))
+    }
+
+    /// A read proof of `keys` in the state of `at`.
+    pub fn read_proof(
+        &self,
+        at: &H256,
+        keys: &[Vec<u8>],
+    ) -> Result<cpc_trie::StorageProof, ClientError> {
+        self.state_at(at)?
+            .read_proof(keys.iter().map(Vec::as_slice))
+            .map_err(|e| ClientError::State(e.to_string()))
+    }
+
+    fn notify(&self, notification: BlockNotification) {
+        // No subscriber is not an error.
+        let _ = self.notifications.send(notification);
+    }
+}

@@ -1,0 +1,24 @@
+//! Column family names.
+
+pub const META: &str = "meta";
+pub const HEADERS: &str = "headers";
+pub const BODIES: &str = "bodies";
+pub const JUSTIFICATIONS: &str = "justifications";
+pub const NUMBERS: &str = "numbers";
+pub const STATE: &str = "state";
+pub const JOURNAL: &str = "journal";
+
+pub const ALL: [&str; 7] = [
+    META,
+    HEADERS,
+    BODIES,
+    JUSTIFICATIONS,
+    NUMBERS,
+    STATE,
+    JOURNAL,
+];
+
+/// Big-endian so that numbers sort in order.
+pub fn number_key(number: u32) -> [u8; 4] {
+    number.to_be_bytes()
+}

@@ -1,0 +1,485 @@
+//! The store itself.
+
+use crate::{
+    DbError, PruningMode,
+    columns::{self, number_key},
+    meta::{self, BlockPointer, DB_VERSION, Meta},
+};
+use codec::Encode;
+use cpc_primitives::{H256, Header, OpaqueExtrinsic};
+use cpc_state_machine::{TrieBackend, TrieNodeStorage};
+use cpc_trie::MemoryDB;
+use parking_lot::RwLock;
+use rocksdb::{BlockBasedOptions, Cache, ColumnFamilyDescriptor, DB, Options, WriteBatch};
+use std::{collections::HashMap, path::Path, sync::Arc};
+
+/// Tuning of the database.
+#[derive(Clone, Debug)]
+pub struct DbConfig {
+    /// Size of the block cache shared by all columns.
+    pub cache_bytes: usize,
+    /// State pruning, for a new database; an existing one must match (`None`: take the stored
+    /// mode).
+    pub pruning: Option<PruningMode>,
+}
+
+impl Default for DbConfig {
+    fn default() -> Self {
+        Self {
+            cache_bytes: 128 * 1024 * 1024,
+            pruning: None,
+        }
+    }
+}
+
+/// Everything one imported block writes, committed atomically by [`ChainDb::commit`].
+pub struct BlockCommit {
+    /// The header.
+    pub header: Header,
+    /// The body.
+    pub body: Vec<OpaqueExtrinsic>,
+    /// The consensus justification (the commit certificate), if any.
+    pub justification: Option<Vec<u8>>,
+    /// Trie nodes the block's state added (count > 0) and stopped using (count < 0), relative
+    /// to its parent's state.
+    pub state_changes: MemoryDB,
+    /// Whether the block is final.
+    pub finalized: bool,
+}
+
+/// The chain store.
+pub struct ChainDb {
+    db: Arc<DB>,
+    meta: RwLock<Option<Meta>>,
+    pruning: PruningMode,
+}
+
+/// Trie nodes in the store, for reading state ([`TrieBackend`]).
+#[derive(Clone)]
+pub struct StateStorage {
+    db: Arc<DB>,
+}
+
+impl TrieNodeStorage for StateStorage {
+    fn get(&self, hash: &H256) -> Result<Option<Vec<u8>>, String> {
+        let cf = self
+            .db
+            .cf_handle(columns::STATE)
+            .ok_or("missing state column")?;
+        match self.db.get_pinned_cf(cf, hash.as_bytes()) {
+            Ok(Some(row)) if row.len() >= 4 => Ok(Some(row[4..].to_vec())),
+            Ok(Some(_)) => Err(format!("corrupt state row {hash:?}")),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+fn options(config: &DbConfig) -> (Options, BlockBasedOptions) {
+    let mut options = Options::default();
+    options.create_if_missing(true);
+    options.create_missing_column_families(true);
+    // No compression: trie nodes and signed extrinsics are mostly hashes, keys and signatures,
+    // and a build without compression libraries links with any RocksDB.
+    options.set_compression_type(rocksdb::DBCompressionType::None);
+    options.set_max_open_files(512);
+    options.set_keep_log_file_num(2);
+    options.increase_parallelism(2);
+    let mut table = BlockBasedOptions::default();
+    if let Ok(cache) = Cache::new_lru_cache(config.cache_bytes) {
+        table.set_block_cache(&cache);
+    }
+    table.set_bloom_filter(10.0, false);
+    table.set_cache_index_and_filter_blocks(true);
+    options.set_block_based_table_factory(&table);
+    (options, table)
+}
+
+impl ChainDb {
+    /// Opens (or creates) the store at `path`.
+    pub fn open(path: &Path, config: &DbConfig) -> Result<Self, DbError> {
+        let (options, table) = options(config);
+        let descriptors = columns::ALL.iter().map(|name| {
+            let mut cf = Options::default();
+            cf.set_compression_type(rocksdb::DBCompressionType::None);
+            cf.set_block_based_table_factory(&table);
+            ColumnFamilyDescriptor::new(*name, cf)
+        });
+        let db = Arc::new(DB::open_cf_descriptors(&options, path, descriptors)?);
+        let store = Self {
+            db,
+            meta: RwLock::new(None),
+            pruning: PruningMode::Archive,
+        };
+        store.check_or_init_settings(config.pruning)
+    }
+
+    fn check_or_init_settings(mut self, requested: Option<PruningMode>) -> Result<Self, DbError> {
+        let cf = self.cf(columns::META);
+        match self.db.get_cf(cf, meta::KEY_VERSION)? {
+            Some(bytes) => {
+                let version: u32 = meta::decode("version", &bytes)?;
+                if version != DB_VERSION {
+                    return Err(DbError::UnsupportedVersion(version));
+                }
+            }
+            None => self.db.put_cf(cf, meta::KEY_VERSION, DB_VERSION.encode())?,
+        }
+        let stored = match self.db.get_cf(cf, meta::KEY_PRUNING)? {
+            Some(bytes) => Some(meta::decode::<PruningMode>("pruning", &bytes)?),
+            None => None,
+        };
+        self.pruning = match (stored, requested) {
+            (Some(stored), Some(requested)) if stored != requested => {
+                return Err(DbError::PruningMismatch { stored, requested });
+            }
+            (Some(stored), _) => stored,
+            (None, requested) => {
+                let mode = requested.unwrap_or_default();
+                self.db.put_cf(cf, meta::KEY_PRUNING, mode.encode())?;
+                mode
+            }
+        };
+        let loaded = self.load_meta()?;
+        *self.meta.write() = loaded;
+        Ok(self)
+    }
+
+    fn cf(&self, name: &str) -> &rocksdb::ColumnFamily {
+        self.db
+            .cf_handle(name)
+            .expect("every column is created on open; qed")
+    }
+
+    fn load_meta(&self) -> Result<Option<Meta>, DbError> {
+        let cf = self.cf(columns::META);
+        let get = |key: &[u8]| -> Result<Option<BlockPointer>, DbError> {
+            self.db
+                .get_cf(cf, key)?
+                .map(|b| meta::decode("pointer", &b))
+                .transpose()
+        };
+        let (Some(genesis), Some(best), Some(finalized)) = (
+            get(meta::KEY_GENESIS)?,
+            get(meta::KEY_BEST)?,
+            get(meta::KEY_FINALIZED)?,
+        ) else {
+            return Ok(None);
+        };
+        let pruned = match self.db.get_cf(cf, meta::KEY_PRUNED)? {
+            Some(bytes) => meta::decode("pruned", &bytes)?,
+            None => 0,
+        };
+        Ok(Some(Meta {
+            genesis,
+            best,
+            finalized,
+            pruning: self.pruning,
+            pruned,
+        }))
+    }
+
+    /// The chain's pointers, or `None` for an empty database.
+    pub fn meta(&self) -> Option<Meta> {
+        *self.meta.read()
+    }
+
+    /// The pruning mode.
+    pub fn pruning(&self) -> PruningMode {
+        self.pruning
+    }
+
+    /// The header of block `hash`.
+    pub fn header(&self, hash: &H256) -> Result<Option<Header>, DbError> {
+        let cf = self.cf(columns::HEADERS);
+        self.db
+            .get_pinned_cf(cf, hash.as_bytes())?
+            .map(|b| meta::decode("header", &b))
+            .transpose()
+    }
+
+    /// The body of block `hash`.
+    pub fn body(&self, hash: &H256) -> Result<Option<Vec<OpaqueExtrinsic>>, DbError> {
+        let cf = self.cf(columns::BODIES);
+        self.db
+            .get_pinned_cf(cf, hash.as_bytes())?
+            .map(|b| meta::decode("body", &b))
+            .transpose()
+    }
+
+    /// The justification of block `hash`.
+    pub fn justification(&self, hash: &H256) -> Result<Option<Vec<u8>>, DbError> {
+        let cf = self.cf(columns::JUSTIFICATIONS);
+        Ok(self.db.get_cf(cf, hash.as_bytes())?)
+    }
+
+    /// The hash of the canonical block at `number`.
+    pub fn hash(&self, number: u32) -> Result<Option<H256>, DbError> {
+        let cf = self.cf(columns::NUMBERS);
+        self.db
+            .get_pinned_cf(cf, number_key(number))?
+            .map(|b| meta::decode("number index", &b))
+            .transpose()
+    }
+
+    /// Trie node storage for reading state.
+    pub fn state_storage(&self) -> StateStorage {
+        StateStorage {
+            db: self.db.clone(),
+        }
+    }
+
+    /// The state with root `root`, if its root node is stored.
+    pub fn state_at(&self, root: H256) -> Result<Option<TrieBackend<StateStorage>>, DbError> {
+        if root != cpc_trie::EMPTY_TRIE_ROOT && !self.has_node(&root)? {
+            return Ok(None);
+        }
+        Ok(Some(TrieBackend::new(self.state_storage(), root)))
+    }
+
+    fn has_node(&self, hash: &H256) -> Result<bool, DbError> {
+        let cf = self.cf(columns::STATE);
+        Ok(self.db.get_pinned_cf(cf, hash.as_bytes())?.is_some())
+    }
+
+    /// Writes the genesis block and its full state into an empty database.
+    pub fn commit_genesis(&self, header: Header, state: MemoryDB) -> Result<(), DbError> {
+        if let Some(meta) = self.meta() {
+            return Err(DbError::InvalidCommit(format!(
+                "the database already has genesis {:?}",
+                meta.genesis.hash
+            )));
+        }
+        let hash = header.hash();
+        let pointer = BlockPointer { number: 0, hash };
+        let mut batch = WriteBatch::default();
+        self.put_block(&mut batch, &header, &[], None);
+        self.apply_state(&mut batch, state, 0)?;
+        let cf = self.cf(columns::META);
+        for key in [meta::KEY_GENESIS, meta::KEY_BEST, meta::KEY_FINALIZED] {
+            batch.put_cf(cf, key, pointer.encode());
+        }
+        self.db.write(batch)?;
+        *self.meta.write() = Some(Meta {
+            genesis: pointer,
+            best: pointer,
+            finalized: pointer,
+            pruning: self.pruning,
+            pruned: 0,
+        });
+        Ok(())
+    }
+
+    /// Checks that the database holds the chain of `genesis`.
+    pub fn check_genesis(&self, genesis: H256) -> Result<(), DbError> {
+        match self.meta() {
+            Some(meta) if meta.genesis.hash != genesis => Err(DbError::GenesisMismatch {
+                stored: meta.genesis.hash,
+                expected: genesis,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn put_block(
+        &self,
+        batch: &mut WriteBatch,
+        header: &Header,
+        body: &[OpaqueExtrinsic],
+        justification: Option<&[u8]>,
+    ) {
+        let hash = header.hash();
+        batch.put_cf(self.cf(columns::HEADERS), hash.as_bytes(), header.encode());
+        batch.put_cf(self.cf(columns::BODIES), hash.as_bytes(), body.encode());
+        if let Some(justification) = justification {
+            batch.put_cf(
+                self.cf(columns::JUSTIFICATIONS),
+                hash.as_bytes(),
+                justification,
+            );
+        }
+        batch.put_cf(
+            self.cf(columns::NUMBERS),
+            number_key(header.number),
+            hash.encode(),
+        );
+    }
+
+    /// Adds a block on top of the best one, with its state changes, in one atomic write.
+    pub fn commit(&self, commit: BlockCommit) -> Result<(), DbError> {
+        let meta = self
+            .meta()
+            .ok_or_else(|| DbError::InvalidCommit("no genesis yet".into()))?;
+        let BlockCommit {
+            header,
+            body,
+            justification,
+            state_changes,
+            finalized,
+        } = commit;
+        if header.parent_hash != meta.best.hash || header.number != meta.best.number + 1 {
+            return Err(DbError::InvalidCommit(format!(
+                "block #{} does not extend the best block #{} {:?}",
+                header.number, meta.best.number, meta.best.hash
+            )));
+        }
+        let hash = header.hash();
+        let pointer = BlockPointer {
+            number: header.number,
+            hash,
+        };
+        let mut batch = WriteBatch::default();
+        self.put_block(&mut batch, &header, &body, justification.as_deref());
+        self.apply_state(&mut batch, state_changes, header.number)?;
+
+        let cf = self.cf(columns::META);
+        batch.put_cf(cf, meta::KEY_BEST, pointer.encode());
+        let mut new_meta = Meta {
+            best: pointer,
+            ..meta
+        };
+        if finalized {
+            batch.put_cf(cf, meta::KEY_FINALIZED, pointer.encode());
+            new_meta.finalized = pointer;
+            new_meta.pruned = self.prune(&mut batch, meta.pruned, pointer.number)?;
+        }
+        self.db.write(batch)?;
+        *self.meta.write() = Some(new_meta);
+        Ok(())
+    }
+
+    /// Marks the best block final (for blocks imported before their finality was known).
+    pub fn finalize_best(&self) -> Result<(), DbError> {
+        let meta = self
+            .meta()
+            .ok_or_else(|| DbError::InvalidCommit("no genesis yet".into()))?;
+        let mut batch = WriteBatch::default();
+        batch.put_cf(
+            self.cf(columns::META),
+            meta::KEY_FINALIZED,
+            meta.best.encode(),
+        );
+        let pruned = self.prune(&mut batch, meta.pruned, meta.best.number)?;
+        self.db.write(batch)?;
+        *self.meta.write() = Some(Meta {
+            finalized: meta.best,
+            pruned,
+            ..meta
+        });
+        Ok(())
+    }
+
+    /// Writes the node reference changes of block `number` and journals the nodes it stopped
+    /// using.
+    fn apply_state(
+        &self,
+        batch: &mut WriteBatch,
+        mut changes: MemoryDB,
+        number: u32,
+    ) -> Result<(), DbError> {
+        let mut deltas: HashMap<H256, (i64, Option<Vec<u8>>)> = HashMap::new();
+        let mut dropped = Vec::new();
+        for (hash, (data, rc)) in changes.drain() {
+            if rc > 0 {
+                let entry = deltas.entry(hash).or_insert((0, None));
+                entry.0 += i64::from(rc);
+                entry.1 = Some(data);
+            } else if rc < 0 && self.pruning != PruningMode::Archive {
+                for _ in 0..(-rc) {
+                    dropped.push(hash);
+                }
+            }
+        }
+        self.write_refcounts(batch, deltas)?;
+        if !dropped.is_empty() {
+            dropped.sort();
+            batch.put_cf(
+                self.cf(columns::JOURNAL),
+                number_key(number),
+                dropped.encode(),
+            );
+        }
+        Ok(())
+    }
+
+    fn write_refcounts(
+        &self,
+        batch: &mut WriteBatch,
+        deltas: HashMap<H256, (i64, Option<Vec<u8>>)>,
+    ) -> Result<(), DbError> {
+        let cf = self.cf(columns::STATE);
+        // Sorted, so the write order (and so RocksDB's work) does not depend on hash map order.
+        let mut deltas: Vec<_> = deltas.into_iter().filter(|(_, (d, _))| *d != 0).collect();
+        deltas.sort_by_key(|(hash, _)| *hash);
+        for (hash, (delta, data)) in deltas {
+            let existing = self.db.get_pinned_cf(cf, hash.as_bytes())?;
+            let (count, node) = match &existing {
+                Some(row) if row.len() >= 4 => {
+                    let count = u32::from_le_bytes(row[..4].try_into().expect("4 bytes; qed"));
+                    (i64::from(count), row[4..].to_vec())
+                }
+                Some(_) => return Err(DbError::Corrupt(format!("state row {hash:?}"))),
+                None => match data {
+                    Some(data) => (0, data),
+                    None => {
+                        log::warn!(target: "db", "pruning a trie node that is not stored: {hash:?}");
+                        continue;
+                    }
+                },
+            };
+            let count = count + delta;
+            if count <= 0 {
+                batch.delete_cf(cf, hash.as_bytes());
+            } else {
+                let mut row = Vec::with_capacity(4 + node.len());
+                row.extend_from_slice(&(count.min(i64::from(u32::MAX)) as u32).to_le_bytes());
+                row.extend_from_slice(&node);
+                batch.put_cf(cf, hash.as_bytes(), row);
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies the journals of blocks whose parent states left the pruning window, returning
+    /// the new `pruned` mark.
+    fn prune(&self, batch: &mut WriteBatch, pruned: u32, finalized: u32) -> Result<u32, DbError> {
+        let PruningMode::KeepLast(keep) = self.pruning else {
+            return Ok(pruned);
+        };
+        // States of blocks [finalized - keep, finalized] stay. Block b's journal lists nodes of
+        // state b - 1, so it can go once b - 1 < finalized - keep.
+        let upto = finalized.saturating_sub(keep);
+        if upto <= pruned {
+            return Ok(pruned);
+        }
+        let journal = self.cf(columns::JOURNAL);
+        let mut deltas: HashMap<H256, (i64, Option<Vec<u8>>)> = HashMap::new();
+        for number in pruned + 1..=upto {
+            if let Some(bytes) = self.db.get_cf(journal, number_key(number))? {
+                let dropped: Vec<H256> = meta::decode("journal", &bytes)?;
+                for hash in dropped {
+                    deltas.entry(hash).or_insert((0, None)).0 -= 1;
+                }
+                batch.delete_cf(journal, number_key(number));
+            }
+        }
+        self.write_refcounts(batch, deltas)?;
+        batch.put_cf(self.cf(columns::META), meta::KEY_PRUNED, upto.encode());
+        Ok(upto)
+    }
+
+    /// Flushes memtables to disk (for clean shutdowns and tests).
+    pub fn flush(&self) -> Result<(), DbError> {
+        for name in columns::ALL {
+            self.db.flush_cf(self.cf(name))?;
+        }
+        Ok(())
+    }
+
+    /// The number of stored trie nodes (for tests and metrics; walks the column).
+    pub fn state_node_count(&self) -> usize {
+        self.db
+            .iterator_cf(self.cf(columns::STATE), rocksdb::IteratorMode::Start)
+            .count()
+    }
+}

@@ -1,0 +1,256 @@
+//! The pool against a model chain: transactions are `(sender, nonce, tip, valid)`; the chain
+//! knows each sender's next nonce.
+
+use codec::{Decode, Encode};
+use cpc_primitives::{
+    H256, OpaqueExtrinsic,
+    transaction_validity::{
+        InvalidTransaction, TransactionSource, TransactionValidity, ValidTransaction,
+    },
+};
+use cpc_txpool::{ChainApi, Pool, PoolConfig, PoolError, TxStatus};
+use parking_lot::Mutex;
+use proptest::prelude::*;
+use std::{collections::HashMap, sync::Arc};
+
+#[derive(Encode, Decode, Clone, Copy, Debug)]
+struct Tx {
+    sender: u8,
+    nonce: u32,
+    tip: u64,
+    valid: bool,
+    salt: u16,
+}
+
+#[derive(Default)]
+struct Chain {
+    nonces: Mutex<HashMap<u8, u32>>,
+    validations: Mutex<usize>,
+}
+
+impl ChainApi for Chain {
+    fn best(&self) -> (H256, u32) {
+        (H256::zero(), 1)
+    }
+
+    fn validate(
+        &self,
+        _: H256,
+        _: TransactionSource,
+        xt: &OpaqueExtrinsic,
+    ) -> Result<TransactionValidity, String> {
+        *self.validations.lock() += 1;
+        let tx = Tx::decode(&mut &xt.0[..]).map_err(|e| e.to_string())?;
+        if !tx.valid {
+            return Ok(Err(InvalidTransaction::BadProof.into()));
+        }
+        let next = self.nonces.lock().get(&tx.sender).copied().unwrap_or(0);
+        if tx.nonce < next {
+            return Ok(Err(InvalidTransaction::Stale.into()));
+        }
+        let requires = if tx.nonce > next {
+            vec![(tx.sender, tx.nonce - 1).encode()]
+        } else {
+            vec![]
+        };
+        Ok(Ok(ValidTransaction {
+            priority: tx.tip,
+            requires,
+            provides: vec![(tx.sender, tx.nonce).encode()],
+            longevity: 64,
+            propagate: true,
+        }))
+    }
+}
+
+fn xt(sender: u8, nonce: u32, tip: u64) -> OpaqueExtrinsic {
+    OpaqueExtrinsic(
+        Tx {
+            sender,
+            nonce,
+            tip,
+            valid: true,
+            salt: 0,
+        }
+        .encode(),
+    )
+}
+
+fn pool(config: PoolConfig) -> (Arc<Chain>, Pool<Chain>) {
+    let chain = Arc::new(Chain::default());
+    (chain.clone(), Pool::new(chain, config))
+}
+
+const EXT: TransactionSource = TransactionSource::External;
+
+#[test]
+fn a_future_transaction_becomes_ready_when_its_predecessor_arrives() {
+    let (_, pool) = pool(PoolConfig::default());
+    pool.submit(EXT, xt(1, 1, 0)).unwrap();
+    assert_eq!((pool.status().ready, pool.status().future), (0, 1));
+    pool.submit(EXT, xt(1, 0, 0)).unwrap();
+    assert_eq!((pool.status().ready, pool.status().future), (2, 0));
+    let order: Vec<_> = pool
+        .ready()
+        .into_iter()
+        .map(|(_, x)| Tx::decode(&mut &x.0[..]).unwrap().nonce)
+        .collect();
+    assert_eq!(order, vec![0, 1]);
+}
+
+#[test]
+fn higher_tips_go_first_but_never_before_their_predecessors() {
+    let (_, pool) = pool(PoolConfig::default());
+    pool.submit(EXT, xt(1, 0, 1)).unwrap();
+    pool.submit(EXT, xt(1, 1, 100)).unwrap();
+    pool.submit(EXT, xt(2, 0, 50)).unwrap();
+    pool.submit(EXT, xt(3, 0, 10)).unwrap();
+    let order: Vec<(u8, u32)> = pool
+        .ready()
+        .into_iter()
+        .map(|(_, x)| Tx::decode(&mut &x.0[..]).unwrap())
+        .map(|t| (t.sender, t.nonce))
+        .collect();
+    assert_eq!(order, vec![(2, 0), (3, 0), (1, 0), (1, 1)]);
+}
+
+#[test]
+fn replacement_needs_a_higher_priority() {
+    let (_, pool) = pool(PoolConfig::default());
+    let first = pool.submit(EXT, xt(1, 0, 5)).unwrap();
+    let same = OpaqueExtrinsic(
+        Tx {
+            sender: 1,
+            nonce: 0,
+            tip: 5,
+            valid: true,
+            salt: 1,
+        }
+        .encode(),
+    );
+    assert_eq!(
+        pool.submit(EXT, same),
+        Err(PoolError::TooLowPriority { old: 5, new: 5 })
+    );
+    let better = OpaqueExtrinsic(
+        Tx {
+            sender: 1,
+            nonce: 0,
+            tip: 6,
+            valid: true,
+            salt: 2,
+        }
+        .encode(),
+    );
+    pool.submit(EXT, better).unwrap();
+    assert!(!pool.contains(&first));
+    assert_eq!(pool.status().ready, 1);
+}
+
+#[test]
+fn invalid_transactions_are_banned_after_one_validation() {
+    let (chain, pool) = pool(PoolConfig::default());
+    let bad = OpaqueExtrinsic(
+        Tx {
+            sender: 1,
+            nonce: 0,
+            tip: 0,
+            valid: false,
+            salt: 0,
+        }
+        .encode(),
+    );
+    assert_eq!(
+        pool.submit(EXT, bad.clone()),
+        Err(PoolError::Invalid(InvalidTransaction::BadProof))
+    );
+    for _ in 0..10 {
+        assert_eq!(
+            pool.submit(EXT, bad.clone()),
+            Err(PoolError::TemporarilyBanned)
+        );
+    }
+    assert_eq!(*chain.validations.lock(), 1);
+    assert_eq!(pool.submit(EXT, xt(1, 0, 0)).map(|_| ()), Ok(()));
+    assert_eq!(
+        pool.submit(EXT, xt(1, 0, 0)),
+        Err(PoolError::AlreadyImported)
+    );
+}
+
+#[test]
+fn maintenance_removes_included_and_stale_and_unlocks_dependents() {
+    let (chain, pool) = pool(PoolConfig::default());
+    let (_, mut watch) = pool.submit_and_watch(EXT, xt(1, 0, 0)).unwrap();
+    pool.submit(EXT, xt(1, 1, 0)).unwrap();
+    pool.submit(EXT, xt(1, 2, 0)).unwrap();
+    let conflicting = pool.submit(EXT, xt(2, 0, 0)).unwrap();
+    // A block includes 1/0 and 1/1, and another version of 2/0.
+    chain.nonces.lock().insert(1, 2);
+    chain.nonces.lock().insert(2, 1);
+    let other_2_0 = OpaqueExtrinsic(
+        Tx {
+            sender: 2,
+            nonce: 0,
+            tip: 0,
+            valid: true,
+            salt: 9,
+        }
+        .encode(),
+    );
+    pool.maintain(
+        H256([1; 32]),
+        2,
+        &[xt(1, 0, 0), xt(1, 1, 0), other_2_0],
+        true,
+    );
+    assert!(
+        !pool.contains(&conflicting),
+        "the stale 2/0 is gone (re-validation finds it stale)"
+    );
+    assert_eq!(
+        pool.status().ready,
+        1,
+        "1/2 is ready: its predecessor is on chain"
+    );
+    assert_eq!(watch.try_recv(), Ok(TxStatus::Ready));
+    assert_eq!(watch.try_recv(), Ok(TxStatus::InBlock(H256([1; 32]))));
+    assert_eq!(watch.try_recv(), Ok(TxStatus::Finalized(H256([1; 32]))));
+}
+
+#[test]
+fn expired_transactions_leave() {
+    let (_, pool) = pool(PoolConfig::default());
+    pool.submit(EXT, xt(1, 0, 0)).unwrap();
+    pool.maintain(H256([1; 32]), 1 + 64 + 1, &[], true);
+    assert_eq!(pool.status().ready + pool.status().future, 0);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// Under a flood of valid, invalid, future and duplicate transactions the pool never
+    /// exceeds its bounds, and its ready order always respects nonces.
+    #[test]
+    fn the_pool_stays_within_its_bounds_under_a_flood(
+        flood in proptest::collection::vec((0u8..20, 0u32..8, 0u64..1000, any::<bool>(), 0u16..4), 1..600),
+    ) {
+        let config = PoolConfig { max_ready: 64, max_future: 16, max_bytes: 4096, ..PoolConfig::default() };
+        let (_, pool) = pool(config.clone());
+        for (sender, nonce, tip, valid, salt) in flood {
+            let tx = Tx { sender, nonce, tip, valid: valid || sender % 3 != 0, salt };
+            let _ = pool.submit(EXT, OpaqueExtrinsic(tx.encode()));
+            let status = pool.status();
+            prop_assert!(status.ready <= config.max_ready);
+            prop_assert!(status.future <= config.max_future);
+            prop_assert!(status.bytes <= config.max_bytes);
+        }
+        let mut next: HashMap<u8, u32> = HashMap::new();
+        for (_, x) in pool.ready() {
+            let tx = Tx::decode(&mut &x.0[..]).unwrap();
+            let expected = next.entry(tx.sender).or_insert(0);
+            prop_assert_eq!(tx.nonce, *expected, "nonces in order per sender");
+            *expected += 1;
+        }
+    }
+}
