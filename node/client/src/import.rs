@@ -159,6 +159,7 @@ impl Client {
             extrinsics: Arc::new(extrinsics),
             finalized,
             origin,
+            import_micros: micros,
         });
         Ok(ImportedBlock {
             hash,

@@ -121,6 +121,8 @@ pub struct BlockNotification {
     pub finalized: bool,
     /// Where it came from.
     pub origin: BlockOrigin,
+    /// How long the import took, in microseconds.
+    pub import_micros: u64,
 }
 
 /// Settings of a client.

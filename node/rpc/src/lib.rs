@@ -1,1 +1,104 @@
-//! placeholder
+//! JSON-RPC.
+//!
+//! One jsonrpsee server answers HTTP and WebSocket on the same port, with Substrate's method
+//! names and encodings (`system_*`, `chain_*`, `state_*`, `author_*`, `payment_queryInfo`,
+//! `rpc_methods`) so polkadot.js and subxt work, plus `dev_callWithCode` (unsafe) for dry runs of
+//! new runtime code.
+//!
+//! Requests, responses, connections and subscriptions are bounded ([`RpcConfig`]); every error
+//! carries a reason. Unsafe methods answer only when [`RpcMethods`] allows them: `auto` allows
+//! them when the server listens on loopback only.
+
+mod errors;
+mod methods;
+
+pub use methods::{RpcContext, SystemInfo, build_module};
+
+use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
+use std::{net::SocketAddr, str::FromStr};
+
+/// Which methods the server offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum RpcMethods {
+    /// Unsafe methods only when listening on loopback.
+    #[default]
+    Auto,
+    /// Safe methods only.
+    Safe,
+    /// All methods.
+    Unsafe,
+}
+
+impl FromStr for RpcMethods {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "safe" => Ok(Self::Safe),
+            "unsafe" => Ok(Self::Unsafe),
+            other => Err(format!(
+                "unknown RPC methods setting `{other}` (auto, safe or unsafe)"
+            )),
+        }
+    }
+}
+
+impl RpcMethods {
+    /// Whether unsafe methods are refused for a server at `listen`.
+    pub fn deny_unsafe(self, listen: &SocketAddr) -> bool {
+        match self {
+            Self::Auto => !listen.ip().is_loopback(),
+            Self::Safe => true,
+            Self::Unsafe => false,
+        }
+    }
+}
+
+/// Server limits.
+#[derive(Clone, Debug)]
+pub struct RpcConfig {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// Largest request body (an extrinsic of 5 MiB is 10 MiB of hex).
+    pub max_request_bytes: u32,
+    /// Largest response body.
+    pub max_response_bytes: u32,
+    /// Most simultaneous connections.
+    pub max_connections: u32,
+    /// Most subscriptions per WebSocket connection.
+    pub max_subscriptions_per_connection: u32,
+}
+
+impl RpcConfig {
+    /// Limits for a server at `listen`.
+    pub fn new(listen: SocketAddr) -> Self {
+        Self {
+            listen,
+            max_request_bytes: 15 * 1024 * 1024,
+            max_response_bytes: 20 * 1024 * 1024,
+            max_connections: 100,
+            max_subscriptions_per_connection: 1024,
+        }
+    }
+}
+
+/// Starts the server; returns its handle and the address it listens on.
+pub async fn start(
+    config: &RpcConfig,
+    context: RpcContext,
+) -> std::io::Result<(ServerHandle, SocketAddr)> {
+    let module = build_module(context).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let server_config = ServerConfig::builder()
+        .max_request_body_size(config.max_request_bytes)
+        .max_response_body_size(config.max_response_bytes)
+        .max_connections(config.max_connections)
+        .max_subscriptions_per_connection(config.max_subscriptions_per_connection)
+        .build();
+    let server = Server::builder()
+        .set_config(server_config)
+        .build(config.listen)
+        .await?;
+    let addr = server.local_addr()?;
+    Ok((server.start(module), addr))
+}

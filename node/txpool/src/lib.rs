@@ -23,4 +23,4 @@
 
 mod pool;
 
-pub use pool::{ChainApi, Pool, PoolConfig, PoolError, PoolStatus, TxStatus};
+pub use pool::{ChainApi, Pool, PoolConfig, PoolError, PoolStatus, TransactionPool, TxStatus};

@@ -723,3 +723,47 @@ impl<A: ChainApi> Pool<A> {
         }
     }
 }
+
+/// The pool as other components see it (RPC, network): submission and inspection.
+pub trait TransactionPool: Send + Sync {
+    /// Submits a transaction.
+    fn submit(&self, source: TransactionSource, xt: OpaqueExtrinsic) -> Result<H256, PoolError>;
+    /// Submits a transaction and follows its status.
+    fn submit_and_watch(
+        &self,
+        source: TransactionSource,
+        xt: OpaqueExtrinsic,
+    ) -> Result<(H256, mpsc::UnboundedReceiver<TxStatus>), PoolError>;
+    /// Every transaction in the pool.
+    fn pending(&self) -> Vec<OpaqueExtrinsic>;
+    /// Counts.
+    fn status(&self) -> PoolStatus;
+    /// Tags the pooled transactions provide.
+    fn provided_tags(&self) -> Vec<TransactionTag>;
+}
+
+impl<A: ChainApi> TransactionPool for Pool<A> {
+    fn submit(&self, source: TransactionSource, xt: OpaqueExtrinsic) -> Result<H256, PoolError> {
+        Pool::submit(self, source, xt)
+    }
+
+    fn submit_and_watch(
+        &self,
+        source: TransactionSource,
+        xt: OpaqueExtrinsic,
+    ) -> Result<(H256, mpsc::UnboundedReceiver<TxStatus>), PoolError> {
+        Pool::submit_and_watch(self, source, xt)
+    }
+
+    fn pending(&self) -> Vec<OpaqueExtrinsic> {
+        self.all().into_iter().map(|(_, xt)| xt).collect()
+    }
+
+    fn status(&self) -> PoolStatus {
+        Pool::status(self)
+    }
+
+    fn provided_tags(&self) -> Vec<TransactionTag> {
+        Pool::provided_tags(self)
+    }
+}

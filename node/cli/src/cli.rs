@@ -1,0 +1,225 @@
+//! Command-line interface, in Substrate's conventions.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// CPChain node.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cpchain",
+    version,
+    about = "CPChain node: a blockchain for the Internet of Things"
+)]
+pub struct Cli {
+    /// A command other than running the node.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options of the node.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Options shared by the commands that open a chain.
+#[derive(Debug, Args, Clone)]
+pub struct SharedArgs {
+    /// A development chain: `--chain dev`, authoring blocks, in a temporary directory unless
+    /// `--base-path` is given.
+    #[arg(long)]
+    pub dev: bool,
+    /// The chain: `dev`, `local`, or a chain spec file.
+    #[arg(long, value_name = "CHAIN")]
+    pub chain: Option<String>,
+    /// Where the node keeps its data.
+    #[arg(long, short = 'd', value_name = "PATH")]
+    pub base_path: Option<PathBuf>,
+    /// Keep data in a temporary directory, removed when the node stops.
+    #[arg(long)]
+    pub tmp: bool,
+    /// Log filter, like `info,runtime=debug` (also `RUST_LOG`).
+    #[arg(long, short = 'l', value_name = "FILTER")]
+    pub log: Option<String>,
+}
+
+/// Options of the running node.
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// Shared options.
+    #[command(flatten)]
+    pub shared: SharedArgs,
+    /// The node's name, shown in logs.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Author blocks (implied by `--dev`).
+    #[arg(long)]
+    pub validator: bool,
+    /// The peer-to-peer port.
+    #[arg(long, default_value_t = 30333)]
+    pub port: u16,
+    /// The JSON-RPC port (HTTP and WebSocket).
+    #[arg(long, default_value_t = 9944)]
+    pub rpc_port: u16,
+    /// Listen for RPC on all interfaces, not only loopback.
+    #[arg(long)]
+    pub rpc_external: bool,
+    /// Which RPC methods to offer: `auto` (unsafe ones on loopback only), `safe` or `unsafe`.
+    #[arg(long, default_value = "auto")]
+    pub rpc_methods: String,
+    /// Most RPC connections at once.
+    #[arg(long, default_value_t = 100)]
+    pub rpc_max_connections: u32,
+    /// The Prometheus metrics port.
+    #[arg(long, default_value_t = 9615)]
+    pub prometheus_port: u16,
+    /// Serve metrics on all interfaces.
+    #[arg(long)]
+    pub prometheus_external: bool,
+    /// Do not serve metrics.
+    #[arg(long)]
+    pub no_prometheus: bool,
+    /// State pruning: `archive`, or the number of finalized states to keep. Fixed when the
+    /// database is created.
+    #[arg(long, value_name = "MODE")]
+    pub state_pruning: Option<String>,
+    /// Which runtime executes imported blocks: `wasm`, `native`, or `both` (compared).
+    #[arg(long, default_value = "wasm")]
+    pub execution: String,
+    /// The longest a runtime call may run, in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    pub execution_timeout_ms: u64,
+    /// Most transactions in the pool (ready and future).
+    #[arg(long, default_value_t = 8192)]
+    pub pool_limit: usize,
+    /// Most kilobytes of transactions in the pool.
+    #[arg(long, default_value_t = 32 * 1024)]
+    pub pool_kbytes: usize,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Prints a chain spec as JSON.
+    BuildSpec {
+        /// Shared options.
+        #[command(flatten)]
+        shared: SharedArgs,
+        /// Print the raw genesis storage (code included) instead of the runtime genesis.
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Removes a chain's database.
+    PurgeChain {
+        /// Shared options.
+        #[command(flatten)]
+        shared: SharedArgs,
+        /// Do not ask for confirmation.
+        #[arg(short = 'y', long = "yes")]
+        yes: bool,
+    },
+    /// Key management.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Writes blocks to a file (or standard output).
+    ExportBlocks {
+        /// Shared options.
+        #[command(flatten)]
+        shared: SharedArgs,
+        /// First block.
+        #[arg(long, default_value_t = 1)]
+        from: u32,
+        /// Last block (default: the best).
+        #[arg(long)]
+        to: Option<u32>,
+        /// The file; `-` or nothing for standard output.
+        output: Option<PathBuf>,
+    },
+    /// Imports blocks from a file written by `export-blocks` (or standard input).
+    ImportBlocks {
+        /// Shared options.
+        #[command(flatten)]
+        shared: SharedArgs,
+        /// Which runtime executes the blocks.
+        #[arg(long, default_value = "wasm")]
+        execution: String,
+        /// The file; `-` or nothing for standard input.
+        input: Option<PathBuf>,
+    },
+    /// Wallet transactions.
+    #[command(subcommand)]
+    Tx(TxCommand),
+}
+
+/// Key commands.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Generates a new sr25519 key with its phrase.
+    Generate {
+        /// Words in the phrase: 12, 15, 18, 21 or 24.
+        #[arg(long, short = 'w', default_value_t = 12)]
+        words: usize,
+        /// `text` or `json`.
+        #[arg(long, default_value = "text")]
+        output_type: String,
+        /// SS58 prefix of the address.
+        #[arg(long, short = 'n', default_value_t = 42)]
+        network: u16,
+    },
+    /// Shows the public key and address of a secret URI or an address.
+    Inspect {
+        /// A secret URI (`//Alice`, a phrase, `0x` seed) or an SS58 address / public key.
+        uri: String,
+        /// `text` or `json`.
+        #[arg(long, default_value = "text")]
+        output_type: String,
+        /// SS58 prefix of the address.
+        #[arg(long, short = 'n', default_value_t = 42)]
+        network: u16,
+    },
+    /// Stores a secret URI in the keystore, to sign with its address later.
+    Insert {
+        /// The secret URI.
+        #[arg(long)]
+        suri: String,
+        /// The keystore directory.
+        #[arg(long, value_name = "PATH")]
+        keystore_path: Option<PathBuf>,
+        /// The node's base path (the keystore is in `<base>/keystore`).
+        #[arg(long, short = 'd', value_name = "PATH")]
+        base_path: Option<PathBuf>,
+    },
+}
+
+/// Wallet commands.
+#[derive(Debug, Subcommand)]
+pub enum TxCommand {
+    /// Transfers tokens, waiting for inclusion and finality.
+    Transfer {
+        /// The payer: a secret URI, or an address whose key is in the keystore.
+        #[arg(long)]
+        from: String,
+        /// The recipient's SS58 address.
+        #[arg(long)]
+        to: String,
+        /// The amount, in the smallest unit.
+        #[arg(long)]
+        amount: u128,
+        /// A tip for priority.
+        #[arg(long, default_value_t = 0)]
+        tip: u128,
+        /// Allow the payer's account to be removed (a plain `transfer` instead of
+        /// `transfer_keep_alive`).
+        #[arg(long)]
+        allow_death: bool,
+        /// The node's WebSocket RPC address.
+        #[arg(long, default_value = "ws://127.0.0.1:9944")]
+        rpc_url: String,
+        /// The keystore directory, for `--from <address>`.
+        #[arg(long, value_name = "PATH")]
+        keystore_path: Option<PathBuf>,
+        /// Return once the node accepted the transaction, without waiting.
+        #[arg(long)]
+        no_wait: bool,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}

@@ -1,0 +1,281 @@
+//! The running node.
+
+use crate::{Error, authoring, chain_paths, chain_specs, cli::RunArgs, informant, metrics};
+use cpc_client::{
+    AcceptAll, Client, ClientConfig, ExecutionMode, chain_spec::ChainSpec, genesis::GenesisState,
+};
+use cpc_db::{ChainDb, DbConfig, PruningMode};
+use cpc_executor::{NativeExecutor, WasmExecutor, WasmExecutorConfig};
+use cpc_primitives::{
+    H256, OpaqueExtrinsic,
+    inherent::InherentData,
+    transaction_validity::{TransactionSource, TransactionValidity},
+};
+use cpc_txpool::{ChainApi, Pool, PoolConfig};
+use std::{
+    net::{Ipv4Addr, SocketAddr},
+    sync::{Arc, atomic::AtomicU64},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+/// The pool's view of the chain: validation through the runtime at the best block.
+pub struct PoolApi {
+    client: Arc<Client>,
+}
+
+impl PoolApi {
+    /// Validation over `client`.
+    pub fn new(client: Arc<Client>) -> Self {
+        Self { client }
+    }
+}
+
+impl ChainApi for PoolApi {
+    fn best(&self) -> (H256, u32) {
+        let info = self.client.info();
+        (info.best_hash, info.best_number)
+    }
+
+    fn validate(
+        &self,
+        at: H256,
+        source: TransactionSource,
+        xt: &OpaqueExtrinsic,
+    ) -> Result<TransactionValidity, String> {
+        self.client
+            .call_decoded(
+                &at,
+                "TaggedTransactionQueue_validate_transaction",
+                (source, xt, at),
+            )
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Inherent data of this node: its clock.
+pub fn inherent_data(now: u64) -> InherentData {
+    let mut data = InherentData::new();
+    data.put(cpc_pallet_timestamp::INHERENT_IDENTIFIER, &now);
+    data
+}
+
+fn parse_execution(s: &str) -> Result<ExecutionMode, Error> {
+    match s {
+        "wasm" => Ok(ExecutionMode::Wasm),
+        "native" => Ok(ExecutionMode::Native),
+        "both" => Ok(ExecutionMode::Both),
+        other => Err(Error::Input(format!(
+            "unknown execution `{other}` (wasm, native or both)"
+        ))),
+    }
+}
+
+/// Opens the chain of `spec` at `db_path`: genesis, store and client.
+pub fn open_client(
+    spec: &ChainSpec,
+    db_path: &std::path::Path,
+    pruning: Option<PruningMode>,
+    execution: &str,
+    timeout: Duration,
+) -> Result<Arc<Client>, Error> {
+    let execution = parse_execution(execution)?;
+    let wasm = Arc::new(
+        WasmExecutor::new(WasmExecutorConfig {
+            call_timeout: timeout,
+            ..Default::default()
+        })
+        .map_err(Error::node)?,
+    );
+    let code = cpc_runtime::WASM_BINARY.ok_or_else(|| {
+        Error::Node("this node was built without its runtime (CPC_SKIP_WASM_BUILD)".into())
+    })?;
+    let storage = cpc_client::genesis::build_genesis_storage(spec, wasm.as_ref(), code)
+        .map_err(Error::Node)?;
+    let genesis = GenesisState::from_storage(storage);
+    std::fs::create_dir_all(db_path)?;
+    let db = ChainDb::open(
+        db_path,
+        &DbConfig {
+            pruning,
+            ..Default::default()
+        },
+    )
+    .map_err(Error::node)?;
+    let native = Arc::new(NativeExecutor::new(
+        cpc_runtime::api::dispatch,
+        cpc_runtime::VERSION,
+        Some(wasm.clone() as Arc<dyn cpc_executor::RuntimeExecutor>),
+    ));
+    let config = ClientConfig {
+        execution,
+        inherent_data: Arc::new(|| inherent_data(now_millis())),
+        verifier: Arc::new(AcceptAll),
+    };
+    let client =
+        Client::new(Arc::new(db), wasm, Some(native), &genesis, config).map_err(Error::node)?;
+    Ok(Arc::new(client))
+}
+
+/// Runs the node until Ctrl-C or SIGTERM.
+pub async fn run(args: RunArgs) -> Result<(), Error> {
+    let spec = chain_specs::load(&args.shared)?;
+    let paths = chain_paths(&args.shared, &spec.id)?;
+    let pruning = args
+        .state_pruning
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(Error::Input)?;
+    let rpc_methods: cpc_rpc::RpcMethods = args.rpc_methods.parse().map_err(Error::Input)?;
+    let name = args.name.clone().unwrap_or_else(|| "cpchain-node".into());
+    let validator = args.validator || args.shared.dev;
+
+    log::info!(target: "cpchain", "CPChain node {}", env!("CARGO_PKG_VERSION"));
+    log::info!(target: "cpchain", "Chain: {} ({}), node name: {name}", spec.name, spec.id);
+    log::info!(target: "cpchain", "Database: {}", paths.db().display());
+
+    let timeout = Duration::from_millis(args.execution_timeout_ms);
+    let client = {
+        let (spec, db, execution) = (spec.clone(), paths.db(), args.execution.clone());
+        tokio::task::spawn_blocking(move || open_client(&spec, &db, pruning, &execution, timeout))
+            .await
+            .map_err(Error::node)??
+    };
+    let info = client.info();
+    log::info!(
+        target: "cpchain",
+        "Genesis {:#}; best #{} ({}), finalized #{}; state pruning: {}",
+        info.genesis_hash,
+        info.best_number,
+        info.best_hash,
+        info.finalized_number,
+        client.db().pruning()
+    );
+
+    let pool = Arc::new(Pool::new(
+        Arc::new(PoolApi::new(client.clone())),
+        PoolConfig {
+            max_ready: args.pool_limit,
+            max_future: (args.pool_limit / 8).max(1),
+            max_bytes: args.pool_kbytes * 1024,
+            ..PoolConfig::default()
+        },
+    ));
+    spawn_pool_maintenance(client.clone(), pool.clone());
+
+    let rpc_calls = Arc::new(AtomicU64::new(0));
+    let rpc_ip = if args.rpc_external {
+        Ipv4Addr::UNSPECIFIED
+    } else {
+        Ipv4Addr::LOCALHOST
+    };
+    let rpc_addr = SocketAddr::from((rpc_ip, args.rpc_port));
+    let mut rpc_config = cpc_rpc::RpcConfig::new(rpc_addr);
+    rpc_config.max_connections = args.rpc_max_connections;
+    let context = cpc_rpc::RpcContext {
+        client: client.clone(),
+        pool: pool.clone(),
+        system: cpc_rpc::SystemInfo {
+            name: "cpchain".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            chain: spec.name.clone(),
+            chain_type: serde_json::to_value(&spec.chain_type).unwrap_or_default(),
+            properties: spec.properties.clone(),
+        },
+        deny_unsafe: rpc_methods.deny_unsafe(&rpc_addr),
+        peers: Arc::new(|| 0),
+        syncing: Arc::new(|| false),
+        calls: rpc_calls.clone(),
+    };
+    let (rpc, rpc_bound) = cpc_rpc::start(&rpc_config, context)
+        .await
+        .map_err(|e| Error::Node(format!("cannot start JSON-RPC on {rpc_addr}: {e}")))?;
+    log::info!(target: "cpchain", "JSON-RPC (HTTP and WebSocket) on {rpc_bound}");
+
+    let node_metrics = Arc::new(metrics::Metrics::new(rpc_calls));
+    if !args.no_prometheus {
+        let ip = if args.prometheus_external {
+            Ipv4Addr::UNSPECIFIED
+        } else {
+            Ipv4Addr::LOCALHOST
+        };
+        let addr = SocketAddr::from((ip, args.prometheus_port));
+        let bound = metrics::serve(addr, node_metrics.clone(), client.clone(), pool.clone())
+            .await
+            .map_err(|e| Error::Node(format!("cannot serve metrics on {addr}: {e}")))?;
+        log::info!(target: "cpchain", "Prometheus metrics on http://{bound}/metrics");
+    }
+
+    informant::spawn(client.clone(), pool.clone(), node_metrics.clone());
+
+    if validator {
+        match spec.consensus.engine.as_str() {
+            "dev" => {
+                let period = Duration::from_millis(spec.block_period_ms().max(1));
+                log::info!(target: "cpchain", "Authoring a block every {period:?} (dev consensus, instant finality)");
+                tokio::spawn(authoring::run(
+                    client.clone(),
+                    pool.clone(),
+                    period,
+                    node_metrics.clone(),
+                ));
+            }
+            other => log::warn!(target: "cpchain", "consensus engine `{other}` cannot author here"),
+        }
+    }
+
+    wait_for_shutdown().await;
+    log::info!(target: "cpchain", "Shutting down");
+    let _ = rpc.stop();
+    client.db().flush().map_err(Error::node)?;
+    drop(paths);
+    Ok(())
+}
+
+fn spawn_pool_maintenance(client: Arc<Client>, pool: Arc<Pool<PoolApi>>) {
+    let mut imported = client.subscribe();
+    tokio::spawn(async move {
+        loop {
+            match imported.recv().await {
+                Ok(block) => {
+                    let pool = pool.clone();
+                    let _ = tokio::task::spawn_blocking(move || {
+                        pool.maintain(
+                            block.hash,
+                            block.header.number,
+                            &block.extrinsics,
+                            block.finalized,
+                        )
+                    })
+                    .await;
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    log::warn!(target: "txpool", "pool maintenance skipped {n} blocks");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+}
+
+async fn wait_for_shutdown() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("signal handlers install; qed");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,246 @@
+//! Helpers for process-level tests: start the real `cpchain` binary, talk JSON-RPC to it.
+
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+use std::{
+    io::{Read, Write},
+    net::TcpStream,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+/// The binary under test.
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_cpchain")
+}
+
+/// A free TCP port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running node; killed when dropped.
+pub struct Node {
+    pub child: Child,
+    pub rpc_port: u16,
+    pub prometheus_port: u16,
+    pub log: PathBuf,
+}
+
+impl Node {
+    /// Starts `cpchain` with `args` plus free RPC, metrics and p2p ports, logging to `log`, and
+    /// waits until RPC answers.
+    pub fn start(args: &[&str], log: &Path) -> Node {
+        let (rpc_port, prometheus_port, p2p) = (free_port(), free_port(), free_port());
+        let log_file = std::fs::File::create(log).unwrap();
+        let child = Command::new(binary())
+            .args(args)
+            .args([
+                "--rpc-port",
+                &rpc_port.to_string(),
+                "--prometheus-port",
+                &prometheus_port.to_string(),
+            ])
+            .args(["--port", &p2p.to_string()])
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .expect("the node starts");
+        let node = Node {
+            child,
+            rpc_port,
+            prometheus_port,
+            log: log.to_path_buf(),
+        };
+        node.wait_for_rpc(Duration::from_secs(60));
+        node
+    }
+
+    /// Waits until RPC answers.
+    pub fn wait_for_rpc(&self, limit: Duration) {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if self.try_rpc("system_name", json!([])).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!(
+            "the node did not answer RPC within {limit:?}; log:\n{}",
+            self.log_text()
+        );
+    }
+
+    /// The node's log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// A JSON-RPC call over HTTP: `Ok(result)` or `Err(error object)`.
+    pub fn try_rpc(&self, method: &str, params: Value) -> Result<Value, Value> {
+        let body =
+            json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params }).to_string();
+        let response = http_post(self.rpc_port, "/", body.as_bytes())
+            .map_err(|e| json!({ "io": e.to_string() }))?;
+        let value: Value = serde_json::from_str(&response.1)
+            .map_err(|e| json!({ "body": response.1, "parse": e.to_string() }))?;
+        match value.get("error") {
+            Some(error) => Err(error.clone()),
+            None => Ok(value["result"].clone()),
+        }
+    }
+
+    /// A JSON-RPC call that must succeed.
+    pub fn rpc(&self, method: &str, params: Value) -> Value {
+        self.try_rpc(method, params)
+            .unwrap_or_else(|e| panic!("{method} failed: {e}"))
+    }
+
+    /// The best block number.
+    pub fn best_number(&self) -> u32 {
+        number(&self.rpc("chain_getHeader", json!([])))
+    }
+
+    /// Waits until the best block number reaches `n`.
+    pub fn wait_for_block(&self, n: u32, limit: Duration) {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if self.best_number() >= n {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!(
+            "block #{n} did not come within {limit:?}; log:\n{}",
+            self.log_text()
+        );
+    }
+
+    /// Stops the node with SIGTERM and waits for it.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            if started.elapsed() > Duration::from_secs(20) {
+                let _ = self.child.kill();
+                return self.child.wait().unwrap();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A block number from a header's JSON.
+pub fn number(header: &Value) -> u32 {
+    let hex = header["number"].as_str().expect("a header");
+    u32::from_str_radix(hex.trim_start_matches("0x"), 16).unwrap()
+}
+
+/// A minimal HTTP/1.1 POST; returns the status code and body.
+pub fn http_post(port: u16, path: &str, body: &[u8]) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    // A server may refuse early (413) and close while we still write a large body.
+    let _ = stream.write_all(body);
+    read_response(stream)
+}
+
+/// A minimal HTTP/1.1 GET; returns the status code and body.
+pub fn http_get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )?;
+    read_response(stream)
+}
+
+fn read_response(mut stream: TcpStream) -> std::io::Result<(u16, String)> {
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    Ok((status, body))
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// Runs `cpchain` with `args` to completion; returns (success, stdout, stderr).
+pub fn run(args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(binary())
+        .args(args)
+        .output()
+        .expect("cpchain runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The storage key of an account's `AccountInfo`, as hex.
+pub fn account_key(account: &cpc_primitives::AccountId) -> String {
+    format!(
+        "0x{}",
+        hex::encode(cpc_pallet_system::Account::hashed_key(account))
+    )
+}
+
+/// The free balance of `account` at block `at` (best if `None`).
+pub fn free_balance(node: &Node, account: &cpc_primitives::AccountId, at: Option<&str>) -> u128 {
+    let value = node.rpc("state_getStorage", json!([account_key(account), at]));
+    let Some(hex) = value.as_str() else { return 0 };
+    let bytes = hex::decode(hex.trim_start_matches("0x")).unwrap();
+    let info: cpc_pallet_system::AccountInfo = codec::Decode::decode(&mut &bytes[..]).unwrap();
+    info.data.free
+}
