@@ -13,6 +13,9 @@ use parking_lot::RwLock;
 use rocksdb::{BlockBasedOptions, Cache, ColumnFamilyDescriptor, DB, Options, WriteBatch};
 use std::{collections::HashMap, path::Path, sync::Arc};
 
+/// Reference count changes per trie node, with the node's data when it is new.
+type NodeDeltas = HashMap<H256, (i64, Option<Vec<u8>>)>;
+
 /// Tuning of the database.
 #[derive(Clone, Debug)]
 pub struct DbConfig {
@@ -254,7 +257,9 @@ impl ChainDb {
         let pointer = BlockPointer { number: 0, hash };
         let mut batch = WriteBatch::default();
         self.put_block(&mut batch, &header, &[], None);
-        self.apply_state(&mut batch, state, 0)?;
+        let mut deltas = NodeDeltas::new();
+        self.apply_state(&mut batch, &mut deltas, state, 0);
+        self.write_refcounts(&mut batch, deltas)?;
         let cf = self.cf(columns::META);
         for key in [meta::KEY_GENESIS, meta::KEY_BEST, meta::KEY_FINALIZED] {
             batch.put_cf(cf, key, pointer.encode());
@@ -330,7 +335,10 @@ impl ChainDb {
         };
         let mut batch = WriteBatch::default();
         self.put_block(&mut batch, &header, &body, justification.as_deref());
-        self.apply_state(&mut batch, state_changes, header.number)?;
+        // Reference changes of the new block and of pruning are summed before anything is
+        // written: the same node can gain a reference here and lose one to pruning.
+        let mut deltas = NodeDeltas::new();
+        self.apply_state(&mut batch, &mut deltas, state_changes, header.number);
 
         let cf = self.cf(columns::META);
         batch.put_cf(cf, meta::KEY_BEST, pointer.encode());
@@ -341,8 +349,9 @@ impl ChainDb {
         if finalized {
             batch.put_cf(cf, meta::KEY_FINALIZED, pointer.encode());
             new_meta.finalized = pointer;
-            new_meta.pruned = self.prune(&mut batch, meta.pruned, pointer.number)?;
+            new_meta.pruned = self.prune(&mut batch, &mut deltas, meta.pruned, pointer.number)?;
         }
+        self.write_refcounts(&mut batch, deltas)?;
         self.db.write(batch)?;
         *self.meta.write() = Some(new_meta);
         Ok(())
@@ -359,7 +368,9 @@ impl ChainDb {
             meta::KEY_FINALIZED,
             meta.best.encode(),
         );
-        let pruned = self.prune(&mut batch, meta.pruned, meta.best.number)?;
+        let mut deltas = NodeDeltas::new();
+        let pruned = self.prune(&mut batch, &mut deltas, meta.pruned, meta.best.number)?;
+        self.write_refcounts(&mut batch, deltas)?;
         self.db.write(batch)?;
         *self.meta.write() = Some(Meta {
             finalized: meta.best,
@@ -369,15 +380,15 @@ impl ChainDb {
         Ok(())
     }
 
-    /// Writes the node reference changes of block `number` and journals the nodes it stopped
-    /// using.
+    /// Adds the node reference changes of block `number` to `deltas` and journals the nodes it
+    /// stopped using.
     fn apply_state(
         &self,
         batch: &mut WriteBatch,
+        deltas: &mut NodeDeltas,
         mut changes: MemoryDB,
         number: u32,
-    ) -> Result<(), DbError> {
-        let mut deltas: HashMap<H256, (i64, Option<Vec<u8>>)> = HashMap::new();
+    ) {
         let mut dropped = Vec::new();
         for (hash, (data, rc)) in changes.drain() {
             if rc > 0 {
@@ -390,7 +401,6 @@ impl ChainDb {
                 }
             }
         }
-        self.write_refcounts(batch, deltas)?;
         if !dropped.is_empty() {
             dropped.sort();
             batch.put_cf(
@@ -399,14 +409,9 @@ impl ChainDb {
                 dropped.encode(),
             );
         }
-        Ok(())
     }
 
-    fn write_refcounts(
-        &self,
-        batch: &mut WriteBatch,
-        deltas: HashMap<H256, (i64, Option<Vec<u8>>)>,
-    ) -> Result<(), DbError> {
+    fn write_refcounts(&self, batch: &mut WriteBatch, deltas: NodeDeltas) -> Result<(), DbError> {
         let cf = self.cf(columns::STATE);
         // Sorted, so the write order (and so RocksDB's work) does not depend on hash map order.
         let mut deltas: Vec<_> = deltas.into_iter().filter(|(_, (d, _))| *d != 0).collect();
@@ -440,9 +445,15 @@ impl ChainDb {
         Ok(())
     }
 
-    /// Applies the journals of blocks whose parent states left the pruning window, returning
-    /// the new `pruned` mark.
-    fn prune(&self, batch: &mut WriteBatch, pruned: u32, finalized: u32) -> Result<u32, DbError> {
+    /// Adds to `deltas` the journals of blocks whose parent states left the pruning window,
+    /// returning the new `pruned` mark.
+    fn prune(
+        &self,
+        batch: &mut WriteBatch,
+        deltas: &mut NodeDeltas,
+        pruned: u32,
+        finalized: u32,
+    ) -> Result<u32, DbError> {
         let PruningMode::KeepLast(keep) = self.pruning else {
             return Ok(pruned);
         };
@@ -453,7 +464,6 @@ impl ChainDb {
             return Ok(pruned);
         }
         let journal = self.cf(columns::JOURNAL);
-        let mut deltas: HashMap<H256, (i64, Option<Vec<u8>>)> = HashMap::new();
         for number in pruned + 1..=upto {
             if let Some(bytes) = self.db.get_cf(journal, number_key(number))? {
                 let dropped: Vec<H256> = meta::decode("journal", &bytes)?;
@@ -463,7 +473,6 @@ impl ChainDb {
                 batch.delete_cf(journal, number_key(number));
             }
         }
-        self.write_refcounts(batch, deltas)?;
         batch.put_cf(self.cf(columns::META), meta::KEY_PRUNED, upto.encode());
         Ok(upto)
     }

@@ -141,7 +141,10 @@ pub fn import_blocks(
             finalized: true,
             precomputed: None,
         }) {
-            Ok(_) => imported += 1,
+            Ok(block) => {
+                imported += 1;
+                log::debug!(target: "import", "imported #{number} ({}) in {} µs", block.hash, block.micros);
+            }
             Err(ImportError::AlreadyImported(..)) => skipped += 1,
             Err(e) => return Err(Error::Node(format!("block #{number} was refused: {e}"))),
         }

@@ -34,36 +34,58 @@ pub struct Node {
 }
 
 impl Node {
-    /// Starts `cpchain` with `args` plus free RPC, metrics and p2p ports, logging to `log`, and
-    /// waits until RPC answers.
+    /// Starts `cpchain` with `args`, logging to `log`, on ports the system picks (read back from
+    /// the log, so parallel tests never collide), and waits until RPC answers.
     pub fn start(args: &[&str], log: &Path) -> Node {
-        let (rpc_port, prometheus_port, p2p) = (free_port(), free_port(), free_port());
         let log_file = std::fs::File::create(log).unwrap();
         let child = Command::new(binary())
             .args(args)
-            .args([
-                "--rpc-port",
-                &rpc_port.to_string(),
-                "--prometheus-port",
-                &prometheus_port.to_string(),
-            ])
-            .args(["--port", &p2p.to_string()])
+            .args(["--rpc-port", "0", "--prometheus-port", "0", "--port", "0"])
             .stdout(Stdio::null())
             .stderr(log_file)
             .spawn()
             .expect("the node starts");
-        let node = Node {
+        let mut node = Node {
             child,
-            rpc_port,
-            prometheus_port,
+            rpc_port: 0,
+            prometheus_port: 0,
             log: log.to_path_buf(),
         };
+        node.wait_for_ports(Duration::from_secs(60));
         node.wait_for_rpc(Duration::from_secs(60));
         node
     }
 
-    /// Waits until RPC answers.
-    pub fn wait_for_rpc(&self, limit: Duration) {
+    fn wait_for_ports(&mut self, limit: Duration) {
+        let port_after = |text: &str, marker: &str| -> Option<u16> {
+            let line = text.lines().find(|l| l.contains(marker))?;
+            let rest = &line[line.find(marker)? + marker.len()..];
+            let address = rest.split(|c: char| c.is_whitespace() || c == '/').next()?;
+            address.rsplit(':').next()?.parse().ok()
+        };
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            let text = self.log_text();
+            let rpc = port_after(&text, "JSON-RPC (HTTP and WebSocket) on ");
+            let metrics = port_after(&text, "Prometheus metrics on http://");
+            if let (Some(rpc), Some(metrics)) = (rpc, metrics) {
+                self.rpc_port = rpc;
+                self.prometheus_port = metrics;
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("the node exited ({status}); log:\n{text}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "the node did not report its ports within {limit:?}; log:\n{}",
+            self.log_text()
+        );
+    }
+
+    /// Waits until RPC answers; fails at once if the node exits.
+    pub fn wait_for_rpc(&mut self, limit: Duration) {
         let started = Instant::now();
         while started.elapsed() < limit {
             if self.try_rpc("system_name", json!([])).is_ok() {
@@ -243,4 +265,78 @@ pub fn free_balance(node: &Node, account: &cpc_primitives::AccountId, at: Option
     let bytes = hex::decode(hex.trim_start_matches("0x")).unwrap();
     let info: cpc_pallet_system::AccountInfo = codec::Decode::decode(&mut &bytes[..]).unwrap();
     info.data.free
+}
+
+/// A transfer signed by dev account `signer` for the node's chain, as hex for
+/// `author_submitExtrinsic`.
+pub fn signed_transfer(
+    genesis: cpc_primitives::H256,
+    signer: &str,
+    nonce: u32,
+    to: &cpc_primitives::AccountId,
+    amount: u128,
+) -> String {
+    use codec::Encode;
+    let call = cpc_runtime::RuntimeCall::Balances(cpc_pallet_balances::Call::transfer_keep_alive {
+        dest: (*to).into(),
+        value: amount,
+    });
+    let extra = cpc_primitives::SignedExtra {
+        era: cpc_primitives::Era::Immortal,
+        nonce,
+        tip: 0,
+    };
+    let additional = cpc_primitives::extrinsic::AdditionalSigned {
+        spec_version: cpc_runtime::VERSION.spec_version,
+        transaction_version: cpc_runtime::VERSION.transaction_version,
+        genesis_hash: genesis,
+        era_block_hash: genesis,
+    };
+    let pair = cpc_runtime_test_utils::pair(signer);
+    let xt = cpc_runtime::UncheckedExtrinsic::sign(call, &pair, extra, &additional);
+    format!("0x{}", hex::encode(xt.encode()))
+}
+
+/// The genesis hash of the node's chain.
+pub fn genesis_hash(node: &Node) -> cpc_primitives::H256 {
+    serde_json::from_value(node.rpc("chain_getBlockHash", json!([0]))).unwrap()
+}
+
+/// The state root of the best block, recomputed from every key and value the node serves, and
+/// the root its header claims.
+pub fn best_state_roots(node: &Node) -> (cpc_primitives::H256, cpc_primitives::H256) {
+    let best = node.rpc("chain_getBlockHash", json!([]));
+    let header = node.rpc("chain_getHeader", json!([best]));
+    let claimed: cpc_primitives::H256 =
+        serde_json::from_value(header["stateRoot"].clone()).unwrap();
+    let mut entries = std::collections::BTreeMap::new();
+    let mut start: Option<String> = None;
+    loop {
+        let keys = node.rpc("state_getKeysPaged", json!(["0x", 1000, start, best]));
+        let keys = keys.as_array().unwrap().clone();
+        for key in &keys {
+            let value = node.rpc("state_getStorage", json!([key, best]));
+            let decode =
+                |v: &Value| hex::decode(v.as_str().unwrap().trim_start_matches("0x")).unwrap();
+            entries.insert(decode(key), decode(&value));
+        }
+        if keys.len() < 1000 {
+            break;
+        }
+        start = keys.last().and_then(|k| k.as_str()).map(String::from);
+    }
+    (claimed, cpc_trie::trie_root(entries))
+}
+
+/// A chain spec like `dev` with another block period, written into `dir`.
+pub fn spec_with_period(dir: &Path, id: &str, period_ms: u64) -> PathBuf {
+    let spec = json!({
+        "name": "Test", "id": id, "chainType": "Development",
+        "properties": {"tokenSymbol": "CPC", "tokenDecimals": 12, "ss58Format": 42},
+        "consensus": {"engine": "dev", "blockPeriodMs": period_ms},
+        "genesis": {"runtimeGenesis": {"preset": "development"}}
+    });
+    let path = dir.join(format!("{id}.json"));
+    std::fs::write(&path, spec.to_string()).unwrap();
+    path
 }
