@@ -78,3 +78,24 @@ pub fn signed(signer: &Pair, call: RuntimeCall, nonce: u32) -> UncheckedExtrinsi
 pub fn encoded_len(xt: &UncheckedExtrinsic) -> usize {
     xt.encode().len()
 }
+
+/// Signs `call` immortally for the chain with genesis `genesis_hash`.
+pub fn signed_for(
+    genesis_hash: H256,
+    signer: &Pair,
+    call: RuntimeCall,
+    nonce: u32,
+) -> UncheckedExtrinsic {
+    let extra = SignedExtra {
+        era: Era::Immortal,
+        nonce,
+        tip: 0,
+    };
+    let additional = AdditionalSigned {
+        spec_version: VERSION.spec_version,
+        transaction_version: VERSION.transaction_version,
+        genesis_hash,
+        era_block_hash: genesis_hash,
+    };
+    UncheckedExtrinsic::sign(call, signer, extra, &additional)
+}

@@ -102,3 +102,20 @@ pub async fn start(
     let addr = server.local_addr()?;
     Ok((server.start(module), addr))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_methods_are_local_only_under_auto() {
+        let local: SocketAddr = "127.0.0.1:9944".parse().unwrap();
+        let external: SocketAddr = "0.0.0.0:9944".parse().unwrap();
+        assert!(!RpcMethods::Auto.deny_unsafe(&local));
+        assert!(RpcMethods::Auto.deny_unsafe(&external));
+        assert!(RpcMethods::Safe.deny_unsafe(&local));
+        assert!(!RpcMethods::Unsafe.deny_unsafe(&external));
+        assert_eq!("unsafe".parse(), Ok(RpcMethods::Unsafe));
+        assert!("some".parse::<RpcMethods>().is_err());
+    }
+}

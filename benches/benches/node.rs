@@ -1,0 +1,173 @@
+//! The node's hot paths: a runtime call in wasm (instantiation included) and natively, and the
+//! import of blocks of transfers into RocksDB with execution in wasm.
+
+// criterion's macros generate undocumented functions.
+#![allow(missing_docs)]
+
+use codec::Encode;
+use cpc_benches::*;
+use cpc_client::{
+    AcceptAll, BlockOrigin, BuildParams, Client, ClientConfig, ExecutionMode, ImportParams,
+};
+use cpc_db::{ChainDb, DbConfig, PruningMode};
+use cpc_executor::{
+    NativeExecutor, RuntimeCode, RuntimeExecutor, WasmExecutor, WasmExecutorConfig,
+};
+use cpc_primitives::{AccountId, Digest, OpaqueExtrinsic, inherent::InherentData};
+use cpc_runtime::{RuntimeCall, VERSION, WASM_BINARY, api};
+use cpc_state_machine::{Ext, InMemoryBackend, OverlayedChanges};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+fn runtime_calls(c: &mut Criterion) {
+    let wasm = WasmExecutor::new(WasmExecutorConfig::default()).unwrap();
+    let native = NativeExecutor::new(api::dispatch, VERSION, None);
+    let code = RuntimeCode::from_bytes(WASM_BINARY.unwrap());
+    wasm.prepare(&code).unwrap();
+    let backend = InMemoryBackend::default();
+    for (name, executor) in [("wasm", &wasm as &dyn RuntimeExecutor), ("native", &native)] {
+        c.bench_function(&format!("runtime call Core_version ({name})"), |b| {
+            b.iter(|| {
+                let mut overlay = OverlayedChanges::new();
+                let mut ext = Ext::new(&mut overlay, &backend, None);
+                executor.call(&mut ext, &code, "Core_version", &[]).unwrap()
+            })
+        });
+    }
+
+    let storage = genesis(4, 1_000_000_000_000_000);
+    let to = AccountId::from(pair(1).public());
+    let xt = signed(
+        &pair(0),
+        RuntimeCall::Balances(cpc_pallet_balances::Call::transfer_keep_alive {
+            dest: to.into(),
+            value: 1_000_000_000_000,
+        }),
+        0,
+    );
+    let input = OpaqueExtrinsic::from_encoded(&xt.encode())
+        .unwrap()
+        .encode();
+    for (name, executor) in [("wasm", &wasm as &dyn RuntimeExecutor), ("native", &native)] {
+        c.bench_function(&format!("apply a signed transfer ({name})"), |b| {
+            b.iter_batched(
+                || {
+                    let mut ext = block_ext(&storage);
+                    ext.commit_all();
+                    InMemoryBackend::new(ext.storage())
+                },
+                |backend| {
+                    let mut overlay = OverlayedChanges::new();
+                    let mut ext = Ext::new(&mut overlay, &backend, None);
+                    executor
+                        .call(&mut ext, &code, "BlockBuilder_apply_extrinsic", &input)
+                        .unwrap()
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+}
+
+/// A client over a fresh RocksDB with `accounts` funded accounts, sharing `wasm` (whose
+/// compiled runtime is cached, as in a running node).
+fn client(dir: &std::path::Path, accounts: u32, wasm: &Arc<WasmExecutor>) -> Client {
+    let wasm = wasm.clone();
+    let storage = genesis(accounts, 1_000_000_000_000_000_000);
+    let mut storage = storage;
+    storage.insert(b":code".to_vec(), WASM_BINARY.unwrap().to_vec());
+    let genesis = cpc_client::genesis::GenesisState::from_storage(storage);
+    let db = Arc::new(
+        ChainDb::open(
+            dir,
+            &DbConfig {
+                pruning: Some(PruningMode::KeepLast(256)),
+                ..Default::default()
+            },
+        )
+        .unwrap(),
+    );
+    let config = ClientConfig {
+        execution: ExecutionMode::Wasm,
+        inherent_data: Arc::new(|| inherent(u64::MAX / 2)),
+        verifier: Arc::new(AcceptAll),
+    };
+    Client::new(db, wasm, None, &genesis, config).unwrap()
+}
+
+fn inherent(now: u64) -> InherentData {
+    let mut data = InherentData::new();
+    data.put(cpc_pallet_timestamp::INHERENT_IDENTIFIER, &now);
+    data
+}
+
+fn block_import(c: &mut Criterion) {
+    let mut group = c.benchmark_group("block import (wasm, RocksDB)");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    let wasm = Arc::new(WasmExecutor::new(WasmExecutorConfig::default()).unwrap());
+    wasm.prepare(&RuntimeCode::from_bytes(WASM_BINARY.unwrap()))
+        .unwrap();
+    for n in [100u32, 500] {
+        // Blocks built once by an author; each sample imports one of them on a fresh node.
+        let author_dir = tempfile::tempdir().unwrap();
+        let author = client(author_dir.path(), n, &wasm);
+        let genesis_hash = author.info().genesis_hash;
+        let to = AccountId::new([0xee; 32]);
+        let txs: Vec<(cpc_primitives::H256, OpaqueExtrinsic)> = (0..n)
+            .map(|i| {
+                let call = RuntimeCall::Balances(cpc_pallet_balances::Call::transfer {
+                    dest: to.into(),
+                    value: 1_000_000_000_000,
+                });
+                let xt = signed_for(genesis_hash, &pair(i), call, 0);
+                let opaque = OpaqueExtrinsic::from_encoded(&xt.encode()).unwrap();
+                (opaque.hash(), opaque)
+            })
+            .collect();
+        let params = BuildParams {
+            parent: genesis_hash,
+            inherent_data: inherent(1_700_000_000_000),
+            digest: Digest::default(),
+            deadline: Instant::now() + Duration::from_secs(60),
+        };
+        let built = author.build_block(params, txs).unwrap();
+        assert_eq!(
+            built.included.len(),
+            n as usize,
+            "{:?}",
+            built.rejected.first()
+        );
+        let block = built.block;
+        group.throughput(Throughput::Elements(u64::from(n)));
+        group.bench_function(format!("{n} transfers"), |b| {
+            b.iter_batched(
+                || {
+                    let dir = tempfile::tempdir().unwrap();
+                    let node = client(dir.path(), n, &wasm);
+                    (dir, node)
+                },
+                |(dir, node)| {
+                    node.import_block(ImportParams {
+                        block: block.clone(),
+                        justification: None,
+                        origin: BlockOrigin::Network,
+                        finalized: true,
+                        precomputed: None,
+                    })
+                    .unwrap();
+                    (dir, node)
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, runtime_calls, block_import);
+criterion_main!(benches);
