@@ -156,10 +156,25 @@ pub async fn serve(
             };
             let (metrics, client, pool) = (metrics.clone(), client.clone(), pool.clone());
             tokio::spawn(async move {
+                // A request may arrive in pieces: read up to the end of its head (bounded in
+                // size and time), or a partial first line would be answered with a 404.
                 let mut request = vec![0u8; 8 * 1024];
-                let read =
-                    tokio::time::timeout(Duration::from_secs(5), stream.read(&mut request)).await;
-                let Ok(Ok(n)) = read else { return };
+                let mut n = 0;
+                let read_head = async {
+                    while n < request.len() && !request[..n].windows(4).any(|w| w == b"\r\n\r\n") {
+                        match stream.read(&mut request[n..]).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(read) => n += read,
+                        }
+                    }
+                };
+                if tokio::time::timeout(Duration::from_secs(5), read_head)
+                    .await
+                    .is_err()
+                    || n == 0
+                {
+                    return;
+                }
                 let line = String::from_utf8_lossy(&request[..n]);
                 let response = if line.starts_with("GET /metrics ")
                     || line.starts_with("GET /metrics?")
