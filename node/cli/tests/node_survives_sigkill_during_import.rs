@@ -51,12 +51,15 @@ fn produce_chain(dir: &std::path::Path, spec: &str) -> (std::path::PathBuf, u32)
     let blocks = node.best_number();
     assert!(node.stop().success());
     let file = dir.join("chain.blocks");
+    // The node may have authored one more block before it stopped: export exactly `blocks`.
     let (ok, _, stderr) = run(&[
         "export-blocks",
         "--chain",
         spec,
         "--base-path",
         base.to_str().unwrap(),
+        "--to",
+        &blocks.to_string(),
         file.to_str().unwrap(),
     ]);
     assert!(ok, "{stderr}");
