@@ -328,8 +328,8 @@ pub(crate) fn define(linker: &mut Linker<HostState>) -> Result<()> {
             match with_ext(|e| e.runtime_version(&code))? {
                 Ok(version) => write_partial(&mut c, &version, out_ptr, out_len, 0),
                 Err(why) => {
-                    log::debug!(target: "executor", "cannot read the version of new code: {why}");
-                    Ok(-1)
+                    log::debug!(target: "executor", "cannot read the version of new code: {why:?}");
+                    Ok(why.code())
                 }
             }
         },

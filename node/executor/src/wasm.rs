@@ -189,6 +189,26 @@ impl WasmExecutor {
         Ok(pre)
     }
 
+    /// Checks that `code` compiles and exports what every runtime must
+    /// ([`cpc_version::REQUIRED_EXPORTS`]).
+    pub fn check_exports(
+        &self,
+        code: &RuntimeCode<'_>,
+    ) -> Result<(), cpc_io::misc::RuntimeVersionError> {
+        use cpc_io::misc::RuntimeVersionError;
+        let pre = self
+            .instance_pre(code)
+            .map_err(|_| RuntimeVersionError::InvalidCode)?;
+        let module = pre.module();
+        let missing = cpc_version::REQUIRED_EXPORTS
+            .iter()
+            .any(|name| module.get_export(name).is_none());
+        if missing {
+            return Err(RuntimeVersionError::MissingExports);
+        }
+        Ok(())
+    }
+
     /// Whether code with this hash is compiled and cached.
     pub fn is_cached(&self, hash: &H256) -> bool {
         self.modules.lock().0.contains_key(hash)
@@ -309,7 +329,22 @@ impl RuntimeExecutor for WasmExecutor {
 }
 
 impl cpc_state_machine::ReadRuntimeVersion for WasmExecutor {
-    fn read_runtime_version(&self, code: &[u8]) -> Result<Vec<u8>, String> {
-        crate::read_runtime_version(self, &RuntimeCode::from_bytes(code)).map_err(|e| e.to_string())
+    fn read_runtime_version(
+        &self,
+        code: &[u8],
+    ) -> Result<Vec<u8>, cpc_io::misc::RuntimeVersionError> {
+        use cpc_io::misc::RuntimeVersionError;
+        let code = RuntimeCode::from_bytes(code);
+        self.check_exports(&code)?;
+        let version = crate::read_runtime_version(self, &code).map_err(|e| match e {
+            ExecutionError::InvalidCode(_) | ExecutionError::CodeNotFound => {
+                RuntimeVersionError::InvalidCode
+            }
+            ExecutionError::MissingExport(_) => RuntimeVersionError::MissingExports,
+            _ => RuntimeVersionError::VersionCallFailed,
+        })?;
+        <cpc_version::RuntimeVersion as codec::Decode>::decode(&mut &version[..])
+            .map_err(|_| RuntimeVersionError::VersionCallFailed)?;
+        Ok(version)
     }
 }

@@ -66,9 +66,10 @@ pub trait Externalities {
     /// Discards the innermost transaction's changes; `Err` if none is open.
     fn storage_rollback_transaction(&mut self) -> Result<(), NoOpenTransaction>;
 
-    /// Loads `code` in the executor and returns its encoded `RuntimeVersion`, or a reason it
-    /// cannot be loaded (not wasm, missing exports, a trap in `Core_version`).
-    fn runtime_version(&mut self, code: &[u8]) -> Result<Vec<u8>, alloc::string::String>;
+    /// Loads `code` in the executor and returns its encoded `RuntimeVersion`, or why it cannot
+    /// be loaded.
+    fn runtime_version(&mut self, code: &[u8])
+    -> Result<Vec<u8>, crate::misc::RuntimeVersionError>;
 }
 
 environmental::environmental!(ext: trait Externalities);

@@ -2,13 +2,13 @@
 
 use crate::{Backend, OverlayedChanges};
 use codec::{Compact, Decode, Encode};
-use cpc_io::{ClearPrefixResult, Externalities, NoOpenTransaction};
+use cpc_io::{ClearPrefixResult, Externalities, NoOpenTransaction, misc::RuntimeVersionError};
 use cpc_primitives::H256;
 
 /// Reads the `RuntimeVersion` of a code blob; implemented by the executor.
 pub trait ReadRuntimeVersion {
     /// The encoded version of `code`, or why it cannot be read.
-    fn read_runtime_version(&self, code: &[u8]) -> Result<Vec<u8>, String>;
+    fn read_runtime_version(&self, code: &[u8]) -> Result<Vec<u8>, RuntimeVersionError>;
 }
 
 /// Externalities over an overlay and a backend.
@@ -167,10 +167,11 @@ impl<B: Backend> Externalities for Ext<'_, B> {
         self.overlay.rollback_transaction()
     }
 
-    fn runtime_version(&mut self, code: &[u8]) -> Result<Vec<u8>, String> {
+    fn runtime_version(&mut self, code: &[u8]) -> Result<Vec<u8>, RuntimeVersionError> {
         match self.version_reader {
             Some(reader) => reader.read_runtime_version(code),
-            None => Err("no executor is available to read a runtime version".into()),
+            // Without an executor (plain tests) no code can be loaded.
+            None => Err(RuntimeVersionError::InvalidCode),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Externalities for tests: in-memory state plus an overlay.
 
-use crate::{Ext, InMemoryBackend, OverlayedChanges};
+use crate::{Ext, InMemoryBackend, OverlayedChanges, ReadRuntimeVersion};
 use cpc_primitives::H256;
 use std::collections::BTreeMap;
 
@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 pub struct TestExternalities {
     backend: InMemoryBackend,
     overlay: OverlayedChanges,
+    version_reader: Option<Box<dyn ReadRuntimeVersion + Send>>,
 }
 
 impl TestExternalities {
@@ -17,12 +18,24 @@ impl TestExternalities {
         Self {
             backend: InMemoryBackend::new(storage),
             overlay: OverlayedChanges::new(),
+            version_reader: None,
         }
+    }
+
+    /// Uses `reader` to answer `misc::runtime_version` (the node uses its executor; pallet
+    /// tests that check code without one install a reader of their own).
+    pub fn with_version_reader(mut self, reader: impl ReadRuntimeVersion + Send + 'static) -> Self {
+        self.version_reader = Some(Box::new(reader));
+        self
     }
 
     /// Runs `f` with these externalities installed.
     pub fn execute_with<R>(&mut self, f: impl FnOnce() -> R) -> R {
-        let mut ext = Ext::new(&mut self.overlay, &self.backend, None);
+        let reader = self
+            .version_reader
+            .as_deref()
+            .map(|r| r as &dyn ReadRuntimeVersion);
+        let mut ext = Ext::new(&mut self.overlay, &self.backend, reader);
         cpc_io::set_and_run_with_externalities(&mut ext, f)
     }
 
