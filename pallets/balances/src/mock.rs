@@ -45,6 +45,7 @@ impl cpc_pallet_system::Config for Test {
     const DB_WEIGHT: RuntimeDbWeight = RuntimeDbWeight { read: 1, write: 1 };
     const SS58_PREFIX: u16 = 42;
     const MAX_NONCE_LOOKAHEAD: u32 = 64;
+    const MAX_CODE_SIZE: u32 = 4 * 1024 * 1024;
 }
 
 /// Existential deposit of the test runtime.

@@ -78,3 +78,15 @@ macro_rules! runtime_apis {
         }
     };
 }
+
+/// What `TryRuntime_on_runtime_upgrade` reports: the dry run of a runtime upgrade's migrations
+/// on the current state.
+#[derive(Clone, PartialEq, Eq, Debug, codec::Encode, codec::Decode)]
+pub struct UpgradeReport {
+    /// The weight the migrations reported.
+    pub weight: cpc_primitives::weight::Weight,
+    /// `(pallet, storage version before, after, version of the new code)`.
+    pub versions: Vec<(alloc::string::String, u16, u16, u16)>,
+    /// The pallets' invariant checks after the migrations (`Err` with the first failure).
+    pub try_state: Result<(), alloc::string::String>,
+}

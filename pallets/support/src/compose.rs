@@ -55,7 +55,8 @@ pub fn genesis_key(name: &str) -> String {
 /// Composes pallets into a runtime. See the [module docs](self).
 ///
 /// Each pallet is named by its crate (or a `use`d module path): the macro uses its `Pallet`,
-/// `Call`, `Event` and `GenesisConfig` items.
+/// `Call`, `Event` and `GenesisConfig` items. A pallet whose calls carry runtime calls (sudo,
+/// council) has a generic `Call<T>`; write it `Name: module<Runtime> = index`.
 ///
 /// ```ignore
 /// cpc_support::compose_runtime! {
@@ -73,7 +74,7 @@ macro_rules! compose_runtime {
         $(#[$meta:meta])*
         pub struct $runtime:ident;
         pallets {
-            $($name:ident : $module:ident = $index:literal),+ $(,)?
+            $($name:ident : $module:ident $(<$generic:ident>)? = $index:literal),+ $(,)?
         }
     ) => { $crate::paste::paste! {
         $(#[$meta])*
@@ -92,7 +93,7 @@ macro_rules! compose_runtime {
             $(
                 #[doc = concat!("A call of `", stringify!($name), "`.")]
                 #[codec(index = $index)]
-                $name($module::Call),
+                $name($module::Call$(<$generic>)?),
             )+
         }
 
@@ -254,12 +255,25 @@ macro_rules! compose_runtime {
                     <$module::Pallet<$runtime> as $crate::PalletDef>::build_genesis(&self.[<$name:snake>]).map_err(|e| {
                         $crate::compose::format_error(concat!("genesis of ", stringify!($name)), e)
                     })?;
+                    $crate::storage::version::put(
+                        <$module::Pallet<$runtime> as $crate::PalletDef>::NAME,
+                        <$module::Pallet<$runtime> as $crate::PalletDef>::storage_version(),
+                    );
                 )+
                 Ok(())
             }
         }
 
         impl $runtime {
+            /// `(pallet, stored storage version, version of this code)` for every pallet.
+            pub fn storage_versions() -> $crate::alloc_vec::Vec<(&'static str, u16, u16)> {
+                $crate::alloc_vec![$((
+                    <$module::Pallet<$runtime> as $crate::PalletDef>::NAME,
+                    $crate::storage::version::on_chain(<$module::Pallet<$runtime> as $crate::PalletDef>::NAME),
+                    <$module::Pallet<$runtime> as $crate::PalletDef>::storage_version(),
+                )),+]
+            }
+
             /// Metadata of every pallet.
             pub fn pallets_metadata() -> $crate::alloc_vec::Vec<$crate::frame_metadata::v14::PalletMetadata> {
                 $crate::alloc_vec![$($crate::metadata::pallet::<$module::Pallet<$runtime>>($index)),+]

@@ -397,14 +397,15 @@ impl<T: Config> Executive<T> {
         System::<T>::initialize(number, parent_hash, &Digest::default());
 
         let len = bytes.len() as u32;
-        if len > T::BLOCK_LENGTH.max_total(DispatchClass::Normal) {
-            return Err(invalid(InvalidTransaction::ExhaustsResources));
-        }
-        let signed = Self::check_signature(&xt)?;
         let info = xt.function.get_dispatch_info();
         if info.class == DispatchClass::Mandatory {
             return Err(invalid(InvalidTransaction::MandatoryValidation));
         }
+        // Operational extrinsics (a runtime upgrade) may fill the whole block.
+        if len > T::BLOCK_LENGTH.max_total(info.class) {
+            return Err(invalid(InvalidTransaction::ExhaustsResources));
+        }
+        let signed = Self::check_signature(&xt)?;
         let Some((who, extra)) = signed else {
             return xt.function.validate_unsigned(source);
         };

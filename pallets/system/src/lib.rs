@@ -54,7 +54,7 @@ pub const PALLET: &str = "System";
 pub const MAX_CONSUMERS: u32 = 16;
 
 /// Configuration of the system pallet; the runtime's central settings.
-pub trait Config: 'static + Sized {
+pub trait Config: 'static + Sized + Clone + Eq + core::fmt::Debug {
     /// The runtime's call type.
     type RuntimeCall: Parameter + Dispatchable + GetDispatchInfo + CallInherents;
     /// The runtime's event type.
@@ -83,6 +83,9 @@ pub trait Config: 'static + Sized {
     const SS58_PREFIX: u16;
     /// How far ahead of an account's nonce a transaction may be and still be queued.
     const MAX_NONCE_LOOKAHEAD: Nonce;
+    /// The largest runtime code `set_code` accepts, in bytes. Compiling it must fit in a block's
+    /// weight (see `weights::SET_CODE_NS_PER_BYTE`).
+    const MAX_CODE_SIZE: u32;
 }
 
 /// Balance data of an account, FRAME's `pallet_balances::AccountData` layout; managed by the
@@ -247,6 +250,13 @@ pub enum Call {
         /// The remark.
         remark: Vec<u8>,
     },
+    /// Replaces the runtime code (root only). The new code must load, export every required
+    /// function, keep `spec_name` and raise `spec_version`; it runs from the next block on.
+    #[codec(index = 2)]
+    set_code {
+        /// The wasm code.
+        code: Vec<u8>,
+    },
     /// Sets some items of storage (root only).
     #[codec(index = 4)]
     set_storage {
@@ -335,6 +345,12 @@ pub enum Error {
     CallFiltered,
     /// The remark is longer than a normal extrinsic may be.
     RemarkTooLong,
+    /// The new code is larger than `MAX_CODE_SIZE`.
+    CodeTooLarge,
+    /// The new code is not usable wasm: it does not compile or imports unknown host functions.
+    InvalidWasm,
+    /// The new code lacks functions every runtime must export.
+    MissingRuntimeExports,
 }
 
 cpc_support::pallet_error!(Error, PALLET);
@@ -612,6 +628,37 @@ impl<T: Config> Pallet<T> {
         });
     }
 
+    /// Checks that `code` may replace the current runtime: within the size limit, loadable,
+    /// exporting every required function, same `spec_name`, higher `spec_version`.
+    pub fn can_set_code(code: &[u8]) -> Result<RuntimeVersion, DispatchError> {
+        use cpc_io::misc::RuntimeVersionError;
+        cpc_support::ensure!(
+            code.len() as u64 <= u64::from(T::MAX_CODE_SIZE),
+            Error::CodeTooLarge
+        );
+        let encoded = cpc_io::misc::runtime_version(code).map_err(|e| match e {
+            RuntimeVersionError::InvalidCode => Error::InvalidWasm,
+            RuntimeVersionError::MissingExports => Error::MissingRuntimeExports,
+            RuntimeVersionError::VersionCallFailed => Error::FailedToExtractRuntimeVersion,
+        })?;
+        let new = RuntimeVersion::decode(&mut &encoded[..])
+            .map_err(|_| Error::FailedToExtractRuntimeVersion)?;
+        let current = T::VERSION;
+        cpc_support::ensure!(new.spec_name == current.spec_name, Error::InvalidSpecName);
+        cpc_support::ensure!(
+            new.spec_version > current.spec_version,
+            Error::SpecVersionNeedsToIncrease
+        );
+        Ok(new)
+    }
+
+    /// Writes new runtime code, announcing it in the header and in an event.
+    pub fn update_code(code: &[u8]) {
+        unhashed::put_raw(well_known_keys::CODE, code);
+        Self::deposit_log(DigestItem::RuntimeEnvironmentUpdated);
+        Self::deposit_event(Event::CodeUpdated);
+    }
+
     fn dispatch_call(call: Call, origin: RawOrigin) -> DispatchResultWithPostInfo {
         match call {
             Call::remark { remark } => {
@@ -621,6 +668,11 @@ impl<T: Config> Pallet<T> {
                         <= u64::from(T::BLOCK_LENGTH.max_total(DispatchClass::Normal)),
                     Error::RemarkTooLong
                 );
+            }
+            Call::set_code { code } => {
+                ensure_root(origin)?;
+                Self::can_set_code(&code)?;
+                Self::update_code(&code);
             }
             Call::remark_with_event { remark } => {
                 let sender = ensure_signed(origin)?;
@@ -695,6 +747,11 @@ impl<T: Config> PalletDef for Pallet<T> {
                 T::WeightInfo::kill_prefix(*subkeys),
                 DispatchClass::Operational,
             ),
+            // Code over the limit is refused before it is compiled.
+            Call::set_code { code } => (
+                T::WeightInfo::set_code((code.len() as u32).min(T::MAX_CODE_SIZE)),
+                DispatchClass::Operational,
+            ),
         };
         DispatchInfo {
             weight,
@@ -756,3 +813,66 @@ impl<T: Config> PalletDef for Pallet<T> {
 }
 
 use cpc_support::frame_metadata::v14 as frame_metadata_alias;
+
+/// What [`test_config!`] expands to needs, whatever the calling crate imports.
+#[doc(hidden)]
+pub mod __test_config {
+    pub use cpc_primitives::weight::Weight;
+    pub use cpc_support::weights::{BlockLength, BlockWeights, RuntimeDbWeight};
+    pub use cpc_version::RuntimeVersion;
+}
+
+/// Implements [`Config`] for a pallet's test runtime (composed by `compose_runtime!` in the
+/// same module) with the values unit tests share: spec `test` version 1, a 1 s block, 1 MiB
+/// blocks, unit storage weights, the last 10 block hashes kept, no fees unless a fee handler
+/// is given.
+///
+/// ```ignore
+/// cpc_pallet_system::test_config!(Test);                          // no fees
+/// cpc_pallet_system::test_config!(Test, cpc_pallet_balances::Pallet<Test>); // fees
+/// ```
+#[macro_export]
+macro_rules! test_config {
+    ($runtime:ident) => {
+        $crate::test_config!($runtime, ());
+    };
+    ($runtime:ident, $charge:ty) => {
+        impl $crate::Config for $runtime {
+            type RuntimeCall = RuntimeCall;
+            type RuntimeEvent = RuntimeEvent;
+            type PalletIndex = $runtime;
+            type AllPallets = AllPallets;
+            type OnChargeTransaction = $charge;
+            type OnAccountEvent = ();
+            type WeightInfo = ();
+            const VERSION: $crate::__test_config::RuntimeVersion =
+                $crate::__test_config::RuntimeVersion {
+                    spec_name: ::alloc::borrow::Cow::Borrowed("test"),
+                    impl_name: ::alloc::borrow::Cow::Borrowed("test"),
+                    authoring_version: 1,
+                    spec_version: 1,
+                    impl_version: 0,
+                    apis: ::alloc::borrow::Cow::Borrowed(&[]),
+                    transaction_version: 1,
+                    system_version: 1,
+                };
+            const BLOCK_WEIGHTS: $crate::__test_config::BlockWeights =
+                $crate::__test_config::BlockWeights::for_period(
+                    1000,
+                    $crate::__test_config::Weight::from_ref_time(1),
+                    $crate::__test_config::Weight::from_ref_time(1),
+                );
+            const BLOCK_LENGTH: $crate::__test_config::BlockLength =
+                $crate::__test_config::BlockLength {
+                    max: 1024 * 1024,
+                    normal_percent: 75,
+                };
+            const BLOCK_HASH_COUNT: u32 = 10;
+            const DB_WEIGHT: $crate::__test_config::RuntimeDbWeight =
+                $crate::__test_config::RuntimeDbWeight { read: 1, write: 1 };
+            const SS58_PREFIX: u16 = 42;
+            const MAX_NONCE_LOOKAHEAD: u32 = 64;
+            const MAX_CODE_SIZE: u32 = 4 * 1024 * 1024;
+        }
+    };
+}

@@ -183,3 +183,73 @@ fn storage_metadata_lists_every_item() {
     );
     Test::pallets_metadata();
 }
+
+fn set_code(code: Vec<u8>) -> RuntimeCall {
+    RuntimeCall::System(Call::set_code { code })
+}
+
+#[test]
+fn set_code_replaces_the_code_and_announces_it() {
+    new_test_ext_with_code_reader().execute_with(|| {
+        start_block(1);
+        let code = fake_code("test", 2);
+        assert_ok!(set_code(code.clone()).dispatch(RawOrigin::Root));
+        assert_eq!(cpc_io::storage::get(well_known_keys::CODE), Some(code));
+        assert!(
+            S::events()
+                .iter()
+                .any(|r| r.event == RuntimeEvent::System(Event::CodeUpdated))
+        );
+        let header = S::finalize();
+        assert!(
+            header
+                .digest
+                .logs
+                .contains(&DigestItem::RuntimeEnvironmentUpdated)
+        );
+    });
+}
+
+#[test]
+fn set_code_refuses_bad_code_and_changes_nothing() {
+    new_test_ext_with_code_reader().execute_with(|| {
+        start_block(1);
+        let refused: Vec<(Vec<u8>, Error)> = vec![
+            (fake_code("test", 1), Error::SpecVersionNeedsToIncrease),
+            (fake_code("test", 0), Error::SpecVersionNeedsToIncrease),
+            (fake_code("other", 2), Error::InvalidSpecName),
+            (b"\0asm garbage".to_vec(), Error::InvalidWasm),
+            (b"no-exports".to_vec(), Error::MissingRuntimeExports),
+            (b"trap".to_vec(), Error::FailedToExtractRuntimeVersion),
+            (
+                b"version:not a version".to_vec(),
+                Error::FailedToExtractRuntimeVersion,
+            ),
+            (
+                vec![0; <Test as Config>::MAX_CODE_SIZE as usize + 1],
+                Error::CodeTooLarge,
+            ),
+        ];
+        for (code, error) in refused {
+            assert_noop!(set_code(code).dispatch(RawOrigin::Root), error);
+        }
+        assert_noop!(
+            set_code(fake_code("test", 2)).dispatch(RawOrigin::Signed(who(1))),
+            DispatchError::BadOrigin
+        );
+        assert_noop!(
+            set_code(fake_code("test", 2)).dispatch(RawOrigin::None),
+            DispatchError::BadOrigin
+        );
+    });
+}
+
+#[test]
+fn without_an_executor_no_code_loads() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(
+            set_code(fake_code("test", 2)).dispatch(RawOrigin::Root),
+            Error::InvalidWasm
+        );
+    });
+}

@@ -1,13 +1,9 @@
 //! Unit tests of the timestamp pallet.
 
 use crate::{self as timestamp, *};
-use cpc_primitives::{H256, weight::Weight};
+use cpc_primitives::H256;
 use cpc_state_machine::TestExternalities;
-use cpc_support::{
-    Dispatchable, assert_noop, assert_ok,
-    weights::{BlockLength, BlockWeights, RuntimeDbWeight},
-};
-use cpc_version::RuntimeVersion;
+use cpc_support::{Dispatchable, assert_noop, assert_ok};
 
 cpc_support::compose_runtime! {
     pub struct Test;
@@ -17,35 +13,7 @@ cpc_support::compose_runtime! {
     }
 }
 
-impl cpc_pallet_system::Config for Test {
-    type RuntimeCall = RuntimeCall;
-    type RuntimeEvent = RuntimeEvent;
-    type PalletIndex = Test;
-    type AllPallets = AllPallets;
-    type OnChargeTransaction = ();
-    type OnAccountEvent = ();
-    type WeightInfo = ();
-    const VERSION: RuntimeVersion = RuntimeVersion {
-        spec_name: alloc::borrow::Cow::Borrowed("test"),
-        impl_name: alloc::borrow::Cow::Borrowed("test"),
-        authoring_version: 1,
-        spec_version: 1,
-        impl_version: 0,
-        apis: alloc::borrow::Cow::Borrowed(&[]),
-        transaction_version: 1,
-        system_version: 1,
-    };
-    const BLOCK_WEIGHTS: BlockWeights =
-        BlockWeights::for_period(1000, Weight::from_ref_time(1), Weight::from_ref_time(1));
-    const BLOCK_LENGTH: BlockLength = BlockLength {
-        max: 1024 * 1024,
-        normal_percent: 75,
-    };
-    const BLOCK_HASH_COUNT: u32 = 250;
-    const DB_WEIGHT: RuntimeDbWeight = RuntimeDbWeight { read: 1, write: 1 };
-    const SS58_PREFIX: u16 = 42;
-    const MAX_NONCE_LOOKAHEAD: u32 = 64;
-}
+cpc_pallet_system::test_config!(Test);
 
 impl Config for Test {
     const MINIMUM_PERIOD: Moment = 500;

@@ -69,6 +69,21 @@ impl From<AccountId> for MultiAddress {
     }
 }
 
+/// A call that is already encoded: it encodes (and is signed) as exactly its bytes. Wallets use
+/// it for calls of a runtime they were not built with, such as a call an upgrade added.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct RawCall(pub Vec<u8>);
+
+impl Encode for RawCall {
+    fn size_hint(&self) -> usize {
+        self.0.len()
+    }
+
+    fn encode_to<T: codec::Output + ?Sized>(&self, dest: &mut T) {
+        dest.write(&self.0);
+    }
+}
+
 /// A signature of any scheme Substrate knows; only sr25519 verifies on this chain.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
 pub enum MultiSignature {
@@ -396,6 +411,24 @@ mod tests {
             tip: 10,
         };
         UncheckedExtrinsic::sign(call, &alice(), extra, &additional())
+    }
+
+    #[test]
+    fn a_raw_call_signs_and_encodes_like_the_typed_one() {
+        let raw = signed_raw(transfer().encode());
+        let typed = UncheckedExtrinsic::<Call>::decode_bounded(&raw.encode()).unwrap();
+        assert_eq!(typed.function, transfer());
+        assert_eq!(typed.encode(), raw.encode());
+        assert!(typed.check(|_| Ok(additional()), sr25519::verify).is_ok());
+    }
+
+    fn signed_raw(call: Vec<u8>) -> UncheckedExtrinsic<RawCall> {
+        let extra = SignedExtra {
+            era: Era::Immortal,
+            nonce: 3,
+            tip: 10,
+        };
+        UncheckedExtrinsic::sign(RawCall(call), &alice(), extra, &additional())
     }
 
     #[test]

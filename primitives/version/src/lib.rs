@@ -35,7 +35,24 @@ pub mod apis {
     pub const ACCOUNT_NONCE: (ApiId, u32) = (*b"\xbc\x9d\x89\x90\x4f\x5b\x92\x3f", 1);
     /// `TransactionPaymentApi`: query_info, query_fee_details.
     pub const TRANSACTION_PAYMENT: (ApiId, u32) = (*b"\x37\xc8\xbb\x13\x50\xa9\xa2\xa8", 4);
+    /// `TryRuntime`: dry runs of runtime upgrades (`cpchain upgrade check`).
+    pub const TRY_RUNTIME: (ApiId, u32) = (*b"\xe0\x83\x7f\xce\x09\xf4\x82\x9a", 1);
 }
+
+/// The exports every runtime must have: without them a node cannot run its blocks. Runtime
+/// upgrades to code lacking any of them are refused.
+pub const REQUIRED_EXPORTS: &[&str] = &[
+    "memory",
+    "cpc_alloc",
+    "Core_version",
+    "Core_execute_block",
+    "Core_initialize_block",
+    "BlockBuilder_apply_extrinsic",
+    "BlockBuilder_finalize_block",
+    "BlockBuilder_inherent_extrinsics",
+    "BlockBuilder_check_inherents",
+    "TaggedTransactionQueue_validate_transaction",
+];
 
 /// The version of a runtime. Encoding and JSON follow Substrate's `RuntimeVersion`.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo, Serialize, Deserialize)]
@@ -138,6 +155,7 @@ mod tests {
             ("GenesisBuilder", apis::GENESIS_BUILDER),
             ("AccountNonceApi", apis::ACCOUNT_NONCE),
             ("TransactionPaymentApi", apis::TRANSACTION_PAYMENT),
+            ("TryRuntime", apis::TRY_RUNTIME),
         ] {
             assert_eq!(blake2_64(name.as_bytes()), id, "{name}");
         }

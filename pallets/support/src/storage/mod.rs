@@ -26,6 +26,7 @@ mod double_map;
 mod map;
 pub mod unhashed;
 mod value;
+pub mod version;
 
 pub use cpc_primitives::storage::{
     Blake2_128Concat, HasherKind, Identity, StorageHasher, Twox64Concat, storage_prefix,
