@@ -132,7 +132,43 @@ pub fn query_info(xt: OpaqueExtrinsic, len: u32) -> RuntimeDispatchInfo {
     }
 }
 
+/// Runs every pallet's `on_runtime_upgrade` on the current state, as the first block with this
+/// code would, and (with `checks`) the pallets' invariant checks after. Meant for dry runs with
+/// new code on a copy of the chain's state (`cpchain upgrade check`): a migration that panics
+/// makes the call fail with the panic message.
+pub fn try_runtime_upgrade(checks: bool) -> cpc_support::api::UpgradeReport {
+    use cpc_support::Hooks;
+    let before = Runtime::storage_versions();
+    let weight = <crate::AllPallets as Hooks>::on_runtime_upgrade();
+    let after = Runtime::storage_versions();
+    let versions = before
+        .iter()
+        .zip(&after)
+        .map(|((name, old, _), (_, new, code))| ((*name).into(), *old, *new, *code))
+        .collect();
+    let try_state = if checks {
+        let now = cpc_pallet_system::Pallet::<Runtime>::block_number();
+        <crate::AllPallets as Hooks>::try_state(now).map_err(String::from)
+    } else {
+        Ok(())
+    };
+    cpc_support::api::UpgradeReport {
+        weight,
+        versions,
+        try_state,
+    }
+}
+
+/// What `set_code` would say about `code` on the current state, changing nothing: the new
+/// code's version, or the reason it would be refused (`System.SpecVersionNeedsToIncrease`, ...).
+pub fn check_code(code: Vec<u8>) -> Result<RuntimeVersion, String> {
+    cpc_pallet_system::Pallet::<Runtime>::can_set_code(&code).map_err(|e| alloc::format!("{e}"))
+}
+
 cpc_support::runtime_apis! {
+    TryRuntime_on_runtime_upgrade(checks: bool) -> cpc_support::api::UpgradeReport =>
+        try_runtime_upgrade(checks);
+    TryRuntime_check_code(code: Vec<u8>) -> Result<RuntimeVersion, String> => check_code(code);
     Core_version() -> RuntimeVersion => version();
     Core_execute_block(block: Block) -> () => execute_block(block);
     Core_initialize_block(header: Header) -> () => initialize_block(header);

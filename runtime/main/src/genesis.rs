@@ -76,6 +76,12 @@ pub fn preset(name: &str) -> Option<RuntimeGenesisConfig> {
                 .into_iter()
                 .map(|who| (who, DEV_ENDOWMENT))
                 .collect();
+            let accounts = dev_accounts();
+            // Alice holds the sudo key; Alice, Bob and Charlie form a council of threshold 2,
+            // so both upgrade paths work on a dev chain.
+            config.governance.sudo_key = Some(accounts[0]);
+            config.governance.members = accounts[..3].to_vec();
+            config.governance.threshold = 2;
             Some(config)
         }
         _ => None,

@@ -46,6 +46,21 @@ fn the_development_preset_endows_every_dev_account() {
             DEV_ENDOWMENT * DEV_ACCOUNTS.len() as u128
         );
         assert_eq!(cpc_pallet_system::Number::get(), Some(0));
+        // Alice holds the sudo key; Alice, Bob and Charlie are a council of threshold two.
+        let dev: Vec<AccountId> = DEV_ACCOUNTS
+            .iter()
+            .map(|(_, k)| AccountId::new(*k))
+            .collect();
+        assert_eq!(cpc_pallet_governance::SudoKey::get(), Some(dev[0]));
+        assert_eq!(
+            cpc_pallet_governance::Members::get_or_default().to_vec(),
+            dev[..3].to_vec()
+        );
+        assert_eq!(cpc_pallet_governance::Threshold::get(), Some(2));
+        // Every pallet starts at the storage version of its code.
+        for (pallet, stored, code) in Runtime::storage_versions() {
+            assert_eq!(stored, code, "{pallet}");
+        }
     });
     assert!(api::get_preset(Some("mainnet".into())).is_none());
 }

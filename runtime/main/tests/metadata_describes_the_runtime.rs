@@ -46,8 +46,22 @@ fn pallets_have_their_indices_calls_events_and_errors() {
         .collect();
     assert_eq!(
         pallets,
-        vec![("System", 0), ("Timestamp", 1), ("Balances", 2)]
+        vec![
+            ("System", 0),
+            ("Timestamp", 1),
+            ("Balances", 2),
+            ("Governance", 3),
+            ("Notes", 4)
+        ]
     );
+    // Governance's calls carry runtime calls; set_code is System's call 2, as in Substrate.
+    let governance = md.pallets.iter().find(|p| p.name == "Governance").unwrap();
+    let calls = variants(&md, governance.calls.as_ref().unwrap().ty.id);
+    assert!(calls.contains(&("sudo".to_string(), 0)), "{calls:?}");
+    assert!(calls.contains(&("propose".to_string(), 3)), "{calls:?}");
+    let system = md.pallets.iter().find(|p| p.name == "System").unwrap();
+    let calls = variants(&md, system.calls.as_ref().unwrap().ty.id);
+    assert!(calls.contains(&("set_code".to_string(), 2)), "{calls:?}");
     let balances = md.pallets.iter().find(|p| p.name == "Balances").unwrap();
     let calls = variants(&md, balances.calls.as_ref().unwrap().ty.id);
     for expected in [

@@ -187,3 +187,34 @@ pub fn free(ext: &mut TestExternalities, who: &AccountId) -> u128 {
     let who = *who;
     ext.execute_with(|| cpc_pallet_balances::Pallet::<cpc_runtime::Runtime>::free_balance(&who))
 }
+
+/// A tiny wasm module that passes for a runtime: it exports everything a runtime must, and its
+/// `Core_version` reports `spec_name` and `spec_version` (the rest as the main runtime's). It
+/// can do nothing else; tests use it to offer `set_code` versions no real build has.
+pub fn fake_runtime_code(spec_name: &str, spec_version: u32) -> Vec<u8> {
+    let version = cpc_version::RuntimeVersion {
+        spec_name: spec_name.to_string().into(),
+        spec_version,
+        ..VERSION
+    }
+    .encode();
+    let data: String = version.iter().map(|b| format!("\\{b:02x}")).collect();
+    let stubs: String = cpc_version::REQUIRED_EXPORTS
+        .iter()
+        .filter(|name| !["memory", "cpc_alloc", "Core_version"].contains(name))
+        .map(|name| {
+            format!("(func (export \"{name}\") (param i32 i32) (result i64) (i64.const 0))\n")
+        })
+        .collect();
+    let module = format!(
+        r#"(module
+  (memory (export "memory") 2)
+  (data (i32.const 16) "{data}")
+  (func (export "cpc_alloc") (param i32) (result i32) (i32.const 4096))
+  (func (export "Core_version") (param i32 i32) (result i64)
+    (i64.or (i64.shl (i64.const {len}) (i64.const 32)) (i64.const 16)))
+  {stubs})"#,
+        len = version.len()
+    );
+    wat::parse_str(module).expect("the fake runtime is valid WAT")
+}

@@ -32,13 +32,24 @@ const DOC: &str = "/// The runtime's wasm blob, built by `cpc-wasm-builder` (`No
 /// Set to skip the nested build (for example in `cargo doc`).
 pub const SKIP_ENV: &str = "CPC_SKIP_WASM_BUILD";
 
-/// Builds the wasm blob of the crate whose build script calls this. Panics with a message
-/// (which cargo shows) when the build fails.
+/// Builds the wasm blob of the crate whose build script calls this, as `WASM_BINARY`. Panics
+/// with a message (which cargo shows) when the build fails.
 pub fn build() {
+    let package = env::var("CARGO_PKG_NAME").expect("cargo sets CARGO_PKG_NAME");
+    build_variant(&package, &[], "WASM_BINARY");
+}
+
+/// Builds the wasm blob of workspace package `package` with `features` (besides its default
+/// ones being off) and defines it as `const_name` in `$OUT_DIR/wasm_binary.rs`. A crate that
+/// ships another version of a runtime (for upgrade tests) calls this from its build script.
+///
+/// Every variant shares one target directory, so dependencies compiled for one are reused by
+/// the next; a lock file serializes the builds, which would otherwise overwrite each other's
+/// artifact.
+pub fn build_variant(package: &str, features: &[&str], const_name: &str) {
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let manifest_dir =
         PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let package = env::var("CARGO_PKG_NAME").expect("cargo sets CARGO_PKG_NAME");
     let target = env::var("TARGET").unwrap_or_default();
     let include = out_dir.join("wasm_binary.rs");
 
@@ -46,7 +57,7 @@ pub fn build() {
     if target.starts_with("wasm32") || env::var_os(SKIP_ENV).is_some() {
         write_if_changed(
             &include,
-            &format!("{DOC}pub const WASM_BINARY: Option<&[u8]> = None;\n"),
+            &format!("{DOC}pub const {const_name}: Option<&[u8]> = None;\n"),
         );
         return;
     }
@@ -56,6 +67,11 @@ pub fn build() {
     check_target_installed();
 
     let target_dir = wasm_target_dir(&out_dir);
+    fs::create_dir_all(&target_dir).expect("the target directory is writable");
+    let lock = fs::File::create(target_dir.join(".cpc-wasm-builder.lock"))
+        .expect("the target directory is writable");
+    lock.lock().expect("cannot lock the wasm target directory");
+
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
     command
@@ -63,7 +79,7 @@ pub fn build() {
         .args([
             "rustc",
             "--package",
-            &package,
+            package,
             "--lib",
             "--crate-type",
             "cdylib",
@@ -78,6 +94,9 @@ pub fn build() {
         .arg("--target-dir")
         .arg(&target_dir)
         .args(["--quiet", "--locked"]);
+    if !features.is_empty() {
+        command.arg("--features").arg(features.join(","));
+    }
     for var in [
         "RUSTFLAGS",
         "CARGO_ENCODED_RUSTFLAGS",
@@ -104,20 +123,23 @@ pub fn build() {
         panic!("building the {package} wasm blob for {WASM_TARGET} failed (see the errors above)");
     }
 
+    let file_name = package.replace('-', "_");
     let artifact = target_dir
         .join(WASM_TARGET)
         .join(PROFILE)
-        .join(format!("{}.wasm", package.replace('-', "_")));
+        .join(format!("{file_name}.wasm"));
     let blob = fs::read(&artifact)
         .unwrap_or_else(|e| panic!("the wasm blob {} is missing: {e}", artifact.display()));
-    let destination = out_dir.join(format!("{}.wasm", package.replace('-', "_")));
+    drop(lock);
+    let variant: String = features.iter().map(|f| format!("-{f}")).collect();
+    let destination = out_dir.join(format!("{file_name}{variant}.wasm"));
     if fs::read(&destination).ok().as_deref() != Some(&blob[..]) {
         fs::write(&destination, &blob).expect("OUT_DIR is writable");
     }
     write_if_changed(
         &include,
         &format!(
-            "{DOC}pub const WASM_BINARY: Option<&[u8]> = Some(include_bytes!({:?}));\n",
+            "{DOC}pub const {const_name}: Option<&[u8]> = Some(include_bytes!({:?}));\n",
             destination.display().to_string()
         ),
     );
@@ -148,6 +170,7 @@ fn emit_rerun_triggers(workspace: &Path, manifest_dir: &Path) {
         manifest_dir.to_path_buf(),
         workspace.join("primitives"),
         workspace.join("pallets"),
+        workspace.join("runtime"),
         workspace.join("Cargo.lock"),
         workspace.join("Cargo.toml"),
         workspace.join("rust-toolchain.toml"),
