@@ -54,7 +54,7 @@ impl Client {
             .header(&params.parent)?
             .ok_or(ClientError::UnknownBlock(params.parent))?;
         let state = self.state_at(&params.parent)?;
-        let code = self.runtime_code(&state)?;
+        let code = self.runtime_code(&state, parent_header.number)?;
         let mut overlay = OverlayedChanges::new();
         let mut ext = Ext::new(&mut overlay, &state, Some(self.version_reader()));
         let executor = self.wasm.as_ref();

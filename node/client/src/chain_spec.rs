@@ -107,7 +107,9 @@ pub struct ChainSpec {
     /// Consensus settings.
     #[serde(default)]
     pub consensus: ConsensusSpec,
-    /// Replacement code from a block on, by block hash, to recover a chain whose runtime fails.
+    /// Replacement runtime code by block number (decimal string keys, as Substrate writes
+    /// them), to recover a chain whose runtime fails: calls on the state of that block and of
+    /// later blocks run the replacement while the chain's code is still the one it had there.
     #[serde(default)]
     pub code_substitutes: BTreeMap<String, Bytes>,
     /// The genesis.
@@ -130,7 +132,26 @@ impl ChainSpec {
         {
             return Err("child tries in genesis are not supported".into());
         }
+        spec.code_substitutes_by_number()?;
         Ok(spec)
+    }
+
+    /// The code substitutes keyed by block number.
+    pub fn code_substitutes_by_number(&self) -> Result<BTreeMap<u32, Vec<u8>>, String> {
+        self.code_substitutes
+            .iter()
+            .map(|(number, code)| {
+                let number = number
+                    .parse::<u32>()
+                    .map_err(|_| format!("codeSubstitutes: {number:?} is not a block number"))?;
+                if code.0.is_empty() {
+                    return Err(format!(
+                        "codeSubstitutes: the code for block {number} is empty"
+                    ));
+                }
+                Ok((number, code.0.clone()))
+            })
+            .collect()
     }
 
     /// The spec as pretty JSON.
@@ -191,6 +212,26 @@ mod tests {
             ChainSpec::from_json(children)
                 .unwrap_err()
                 .contains("child tries")
+        );
+        let substitute = |key: &str, code: &str| {
+            format!(
+                r#"{{"name":"x","id":"x","codeSubstitutes":{{"{key}":"{code}"}},"genesis":{{"raw":{{"top":{{}}}}}}}}"#
+            )
+        };
+        assert!(
+            ChainSpec::from_json(substitute("0xab", "0x00").as_bytes())
+                .unwrap_err()
+                .contains("not a block number")
+        );
+        assert!(
+            ChainSpec::from_json(substitute("5", "0x").as_bytes())
+                .unwrap_err()
+                .contains("empty")
+        );
+        let spec = ChainSpec::from_json(substitute("5", "0x0102").as_bytes()).unwrap();
+        assert_eq!(
+            spec.code_substitutes_by_number(),
+            Ok(BTreeMap::from([(5, vec![1, 2])]))
         );
     }
 }

@@ -4,7 +4,7 @@
 use crate::{BlockNotification, Client, ClientError, ExecutionMode, State};
 use codec::{Decode, Encode};
 use cpc_db::BlockCommit;
-use cpc_executor::RuntimeExecutor;
+use cpc_executor::{ExecutionError, RuntimeCode, RuntimeExecutor};
 use cpc_primitives::{Block, H256, inherent::CheckInherentsResult};
 use cpc_state_machine::{Ext, OverlayedChanges};
 use std::{collections::BTreeMap, sync::Arc, time::Instant};
@@ -169,7 +169,7 @@ impl Client {
     }
 
     fn check_inherents(&self, parent: &State, block: &Block) -> Result<(), ImportError> {
-        let code = self.runtime_code(parent)?;
+        let code = self.runtime_code(parent, block.header.number.saturating_sub(1))?;
         let data = (self.config.inherent_data)();
         let mut overlay = OverlayedChanges::new();
         let mut ext = Ext::new(&mut overlay, parent, Some(self.version_reader()));
@@ -195,41 +195,44 @@ impl Client {
         Err(ImportError::InherentsRejected(reasons.join("; ")))
     }
 
+    /// Executes `block` on `parent` with `executor`; the changes it makes.
     fn execute_with(
         &self,
         executor: &dyn RuntimeExecutor,
         parent: &State,
+        code: &RuntimeCode<'_>,
         block: &Block,
-    ) -> Result<Changes, ImportError> {
-        let code = self.runtime_code(parent)?;
+    ) -> Result<Changes, ExecutionError> {
         let mut overlay = OverlayedChanges::new();
         {
             let mut ext = Ext::new(&mut overlay, parent, Some(self.version_reader()));
-            executor
-                .call(&mut ext, &code, "Core_execute_block", &block.encode())
-                .map_err(|e| ImportError::ExecutionFailed(e.to_string()))?;
+            executor.call(&mut ext, code, "Core_execute_block", &block.encode())?;
         }
         Ok(overlay.drain_committed())
     }
 
     fn execute(&self, parent: &State, block: &Block) -> Result<Changes, ImportError> {
+        let code = self.runtime_code(parent, block.header.number.saturating_sub(1))?;
+        let failed = |e: ExecutionError| ImportError::ExecutionFailed(e.to_string());
+        let wasm = || {
+            self.execute_with(self.wasm.as_ref(), parent, &code, block)
+                .map_err(failed)
+        };
         match (self.config.execution, &self.native) {
-            (ExecutionMode::Wasm, _) | (_, None) => {
-                self.execute_with(self.wasm.as_ref(), parent, block)
-            }
+            (ExecutionMode::Wasm, _) | (_, None) => wasm(),
+            // After an upgrade the native runtime is an older version: only wasm can run it.
             (ExecutionMode::Native, Some(native)) => {
-                match self.execute_with(native.as_ref(), parent, block) {
-                    Err(ImportError::ExecutionFailed(why))
-                        if why.contains("differs from the on-chain code") =>
-                    {
-                        self.execute_with(self.wasm.as_ref(), parent, block)
-                    }
-                    other => other,
+                match self.execute_with(native.as_ref(), parent, &code, block) {
+                    Err(ExecutionError::NativeVersionMismatch { .. }) => wasm(),
+                    other => other.map_err(failed),
                 }
             }
             (ExecutionMode::Both, Some(native)) => {
-                let wasm = self.execute_with(self.wasm.as_ref(), parent, block)?;
-                let native = self.execute_with(native.as_ref(), parent, block)?;
+                let wasm = wasm()?;
+                let native = match self.execute_with(native.as_ref(), parent, &code, block) {
+                    Err(ExecutionError::NativeVersionMismatch { .. }) => return Ok(wasm),
+                    other => other.map_err(failed)?,
+                };
                 if wasm != native {
                     let differing = wasm
                         .keys()

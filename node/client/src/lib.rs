@@ -133,6 +133,10 @@ pub struct ClientConfig {
     pub inherent_data: Arc<dyn Fn() -> InherentData + Send + Sync>,
     /// The consensus verifier.
     pub verifier: Arc<dyn BlockVerifier>,
+    /// Replacement runtime code by block number (the chain spec's `codeSubstitutes`): from that
+    /// block on, while the chain's code is still the one it had there, the replacement runs
+    /// instead. It recovers a chain whose runtime fails.
+    pub code_substitutes: std::collections::BTreeMap<u32, Vec<u8>>,
 }
 
 /// The node's view of the chain.
@@ -144,6 +148,8 @@ pub struct Client {
     import_lock: Mutex<()>,
     notifications: broadcast::Sender<BlockNotification>,
     versions: Mutex<HashMap<H256, RuntimeVersion>>,
+    /// For each code substitute, the hash of the code it replaces, once known.
+    substituted: Mutex<HashMap<u32, H256>>,
 }
 
 impl Client {
@@ -174,6 +180,7 @@ impl Client {
             import_lock: Mutex::new(()),
             notifications,
             versions: Mutex::new(HashMap::new()),
+            substituted: Mutex::new(HashMap::new()),
         })
     }
 
@@ -242,15 +249,53 @@ impl Client {
             .ok_or(ClientError::StatePruned(*hash))
     }
 
-    /// The runtime code stored in `state`.
-    pub fn runtime_code<'a>(&self, state: &'a State) -> Result<RuntimeCode<'a>, ClientError> {
+    /// The runtime code that runs on `state`, the state after block `number`: the stored
+    /// `:code`, unless a code substitute replaces it.
+    pub fn runtime_code<'a>(
+        &'a self,
+        state: &'a State,
+        number: u32,
+    ) -> Result<RuntimeCode<'a>, ClientError> {
         let hash = state
             .storage_hash(well_known_keys::CODE)
             .map_err(|e| ClientError::State(e.to_string()))?
             .ok_or(ClientError::Execution(ExecutionError::CodeNotFound))?;
+        if let Some(code) = self.substitute_for(hash, number) {
+            return Ok(RuntimeCode::from_bytes(&code[..]));
+        }
         Ok(RuntimeCode::lazy(hash, move || {
             state.storage(well_known_keys::CODE).ok().flatten()
         }))
+    }
+
+    /// The substitute for code `hash` at block `number`, if one applies: the latest substitute
+    /// at or below `number` whose block had this same code.
+    fn substitute_for(&self, hash: H256, number: u32) -> Option<&Vec<u8>> {
+        let (from, code) = self.config.code_substitutes.range(..=number).next_back()?;
+        let known = self.substituted.lock().get(from).copied();
+        let replaced = match known {
+            Some(replaced) => replaced,
+            None => {
+                let block = self.db.hash(*from).ok().flatten()?;
+                let Ok(state) = self.state_at(&block) else {
+                    log::warn!(target: "client", "the code substitute for block #{from} needs that block's state, which is pruned");
+                    return None;
+                };
+                let replaced = state.storage_hash(well_known_keys::CODE).ok().flatten()?;
+                self.substituted.lock().insert(*from, replaced);
+                replaced
+            }
+        };
+        (replaced == hash).then_some(code)
+    }
+
+    /// The number of block `hash`.
+    fn number(&self, hash: &H256) -> Result<u32, ClientError> {
+        Ok(self
+            .db
+            .header(hash)?
+            .ok_or(ClientError::UnknownBlock(*hash))?
+            .number)
     }
 
     fn version_reader(&self) -> &dyn ReadRuntimeVersion {
@@ -261,7 +306,7 @@ impl Client {
     /// discarded.
     pub fn call_at(&self, at: &H256, method: &str, input: &[u8]) -> Result<Vec<u8>, ClientError> {
         let state = self.state_at(at)?;
-        let code = self.runtime_code(&state)?;
+        let code = self.runtime_code(&state, self.number(at)?)?;
         let mut overlay = OverlayedChanges::new();
         let mut ext = Ext::new(&mut overlay, &state, Some(self.version_reader()));
         Ok(self.wasm.call(&mut ext, &code, method, input)?)
@@ -298,7 +343,7 @@ impl Client {
     /// The runtime version at block `at` (cached by code hash).
     pub fn runtime_version(&self, at: &H256) -> Result<RuntimeVersion, ClientError> {
         let state = self.state_at(at)?;
-        let code = self.runtime_code(&state)?;
+        let code = self.runtime_code(&state, self.number(at)?)?;
         if let Some(version) = self.versions.lock().get(&code.hash) {
             return Ok(version.clone());
         }

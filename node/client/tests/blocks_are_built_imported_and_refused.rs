@@ -2,142 +2,15 @@
 //! author imported without re-execution, the same blocks imported by another node with
 //! execution, and refusals with their reasons.
 
-use codec::Encode;
-use cpc_client::{
-    AcceptAll, BlockOrigin, BuildParams, Client, ClientConfig, ClientError, ExecutionMode,
-    ImportError, ImportParams, chain_spec::ChainSpec, genesis,
-};
-use cpc_db::{ChainDb, DbConfig, PruningMode};
-use cpc_executor::{NativeExecutor, WasmExecutor, WasmExecutorConfig};
-use cpc_primitives::{
-    AccountId, Block, Digest, H256, OpaqueExtrinsic,
-    era::Era,
-    extrinsic::{AdditionalSigned, SignedExtra},
-    inherent::InherentData,
-};
-use cpc_runtime::{RuntimeCall, UncheckedExtrinsic, VERSION, WASM_BINARY};
-use cpc_runtime_test_utils::{account, pair, transfer};
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
-    time::{Duration, Instant},
-};
+mod common;
 
-const SPEC: &str = r#"{
-    "name": "Test", "id": "test", "chainType": "Development",
-    "properties": {"tokenSymbol": "CPC", "tokenDecimals": 12, "ss58Format": 42},
-    "genesis": {"runtimeGenesis": {"preset": "development"}}
-}"#;
-
-struct Node {
-    client: Client,
-    clock: Arc<AtomicU64>,
-    _dir: tempfile::TempDir,
-}
-
-fn node(execution: ExecutionMode, pruning: PruningMode) -> Node {
-    let dir = tempfile::tempdir().unwrap();
-    let wasm = Arc::new(WasmExecutor::new(WasmExecutorConfig::default()).unwrap());
-    let spec = ChainSpec::from_json(SPEC.as_bytes()).unwrap();
-    let storage =
-        genesis::build_genesis_storage(&spec, wasm.as_ref(), WASM_BINARY.unwrap()).unwrap();
-    let genesis = genesis::GenesisState::from_storage(storage);
-    let db = Arc::new(
-        ChainDb::open(
-            dir.path(),
-            &DbConfig {
-                pruning: Some(pruning),
-                ..Default::default()
-            },
-        )
-        .unwrap(),
-    );
-    let clock = Arc::new(AtomicU64::new(1_700_000_000_000));
-    let data_clock = clock.clone();
-    let native = Arc::new(NativeExecutor::new(
-        cpc_runtime::api::dispatch,
-        VERSION,
-        Some(wasm.clone()),
-    ));
-    let config = ClientConfig {
-        execution,
-        inherent_data: Arc::new(move || inherent_data(data_clock.load(Ordering::Relaxed))),
-        verifier: Arc::new(AcceptAll),
-    };
-    let client = Client::new(db, wasm, Some(native), &genesis, config).unwrap();
-    Node {
-        client,
-        clock,
-        _dir: dir,
-    }
-}
-
-fn inherent_data(now: u64) -> InherentData {
-    let mut data = InherentData::new();
-    data.put(cpc_pallet_timestamp::INHERENT_IDENTIFIER, &now);
-    data
-}
-
-fn sign(client: &Client, signer: &str, call: RuntimeCall, nonce: u32) -> OpaqueExtrinsic {
-    let genesis = client.info().genesis_hash;
-    let additional = AdditionalSigned {
-        spec_version: VERSION.spec_version,
-        transaction_version: VERSION.transaction_version,
-        genesis_hash: genesis,
-        era_block_hash: genesis,
-    };
-    let xt = UncheckedExtrinsic::sign(
-        call,
-        &pair(signer),
-        SignedExtra {
-            era: Era::Immortal,
-            nonce,
-            tip: 0,
-        },
-        &additional,
-    );
-    OpaqueExtrinsic::from_encoded(&xt.encode()).unwrap()
-}
-
-fn build(node: &Node, txs: Vec<OpaqueExtrinsic>) -> cpc_client::BuiltBlock {
-    let now = node.clock.fetch_add(1000, Ordering::Relaxed) + 1000;
-    let params = BuildParams {
-        parent: node.client.info().best_hash,
-        inherent_data: inherent_data(now),
-        digest: Digest::default(),
-        deadline: Instant::now() + Duration::from_secs(10),
-    };
-    node.client
-        .build_block(params, txs.into_iter().map(|x| (x.hash(), x)))
-        .unwrap()
-}
-
-fn free(client: &Client, who: &AccountId) -> u128 {
-    let key = cpc_pallet_system::Account::hashed_key(who);
-    let at = client.info().best_hash;
-    let info: cpc_pallet_system::AccountInfo = client
-        .storage(&at, &key)
-        .unwrap()
-        .map(|v| codec::Decode::decode(&mut &v[..]).unwrap())
-        .unwrap_or_default();
-    info.data.free
-}
-
-fn import(
-    node: &Node,
-    block: Block,
-    precomputed: Option<std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>>>,
-) -> Result<cpc_client::ImportedBlock, ImportError> {
-    node.client.import_block(ImportParams {
-        block,
-        justification: None,
-        origin: BlockOrigin::Network,
-        finalized: true,
-        precomputed,
-    })
-}
+use common::*;
+use cpc_client::{ClientError, ExecutionMode, ImportError};
+use cpc_db::PruningMode;
+use cpc_primitives::{H256, OpaqueExtrinsic};
+use cpc_runtime::VERSION;
+use cpc_runtime_test_utils::{account, transfer};
+use std::sync::atomic::Ordering;
 
 #[test]
 fn authored_blocks_import_here_and_on_another_node() {

@@ -9,7 +9,7 @@
 //! carries a reason. Unsafe methods answer only when [`RpcMethods`] allows them: `auto` allows
 //! them when the server listens on loopback only.
 
-mod errors;
+pub mod errors;
 mod methods;
 
 pub use methods::{RpcContext, SystemInfo, build_module};
