@@ -146,6 +146,9 @@ pub enum Command {
     /// Wallet transactions.
     #[command(subcommand)]
     Tx(TxCommand),
+    /// Runtime upgrades: check new code against the chain, propose it, vote on it.
+    #[command(subcommand)]
+    Upgrade(UpgradeCommand),
 }
 
 /// Key commands.
@@ -222,4 +225,72 @@ pub enum TxCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Runtime upgrade commands.
+#[derive(Debug, Subcommand)]
+pub enum UpgradeCommand {
+    /// Dry-runs an upgrade on the node's current state: would `set_code` accept the code, what
+    /// do its migrations do, do the invariant checks pass after them. Changes nothing. Needs
+    /// the node's unsafe RPC methods (local by default).
+    Check {
+        /// The new runtime's wasm file.
+        wasm: PathBuf,
+        /// The node's WebSocket RPC address.
+        #[arg(long, default_value = "ws://127.0.0.1:9944")]
+        rpc_url: String,
+        /// The block whose state to try it on (default: the best block).
+        #[arg(long)]
+        at: Option<String>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Checks the code, then submits it as root: through the sudo key, or (`--council`) as a
+    /// council proposal that members vote on.
+    Propose {
+        /// The new runtime's wasm file.
+        wasm: PathBuf,
+        /// The sudo key or council member: a secret URI, or an address whose key is in the
+        /// keystore.
+        #[arg(long)]
+        from: String,
+        /// Propose to the council instead of using the sudo key.
+        #[arg(long)]
+        council: bool,
+        /// Submit even if the check fails (for example without unsafe RPC access).
+        #[arg(long)]
+        skip_check: bool,
+        /// Connection, keystore and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Votes on a council proposal.
+    Vote {
+        /// The proposal's index.
+        index: u32,
+        /// The council member: a secret URI, or an address whose key is in the keystore.
+        #[arg(long)]
+        from: String,
+        /// Vote against (the default is for).
+        #[arg(long)]
+        nay: bool,
+        /// Connection, keystore and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+}
+
+/// How a wallet command reaches the node and reports.
+#[derive(Debug, Args)]
+pub struct WalletArgs {
+    /// The node's WebSocket RPC address.
+    #[arg(long, default_value = "ws://127.0.0.1:9944")]
+    pub rpc_url: String,
+    /// The keystore directory, for `--from <address>`.
+    #[arg(long, value_name = "PATH")]
+    pub keystore_path: Option<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -1,7 +1,9 @@
-//! Log lines an operator can follow: each imported block, and a status line every few seconds.
+//! Log lines an operator can follow: each imported block, runtime upgrades, and a status line
+//! every few seconds.
 
 use crate::{metrics::Metrics, service::PoolApi};
 use cpc_client::{BlockOrigin, Client};
+use cpc_primitives::DigestItem;
 use cpc_txpool::Pool;
 use std::{sync::Arc, time::Duration};
 
@@ -29,6 +31,23 @@ pub fn spawn(client: Arc<Client>, pool: Arc<Pool<PoolApi>>, metrics: Arc<Metrics
                 next = imported.recv() => match next {
                     Ok(block) => {
                         metrics.observe_import(block.import_micros);
+                        if block.header.digest.logs.contains(&DigestItem::RuntimeEnvironmentUpdated) {
+                            match client.runtime_version(&block.hash) {
+                                Ok(version) => log::info!(
+                                    target: "informant",
+                                    "Runtime upgraded in block #{}: blocks from #{} run {} v{}",
+                                    block.header.number,
+                                    block.header.number + 1,
+                                    version.spec_name,
+                                    version.spec_version
+                                ),
+                                Err(e) => log::warn!(
+                                    target: "informant",
+                                    "Block #{} changed the runtime, whose version cannot be read: {e}",
+                                    block.header.number
+                                ),
+                            }
+                        }
                         if block.origin != BlockOrigin::Own {
                             log::info!(
                                 target: "informant",

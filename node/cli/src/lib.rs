@@ -73,6 +73,12 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 .build()?;
             runtime.block_on(commands::tx(tx))
         }
+        Some(Command::Upgrade(upgrade)) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(commands::upgrade(upgrade))
+        }
     }
 }
 

@@ -118,6 +118,7 @@ pub fn open_client(
         execution,
         inherent_data: Arc::new(|| inherent_data(now_millis())),
         verifier: Arc::new(AcceptAll),
+        code_substitutes: spec.code_substitutes_by_number().map_err(Error::Input)?,
     };
     let client =
         Client::new(Arc::new(db), wasm, Some(native), &genesis, config).map_err(Error::node)?;

@@ -180,11 +180,11 @@ pub fn number(header: &Value) -> u32 {
 pub fn http_post(port: u16, path: &str, body: &[u8]) -> std::io::Result<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    write!(
-        stream,
+    let head = format!(
         "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
-    )?;
+    );
+    stream.write_all(head.as_bytes())?;
     // A server may refuse early (413) and close while we still write a large body.
     let _ = stream.write_all(body);
     read_response(stream)
@@ -194,9 +194,9 @@ pub fn http_post(port: u16, path: &str, body: &[u8]) -> std::io::Result<(u16, St
 pub fn http_get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    // One write: the request head arrives whole.
+    stream.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").as_bytes(),
     )?;
     read_response(stream)
 }
@@ -281,20 +281,81 @@ pub fn signed_transfer(
         dest: (*to).into(),
         value: amount,
     });
+    signed_call(
+        genesis,
+        signer,
+        nonce,
+        call.encode(),
+        cpc_runtime::VERSION.spec_version,
+    )
+}
+
+/// The encoded `call` signed by dev account `signer` for a runtime of `spec_version`, as hex
+/// for `author_submitExtrinsic`.
+pub fn signed_call(
+    genesis: cpc_primitives::H256,
+    signer: &str,
+    nonce: u32,
+    call: Vec<u8>,
+    spec_version: u32,
+) -> String {
+    use codec::Encode;
     let extra = cpc_primitives::SignedExtra {
         era: cpc_primitives::Era::Immortal,
         nonce,
         tip: 0,
     };
     let additional = cpc_primitives::extrinsic::AdditionalSigned {
-        spec_version: cpc_runtime::VERSION.spec_version,
+        spec_version,
         transaction_version: cpc_runtime::VERSION.transaction_version,
         genesis_hash: genesis,
         era_block_hash: genesis,
     };
     let pair = cpc_runtime_test_utils::pair(signer);
-    let xt = cpc_runtime::UncheckedExtrinsic::sign(call, &pair, extra, &additional);
+    let xt = cpc_primitives::UncheckedExtrinsic::sign(
+        cpc_primitives::extrinsic::RawCall(call),
+        &pair,
+        extra,
+        &additional,
+    );
     format!("0x{}", hex::encode(xt.encode()))
+}
+
+/// Raw storage at `key` in block `at` (best if `None`).
+pub fn storage(node: &Node, key: &[u8], at: Option<&str>) -> Option<Vec<u8>> {
+    let value = node.rpc(
+        "state_getStorage",
+        json!([format!("0x{}", hex::encode(key)), at]),
+    );
+    value
+        .as_str()
+        .map(|hex| hex::decode(hex.trim_start_matches("0x")).unwrap())
+}
+
+/// The hash of block `number`, as the node serves it.
+pub fn block_hash(node: &Node, number: u32) -> String {
+    node.rpc("chain_getBlockHash", json!([number]))
+        .as_str()
+        .unwrap_or_else(|| panic!("no block #{number}"))
+        .to_string()
+}
+
+/// The number of the finalized block.
+pub fn finalized_number(node: &Node) -> u32 {
+    let hash = node.rpc("chain_getFinalizedHead", json!([]));
+    number(&node.rpc("chain_getHeader", json!([hash])))
+}
+
+/// Waits until `condition` holds, checking every 100 ms; panics with `what` after `limit`.
+pub fn wait_until(what: &str, limit: Duration, mut condition: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if condition() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{what} did not happen within {limit:?}");
 }
 
 /// The genesis hash of the node's chain.
