@@ -72,6 +72,30 @@ fn runtime_calls(c: &mut Criterion) {
     }
 }
 
+/// `set_code`'s cost: reading the version of code the executor has not seen, which compiles it
+/// (the weight of `set_code` is derived from this, per byte of code).
+fn set_code(c: &mut Criterion) {
+    use cpc_state_machine::ReadRuntimeVersion;
+    let code = WASM_BINARY.unwrap();
+    let mut group = c.benchmark_group("set_code");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(code.len() as u64));
+    group.bench_function(
+        format!(
+            "read the version of new code ({} KiB, cold)",
+            code.len() / 1024
+        ),
+        |b| {
+            b.iter_batched(
+                || WasmExecutor::new(WasmExecutorConfig::default()).unwrap(),
+                |executor| executor.read_runtime_version(code).unwrap(),
+                BatchSize::PerIteration,
+            )
+        },
+    );
+    group.finish();
+}
+
 /// A client over a fresh RocksDB with `accounts` funded accounts, sharing `wasm` (whose
 /// compiled runtime is cached, as in a running node).
 fn client(dir: &std::path::Path, accounts: u32, wasm: &Arc<WasmExecutor>) -> Client {
@@ -94,6 +118,7 @@ fn client(dir: &std::path::Path, accounts: u32, wasm: &Arc<WasmExecutor>) -> Cli
         execution: ExecutionMode::Wasm,
         inherent_data: Arc::new(|| inherent(u64::MAX / 2)),
         verifier: Arc::new(AcceptAll),
+        code_substitutes: Default::default(),
     };
     Client::new(db, wasm, None, &genesis, config).unwrap()
 }
@@ -169,5 +194,5 @@ fn block_import(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, runtime_calls, block_import);
+criterion_group!(benches, runtime_calls, block_import, set_code);
 criterion_main!(benches);
