@@ -100,6 +100,11 @@ pub fn build_genesis_storage(
     if let Some(patch) = patch {
         merge_json(&mut json, patch);
     }
+    // The runtime's block limits and minimum block time follow the chain's block period.
+    merge_json(
+        &mut json,
+        serde_json::json!({ "system": { "blockPeriodMs": spec.block_period_ms() } }),
+    );
     let input = serde_json::to_vec(&json)
         .expect("JSON values serialize; qed")
         .encode();

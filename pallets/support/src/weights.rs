@@ -119,7 +119,25 @@ impl BlockWeights {
             DispatchClass::Mandatory => None,
         }
     }
+
+    /// Most weight one extrinsic of `class` may have and still fit in an otherwise empty block:
+    /// its class's share, less the base block, less [`INITIALIZATION_RESERVE_PERCENT`] of the
+    /// block kept for hooks and inherents, less the per-extrinsic base.
+    pub fn max_extrinsic(&self, class: DispatchClass) -> Option<Weight> {
+        self.max_total(class).map(|max| {
+            max.saturating_sub(self.base_block)
+                .saturating_sub(
+                    self.max_block
+                        .mul_ratio(INITIALIZATION_RESERVE_PERCENT, 100),
+                )
+                .saturating_sub(self.base_extrinsic)
+        })
+    }
 }
+
+/// Share of a block's weight, in percent, no single extrinsic may claim: the block's own
+/// initialization (hooks, migrations) and mandatory inherents run in it.
+pub const INITIALIZATION_RESERVE_PERCENT: u64 = 10;
 
 /// Length limits of a block, in bytes of encoded extrinsics.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
@@ -155,6 +173,13 @@ mod tests {
             375 * WEIGHT_REF_TIME_PER_MILLIS
         );
         assert_eq!(w.max_total(DispatchClass::Mandatory), None);
+        assert_eq!(
+            w.max_extrinsic(DispatchClass::Operational)
+                .unwrap()
+                .ref_time,
+            450 * WEIGHT_REF_TIME_PER_MILLIS
+        );
+        assert_eq!(w.max_extrinsic(DispatchClass::Mandatory), None);
         let l = BlockLength {
             max: 5 * 1024 * 1024,
             normal_percent: 75,

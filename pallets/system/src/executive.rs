@@ -62,7 +62,7 @@ impl<T: Config> Executive<T> {
         };
         System::<T>::initialize(header.number, header.parent_hash, &digest);
         let upgrade_weight = crate::run_runtime_upgrade_if_needed::<T>();
-        let weight = T::BLOCK_WEIGHTS
+        let weight = System::<T>::block_weights()
             .base_block
             .saturating_add(upgrade_weight)
             .saturating_add(T::AllPallets::on_initialize(header.number));
@@ -160,18 +160,18 @@ impl<T: Config> Executive<T> {
     /// Records the weight and length of an extrinsic in the block, or refuses it if the block
     /// is full for its class.
     fn check_block_limits(info: &DispatchInfo, len: u32) -> Result<(), TransactionValidityError> {
-        let weight = info.weight.saturating_add(T::BLOCK_WEIGHTS.base_extrinsic);
+        let limits = System::<T>::block_weights();
+        let weight = info.weight.saturating_add(limits.base_extrinsic);
         let mut used = BlockWeight::get_or_default();
         let class_used = used.get_mut(info.class);
         let new_class = class_used.saturating_add(weight);
-        if let Some(max) = T::BLOCK_WEIGHTS.max_total(info.class)
+        if let Some(max) = limits.max_total(info.class)
             && new_class.any_gt(max)
         {
             return Err(invalid(InvalidTransaction::ExhaustsResources));
         }
         *class_used = new_class;
-        if info.class != DispatchClass::Mandatory && used.total().any_gt(T::BLOCK_WEIGHTS.max_block)
-        {
+        if info.class != DispatchClass::Mandatory && used.total().any_gt(limits.max_block) {
             return Err(invalid(InvalidTransaction::ExhaustsResources));
         }
         let new_len = AllExtrinsicsLen::get().unwrap_or(0).saturating_add(len);
@@ -420,8 +420,9 @@ impl<T: Config> Executive<T> {
         if account.providers == 0 && account.sufficients == 0 {
             return Err(invalid(InvalidTransaction::Payment));
         }
-        let weight = info.weight.saturating_add(T::BLOCK_WEIGHTS.base_extrinsic);
-        if T::BLOCK_WEIGHTS
+        let limits = System::<T>::block_weights();
+        let weight = info.weight.saturating_add(limits.base_extrinsic);
+        if limits
             .max_total(info.class)
             .is_some_and(|max| weight.any_gt(max))
         {

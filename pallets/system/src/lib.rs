@@ -31,6 +31,7 @@ use cpc_primitives::{
     dispatch::{DispatchClass, DispatchError, DispatchInfo, DispatchResultWithPostInfo, Pays},
     header::{Digest as HeaderDigest, DigestItem},
     storage::well_known_keys,
+    weight::Weight,
 };
 use cpc_support::{
     Dispatchable, GetDispatchInfo, Hooks, PalletDef, PalletIndex, Parameter, RawOrigin,
@@ -71,7 +72,8 @@ pub trait Config: 'static + Sized + Clone + Eq + core::fmt::Debug {
     type WeightInfo: WeightInfo;
     /// The runtime's version.
     const VERSION: RuntimeVersion;
-    /// Weight limits of a block.
+    /// Weight limits of a block when genesis sets no block period; with one (`BlockPeriod`),
+    /// the limits follow that period with these base weights (see [`Pallet::block_weights`]).
     const BLOCK_WEIGHTS: BlockWeights;
     /// Length limits of a block.
     const BLOCK_LENGTH: BlockLength;
@@ -83,8 +85,8 @@ pub trait Config: 'static + Sized + Clone + Eq + core::fmt::Debug {
     const SS58_PREFIX: u16;
     /// How far ahead of an account's nonce a transaction may be and still be queued.
     const MAX_NONCE_LOOKAHEAD: Nonce;
-    /// The largest runtime code `set_code` accepts, in bytes. Compiling it must fit in a block's
-    /// weight (see `weights::SET_CODE_NS_PER_BYTE`).
+    /// The largest runtime code `set_code` accepts, in bytes. Its weight grows with the size
+    /// (see `weights::SET_CODE_NS_PER_BYTE`), up to a whole block.
     const MAX_CODE_SIZE: u32;
 }
 
@@ -178,6 +180,9 @@ cpc_support::storage! {
     pub Account: map Blake2_128Concat AccountId => AccountInfo = default;
     /// Total extrinsics count for the current block.
     pub ExtrinsicCount: value u32;
+    /// Milliseconds between blocks, set at genesis from the chain spec; the block weight
+    /// limits follow it. Absent: the runtime's `BLOCK_WEIGHTS` apply.
+    pub BlockPeriod: value u64;
     /// The current weight for the block, per class.
     pub BlockWeight: value PerDispatchClass<cpc_primitives::Weight> = default;
     /// Total length (in bytes) of all extrinsics included so far in the current block.
@@ -373,16 +378,39 @@ pub enum DecRefStatus {
     Exists,
 }
 
-/// Genesis configuration of the system pallet (nothing to configure: the code is placed by
-/// the node, not through this config).
+/// Genesis configuration of the system pallet (the code is placed by the node, not through
+/// this config).
 #[derive(Clone, Default, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GenesisConfig {}
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GenesisConfig {
+    /// Milliseconds between blocks (the node passes the chain spec's): block weight limits
+    /// are half of it for compute. `None`: the runtime's own limits.
+    #[serde(default)]
+    pub block_period_ms: Option<u64>,
+}
+
+/// The shortest block period genesis may set, in milliseconds.
+pub const MIN_BLOCK_PERIOD_MS: u64 = 50;
+/// The longest block period genesis may set, in milliseconds.
+pub const MAX_BLOCK_PERIOD_MS: u64 = 600_000;
 
 /// The system pallet.
 pub struct Pallet<T>(PhantomData<T>);
 
 impl<T: Config> Pallet<T> {
+    /// The weight limits of blocks: those of the genesis block period if one is set, else the
+    /// runtime's `BLOCK_WEIGHTS`.
+    pub fn block_weights() -> BlockWeights {
+        match BlockPeriod::get() {
+            Some(period) => BlockWeights::for_period(
+                period,
+                T::BLOCK_WEIGHTS.base_block,
+                T::BLOCK_WEIGHTS.base_extrinsic,
+            ),
+            None => T::BLOCK_WEIGHTS,
+        }
+    }
+
     /// The number of the block being built or executed.
     pub fn block_number() -> BlockNumber {
         Number::get_or_default()
@@ -704,6 +732,17 @@ impl<T: Config> Hooks for Pallet<T> {
     fn integrity_test() {
         let weights = T::BLOCK_WEIGHTS;
         assert!(
+            BlockWeights::for_period(
+                MIN_BLOCK_PERIOD_MS,
+                weights.base_block,
+                weights.base_extrinsic
+            )
+            .max_block
+            .ref_time
+                > 0,
+            "the shortest block period must leave room for compute"
+        );
+        assert!(
             weights.base_block.ref_time < weights.max_block.ref_time,
             "the base block weight must leave room for extrinsics"
         );
@@ -747,9 +786,16 @@ impl<T: Config> PalletDef for Pallet<T> {
                 T::WeightInfo::kill_prefix(*subkeys),
                 DispatchClass::Operational,
             ),
-            // Code over the limit is refused before it is compiled.
+            // Code over the limit is refused before it is compiled. On short block periods the
+            // measured compile time can exceed a block's budget; the upgrade then takes the
+            // whole block instead, as it must stay possible: it is a one-off cost, and the
+            // compiled module is cached for the blocks after it.
             Call::set_code { code } => (
-                T::WeightInfo::set_code((code.len() as u32).min(T::MAX_CODE_SIZE)),
+                Self::block_weights()
+                    .max_extrinsic(DispatchClass::Operational)
+                    .map_or(Weight::MAX, |max| {
+                        T::WeightInfo::set_code((code.len() as u32).min(T::MAX_CODE_SIZE)).min(max)
+                    }),
                 DispatchClass::Operational,
             ),
         };
@@ -760,7 +806,15 @@ impl<T: Config> PalletDef for Pallet<T> {
         }
     }
 
-    fn build_genesis(_config: &GenesisConfig) -> Result<(), alloc::string::String> {
+    fn build_genesis(config: &GenesisConfig) -> Result<(), alloc::string::String> {
+        if let Some(period) = config.block_period_ms {
+            if !(MIN_BLOCK_PERIOD_MS..=MAX_BLOCK_PERIOD_MS).contains(&period) {
+                return Err(alloc::format!(
+                    "the block period of {period} ms is outside {MIN_BLOCK_PERIOD_MS}..={MAX_BLOCK_PERIOD_MS}"
+                ));
+            }
+            BlockPeriod::put(&period);
+        }
         // Block 0 has no parent; its own hash is recorded when block 1 starts.
         BlockHash::insert(&0, &H256([0x45; 32]));
         ParentHash::put(&H256([0x45; 32]));
@@ -785,6 +839,7 @@ impl<T: Config> PalletDef for Pallet<T> {
             ExecutionPhase::entry_metadata(),
             InherentsApplied::entry_metadata(),
             LastRuntimeUpgrade::entry_metadata(),
+            BlockPeriod::entry_metadata(),
         ]
     }
 

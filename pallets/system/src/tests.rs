@@ -2,6 +2,7 @@
 
 use crate::{mock::*, *};
 use cpc_primitives::dispatch::DispatchError;
+use cpc_state_machine::TestExternalities;
 use cpc_support::{Dispatchable, assert_noop, assert_ok};
 
 type S = Pallet<Test>;
@@ -252,4 +253,37 @@ fn without_an_executor_no_code_loads() {
             Error::InvalidWasm
         );
     });
+}
+
+#[test]
+fn block_limits_follow_the_genesis_block_period() {
+    new_test_ext().execute_with(|| {
+        assert_eq!(S::block_weights(), <Test as Config>::BLOCK_WEIGHTS);
+    });
+    let mut ext = TestExternalities::default();
+    let config = RuntimeGenesisConfig {
+        system: GenesisConfig {
+            block_period_ms: Some(4_000),
+        },
+    };
+    ext.execute_with(|| config.build().unwrap());
+    ext.execute_with(|| {
+        let weights = S::block_weights();
+        assert_eq!(weights.max_block.ref_time, 2_000 * 1_000_000_000);
+        assert_eq!(
+            weights.base_extrinsic,
+            <Test as Config>::BLOCK_WEIGHTS.base_extrinsic
+        );
+    });
+    for period in [0, MIN_BLOCK_PERIOD_MS - 1, MAX_BLOCK_PERIOD_MS + 1] {
+        let config = RuntimeGenesisConfig {
+            system: GenesisConfig {
+                block_period_ms: Some(period),
+            },
+        };
+        let error = TestExternalities::default()
+            .execute_with(|| config.build())
+            .unwrap_err();
+        assert!(error.contains("block period"), "{error}");
+    }
 }

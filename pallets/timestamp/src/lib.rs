@@ -41,7 +41,9 @@ pub const INHERENT_IDENTIFIER: InherentIdentifier = *b"timstap0";
 
 /// Configuration.
 pub trait Config: cpc_pallet_system::Config {
-    /// The least time between two blocks, in milliseconds (half the block period is usual).
+    /// The least time between two blocks, in milliseconds (half the block period is usual),
+    /// when genesis sets no block period; with one, half of it (see
+    /// [`Pallet::minimum_period`]).
     const MINIMUM_PERIOD: Moment;
     /// How far a block's time may be ahead of an importer's clock, in milliseconds.
     const MAX_DRIFT: Moment;
@@ -99,13 +101,23 @@ impl<T: Config> Pallet<T> {
         Now::get_or_default()
     }
 
+    /// The least time between two blocks: half the genesis block period, or the runtime's
+    /// `MINIMUM_PERIOD` without one. A minimum above the period would push block times ahead
+    /// of the clock until importers refuse them for drift.
+    pub fn minimum_period() -> Moment {
+        match cpc_pallet_system::BlockPeriod::get() {
+            Some(period) => (period / 2).max(1),
+            None => T::MINIMUM_PERIOD,
+        }
+    }
+
     /// The earliest time the next block may carry.
     pub fn next_minimum() -> Moment {
         let previous = Now::get_or_default();
         if previous == 0 {
             0
         } else {
-            previous.saturating_add(T::MINIMUM_PERIOD)
+            previous.saturating_add(Self::minimum_period())
         }
     }
 

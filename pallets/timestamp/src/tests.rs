@@ -95,3 +95,23 @@ fn importers_refuse_times_too_far_ahead_of_their_clock() {
         assert!(T::is_inherent(&call) && T::inherent_required());
     });
 }
+
+#[test]
+fn the_minimum_period_is_half_the_genesis_block_period() {
+    let mut ext = TestExternalities::default();
+    let config = RuntimeGenesisConfig {
+        system: cpc_pallet_system::GenesisConfig {
+            block_period_ms: Some(200),
+        },
+        ..Default::default()
+    };
+    ext.execute_with(|| {
+        config.build().unwrap();
+        cpc_pallet_system::Pallet::<Test>::initialize(1, H256::zero(), &Default::default());
+        assert_eq!(T::minimum_period(), 100);
+        assert_ok!(set(1_000).dispatch(RawOrigin::None));
+        T::on_finalize(1);
+        assert_noop!(set(1_099).dispatch(RawOrigin::None), Error::TooEarly);
+        assert_ok!(set(1_100).dispatch(RawOrigin::None));
+    });
+}
