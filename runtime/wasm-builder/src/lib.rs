@@ -29,6 +29,10 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub const PROFILE: &str = "runtime-wasm";
 const DOC: &str = "/// The runtime's wasm blob, built by `cpc-wasm-builder` (`None` when the build was skipped).\n";
 
+/// The runtime's initial linear memory: 1 MiB of stack (placed first), the data, and the rest
+/// for the heap, enough for most runtime calls without growing memory.
+pub const INITIAL_MEMORY: u32 = 2 * 1024 * 1024;
+
 /// Set to skip the nested build (for example in `cargo doc`).
 pub const SKIP_ENV: &str = "CPC_SKIP_WASM_BUILD";
 
@@ -54,6 +58,12 @@ pub fn build_variant(package: &str, features: &[&str], const_name: &str) {
     let include = out_dir.join("wasm_binary.rs");
 
     println!("cargo:rerun-if-env-changed={SKIP_ENV}");
+    if target.starts_with("wasm32") {
+        // The nested build itself: start the module with room for the heap, so the allocator
+        // uses memory the instance already has before growing it (growing costs the host two
+        // mprotect calls per runtime call).
+        println!("cargo:rustc-link-arg=--initial-memory={INITIAL_MEMORY}");
+    }
     if target.starts_with("wasm32") || env::var_os(SKIP_ENV).is_some() {
         write_if_changed(
             &include,
