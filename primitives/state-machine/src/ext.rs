@@ -144,9 +144,12 @@ impl<B: Backend> Externalities for Ext<'_, B> {
     }
 
     fn append_storage(&mut self, key: Vec<u8>, item: Vec<u8>) {
-        let current = self.storage(&key);
-        let appended = append_to_encoded_vec(current, &item);
-        self.overlay.set(key, Some(appended));
+        let backend = self.backend;
+        self.overlay.append(key.clone(), &item, || {
+            backend
+                .storage(&key)
+                .unwrap_or_else(|e| panic!("cannot read state: {e}"))
+        });
     }
 
     fn storage_root(&mut self) -> H256 {
