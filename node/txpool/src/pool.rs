@@ -524,14 +524,21 @@ impl<A: ChainApi> Pool<A> {
             else {
                 break;
             };
+            // Evicting a ready transaction demotes its dependents, which can overflow the
+            // future queue in turn: keep going until every bound holds, even when the new
+            // transaction itself was the victim.
             inner.remove(&victim, false);
             inner.notify(&victim, TxStatus::Dropped);
-            if victim == hash {
-                return Err(PoolError::ImmediatelyDropped);
+        }
+        // Transactions the new one unlocked and that are still ready hear about it.
+        for other in promoted.iter().filter(|h| **h != hash) {
+            if inner.txs.get(other).is_some_and(|t| t.ready) {
+                inner.notify(other, TxStatus::Ready);
             }
         }
-
-        let ready = inner.txs.get(&hash).is_some_and(|t| t.ready);
+        let Some(ready) = inner.txs.get(&hash).map(|t| t.ready) else {
+            return Err(PoolError::ImmediatelyDropped);
+        };
         inner.notify(
             &hash,
             if ready {
@@ -540,9 +547,6 @@ impl<A: ChainApi> Pool<A> {
                 TxStatus::Future
             },
         );
-        for other in promoted.iter().filter(|h| **h != hash) {
-            inner.notify(other, TxStatus::Ready);
-        }
         drop(inner);
         if propagate {
             let _ = self.propagate.send((hash, xt));
