@@ -18,6 +18,7 @@ use cpc_runtime::{RuntimeCall, VERSION, WASM_BINARY, api};
 use cpc_state_machine::{Ext, InMemoryBackend, OverlayedChanges};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use std::{
+    collections::BTreeMap,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -96,12 +97,15 @@ fn set_code(c: &mut Criterion) {
     group.finish();
 }
 
-/// A client over a fresh RocksDB with `accounts` funded accounts, sharing `wasm` (whose
-/// compiled runtime is cached, as in a running node).
-fn client(dir: &std::path::Path, accounts: u32, wasm: &Arc<WasmExecutor>) -> Client {
-    let wasm = wasm.clone();
-    let storage = genesis(accounts, 1_000_000_000_000_000_000);
-    let mut storage = storage;
+/// A client over a fresh RocksDB with genesis `storage`, executing with `mode`; `wasm` is
+/// shared so its compiled runtime is cached, as in a running node.
+fn client(
+    dir: &std::path::Path,
+    storage: &BTreeMap<Vec<u8>, Vec<u8>>,
+    wasm: &Arc<WasmExecutor>,
+    mode: ExecutionMode,
+) -> Client {
+    let mut storage = storage.clone();
     storage.insert(b":code".to_vec(), WASM_BINARY.unwrap().to_vec());
     let genesis = cpc_client::genesis::GenesisState::from_storage(storage);
     let db = Arc::new(
@@ -114,13 +118,18 @@ fn client(dir: &std::path::Path, accounts: u32, wasm: &Arc<WasmExecutor>) -> Cli
         )
         .unwrap(),
     );
+    let native = Arc::new(NativeExecutor::new(
+        api::dispatch,
+        VERSION,
+        Some(wasm.clone() as Arc<dyn RuntimeExecutor>),
+    ));
     let config = ClientConfig {
-        execution: ExecutionMode::Wasm,
+        execution: mode,
         inherent_data: Arc::new(|| inherent(u64::MAX / 2)),
         verifier: Arc::new(AcceptAll),
         code_substitutes: Default::default(),
     };
-    Client::new(db, wasm, None, &genesis, config).unwrap()
+    Client::new(db, wasm.clone(), Some(native), &genesis, config).unwrap()
 }
 
 fn inherent(now: u64) -> InherentData {
@@ -129,67 +138,91 @@ fn inherent(now: u64) -> InherentData {
     data
 }
 
+/// A block of `n` transfers, each from another funded account to another new account, built
+/// by an author on genesis `storage`.
+fn transfers_block(
+    storage: &BTreeMap<Vec<u8>, Vec<u8>>,
+    n: u32,
+    wasm: &Arc<WasmExecutor>,
+) -> cpc_primitives::Block {
+    let dir = tempfile::tempdir().unwrap();
+    let author = client(dir.path(), storage, wasm, ExecutionMode::Wasm);
+    let genesis_hash = author.info().genesis_hash;
+    let txs: Vec<(cpc_primitives::H256, OpaqueExtrinsic)> = (0..n)
+        .map(|i| {
+            let mut to = [0xee; 32];
+            to[..4].copy_from_slice(&i.to_le_bytes());
+            let call = RuntimeCall::Balances(cpc_pallet_balances::Call::transfer {
+                dest: AccountId::new(to).into(),
+                value: 1_000_000_000_000,
+            });
+            let xt = signed_for(genesis_hash, &pair(i), call, 0);
+            let opaque = OpaqueExtrinsic::from_encoded(&xt.encode()).unwrap();
+            (opaque.hash(), opaque)
+        })
+        .collect();
+    let params = BuildParams {
+        parent: genesis_hash,
+        inherent_data: inherent(1_700_000_000_000),
+        digest: Digest::default(),
+        deadline: Instant::now() + Duration::from_secs(600),
+    };
+    let built = author.build_block(params, txs).unwrap();
+    assert_eq!(
+        built.included.len(),
+        n as usize,
+        "{:?} (full: {})",
+        built.rejected.first(),
+        built.full
+    );
+    built.block
+}
+
+/// Block import: execution (wasm or native), state root, RocksDB commit. The 5,000-transfer
+/// block needs a chain whose block period lets it in under the current weights (8 s).
 fn block_import(c: &mut Criterion) {
-    let mut group = c.benchmark_group("block import (wasm, RocksDB)");
+    let mut group = c.benchmark_group("block import");
     group
         .sample_size(10)
-        .measurement_time(Duration::from_secs(20));
+        .measurement_time(Duration::from_secs(30));
     let wasm = Arc::new(WasmExecutor::new(WasmExecutorConfig::default()).unwrap());
     wasm.prepare(&RuntimeCode::from_bytes(WASM_BINARY.unwrap()))
         .unwrap();
-    for n in [100u32, 500] {
-        // Blocks built once by an author; each sample imports one of them on a fresh node.
-        let author_dir = tempfile::tempdir().unwrap();
-        let author = client(author_dir.path(), n, &wasm);
-        let genesis_hash = author.info().genesis_hash;
-        let to = AccountId::new([0xee; 32]);
-        let txs: Vec<(cpc_primitives::H256, OpaqueExtrinsic)> = (0..n)
-            .map(|i| {
-                let call = RuntimeCall::Balances(cpc_pallet_balances::Call::transfer {
-                    dest: to.into(),
-                    value: 1_000_000_000_000,
-                });
-                let xt = signed_for(genesis_hash, &pair(i), call, 0);
-                let opaque = OpaqueExtrinsic::from_encoded(&xt.encode()).unwrap();
-                (opaque.hash(), opaque)
-            })
-            .collect();
-        let params = BuildParams {
-            parent: genesis_hash,
-            inherent_data: inherent(1_700_000_000_000),
-            digest: Digest::default(),
-            deadline: Instant::now() + Duration::from_secs(60),
-        };
-        let built = author.build_block(params, txs).unwrap();
-        assert_eq!(
-            built.included.len(),
-            n as usize,
-            "{:?}",
-            built.rejected.first()
-        );
-        let block = built.block;
+    for (n, period) in [(100u32, None), (500, None), (5_000, Some(8_000))] {
+        let storage = genesis_with_period(n, 1_000_000_000_000_000_000, period);
+        let block = transfers_block(&storage, n, &wasm);
         group.throughput(Throughput::Elements(u64::from(n)));
-        group.bench_function(format!("{n} transfers"), |b| {
-            b.iter_batched(
-                || {
-                    let dir = tempfile::tempdir().unwrap();
-                    let node = client(dir.path(), n, &wasm);
-                    (dir, node)
-                },
-                |(dir, node)| {
-                    node.import_block(ImportParams {
-                        block: block.clone(),
-                        justification: None,
-                        origin: BlockOrigin::Network,
-                        finalized: true,
-                        precomputed: None,
-                    })
-                    .unwrap();
-                    (dir, node)
-                },
-                BatchSize::PerIteration,
-            )
-        });
+        let modes = if n == 5_000 {
+            vec![
+                ("wasm", ExecutionMode::Wasm),
+                ("native", ExecutionMode::Native),
+            ]
+        } else {
+            vec![("wasm", ExecutionMode::Wasm)]
+        };
+        for (name, mode) in modes {
+            group.bench_function(format!("{n} transfers ({name})"), |b| {
+                b.iter_batched(
+                    || {
+                        let dir = tempfile::tempdir().unwrap();
+                        let node = client(dir.path(), &storage, &wasm, mode);
+                        (dir, node)
+                    },
+                    |(dir, node)| {
+                        node.import_block(ImportParams {
+                            block: block.clone(),
+                            justification: None,
+                            origin: BlockOrigin::Network,
+                            finalized: true,
+                            precomputed: None,
+                        })
+                        .unwrap();
+                        (dir, node)
+                    },
+                    BatchSize::PerIteration,
+                )
+            });
+        }
     }
     group.finish();
 }

@@ -22,11 +22,24 @@ pub fn pair(seed: u32) -> Pair {
 
 /// Genesis storage with `n` accounts each holding `amount`.
 pub fn genesis(n: u32, amount: u128) -> BTreeMap<Vec<u8>, Vec<u8>> {
+    genesis_with_period(n, amount, None)
+}
+
+/// Genesis storage with `n` accounts each holding `amount`, and block limits for a block
+/// period of `period_ms` (the runtime's own without).
+pub fn genesis_with_period(
+    n: u32,
+    amount: u128,
+    period_ms: Option<u64>,
+) -> BTreeMap<Vec<u8>, Vec<u8>> {
     let balances: Vec<(String, u128)> = (0..n)
         .map(|i| (AccountId::from(pair(i).public()).to_string(), amount))
         .collect();
+    let system = period_ms
+        .map(|p| format!(r#""system":{{"blockPeriodMs":{p}}},"#))
+        .unwrap_or_default();
     let json = format!(
-        r#"{{"balances":{{"balances":{}}}}}"#,
+        r#"{{{system}"balances":{{"balances":{}}}}}"#,
         serde_json_like(&balances)
     );
     let mut ext = TestExternalities::default();
