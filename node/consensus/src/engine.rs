@@ -1,0 +1,843 @@
+//! The LBFT state machine of one node.
+//!
+//! Inputs: [`Engine::on_message`] (from a peer `P`), [`Engine::on_timeout`] (a timeout the
+//! engine scheduled). Effects: calls into the [`Chain`] (build, verify, finalize) and
+//! [`Output`]s for the driver, taken with [`Engine::drain`].
+//!
+//! Invariants (what `docs/consensus.md` proves safe):
+//! - a validator prepares at most once and commits at most once per (height, round);
+//! - it commits only the block 2f+1 prepared in its current round, and locks on it;
+//! - its lock only moves to a prepare certificate of a later round;
+//! - it prepares a block only if it is not locked or locked on that very block (a proposal
+//!   carrying a later prepare certificate moves the lock first);
+//! - a block is final only with 2f+1 commits of one round, and only after the node itself
+//!   found it valid.
+//!
+//! Memory is bounded: votes and proposals are kept only for rounds within
+//! `max_future_rounds` of the current one and heights within `max_future_heights`, and at most
+//! one vote per (validator, round, kind).
+
+use crate::{
+    Height, Round, ValidatorIndex,
+    types::{
+        Certificate, ConsensusBlock, Equivocation, Message, Proposal, SignedProposal, SignedVote,
+        ValidatorSet, Vote, VoteKind,
+    },
+};
+use cpc_crypto::sr25519::{self, Pair, Public, Signature};
+use cpc_primitives::H256;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+
+/// What the engine needs from the chain it finalizes.
+pub trait Chain<B: ConsensusBlock> {
+    /// The last finalized block: its height and hash.
+    fn best_finalized(&self) -> (Height, H256);
+    /// The committee that finalizes `height`, read from the state of its parent.
+    fn validators(&self, height: Height) -> ValidatorSet;
+    /// The elected proposer of round 0 at `height`.
+    fn proposer(&self, height: Height) -> Public;
+    /// Builds a block at `height` on the last finalized block; `None` if it cannot.
+    fn build(&mut self, height: Height) -> Option<B>;
+    /// The impeach block of `round` at `height`: empty, on the parent's state, no reward, with
+    /// a timestamp that depends on the round only. Every node computes the same block.
+    fn impeach_block(&self, height: Height, round: Round) -> B;
+    /// Executes `block` on the last finalized block; `Err` says why it is invalid.
+    fn verify(&mut self, block: &B) -> Result<(), String>;
+    /// Makes `block` final, with `certificate` as its justification.
+    fn finalize(&mut self, block: B, certificate: Certificate);
+    /// A finalized block and its certificate, to help a peer that is behind.
+    fn finalized(&self, height: Height) -> Option<(B, Certificate)>;
+}
+
+/// Engine parameters.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The chain's genesis hash: every signature is bound to it.
+    pub chain: H256,
+    /// The block period: round 0's proposer proposes this long after the height starts.
+    pub period_ms: u64,
+    /// Round 0 waits `period + base_timeout`; round `r > 0` waits `base_timeout * 2^r`.
+    pub base_timeout_ms: u64,
+    /// Cap of the doubling round timeout.
+    pub max_timeout_ms: u64,
+    /// Messages for heights up to this far ahead are kept for later; farther ones are dropped.
+    pub max_future_heights: Height,
+    /// Messages for rounds up to this far ahead are kept; farther ones are dropped.
+    pub max_future_rounds: Round,
+}
+
+impl Config {
+    /// Defaults for a block period of `period_ms`.
+    pub fn new(chain: H256, period_ms: u64) -> Self {
+        Self {
+            chain,
+            period_ms,
+            base_timeout_ms: period_ms.max(100),
+            max_timeout_ms: period_ms.max(100) * 32,
+            max_future_heights: 8,
+            max_future_rounds: 16,
+        }
+    }
+
+    /// How long round `round` lasts before the next one starts.
+    pub fn round_timeout_ms(&self, round: Round) -> u64 {
+        if round == 0 {
+            self.period_ms + self.base_timeout_ms
+        } else {
+            self.base_timeout_ms
+                .saturating_mul(1 << round.min(20))
+                .min(self.max_timeout_ms)
+        }
+    }
+}
+
+/// Which timeout fired.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash, PartialOrd, Ord)]
+pub enum TimeoutKind {
+    /// Round 0's proposer should propose now.
+    Propose,
+    /// The round is over: move to the next.
+    Round,
+}
+
+/// Why the round-0 proposer of a height is impeached.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum ImpeachReason {
+    /// No proposal arrived within the round.
+    MissingProposal,
+    /// The proposed block is invalid, and why.
+    InvalidBlock(String),
+}
+
+/// Misbehaviour of a peer: the driver lowers its score and may ban it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Offence {
+    /// Bytes that are not a message.
+    Malformed,
+    /// A signature that does not verify.
+    BadSignature,
+    /// A vote signed by a validator index outside the committee.
+    NotAValidator,
+    /// A proposal from someone who is not the round's proposer.
+    WrongProposer,
+    /// A message too far ahead in height or round to be kept.
+    FarFuture,
+    /// A proposal that breaks the rules (wrong parent, impeach round without a certificate).
+    InvalidProposal,
+    /// A block that does not execute.
+    InvalidBlock,
+    /// A certificate that does not verify.
+    InvalidCertificate,
+    /// A proposer that signed two blocks for one round.
+    ProposerEquivocation,
+}
+
+/// What the driver must do.
+#[derive(Clone, PartialEq, Debug)]
+pub enum Output<B, P> {
+    /// Send to every peer.
+    Broadcast(Message<B>),
+    /// Send to one peer.
+    Send(P, Message<B>),
+    /// Call [`Engine::on_timeout`] after `after_ms`.
+    Schedule {
+        /// Height of the timeout.
+        height: Height,
+        /// Round of the timeout.
+        round: Round,
+        /// Which timeout.
+        kind: TimeoutKind,
+        /// Delay in milliseconds.
+        after_ms: u64,
+    },
+    /// A block became final (it was passed to [`Chain::finalize`]).
+    Finalized {
+        /// Its height.
+        height: Height,
+        /// Its hash.
+        hash: H256,
+        /// The round of its certificate.
+        round: Round,
+    },
+    /// Round 0 ended without the proposer's block being prepared, for this reason.
+    Impeached {
+        /// The height.
+        height: Height,
+        /// The elected proposer.
+        proposer: Public,
+        /// Why.
+        reason: ImpeachReason,
+    },
+    /// A peer misbehaved.
+    Offence(P, Offence),
+    /// A validator signed conflicting votes: evidence to report on chain.
+    Evidence(Equivocation),
+    /// A peer finalized a later height than this node decides: sync the blocks in between
+    /// from it.
+    Behind(P, Height),
+}
+
+/// Most messages buffered for future heights.
+pub const MAX_BUFFERED: usize = 4096;
+
+/// The LBFT engine of one node (validator, proposer or follower).
+pub struct Engine<B: ConsensusBlock, P> {
+    config: Config,
+    key: Option<Pair>,
+    public: Option<Public>,
+    height: Height,
+    parent: H256,
+    round: Round,
+    validators: ValidatorSet,
+    me: Option<ValidatorIndex>,
+    /// The first valid proposal seen per round: its block hash.
+    proposals: BTreeMap<Round, H256>,
+    /// Blocks of this height this node executed successfully.
+    valid: HashMap<H256, B>,
+    /// Blocks of this height found invalid, and why.
+    invalid: HashMap<H256, String>,
+    votes: BTreeMap<(Round, VoteKind), BTreeMap<ValidatorIndex, SignedVote>>,
+    sent: HashSet<(Round, VoteKind)>,
+    equivocators: HashSet<(ValidatorIndex, Round, VoteKind)>,
+    /// The block this node is locked on: the round and certificate that locked it.
+    locked: Option<(H256, Certificate)>,
+    /// What became of round 0's proposal, for the impeachment reason.
+    round0: Option<Result<(), String>>,
+    future: BTreeMap<Height, Vec<(P, Message<B>)>>,
+    buffered: usize,
+    /// Buffered votes per validator.
+    buffered_votes: HashMap<ValidatorIndex, usize>,
+    replay: VecDeque<(P, Message<B>)>,
+    out: Vec<Output<B, P>>,
+}
+
+impl<B: ConsensusBlock, P: Clone> Engine<B, P> {
+    /// An engine signing with `key` (a validator's or a proposer's; `None` for a follower)
+    /// that starts at the height after the chain's last finalized block.
+    pub fn new(config: Config, key: Option<Pair>, chain: &mut impl Chain<B>) -> Self {
+        let public = key.as_ref().map(Pair::public);
+        let mut engine = Self {
+            config,
+            key,
+            public,
+            height: 0,
+            parent: H256::default(),
+            round: 0,
+            validators: chain.validators(chain.best_finalized().0 + 1),
+            me: None,
+            proposals: BTreeMap::new(),
+            valid: HashMap::new(),
+            invalid: HashMap::new(),
+            votes: BTreeMap::new(),
+            sent: HashSet::new(),
+            equivocators: HashSet::new(),
+            locked: None,
+            round0: None,
+            future: BTreeMap::new(),
+            buffered: 0,
+            buffered_votes: HashMap::new(),
+            replay: VecDeque::new(),
+            out: Vec::new(),
+        };
+        engine.enter_height(chain);
+        engine
+    }
+
+    /// The height being decided.
+    pub fn height(&self) -> Height {
+        self.height
+    }
+
+    /// The current round.
+    pub fn round(&self) -> Round {
+        self.round
+    }
+
+    /// The block this node is locked on, if any.
+    pub fn locked(&self) -> Option<(H256, Round)> {
+        self.locked.as_ref().map(|(h, c)| (*h, c.round))
+    }
+
+    /// The committee of the current height.
+    pub fn validators(&self) -> &ValidatorSet {
+        &self.validators
+    }
+
+    /// Messages kept for later heights.
+    pub fn buffered(&self) -> usize {
+        self.buffered
+    }
+
+    /// Takes the outputs produced so far.
+    pub fn drain(&mut self) -> Vec<Output<B, P>> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Handles the encoded message `bytes` from `from`, refusing what does not decode.
+    pub fn on_bytes(&mut self, from: P, bytes: &[u8], chain: &mut impl Chain<B>) {
+        match Message::decode_bounded(bytes) {
+            Ok(message) => self.on_message(from, message, chain),
+            Err(_) => self.out.push(Output::Offence(from, Offence::Malformed)),
+        }
+    }
+
+    /// Handles a message from `from`.
+    pub fn on_message(&mut self, from: P, message: Message<B>, chain: &mut impl Chain<B>) {
+        self.handle(Some(from), message, chain);
+        self.run_replay(chain);
+    }
+
+    /// Handles a timeout the engine scheduled.
+    pub fn on_timeout(
+        &mut self,
+        height: Height,
+        round: Round,
+        kind: TimeoutKind,
+        chain: &mut impl Chain<B>,
+    ) {
+        if height != self.height || round != self.round {
+            return;
+        }
+        match kind {
+            TimeoutKind::Propose => {
+                if round == 0
+                    && !self.proposals.contains_key(&0)
+                    && let Some(block) = chain.build(height)
+                {
+                    self.propose(block, None, chain);
+                }
+            }
+            TimeoutKind::Round => self.enter_round(round + 1, chain),
+        }
+        self.run_replay(chain);
+    }
+
+    fn run_replay(&mut self, chain: &mut impl Chain<B>) {
+        while let Some((from, message)) = self.replay.pop_front() {
+            self.handle(Some(from), message, chain);
+        }
+    }
+
+    fn offence(&mut self, from: &Option<P>, offence: Offence) {
+        if let Some(peer) = from {
+            self.out.push(Output::Offence(peer.clone(), offence));
+        }
+    }
+
+    fn enter_height(&mut self, chain: &mut impl Chain<B>) {
+        let (best, hash) = chain.best_finalized();
+        self.height = best + 1;
+        self.parent = hash;
+        self.validators = chain.validators(self.height);
+        self.me = self
+            .public
+            .as_ref()
+            .and_then(|key| self.validators.index_of(key));
+        self.proposals.clear();
+        self.valid.clear();
+        self.invalid.clear();
+        self.votes.clear();
+        self.sent.clear();
+        self.equivocators.clear();
+        self.locked = None;
+        self.round0 = None;
+        // Drop what is now in the past, queue what is for this height.
+        let stale: Vec<Height> = self.future.range(..=self.height).map(|(h, _)| *h).collect();
+        for h in stale {
+            let messages = self.future.remove(&h).unwrap_or_default();
+            self.buffered -= messages.len();
+            for (_, message) in &messages {
+                if let Message::Vote(vote) = message
+                    && let Some(count) = self.buffered_votes.get_mut(&vote.validator)
+                {
+                    *count -= 1;
+                }
+            }
+            if h == self.height {
+                self.replay.extend(messages);
+            }
+        }
+        self.enter_round(0, chain);
+    }
+
+    fn enter_round(&mut self, round: Round, chain: &mut impl Chain<B>) {
+        if self.round == 0 && round > 0 {
+            self.report_round0(chain);
+        }
+        self.round = round;
+        // Forget rounds that can no longer matter, so a long outage does not grow memory.
+        let keep_from = round.saturating_sub(self.config.max_future_rounds);
+        self.votes.retain(|(r, _), _| *r >= keep_from);
+        self.proposals.retain(|r, _| *r >= keep_from);
+        self.out.push(Output::Schedule {
+            height: self.height,
+            round,
+            kind: TimeoutKind::Round,
+            after_ms: self.config.round_timeout_ms(round),
+        });
+        if round == 0 {
+            if self.public == Some(chain.proposer(self.height)) {
+                self.out.push(Output::Schedule {
+                    height: self.height,
+                    round: 0,
+                    kind: TimeoutKind::Propose,
+                    after_ms: self.config.period_ms,
+                });
+            }
+        } else if self.public.as_ref() == Some(self.validators.round_leader(self.height, round))
+            && !self.proposals.contains_key(&round)
+        {
+            match self.locked.clone() {
+                Some((hash, certificate))
+                    if self.valid.contains_key(&hash) && certificate.round < round =>
+                {
+                    let block = self.valid[&hash].clone();
+                    self.propose(block, Some(certificate), chain);
+                }
+                _ => {
+                    let block = chain.impeach_block(self.height, round);
+                    self.propose(block, None, chain);
+                }
+            }
+        }
+        self.try_prepare(round, chain);
+        let rounds: BTreeSet<Round> = self.votes.keys().map(|(r, _)| *r).collect();
+        for r in rounds {
+            if self.check_quorums(r, chain) {
+                return;
+            }
+        }
+    }
+
+    /// Round 0 is over without a decision (timeout, or the others moved on): say why the
+    /// elected proposer failed, if it did.
+    fn report_round0(&mut self, chain: &impl Chain<B>) {
+        let reason = match self.round0.take() {
+            None => ImpeachReason::MissingProposal,
+            Some(Err(why)) => ImpeachReason::InvalidBlock(why),
+            Some(Ok(())) => return,
+        };
+        self.out.push(Output::Impeached {
+            height: self.height,
+            proposer: chain.proposer(self.height),
+            reason,
+        });
+    }
+
+    fn propose(&mut self, block: B, prepared: Option<Certificate>, chain: &mut impl Chain<B>) {
+        let Some(key) = &self.key else { return };
+        let proposal = Proposal {
+            height: self.height,
+            round: self.round,
+            block,
+            prepared,
+        };
+        let hash = proposal.block.hash();
+        let signed = SignedProposal {
+            signature: key.sign(&proposal.signing_payload(&self.config.chain, &hash)),
+            proposal,
+            proposer: key.public(),
+        };
+        self.out
+            .push(Output::Broadcast(Message::Proposal(signed.clone())));
+        self.on_proposal(None, signed, chain);
+    }
+
+    /// Keeps a message for a later height, or reports that the sender is far ahead.
+    fn defer(&mut self, from: Option<P>, height: Height, message: Message<B>) {
+        let Some(peer) = from else { return };
+        let finalized = matches!(message, Message::Finalized(..));
+        if finalized {
+            // A peer finalized a later height: this node missed blocks and must sync them
+            // (the driver verifies every certificate of what it fetches).
+            self.out.push(Output::Behind(peer.clone(), height));
+        }
+        if height > self.height.saturating_add(self.config.max_future_heights) {
+            if !finalized {
+                self.out.push(Output::Offence(peer, Offence::FarFuture));
+            }
+            return;
+        }
+        if self.buffered >= MAX_BUFFERED {
+            return;
+        }
+        // One validator flooding future votes must not crowd out the others'.
+        if let Message::Vote(vote) = &message {
+            let quota = (MAX_BUFFERED / self.validators.len()).max(64);
+            let count = self.buffered_votes.entry(vote.validator).or_default();
+            if *count >= quota {
+                return;
+            }
+            *count += 1;
+        }
+        self.buffered += 1;
+        self.future.entry(height).or_default().push((peer, message));
+    }
+
+    /// Sends the finalized block of `height` to a peer that is still voting on it.
+    fn help_behind(&mut self, from: &Option<P>, height: Height, chain: &impl Chain<B>) {
+        if let (Some(peer), Some((block, certificate))) = (from, chain.finalized(height)) {
+            self.out.push(Output::Send(
+                peer.clone(),
+                Message::Finalized(block, certificate),
+            ));
+        }
+    }
+
+    fn handle(&mut self, from: Option<P>, message: Message<B>, chain: &mut impl Chain<B>) {
+        match message {
+            Message::Vote(vote) => {
+                let height = vote.vote.height;
+                if height < self.height {
+                    self.help_behind(&from, height, chain);
+                } else if height > self.height {
+                    // Only votes signed by the current committee are worth keeping: the
+                    // committee changes only at term boundaries.
+                    if vote.verify(&self.validators, &self.config.chain) {
+                        self.defer(from, height, Message::Vote(vote));
+                    } else {
+                        self.offence(&from, Offence::BadSignature);
+                    }
+                } else {
+                    self.on_vote(from, vote, chain);
+                }
+            }
+            Message::Proposal(proposal) => {
+                let height = proposal.proposal.height;
+                if height < self.height {
+                    self.help_behind(&from, height, chain);
+                } else if height > self.height {
+                    self.defer(from, height, Message::Proposal(proposal));
+                } else {
+                    self.on_proposal(from, proposal, chain);
+                }
+            }
+            Message::Finalized(block, certificate) => {
+                let height = block.height();
+                if height > self.height {
+                    self.defer(from, height, Message::Finalized(block, certificate));
+                } else if height == self.height {
+                    self.on_finalized(from, block, certificate, chain);
+                }
+            }
+        }
+    }
+
+    fn on_vote(&mut self, from: Option<P>, signed: SignedVote, chain: &mut impl Chain<B>) {
+        let vote = signed.vote;
+        if vote.round > self.round.saturating_add(self.config.max_future_rounds) {
+            return self.offence(&from, Offence::FarFuture);
+        }
+        if usize::from(signed.validator) >= self.validators.len() {
+            return self.offence(&from, Offence::NotAValidator);
+        }
+        let key = (vote.round, vote.kind);
+        if let Some(existing) = self
+            .votes
+            .get(&key)
+            .and_then(|votes| votes.get(&signed.validator))
+        {
+            if existing.vote.hash == vote.hash {
+                return; // a gossip duplicate
+            }
+            let existing = *existing;
+            if !signed.verify(&self.validators, &self.config.chain) {
+                return self.offence(&from, Offence::BadSignature);
+            }
+            if self
+                .equivocators
+                .insert((signed.validator, vote.round, vote.kind))
+            {
+                self.out.push(Output::Evidence(Equivocation {
+                    first: existing,
+                    second: signed,
+                }));
+            }
+            return;
+        }
+        if !signed.verify(&self.validators, &self.config.chain) {
+            return self.offence(&from, Offence::BadSignature);
+        }
+        self.votes
+            .entry(key)
+            .or_default()
+            .insert(signed.validator, signed);
+        if vote.round > self.round && self.skip_to_later_round(chain) {
+            return;
+        }
+        self.check_quorums(vote.round, chain);
+    }
+
+    /// Moves to the latest round in which f+1 validators already vote: at least one honest
+    /// validator is there, so waiting out the current round's timeout only delays liveness.
+    fn skip_to_later_round(&mut self, chain: &mut impl Chain<B>) -> bool {
+        let need = self.validators.max_faulty() + 1;
+        let mut voters: BTreeMap<Round, BTreeSet<ValidatorIndex>> = BTreeMap::new();
+        for ((round, _), votes) in self.votes.range((self.round + 1, VoteKind::Prepare)..) {
+            voters.entry(*round).or_default().extend(votes.keys());
+        }
+        let target = voters
+            .iter()
+            .rev()
+            .find(|(_, who)| who.len() >= need)
+            .map(|(r, _)| *r);
+        match target {
+            Some(round) => {
+                let height = self.height;
+                self.enter_round(round, chain);
+                self.height != height || self.round == round
+            }
+            None => false,
+        }
+    }
+
+    fn on_proposal(
+        &mut self,
+        from: Option<P>,
+        signed: SignedProposal<B>,
+        chain: &mut impl Chain<B>,
+    ) {
+        let SignedProposal {
+            proposal,
+            proposer,
+            signature,
+        } = signed;
+        let round = proposal.round;
+        if round > self.round.saturating_add(self.config.max_future_rounds) {
+            return self.offence(&from, Offence::FarFuture);
+        }
+        let expected = if round == 0 {
+            chain.proposer(self.height)
+        } else {
+            *self.validators.round_leader(self.height, round)
+        };
+        if proposer != expected {
+            return self.offence(&from, Offence::WrongProposer);
+        }
+        let hash = proposal.block.hash();
+        if let Some(seen) = self.proposals.get(&round) {
+            if *seen != hash {
+                self.offence(&from, Offence::ProposerEquivocation);
+            }
+            return;
+        }
+        let payload = proposal.signing_payload(&self.config.chain, &hash);
+        if !sr25519::verify(&signature, &payload, &proposer) {
+            return self.offence(&from, Offence::BadSignature);
+        }
+        let block = proposal.block;
+        if block.height() != self.height || block.parent_hash() != self.parent {
+            return self.offence(&from, Offence::InvalidProposal);
+        }
+        // An impeach round may only offer the impeach block or a block prepared earlier.
+        if round > 0 && block != chain.impeach_block(self.height, round) {
+            let Some(certificate) = &proposal.prepared else {
+                return self.offence(&from, Offence::InvalidProposal);
+            };
+            if certificate.round >= round
+                || certificate
+                    .verify(
+                        VoteKind::Prepare,
+                        self.height,
+                        &hash,
+                        &self.validators,
+                        &self.config.chain,
+                    )
+                    .is_err()
+            {
+                return self.offence(&from, Offence::InvalidCertificate);
+            }
+        }
+        if !self.check_block(&from, block, chain) {
+            if round == 0 {
+                self.round0 = Some(Err(self.invalid[&hash].clone()));
+            }
+            return;
+        }
+        if round == 0 {
+            self.round0 = Some(Ok(()));
+        }
+        self.proposals.insert(round, hash);
+        if let Some(certificate) = proposal.prepared {
+            self.update_lock(hash, certificate);
+        }
+        self.try_prepare(round, chain);
+        // Commits may have arrived before the block.
+        let rounds: BTreeSet<Round> = self.votes.keys().map(|(r, _)| *r).collect();
+        for r in rounds {
+            if self.check_quorums(r, chain) {
+                return;
+            }
+        }
+    }
+
+    /// Executes `block` once; true if valid.
+    fn check_block(&mut self, from: &Option<P>, block: B, chain: &mut impl Chain<B>) -> bool {
+        let hash = block.hash();
+        if self.valid.contains_key(&hash) {
+            return true;
+        }
+        if self.invalid.contains_key(&hash) {
+            return false;
+        }
+        match chain.verify(&block) {
+            Ok(()) => {
+                self.valid.insert(hash, block);
+                true
+            }
+            Err(why) => {
+                log::debug!(target: "lbft", "block {hash:?} at {} is invalid: {why}", self.height);
+                self.invalid.insert(hash, why);
+                self.offence(from, Offence::InvalidBlock);
+                false
+            }
+        }
+    }
+
+    fn update_lock(&mut self, hash: H256, certificate: Certificate) {
+        let later = self
+            .locked
+            .as_ref()
+            .is_none_or(|(_, c)| certificate.round > c.round);
+        if later && self.valid.contains_key(&hash) {
+            self.locked = Some((hash, certificate));
+        }
+    }
+
+    fn try_prepare(&mut self, round: Round, chain: &mut impl Chain<B>) {
+        if round != self.round || self.sent.contains(&(round, VoteKind::Prepare)) {
+            return;
+        }
+        let Some(hash) = self.proposals.get(&round).copied() else {
+            return;
+        };
+        if self
+            .locked
+            .as_ref()
+            .is_some_and(|(locked, _)| *locked != hash)
+        {
+            return;
+        }
+        self.vote(VoteKind::Prepare, round, hash, chain);
+    }
+
+    fn vote(&mut self, kind: VoteKind, round: Round, hash: H256, chain: &mut impl Chain<B>) {
+        let (Some(me), Some(key)) = (self.me, &self.key) else {
+            return;
+        };
+        if !self.sent.insert((round, kind)) {
+            return;
+        }
+        let vote = Vote {
+            kind,
+            height: self.height,
+            round,
+            hash,
+        };
+        let signed = SignedVote::sign(vote, me, key, &self.config.chain);
+        self.out.push(Output::Broadcast(Message::Vote(signed)));
+        self.votes
+            .entry((round, kind))
+            .or_default()
+            .insert(me, signed);
+        self.check_quorums(round, chain);
+    }
+
+    /// A certificate of `kind` in `round`, if a quorum voted for one block.
+    fn quorum(&self, round: Round, kind: VoteKind) -> Option<Certificate> {
+        let votes = self.votes.get(&(round, kind))?;
+        let mut tally: BTreeMap<H256, usize> = BTreeMap::new();
+        for vote in votes.values() {
+            *tally.entry(vote.vote.hash).or_default() += 1;
+        }
+        let (hash, _) = tally
+            .into_iter()
+            .find(|(_, count)| *count >= self.validators.quorum())?;
+        Some(Certificate {
+            kind,
+            height: self.height,
+            round,
+            hash,
+            signatures: votes
+                .iter()
+                .filter(|(_, v)| v.vote.hash == hash)
+                .map(|(i, v)| (*i, v.signature))
+                .collect(),
+        })
+    }
+
+    /// Acts on the quorums of `round`; true if the height was finalized.
+    fn check_quorums(&mut self, round: Round, chain: &mut impl Chain<B>) -> bool {
+        if let Some(certificate) = self.quorum(round, VoteKind::Commit)
+            && self.valid.contains_key(&certificate.hash)
+        {
+            let block = self.valid[&certificate.hash].clone();
+            self.finalize(block, certificate, chain);
+            return true;
+        }
+        if let Some(certificate) = self.quorum(round, VoteKind::Prepare) {
+            let hash = certificate.hash;
+            self.update_lock(hash, certificate);
+            if round == self.round
+                && self.valid.contains_key(&hash)
+                && self.locked.as_ref().is_some_and(|(h, _)| *h == hash)
+            {
+                // Our commit may complete the commit quorum and finalize the height.
+                let height = self.height;
+                self.vote(VoteKind::Commit, round, hash, chain);
+                return self.height != height;
+            }
+        }
+        false
+    }
+
+    fn on_finalized(
+        &mut self,
+        from: Option<P>,
+        block: B,
+        certificate: Certificate,
+        chain: &mut impl Chain<B>,
+    ) {
+        let hash = block.hash();
+        // Commits this node already verified as votes need no second check.
+        let seen = self.votes.get(&(certificate.round, VoteKind::Commit));
+        let known = |index: ValidatorIndex, signature: &Signature| {
+            seen.and_then(|votes| votes.get(&index))
+                .is_some_and(|v| v.vote.hash == hash && v.signature == *signature)
+        };
+        if certificate
+            .verify_with_known(
+                VoteKind::Commit,
+                self.height,
+                &hash,
+                &self.validators,
+                &self.config.chain,
+                known,
+            )
+            .is_err()
+        {
+            return self.offence(&from, Offence::InvalidCertificate);
+        }
+        if block.parent_hash() != self.parent {
+            return self.offence(&from, Offence::InvalidProposal);
+        }
+        if self.check_block(&from, block.clone(), chain) {
+            self.finalize(block, certificate, chain);
+        }
+    }
+
+    fn finalize(&mut self, block: B, certificate: Certificate, chain: &mut impl Chain<B>) {
+        let (height, hash, round) = (self.height, block.hash(), certificate.round);
+        chain.finalize(block.clone(), certificate.clone());
+        self.out.push(Output::Finalized {
+            height,
+            hash,
+            round,
+        });
+        if self.me.is_some() {
+            self.out
+                .push(Output::Broadcast(Message::Finalized(block, certificate)));
+        }
+        self.enter_height(chain);
+    }
+}
