@@ -24,6 +24,7 @@ use crate::{
         ValidatorSet, Vote, VoteKind,
     },
 };
+use codec::Encode;
 use cpc_crypto::sr25519::{self, Pair, Public, Signature};
 use cpc_primitives::H256;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
@@ -44,7 +45,7 @@ pub trait Chain<B: ConsensusBlock> {
     /// Executes `block` on the last finalized block; `Err` says why it is invalid.
     fn verify(&mut self, block: &B) -> Result<(), String>;
     /// Makes `block` final, with `certificate` as its justification.
-    fn finalize(&mut self, block: B, certificate: Certificate);
+    fn finalize(&mut self, block: B, certificate: Certificate) -> Result<(), String>;
     /// A finalized block and its certificate, to help a peer that is behind.
     fn finalized(&self, height: Height) -> Option<(B, Certificate)>;
 }
@@ -179,6 +180,8 @@ pub enum Output<B, P> {
 
 /// Most messages buffered for future heights.
 pub const MAX_BUFFERED: usize = 4096;
+/// Most bytes of messages buffered for future heights.
+pub const MAX_BUFFERED_BYTES: usize = 64 * 1024 * 1024;
 
 /// The LBFT engine of one node (validator, proposer or follower).
 pub struct Engine<B: ConsensusBlock, P> {
@@ -205,13 +208,19 @@ pub struct Engine<B: ConsensusBlock, P> {
     round0: Option<Result<(), String>>,
     future: BTreeMap<Height, Vec<(P, Message<B>)>>,
     buffered: usize,
+    /// Bytes of the buffered messages.
+    buffered_bytes: usize,
+    /// The latest round each validator was seen voting in, at this height.
+    highest_round: BTreeMap<ValidatorIndex, Round>,
+    /// Peers already sent the finalized block of a height, at this height.
+    helped: BTreeSet<(P, Height)>,
     /// Buffered votes per validator.
     buffered_votes: HashMap<ValidatorIndex, usize>,
     replay: VecDeque<(P, Message<B>)>,
     out: Vec<Output<B, P>>,
 }
 
-impl<B: ConsensusBlock, P: Clone> Engine<B, P> {
+impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
     /// An engine signing with `key` (a validator's or a proposer's; `None` for a follower)
     /// that starts at the height after the chain's last finalized block.
     pub fn new(config: Config, key: Option<Pair>, chain: &mut impl Chain<B>) -> Self {
@@ -235,6 +244,9 @@ impl<B: ConsensusBlock, P: Clone> Engine<B, P> {
             round0: None,
             future: BTreeMap::new(),
             buffered: 0,
+            buffered_bytes: 0,
+            highest_round: BTreeMap::new(),
+            helped: BTreeSet::new(),
             buffered_votes: HashMap::new(),
             replay: VecDeque::new(),
             out: Vec::new(),
@@ -271,6 +283,15 @@ impl<B: ConsensusBlock, P: Clone> Engine<B, P> {
     /// Takes the outputs produced so far.
     pub fn drain(&mut self) -> Vec<Output<B, P>> {
         std::mem::take(&mut self.out)
+    }
+
+    /// Picks up blocks finalized outside the engine (imported by block sync): moves to the
+    /// height after the chain's last finalized block, if it is past the engine's.
+    pub fn resync(&mut self, chain: &mut impl Chain<B>) {
+        if chain.best_finalized().0 >= self.height {
+            self.enter_height(chain);
+            self.run_replay(chain);
+        }
     }
 
     /// Handles the encoded message `bytes` from `from`, refusing what does not decode.
@@ -341,12 +362,15 @@ impl<B: ConsensusBlock, P: Clone> Engine<B, P> {
         self.equivocators.clear();
         self.locked = None;
         self.round0 = None;
+        self.highest_round.clear();
+        self.helped.clear();
         // Drop what is now in the past, queue what is for this height.
         let stale: Vec<Height> = self.future.range(..=self.height).map(|(h, _)| *h).collect();
         for h in stale {
             let messages = self.future.remove(&h).unwrap_or_default();
             self.buffered -= messages.len();
             for (_, message) in &messages {
+                self.buffered_bytes -= message.encoded_size();
                 if let Message::Vote(vote) = message
                     && let Some(count) = self.buffered_votes.get_mut(&vote.validator)
                 {
@@ -458,7 +482,26 @@ impl<B: ConsensusBlock, P: Clone> Engine<B, P> {
             }
             return;
         }
-        if self.buffered >= MAX_BUFFERED {
+        let size = message.encoded_size();
+        if self.buffered >= MAX_BUFFERED || self.buffered_bytes + size > MAX_BUFFERED_BYTES {
+            return;
+        }
+        // Proposals and finalized blocks of future heights cannot be checked yet: keep one
+        // proposal per (height, round) and one finalized block per height.
+        let kept = self.future.get(&height).into_iter().flatten();
+        let duplicate = match &message {
+            Message::Proposal(p) => kept
+                .filter_map(|(_, m)| match m {
+                    Message::Proposal(q) => Some(q.proposal.round),
+                    _ => None,
+                })
+                .any(|r| r == p.proposal.round),
+            Message::Finalized(..) => kept
+                .into_iter()
+                .any(|(_, m)| matches!(m, Message::Finalized(..))),
+            Message::Vote(_) => false,
+        };
+        if duplicate {
             return;
         }
         // One validator flooding future votes must not crowd out the others'.
@@ -471,12 +514,17 @@ impl<B: ConsensusBlock, P: Clone> Engine<B, P> {
             *count += 1;
         }
         self.buffered += 1;
+        self.buffered_bytes += size;
         self.future.entry(height).or_default().push((peer, message));
     }
 
     /// Sends the finalized block of `height` to a peer that is still voting on it.
     fn help_behind(&mut self, from: &Option<P>, height: Height, chain: &impl Chain<B>) {
-        if let (Some(peer), Some((block, certificate))) = (from, chain.finalized(height)) {
+        let Some(peer) = from else { return };
+        if !self.helped.insert((peer.clone(), height)) {
+            return;
+        }
+        if let Some((block, certificate)) = chain.finalized(height) {
             self.out.push(Output::Send(
                 peer.clone(),
                 Message::Finalized(block, certificate),
@@ -489,14 +537,17 @@ impl<B: ConsensusBlock, P: Clone> Engine<B, P> {
             Message::Vote(vote) => {
                 let height = vote.vote.height;
                 if height < self.height {
-                    self.help_behind(&from, height, chain);
+                    // Answer only votes of real validators, once per peer and height: a
+                    // forged vote must not buy a full block.
+                    if vote.verify(&self.validators, &self.config.chain) {
+                        self.help_behind(&from, height, chain);
+                    }
                 } else if height > self.height {
                     // Only votes signed by the current committee are worth keeping: the
                     // committee changes only at term boundaries.
+                    // A failure is no offence: the signer may be in the next committee.
                     if vote.verify(&self.validators, &self.config.chain) {
                         self.defer(from, height, Message::Vote(vote));
-                    } else {
-                        self.offence(&from, Offence::BadSignature);
                     }
                 } else {
                     self.on_vote(from, vote, chain);
@@ -504,11 +555,9 @@ impl<B: ConsensusBlock, P: Clone> Engine<B, P> {
             }
             Message::Proposal(proposal) => {
                 let height = proposal.proposal.height;
-                if height < self.height {
-                    self.help_behind(&from, height, chain);
-                } else if height > self.height {
+                if height > self.height {
                     self.defer(from, height, Message::Proposal(proposal));
-                } else {
+                } else if height == self.height {
                     self.on_proposal(from, proposal, chain);
                 }
             }
@@ -525,11 +574,21 @@ impl<B: ConsensusBlock, P: Clone> Engine<B, P> {
 
     fn on_vote(&mut self, from: Option<P>, signed: SignedVote, chain: &mut impl Chain<B>) {
         let vote = signed.vote;
-        if vote.round > self.round.saturating_add(self.config.max_future_rounds) {
-            return self.offence(&from, Offence::FarFuture);
-        }
         if usize::from(signed.validator) >= self.validators.len() {
             return self.offence(&from, Offence::NotAValidator);
+        }
+        if vote.round < self.round.saturating_sub(self.config.max_future_rounds) {
+            return; // too old to matter
+        }
+        if vote.round > self.round.saturating_add(self.config.max_future_rounds) {
+            // Not kept, but a signed vote still says where its validator is: f+1 of them far
+            // ahead pull this node along, however far behind it fell.
+            if !signed.verify(&self.validators, &self.config.chain) {
+                return self.offence(&from, Offence::BadSignature);
+            }
+            self.note_round(signed.validator, vote.round);
+            self.skip_to_later_round(chain);
+            return;
         }
         let key = (vote.round, vote.kind);
         if let Some(existing) = self
@@ -562,33 +621,35 @@ impl<B: ConsensusBlock, P: Clone> Engine<B, P> {
             .entry(key)
             .or_default()
             .insert(signed.validator, signed);
+        self.note_round(signed.validator, vote.round);
         if vote.round > self.round && self.skip_to_later_round(chain) {
             return;
         }
         self.check_quorums(vote.round, chain);
     }
 
+    fn note_round(&mut self, validator: ValidatorIndex, round: Round) {
+        let highest = self.highest_round.entry(validator).or_default();
+        *highest = (*highest).max(round);
+    }
+
     /// Moves to the latest round in which f+1 validators already vote: at least one honest
     /// validator is there, so waiting out the current round's timeout only delays liveness.
     fn skip_to_later_round(&mut self, chain: &mut impl Chain<B>) -> bool {
         let need = self.validators.max_faulty() + 1;
-        let mut voters: BTreeMap<Round, BTreeSet<ValidatorIndex>> = BTreeMap::new();
-        for ((round, _), votes) in self.votes.range((self.round + 1, VoteKind::Prepare)..) {
-            voters.entry(*round).or_default().extend(votes.keys());
+        let mut ahead: Vec<Round> = self
+            .highest_round
+            .values()
+            .copied()
+            .filter(|r| *r > self.round)
+            .collect();
+        if ahead.len() < need {
+            return false;
         }
-        let target = voters
-            .iter()
-            .rev()
-            .find(|(_, who)| who.len() >= need)
-            .map(|(r, _)| *r);
-        match target {
-            Some(round) => {
-                let height = self.height;
-                self.enter_round(round, chain);
-                self.height != height || self.round == round
-            }
-            None => false,
-        }
+        ahead.sort_unstable_by(|a, b| b.cmp(a));
+        // f+1 validators are at this round or later.
+        self.enter_round(ahead[need - 1], chain);
+        true
     }
 
     fn on_proposal(
@@ -629,12 +690,10 @@ impl<B: ConsensusBlock, P: Clone> Engine<B, P> {
         if block.height() != self.height || block.parent_hash() != self.parent {
             return self.offence(&from, Offence::InvalidProposal);
         }
-        // An impeach round may only offer the impeach block or a block prepared earlier.
-        if round > 0 && block != chain.impeach_block(self.height, round) {
-            let Some(certificate) = &proposal.prepared else {
-                return self.offence(&from, Offence::InvalidProposal);
-            };
-            if certificate.round >= round
+        // The proposer's signature does not cover the certificate, so a relay could attach
+        // one: it is used only if it is a real prepare certificate of an earlier round.
+        if let Some(certificate) = &proposal.prepared
+            && (certificate.round >= round
                 || certificate
                     .verify(
                         VoteKind::Prepare,
@@ -643,11 +702,20 @@ impl<B: ConsensusBlock, P: Clone> Engine<B, P> {
                         &self.validators,
                         &self.config.chain,
                     )
-                    .is_err()
-            {
-                return self.offence(&from, Offence::InvalidCertificate);
-            }
+                    .is_err())
+        {
+            return self.offence(&from, Offence::InvalidCertificate);
         }
+        // An impeach round may only offer the impeach block or a block prepared earlier.
+        if round > 0
+            && proposal.prepared.is_none()
+            && block != chain.impeach_block(self.height, round)
+        {
+            return self.offence(&from, Offence::InvalidProposal);
+        }
+        // The round's slot is taken by the proposer's first signed proposal, valid or not: a
+        // proposer cannot make this node execute one invalid block after another.
+        self.proposals.insert(round, hash);
         if !self.check_block(&from, block, chain) {
             if round == 0 {
                 self.round0 = Some(Err(self.invalid[&hash].clone()));
@@ -657,7 +725,6 @@ impl<B: ConsensusBlock, P: Clone> Engine<B, P> {
         if round == 0 {
             self.round0 = Some(Ok(()));
         }
-        self.proposals.insert(round, hash);
         if let Some(certificate) = proposal.prepared {
             self.update_lock(hash, certificate);
         }
@@ -711,6 +778,9 @@ impl<B: ConsensusBlock, P: Clone> Engine<B, P> {
         let Some(hash) = self.proposals.get(&round).copied() else {
             return;
         };
+        if !self.valid.contains_key(&hash) {
+            return;
+        }
         if self
             .locked
             .as_ref()
@@ -828,7 +898,16 @@ impl<B: ConsensusBlock, P: Clone> Engine<B, P> {
 
     fn finalize(&mut self, block: B, certificate: Certificate, chain: &mut impl Chain<B>) {
         let (height, hash, round) = (self.height, block.hash(), certificate.round);
-        chain.finalize(block.clone(), certificate.clone());
+        if let Err(why) = chain.finalize(block.clone(), certificate.clone()) {
+            // Keep this height's votes and lock: starting it over could make this node vote
+            // twice in a round.
+            log::error!(target: "lbft", "could not finalize block {hash:?} at {height}: {why}");
+            return;
+        }
+        if chain.best_finalized() != (height, hash) {
+            log::error!(target: "lbft", "the chain did not take block {hash:?} at {height}");
+            return;
+        }
         self.out.push(Output::Finalized {
             height,
             hash,

@@ -164,7 +164,7 @@ impl Chain<SimBlock> for SimChain {
         Ok(())
     }
 
-    fn finalize(&mut self, block: SimBlock, certificate: Certificate) {
+    fn finalize(&mut self, block: SimBlock, certificate: Certificate) -> Result<(), String> {
         let (height, hash) = self.last();
         assert_eq!(block.height, height + 1, "finalized out of order");
         assert_eq!(block.parent, hash, "finalized on another parent");
@@ -179,6 +179,7 @@ impl Chain<SimBlock> for SimChain {
             )
             .expect("finalized with a bad certificate");
         self.finalized.push((block, certificate));
+        Ok(())
     }
 
     fn finalized(&self, height: Height) -> Option<(SimBlock, Certificate)> {

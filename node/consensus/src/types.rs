@@ -130,34 +130,7 @@ impl ValidatorSet {
     }
 }
 
-/// The two votes of a round.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Encode, Decode)]
-pub enum VoteKind {
-    /// "This block is valid and I am not locked against it."
-    Prepare,
-    /// "2f+1 prepared this block in this round; I lock on it."
-    Commit,
-}
-
-/// A vote, as signed.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Encode, Decode)]
-pub struct Vote {
-    /// Prepare or commit.
-    pub kind: VoteKind,
-    /// The height voted on.
-    pub height: Height,
-    /// The round voted in.
-    pub round: Round,
-    /// The block voted for.
-    pub hash: H256,
-}
-
-impl Vote {
-    /// The bytes a validator signs for this vote on chain `chain` (its genesis hash).
-    pub fn signing_payload(&self, chain: &H256) -> Vec<u8> {
-        (b"cpc/lbft/vote", chain, self).encode()
-    }
-}
+pub use cpc_primitives::lbft::{Vote, VoteKind};
 
 /// A vote with its validator's signature.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode)]

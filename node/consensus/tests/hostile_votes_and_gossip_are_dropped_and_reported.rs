@@ -84,11 +84,6 @@ fn each_kind_of_bad_message_is_dropped_and_named() {
             signed(vote(101, 0, block), 1, &node_key(1)),
             Offence::FarFuture,
         ),
-        (
-            "a vote a thousand rounds ahead",
-            signed(vote(1, 1000, block), 1, &node_key(1)),
-            Offence::FarFuture,
-        ),
     ];
     for (what, bytes, offence) in cases {
         let before = sim.nodes[0].offences.len();
@@ -214,4 +209,117 @@ fn conflicting_votes_become_evidence_once() {
     assert_eq!(evidence[0].first.validator, 2);
     assert_eq!(evidence[0].first.vote.hash, H256([1; 32]));
     assert_eq!(evidence[0].second.vote.hash, H256([2; 32]));
+}
+
+#[test]
+fn a_forged_prepare_certificate_neither_passes_nor_moves_the_lock() {
+    let mut sim = network();
+    // A real round-0 proposal by node 0 (height 1's proposer), with a junk certificate of
+    // round 999 attached by a relay.
+    let block = SimBlock {
+        height: 1,
+        parent: GENESIS,
+        round: 0,
+        author: 0,
+        payload: 1,
+        valid: true,
+    };
+    let junk = Certificate {
+        kind: VoteKind::Prepare,
+        height: 1,
+        round: 999,
+        hash: block.hash(),
+        signatures: vec![],
+    };
+    let proposal = |round: u32, block: SimBlock, prepared: Option<Certificate>| {
+        let proposal = Proposal {
+            height: 1,
+            round,
+            block,
+            prepared,
+        };
+        let leader = if round == 0 {
+            0
+        } else {
+            ((1 + round) % 4) as usize
+        };
+        let payload = proposal.signing_payload(&GENESIS, &proposal.block.hash());
+        Message::Proposal(SignedProposal {
+            signature: node_key(leader).sign(&payload),
+            proposal,
+            proposer: node_key(leader).public(),
+        })
+        .encode()
+    };
+    let before = sim.nodes[1].offences.len();
+    sim.inject(1, MALLORY, &proposal(0, block.clone(), Some(junk.clone())));
+    // An impeach-round proposal of a normal block whose certificate has too few signatures.
+    sim.inject(
+        1,
+        MALLORY,
+        &proposal(1, block.clone(), Some(Certificate { round: 0, ..junk })),
+    );
+    let offences: Vec<Offence> = sim.nodes[1].offences[before..]
+        .iter()
+        .map(|(_, o)| o.clone())
+        .collect();
+    assert_eq!(
+        offences,
+        vec![Offence::InvalidCertificate, Offence::InvalidCertificate]
+    );
+    assert_eq!(sim.nodes[1].engine.locked(), None);
+}
+
+#[test]
+fn votes_of_f_plus_one_validators_far_ahead_pull_a_lagging_node_along() {
+    let mut sim = network();
+    sim.inject(
+        0,
+        MALLORY,
+        &signed(vote(1, 40, H256([4; 32])), 1, &node_key(1)),
+    );
+    assert_eq!(sim.nodes[0].engine.round(), 0, "one validator may be lying");
+    sim.inject(
+        0,
+        MALLORY,
+        &signed(vote(1, 41, H256([4; 32])), 2, &node_key(2)),
+    );
+    assert_eq!(
+        sim.nodes[0].engine.round(),
+        40,
+        "f+1 = 2 validators are at round 40 or later"
+    );
+    assert!(
+        offences_since(&sim, 0).is_empty(),
+        "signed votes far ahead are no offence"
+    );
+}
+
+#[test]
+fn future_proposals_are_kept_once_per_height_and_round() {
+    let mut sim = network();
+    for payload in 0..50u64 {
+        let block = SimBlock {
+            height: 3,
+            parent: H256([9; 32]),
+            round: 0,
+            author: 2,
+            payload,
+            valid: true,
+        };
+        let proposal = Proposal {
+            height: 3,
+            round: 0,
+            block,
+            prepared: None,
+        };
+        let payload = proposal.signing_payload(&GENESIS, &proposal.block.hash());
+        let message = Message::Proposal(SignedProposal {
+            signature: node_key(2).sign(&payload),
+            proposal,
+            proposer: node_key(2).public(),
+        });
+        sim.inject(0, MALLORY, &message.encode());
+    }
+    assert_eq!(sim.nodes[0].engine.buffered(), 1);
 }

@@ -17,6 +17,7 @@ mod h256;
 pub mod hashing;
 pub mod header;
 pub mod inherent;
+pub mod lbft;
 pub mod limits;
 pub mod storage;
 pub mod transaction_validity;
