@@ -37,6 +37,8 @@ pub mod apis {
     pub const TRANSACTION_PAYMENT: (ApiId, u32) = (*b"\x37\xc8\xbb\x13\x50\xa9\xa2\xa8", 4);
     /// `TryRuntime`: dry runs of runtime upgrades (`cpchain upgrade check`).
     pub const TRY_RUNTIME: (ApiId, u32) = (*b"\xe0\x83\x7f\xce\x09\xf4\x82\x9a", 1);
+    /// `HybridConsensusApi`: proposers, committee and term (CPChain's own).
+    pub const HYBRID_CONSENSUS: (ApiId, u32) = (*b"\x0c\xe8\x9b\xca\x7d\x43\xc8\x21", 1);
 }
 
 /// The exports every runtime must have: without them a node cannot run its blocks. Runtime
@@ -156,6 +158,7 @@ mod tests {
             ("AccountNonceApi", apis::ACCOUNT_NONCE),
             ("TransactionPaymentApi", apis::TRANSACTION_PAYMENT),
             ("TryRuntime", apis::TRY_RUNTIME),
+            ("HybridConsensusApi", apis::HYBRID_CONSENSUS),
         ] {
             assert_eq!(blake2_64(name.as_bytes()), id, "{name}");
         }

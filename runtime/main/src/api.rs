@@ -8,8 +8,9 @@ use crate::{
 use alloc::{string::String, vec::Vec};
 use codec::Encode;
 use cpc_pallet_balances::fees::RuntimeDispatchInfo;
+use cpc_pallet_hybrid_consensus::Member;
 use cpc_primitives::{
-    AccountId, Block, H256, Header, Nonce, OpaqueExtrinsic,
+    AccountId, Block, BlockNumber, H256, Header, Nonce, OpaqueExtrinsic,
     dispatch::ApplyExtrinsicResult,
     inherent::{CheckInherentsResult, InherentData},
     transaction_validity::{
@@ -18,6 +19,8 @@ use cpc_primitives::{
 };
 use cpc_support::GetDispatchInfo;
 use cpc_version::RuntimeVersion;
+
+type HybridConsensus = cpc_pallet_hybrid_consensus::Pallet<Runtime>;
 
 /// The metadata versions this runtime can produce.
 pub const METADATA_VERSIONS: [u32; 1] = [14];
@@ -165,6 +168,25 @@ pub fn check_code(code: Vec<u8>) -> Result<RuntimeVersion, String> {
     cpc_pallet_system::Pallet::<Runtime>::can_set_code(&code).map_err(|e| alloc::format!("{e}"))
 }
 
+/// The proposer of block `n` (in the current or the next term): account and session key.
+pub fn proposer(n: BlockNumber) -> Option<Member> {
+    HybridConsensus::proposer_of(n)
+}
+
+/// The LBFT validator committee and its set id.
+pub fn validators() -> (u64, Vec<Member>) {
+    (
+        cpc_pallet_hybrid_consensus::ValidatorSetId::get_or_default(),
+        HybridConsensus::validators(),
+    )
+}
+
+/// The current term, its first block and its length in blocks.
+pub fn term() -> (u32, BlockNumber, BlockNumber) {
+    let (term, start) = HybridConsensus::term();
+    (term, start, HybridConsensus::params().term_length())
+}
+
 cpc_support::runtime_apis! {
     TryRuntime_on_runtime_upgrade(checks: bool) -> cpc_support::api::UpgradeReport =>
         try_runtime_upgrade(checks);
@@ -192,4 +214,7 @@ cpc_support::runtime_apis! {
     AccountNonceApi_account_nonce(who: AccountId) -> Nonce => account_nonce(who);
     TransactionPaymentApi_query_info(xt: OpaqueExtrinsic, len: u32) -> RuntimeDispatchInfo =>
         query_info(xt, len);
+    HybridConsensusApi_proposer(n: BlockNumber) -> Option<Member> => proposer(n);
+    HybridConsensusApi_validators() -> (u64, Vec<Member>) => validators();
+    HybridConsensusApi_term() -> (u32, BlockNumber, BlockNumber) => term();
 }

@@ -40,6 +40,10 @@ pub const DEV_ACCOUNTS: [(&str, [u8; 32]); 6] = [
 
 /// What each dev account holds at genesis: one million CPC.
 pub const DEV_ENDOWMENT: Balance = 1_000_000 * UNITS;
+/// The bond of the presets' proposer candidates (reserved from their endowment).
+pub const CANDIDATE_BOND: Balance = 10_000 * UNITS;
+/// The least bond of a proposer candidate in the presets.
+pub const CANDIDATE_MIN_BOND: Balance = 1_000 * UNITS;
 
 const fn hex32(s: &str) -> [u8; 32] {
     const fn nibble(c: u8) -> u8 {
@@ -82,6 +86,29 @@ pub fn preset(name: &str) -> Option<RuntimeGenesisConfig> {
             config.governance.sudo_key = Some(accounts[0]);
             config.governance.members = accounts[..3].to_vec();
             config.governance.threshold = 2;
+            // Dev keys sign as session keys too. Development: Alice alone validates and
+            // proposes. Local testnet: Alice, Bob, Charlie and Dave validate and are the
+            // default proposers; all six accounts are proposer candidates.
+            let validators = if name == DEVELOPMENT { 1 } else { 4 };
+            let candidates = if name == DEVELOPMENT {
+                1
+            } else {
+                accounts.len()
+            };
+            let consensus = &mut config.hybrid_consensus;
+            consensus.params = Some(cpc_pallet_hybrid_consensus::Params {
+                min_bond: CANDIDATE_MIN_BOND,
+                ..Default::default()
+            });
+            consensus.candidates = accounts[..candidates]
+                .iter()
+                .map(|who| (*who, *who, CANDIDATE_BOND))
+                .collect();
+            consensus.default_proposers = accounts[..validators]
+                .iter()
+                .map(|who| (*who, *who))
+                .collect();
+            consensus.validators = accounts[..validators].to_vec();
             Some(config)
         }
         _ => None,

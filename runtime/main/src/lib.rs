@@ -36,6 +36,7 @@ cpc_support::compose_runtime! {
         Balances: cpc_pallet_balances = 2,
         Governance: cpc_pallet_governance<Runtime> = 3,
         Notes: cpc_pallet_notes = 4,
+        HybridConsensus: cpc_pallet_hybrid_consensus = 5,
     }
 }
 
@@ -57,6 +58,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
         apis::ACCOUNT_NONCE,
         apis::TRANSACTION_PAYMENT,
         apis::TRY_RUNTIME,
+        apis::HYBRID_CONSENSUS,
     ]),
     transaction_version: 1,
     system_version: 1,
@@ -119,6 +121,11 @@ impl cpc_pallet_governance::Config for Runtime {
 }
 
 impl cpc_pallet_notes::Config for Runtime {}
+
+impl cpc_pallet_hybrid_consensus::Config for Runtime {
+    type Currency = cpc_pallet_balances::Pallet<Runtime>;
+    type WeightInfo = cpc_pallet_hybrid_consensus::weights::CpcWeight;
+}
 
 /// Weight of an empty block: the hooks, the timestamp and the state root (5 ms).
 const BASE_BLOCK_WEIGHT: Weight = Weight::from_ref_time(5_000_000_000);

@@ -5,7 +5,7 @@ use cpc_crypto::sr25519::Pair;
 use cpc_primitives::AccountId;
 use cpc_runtime::{
     Runtime, api,
-    genesis::{DEV_ACCOUNTS, DEV_ENDOWMENT},
+    genesis::{CANDIDATE_BOND, DEV_ACCOUNTS, DEV_ENDOWMENT},
 };
 use cpc_state_machine::TestExternalities;
 
@@ -36,10 +36,16 @@ fn the_development_preset_endows_every_dev_account() {
     ext.execute_with(|| {
         for (_, key) in DEV_ACCOUNTS {
             let who = AccountId::new(key);
-            assert_eq!(
-                cpc_pallet_balances::Pallet::<Runtime>::free_balance(&who),
-                DEV_ENDOWMENT
-            );
+            let free = cpc_pallet_balances::Pallet::<Runtime>::free_balance(&who);
+            let reserved = cpc_pallet_balances::Pallet::<Runtime>::reserved_balance(&who);
+            assert_eq!(free + reserved, DEV_ENDOWMENT);
+            // Alice, the dev chain's validator and proposer, bonds part of it.
+            let bond = if who == AccountId::new(DEV_ACCOUNTS[0].1) {
+                CANDIDATE_BOND
+            } else {
+                0
+            };
+            assert_eq!(reserved, bond);
         }
         assert_eq!(
             cpc_pallet_balances::Pallet::<Runtime>::total_issuance(),

@@ -51,8 +51,20 @@ fn pallets_have_their_indices_calls_events_and_errors() {
             ("Timestamp", 1),
             ("Balances", 2),
             ("Governance", 3),
-            ("Notes", 4)
+            ("Notes", 4),
+            ("HybridConsensus", 5)
         ]
+    );
+    let consensus = md
+        .pallets
+        .iter()
+        .find(|p| p.name == "HybridConsensus")
+        .unwrap();
+    let calls = variants(&md, consensus.calls.as_ref().unwrap().ty.id);
+    assert!(calls.contains(&("register".to_string(), 0)), "{calls:?}");
+    assert!(
+        calls.contains(&("report_equivocation".to_string(), 7)),
+        "{calls:?}"
     );
     // Governance's calls carry runtime calls; set_code is System's call 2, as in Substrate.
     let governance = md.pallets.iter().find(|p| p.name == "Governance").unwrap();

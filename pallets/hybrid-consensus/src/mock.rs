@@ -1,0 +1,145 @@
+//! A test runtime with system, balances and hybrid consensus; terms of 3 proposers x 2 views.
+
+use crate as hybrid;
+use codec::Encode;
+use cpc_crypto::sr25519::Pair;
+use cpc_primitives::{
+    AccountId, Balance, H256,
+    header::{Digest, DigestItem},
+    lbft::{BlockDigest, ENGINE_ID},
+    sr25519::Public,
+};
+use cpc_state_machine::TestExternalities;
+use cpc_support::Hooks;
+
+cpc_support::compose_runtime! {
+    pub struct Test;
+    pallets {
+        System: cpc_pallet_system = 0,
+        Balances: cpc_pallet_balances = 5,
+        HybridConsensus: hybrid = 6,
+    }
+}
+
+cpc_pallet_system::test_config!(Test, cpc_pallet_balances::Pallet<Test>);
+
+impl cpc_pallet_balances::Config for Test {
+    const EXISTENTIAL_DEPOSIT: Balance = 1;
+    const TRANSACTION_BASE_FEE: Balance = 0;
+    const TRANSACTION_BYTE_FEE: Balance = 0;
+    const WEIGHT_FEE_NUMERATOR: Balance = 0;
+    const WEIGHT_FEE_DENOMINATOR: Balance = 1;
+    type OnFee = ();
+    type WeightInfo = ();
+}
+
+impl hybrid::Config for Test {
+    type Currency = cpc_pallet_balances::Pallet<Test>;
+    type WeightInfo = ();
+}
+
+/// Proposers per term in the tests.
+pub const K: u32 = 3;
+/// Views per term in the tests.
+pub const V: u32 = 2;
+/// Least bond in the tests.
+pub const MIN_BOND: Balance = 100;
+/// Every test account's endowment.
+pub const ENDOWMENT: Balance = 1_000_000;
+
+/// The test account `n`.
+pub fn account(n: u8) -> AccountId {
+    AccountId::new([n; 32])
+}
+
+/// The session key pair of account `n`.
+pub fn session(n: u8) -> Pair {
+    Pair::from_seed(&[n.wrapping_add(100); 32])
+}
+
+/// The session public key of account `n`.
+pub fn session_key(n: u8) -> Public {
+    session(n).public()
+}
+
+/// Test parameters.
+pub fn params() -> hybrid::Params {
+    hybrid::Params {
+        term_proposers: K,
+        views: V,
+        min_bond: MIN_BOND,
+        unbonding_terms: 2,
+        impeachment_window_terms: 4,
+        slash_per_mille: 500,
+        ..Default::default()
+    }
+}
+
+/// Accounts 1..=20 endowed; `candidates` registered with bond `MIN_BOND`; account 90 the
+/// default proposer; `validators` the committee. Block 1 is initialized.
+pub fn new_test_ext(candidates: &[u8], validators: &[u8]) -> TestExternalities {
+    let config = RuntimeGenesisConfig {
+        balances: cpc_pallet_balances::GenesisConfig {
+            balances: (1..=20)
+                .chain([90])
+                .map(|n| (account(n), ENDOWMENT))
+                .collect(),
+        },
+        hybrid_consensus: hybrid::GenesisConfig {
+            params: Some(params()),
+            candidates: candidates
+                .iter()
+                .map(|n| (account(*n), AccountId::new(session_key(*n).0), MIN_BOND))
+                .collect(),
+            default_proposers: vec![(account(90), AccountId::new(session_key(90).0))],
+            validators: validators.iter().copied().map(account).collect(),
+        },
+        ..Default::default()
+    };
+    let mut ext = TestExternalities::default();
+    ext.execute_with(|| config.build().expect("valid genesis"));
+    ext.commit_all();
+    ext.execute_with(|| run_to_block(1));
+    ext
+}
+
+/// The parent hash the tests give block `n`.
+pub fn parent_of(n: u32) -> H256 {
+    H256(cpc_primitives::hashing::blake2_256(&n.encode()))
+}
+
+/// Starts block `n` with `digest` (an LBFT block digest, if any) and runs the hooks.
+pub fn start_block(n: u32, digest: Option<BlockDigest>) {
+    let mut header_digest = Digest::default();
+    if let Some(d) = digest {
+        header_digest.push(DigestItem::PreRuntime(ENGINE_ID, d.encode()));
+    }
+    cpc_pallet_system::Pallet::<Test>::initialize(n, parent_of(n), &header_digest);
+    hybrid::Pallet::<Test>::on_initialize(n);
+    cpc_pallet_system::Pallet::<Test>::note_finished_initialize();
+}
+
+/// Runs normal (not impeached) blocks up to `n`.
+pub fn run_to_block(n: u32) {
+    let from = cpc_pallet_system::Pallet::<Test>::block_number() + 1;
+    for b in from..=n {
+        start_block(
+            b,
+            Some(BlockDigest {
+                round: 0,
+                impeach: false,
+            }),
+        );
+    }
+}
+
+/// The hybrid-consensus events of the current block, in order.
+pub fn events() -> Vec<hybrid::Event> {
+    cpc_pallet_system::Pallet::<Test>::events()
+        .into_iter()
+        .filter_map(|r| match r.event {
+            RuntimeEvent::HybridConsensus(e) => Some(e),
+            _ => None,
+        })
+        .collect()
+}

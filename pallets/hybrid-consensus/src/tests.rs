@@ -1,0 +1,615 @@
+//! Unit tests of the hybrid-consensus pallet.
+
+use crate::{mock::*, *};
+use cpc_primitives::{
+    dispatch::DispatchError,
+    lbft::{BlockDigest, VoteKind},
+};
+use cpc_state_machine::TestExternalities;
+use cpc_support::{assert_noop, assert_ok};
+
+type HC = Pallet<Test>;
+type Balances = cpc_pallet_balances::Pallet<Test>;
+
+fn call(c: Call, who: u8) -> DispatchResultWithPostInfo {
+    HC::dispatch_call(c, RawOrigin::Signed(account(who)))
+}
+
+fn root(c: Call) -> DispatchResultWithPostInfo {
+    HC::dispatch_call(c, RawOrigin::Root)
+}
+
+fn register(who: u8, bond: Balance) -> DispatchResultWithPostInfo {
+    call(
+        Call::register {
+            session_key: session_key(who),
+            bond,
+        },
+        who,
+    )
+}
+
+fn check_state() {
+    <HC as Hooks>::try_state(cpc_pallet_system::Pallet::<Test>::block_number()).unwrap();
+}
+
+#[test]
+fn genesis_registers_candidates_and_the_committee() {
+    new_test_ext(&[1, 2, 3, 4], &[1, 2, 3, 4]).execute_with(|| {
+        assert_eq!(CandidateCount::get(), Some(4));
+        assert_eq!(Balances::reserved_balance(&account(1)), MIN_BOND);
+        let committee: Vec<_> = HC::validators().iter().map(|m| m.account).collect();
+        assert_eq!(committee, (1..=4).map(account).collect::<Vec<_>>());
+        assert_eq!(HC::validators()[2].session_key, session_key(3));
+        // Terms 0 and 1 belong to the default proposer.
+        for n in 1..=2 * K * V {
+            assert_eq!(
+                HC::proposer_of(n).map(|m| m.account),
+                Some(account(90)),
+                "{n}"
+            );
+        }
+        assert_eq!(GenesisHash::get(), Some(parent_of(1)));
+        check_state();
+    });
+}
+
+#[test]
+fn bad_genesis_is_refused_with_a_reason() {
+    let build = |candidates: Vec<(AccountId, AccountId, Balance)>,
+                 defaults: Vec<(AccountId, AccountId)>,
+                 validators: Vec<AccountId>,
+                 params: Option<Params>| {
+        let config = RuntimeGenesisConfig {
+            balances: cpc_pallet_balances::GenesisConfig {
+                balances: vec![(account(1), ENDOWMENT)],
+            },
+            hybrid_consensus: GenesisConfig {
+                params,
+                candidates,
+                default_proposers: defaults,
+                validators,
+            },
+            ..Default::default()
+        };
+        TestExternalities::default().execute_with(|| config.build())
+    };
+    let key = |n: u8| AccountId::new(session_key(n).0);
+    let candidate = vec![(account(1), key(1), MIN_BOND)];
+    let defaults = vec![(account(90), key(90))];
+    assert_eq!(
+        build(
+            candidate.clone(),
+            defaults.clone(),
+            vec![account(1)],
+            Some(params())
+        ),
+        Ok(())
+    );
+    assert_eq!(
+        build(vec![], vec![], vec![], None),
+        Ok(()),
+        "a chain without hybrid consensus"
+    );
+    for (what, error) in [
+        (
+            "no default proposer",
+            build(candidate.clone(), vec![], vec![account(1)], None),
+        ),
+        (
+            "a validator that is not a candidate",
+            build(candidate.clone(), defaults.clone(), vec![account(2)], None),
+        ),
+        (
+            "no validators",
+            build(candidate.clone(), defaults.clone(), vec![], None),
+        ),
+        (
+            "a candidate that cannot pay its bond",
+            build(
+                vec![(account(2), key(2), MIN_BOND)],
+                defaults.clone(),
+                vec![account(2)],
+                Some(params()),
+            ),
+        ),
+        (
+            "zero proposers per term",
+            build(
+                candidate.clone(),
+                defaults.clone(),
+                vec![account(1)],
+                Some(Params {
+                    term_proposers: 0,
+                    ..params()
+                }),
+            ),
+        ),
+    ] {
+        let error = error.unwrap_err();
+        assert!(error.contains("hybrid consensus"), "{what}: {error}");
+    }
+}
+
+#[test]
+fn candidates_bond_change_keys_and_unbond_after_the_lock() {
+    new_test_ext(&[1, 2, 3, 4], &[1, 2, 3, 4]).execute_with(|| {
+        assert_ok!(register(5, 300));
+        assert_eq!(Balances::reserved_balance(&account(5)), 300);
+        assert_ok!(call(Call::bond_more { amount: 50 }, 5));
+        assert_eq!(HC::ensure_candidate(&account(5)).unwrap().bond, 350);
+        let new_key = session_key(55);
+        assert_ok!(call(
+            Call::set_session_key {
+                session_key: new_key
+            },
+            5
+        ));
+        assert_eq!(SessionKeys::get(&new_key), Some(account(5)));
+        assert!(!SessionKeys::contains_key(&session_key(5)));
+        assert_ok!(call(Call::unbond, 5));
+        assert!(events().contains(&Event::Unbonding {
+            account: account(5),
+            withdrawable_at: 2
+        }));
+        assert_noop!(call(Call::withdraw_unbonded, 5), Error::NotWithdrawable);
+        run_to_block(2 * K * V + 1); // the first block of term 2
+        assert_ok!(call(Call::withdraw_unbonded, 5));
+        assert_eq!(Balances::reserved_balance(&account(5)), 0);
+        assert_eq!(Balances::free_balance(&account(5)), ENDOWMENT);
+        assert!(!Candidates::contains_key(&account(5)));
+        assert!(!SessionKeys::contains_key(&new_key));
+        check_state();
+    });
+}
+
+#[test]
+fn bad_candidate_calls_change_nothing() {
+    new_test_ext(&[1, 2, 3, 4], &[1, 2, 3, 4]).execute_with(|| {
+        assert_noop!(register(1, MIN_BOND), Error::AlreadyCandidate);
+        assert_noop!(register(5, MIN_BOND - 1), Error::BondTooLow);
+        assert_noop!(register(5, ENDOWMENT + 1), Error::InsufficientBalance);
+        assert_noop!(
+            call(
+                Call::register {
+                    session_key: session_key(1),
+                    bond: MIN_BOND
+                },
+                5
+            ),
+            Error::SessionKeyInUse
+        );
+        assert_noop!(call(Call::bond_more { amount: 1 }, 5), Error::NotCandidate);
+        assert_noop!(call(Call::unbond, 1), Error::StillValidator);
+        assert_noop!(call(Call::withdraw_unbonded, 1), Error::NotWithdrawable);
+        assert_noop!(
+            call(
+                Call::set_session_key {
+                    session_key: session_key(2)
+                },
+                1
+            ),
+            Error::SessionKeyInUse
+        );
+        assert_ok!(register(5, MIN_BOND));
+        assert_ok!(call(Call::unbond, 5));
+        assert_noop!(call(Call::unbond, 5), Error::Unbonding);
+        assert_noop!(call(Call::bond_more { amount: 1 }, 5), Error::Unbonding);
+        assert_noop!(
+            HC::dispatch_call(Call::unbond, RawOrigin::None),
+            DispatchError::BadOrigin
+        );
+    });
+}
+
+#[test]
+fn the_candidate_list_is_bounded() {
+    new_test_ext(&[1], &[1]).execute_with(|| {
+        CandidateCount::put(&MAX_CANDIDATES);
+        assert_noop!(register(5, MIN_BOND), Error::TooManyCandidates);
+    });
+}
+
+#[test]
+fn elections_draw_distinct_candidates_seeded_by_the_last_block_of_the_term_before() {
+    new_test_ext(&[1, 2, 3, 4, 5, 6], &[1, 2, 3, 4]).execute_with(|| {
+        let term_length = K * V;
+        run_to_block(term_length + 1); // term 1 starts; term 2 is elected
+        let elected = events()
+            .into_iter()
+            .find_map(|e| match e {
+                Event::Elected {
+                    term,
+                    seed,
+                    proposers,
+                    defaults,
+                } => Some((term, seed, proposers, defaults)),
+                _ => None,
+            })
+            .expect("an election at the start of term 1");
+        let (term, seed, proposers, defaults) = elected;
+        assert_eq!((term, seed, defaults), (2, parent_of(term_length + 1), 0));
+        assert_eq!(proposers.len(), K as usize);
+        let mut unique = proposers.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), K as usize, "sampling without replacement");
+        assert!(proposers.iter().all(Candidates::contains_key));
+        // Block n of term 2 belongs to seat (n - start) mod K, V times per term.
+        let start = 2 * term_length + 1;
+        for slot in 0..term_length {
+            assert_eq!(
+                HC::proposer_of(start + slot).unwrap().account,
+                proposers[(slot % K) as usize]
+            );
+        }
+        // Everything that decided it is in storage.
+        assert_eq!(LastScores::get_or_default().len(), 6);
+        assert!(
+            LastScores::get_or_default()
+                .iter()
+                .all(|s| s.reputation > 0)
+        );
+        check_state();
+    });
+}
+
+#[test]
+fn the_same_state_and_seed_elect_the_same_proposers() {
+    let elect = || {
+        let mut result = Vec::new();
+        new_test_ext(&[1, 2, 3, 4, 5, 6, 7, 8], &[1]).execute_with(|| {
+            run_to_block(K * V + 1);
+            result = Proposers::get(&2).unwrap().into_inner();
+        });
+        result
+    };
+    assert_eq!(elect(), elect());
+}
+
+#[test]
+fn empty_seats_go_to_the_default_proposers() {
+    new_test_ext(&[1], &[1]).execute_with(|| {
+        run_to_block(K * V + 1);
+        let proposers: Vec<_> = Proposers::get(&2)
+            .unwrap()
+            .iter()
+            .map(|m| m.account)
+            .collect();
+        assert_eq!(proposers, vec![account(1), account(90), account(90)]);
+        assert!(events().iter().any(|e| matches!(
+            e,
+            Event::Elected {
+                term: 2,
+                defaults: 2,
+                ..
+            }
+        )));
+    });
+}
+
+#[test]
+fn unbonding_candidates_are_not_elected() {
+    new_test_ext(&[1, 2], &[1]).execute_with(|| {
+        assert_ok!(call(Call::unbond, 2));
+        run_to_block(K * V + 1);
+        let proposers = Proposers::get(&2).unwrap();
+        assert!(proposers.iter().all(|m| m.account != account(2)));
+    });
+}
+
+#[test]
+fn an_impeach_block_records_the_impeachment_and_costs_reputation() {
+    new_test_ext(&[1, 2, 3, 4], &[1, 2, 3, 4]).execute_with(|| {
+        let term_length = K * V;
+        run_to_block(2 * term_length); // the last block of term 1; term 2 is elected
+        let term2_start = 2 * term_length + 1;
+        let victim = HC::proposer_of(term2_start + 1).unwrap().account;
+        start_block(
+            term2_start,
+            Some(BlockDigest {
+                round: 0,
+                impeach: false,
+            }),
+        );
+        start_block(
+            term2_start + 1,
+            Some(BlockDigest {
+                round: 2,
+                impeach: true,
+            }),
+        );
+        assert_eq!(
+            events(),
+            vec![Event::Impeached {
+                block: term2_start + 1,
+                proposer: victim,
+                round: 2
+            }]
+        );
+        let record = Impeachments::get(&(term2_start + 1)).unwrap();
+        assert_eq!(
+            (record.proposer, record.term, record.reason),
+            (victim, 2, None)
+        );
+        let stats = Stats::get_or_default(&victim);
+        assert_eq!((stats.assigned, stats.proposed), (1, 0));
+        // A validator attaches what it saw; once.
+        let reason = ImpeachReason::InvalidBlock {
+            hash: H256([7; 32]),
+            why: BoundedVec::truncate_from(b"bad state root".to_vec()),
+        };
+        assert_noop!(
+            call(
+                Call::note_impeachment_reason {
+                    block: term2_start + 1,
+                    reason: reason.clone()
+                },
+                9
+            ),
+            Error::NotValidator
+        );
+        assert_noop!(
+            call(
+                Call::note_impeachment_reason {
+                    block: term2_start,
+                    reason: reason.clone()
+                },
+                1
+            ),
+            Error::NoImpeachment
+        );
+        assert_ok!(call(
+            Call::note_impeachment_reason {
+                block: term2_start + 1,
+                reason: reason.clone()
+            },
+            1
+        ));
+        assert_eq!(
+            Impeachments::get(&(term2_start + 1)).unwrap().reason,
+            Some((reason.clone(), account(1)))
+        );
+        assert_noop!(
+            call(
+                Call::note_impeachment_reason {
+                    block: term2_start + 1,
+                    reason
+                },
+                2
+            ),
+            Error::ReasonAlreadyNoted
+        );
+        // The next election sees one impeachment and blocks proposed below assigned.
+        run_to_block(3 * term_length + 1);
+        let score = LastScores::get_or_default()
+            .into_inner()
+            .into_iter()
+            .find(|s| s.account == victim)
+            .unwrap();
+        assert_eq!(score.impeachments, 1);
+        assert!(score.dimensions.blocks_per_mille < 1000);
+        check_state();
+    });
+}
+
+#[test]
+fn nine_recent_impeachments_zero_a_candidates_reputation() {
+    new_test_ext(&[1, 2], &[1]).execute_with(|| {
+        RecentImpeachments::insert(&account(2), &BoundedVec::truncate_from(vec![0; 9]));
+        run_to_block(K * V + 1);
+        let scores = LastScores::get_or_default();
+        let two = scores.iter().find(|s| s.account == account(2)).unwrap();
+        assert_eq!((two.impeachments, two.reputation), (9, 0));
+        let proposers = Proposers::get(&2).unwrap();
+        assert!(proposers.iter().all(|m| m.account != account(2)));
+    });
+}
+
+#[test]
+fn a_new_committee_takes_over_at_the_next_term_and_is_announced_in_the_header() {
+    new_test_ext(&[1, 2, 3, 4, 5], &[1, 2, 3, 4]).execute_with(|| {
+        let new = vec![account(5), account(1), account(2), account(3)];
+        assert_noop!(
+            call(
+                Call::set_validators {
+                    validators: new.clone()
+                },
+                1
+            ),
+            DispatchError::BadOrigin
+        );
+        for bad in [
+            vec![],
+            vec![account(1), account(1)],
+            vec![account(1), account(9)],
+        ] {
+            assert_noop!(
+                root(Call::set_validators { validators: bad }),
+                Error::InvalidValidators
+            );
+        }
+        assert_ok!(root(Call::set_validators {
+            validators: new.clone()
+        }));
+        assert_noop!(call(Call::unbond, 5), Error::StillValidator);
+        run_to_block(K * V);
+        assert_eq!(HC::validators().len(), 4);
+        assert_eq!(
+            HC::validators()[0].account,
+            account(1),
+            "not before the term ends"
+        );
+        run_to_block(K * V + 1);
+        let committee: Vec<_> = HC::validators().iter().map(|m| m.account).collect();
+        assert_eq!(committee, new);
+        assert!(events().contains(&Event::ValidatorsChanged {
+            set_id: 1,
+            validators: new
+        }));
+        let header = cpc_pallet_system::Pallet::<Test>::finalize();
+        let change = header
+            .digest
+            .logs()
+            .find_map(|item| match item {
+                DigestItem::Consensus(id, data) if *id == ENGINE_ID => {
+                    ValidatorSetChange::decode(&mut &data[..]).ok()
+                }
+                _ => None,
+            })
+            .expect("a committee change digest");
+        assert_eq!(change.set_id, 1);
+        assert_eq!(change.validators[0], session_key(5));
+    });
+}
+
+fn signed_vote(validator: u8, index: u16, height: u32, hash: u8) -> SignedVote {
+    let vote = Vote {
+        kind: VoteKind::Prepare,
+        height,
+        round: 0,
+        hash: H256([hash; 32]),
+    };
+    SignedVote {
+        vote,
+        validator: index,
+        signature: session(validator).sign(&vote.signing_payload(&parent_of(1))),
+    }
+}
+
+#[test]
+fn an_equivocation_report_slashes_the_bond_once() {
+    new_test_ext(&[1, 2, 3, 4], &[1, 2, 3, 4]).execute_with(|| {
+        run_to_block(3);
+        let issuance = Balances::total_issuance();
+        let report = |first, second| call(Call::report_equivocation { first, second }, 9);
+        assert_ok!(report(signed_vote(2, 1, 2, 1), signed_vote(2, 1, 2, 2)));
+        let slashed = MIN_BOND / 2;
+        assert!(events().contains(&Event::Slashed {
+            validator: account(2),
+            amount: slashed,
+            height: 2,
+            reporter: account(9)
+        }));
+        assert_eq!(Balances::reserved_balance(&account(2)), MIN_BOND - slashed);
+        assert_eq!(
+            HC::ensure_candidate(&account(2)).unwrap().bond,
+            MIN_BOND - slashed
+        );
+        assert_eq!(Balances::total_issuance(), issuance - slashed);
+        assert_noop!(
+            report(signed_vote(2, 1, 2, 1), signed_vote(2, 1, 2, 3)),
+            Error::AlreadySlashed
+        );
+        check_state();
+    });
+}
+
+#[test]
+fn false_equivocation_reports_are_refused() {
+    new_test_ext(&[1, 2, 3, 4], &[1, 2, 3, 4]).execute_with(|| {
+        run_to_block(3);
+        let report = |first, second| call(Call::report_equivocation { first, second }, 9);
+        assert_noop!(
+            report(signed_vote(2, 1, 2, 1), signed_vote(2, 1, 2, 1)),
+            Error::NotEquivocation
+        );
+        assert_noop!(
+            report(signed_vote(2, 1, 2, 1), signed_vote(3, 2, 2, 2)),
+            Error::NotEquivocation
+        );
+        assert_noop!(
+            report(signed_vote(2, 1, 2, 1), signed_vote(2, 1, 1, 2)),
+            Error::NotEquivocation
+        );
+        // Validator 2's index claimed for validator 3's signatures: framing fails.
+        assert_noop!(
+            report(signed_vote(3, 1, 2, 1), signed_vote(3, 1, 2, 2)),
+            Error::BadSignature
+        );
+        assert_noop!(
+            report(signed_vote(2, 7, 2, 1), signed_vote(2, 7, 2, 2)),
+            Error::UnknownValidator
+        );
+        assert_noop!(
+            report(signed_vote(2, 1, 9, 1), signed_vote(2, 1, 9, 2)),
+            Error::OutsideReportWindow
+        );
+    });
+}
+
+#[test]
+fn reputation_reports_count_only_for_candidates_and_valid_ratings() {
+    new_test_ext(&[1, 2], &[1]).execute_with(|| {
+        HC::note_proxy_rating(&account(1), 5);
+        HC::note_proxy_rating(&account(1), 3);
+        HC::note_proxy_rating(&account(1), 9);
+        HC::note_proxy_rating(&account(7), 5);
+        HC::note_data_contribution(&account(2), 40);
+        HC::note_data_contribution(&account(7), 40);
+        assert_eq!(Stats::get_or_default(&account(1)).ratings, 2);
+        assert!(!Stats::contains_key(&account(7)));
+        run_to_block(K * V + 1);
+        let scores = LastScores::get_or_default();
+        let one = scores.iter().find(|s| s.account == account(1)).unwrap();
+        let two = scores.iter().find(|s| s.account == account(2)).unwrap();
+        assert_eq!(
+            one.dimensions.proxy_rating, 800,
+            "average 4 of 5, in per mille"
+        );
+        assert_eq!(two.dimensions.data_contribution, 40);
+        // The window starts over.
+        assert_eq!(Stats::get_or_default(&account(1)).ratings, 0);
+    });
+}
+
+#[test]
+fn parameters_are_checked_and_set_by_root() {
+    new_test_ext(&[1], &[1]).execute_with(|| {
+        let bad = Params {
+            slash_per_mille: 1001,
+            ..params()
+        };
+        assert_noop!(root(Call::set_params { params: bad }), Error::InvalidParams);
+        let new = Params {
+            views: 1,
+            ..params()
+        };
+        assert_noop!(
+            call(
+                Call::set_params {
+                    params: new.clone()
+                },
+                1
+            ),
+            DispatchError::BadOrigin
+        );
+        assert_ok!(root(Call::set_params {
+            params: new.clone()
+        }));
+        assert_eq!(HC::params(), new);
+    });
+}
+
+#[test]
+fn the_committee_elects_through_the_term_with_every_proposer_known_ahead() {
+    // Over many terms every block has a proposer, known at least one term ahead.
+    new_test_ext(&[1, 2, 3, 4, 5], &[1, 2, 3, 4]).execute_with(|| {
+        let term_length = K * V;
+        for n in 2..=10 * term_length {
+            start_block(
+                n,
+                Some(BlockDigest {
+                    round: 0,
+                    impeach: false,
+                }),
+            );
+            assert!(HC::proposer_of(n).is_some(), "block {n}");
+            assert!(
+                HC::proposer_of(n + term_length).is_some(),
+                "block {n} + a term"
+            );
+        }
+        check_state();
+    });
+}
