@@ -10,11 +10,14 @@
 //!   and blocks proposed per block assigned; each dimension is a percentile rank among the
 //!   candidates, weighted by `Params::weights`, and cut by `(9 - k) / 9` for `k` impeachments
 //!   in the recent window (see [`reputation`]).
-//! - **Elections**: a term is `K x V` blocks (`term_proposers x views`). At the first block of
-//!   term `s >= 1` the proposers of term `s + 1` are drawn by reputation-weighted sampling
-//!   without replacement, seeded by the parent hash (the last block of term `s - 1`, final);
-//!   empty seats go to the genesis default proposers. Block `n` of a term belongs to seat
-//!   `(n - term_start) mod K`. Terms 0 and 1 are the default proposers'.
+//! - **Elections**: a term is `K x V` blocks (`term_proposers x views`). The proposers of
+//!   term `t` are decided by the state at the end of term `t - 2`: they are drawn at the first
+//!   block of term `t - 1`, seeded by its parent's hash (the last block of term `t - 2`, final),
+//!   from the scores of term `t - 2`, by reputation-weighted sampling without replacement;
+//!   empty seats go to the genesis default proposers. So every proposer is known a full term
+//!   ahead. Block `n` of a term belongs to seat `(n - term_start) mod K`, which is ARCHITECTURE's
+//!   `(n - 1) mod K` as long as `K` and `V` keep their genesis values. Terms 0 and 1 are the
+//!   default proposers'. Parameter changes take effect at the next term boundary.
 //! - **The validator committee** of LBFT: root schedules a new one (`set_validators`, bonded
 //!   candidates only); it takes over at the next term boundary, announced by a
 //!   `Consensus(LBFT, ValidatorSetChange)` header digest.
@@ -22,8 +25,11 @@
 //!   an impeachment of the seat's proposer; a validator may attach the reason it saw
 //!   (`note_impeachment_reason`).
 //! - **Equivocation**: anyone may report two conflicting signed votes of one validator
-//!   (`report_equivocation`); the validator's bond is slashed by `slash_per_mille`, once per
-//!   height.
+//!   (`report_equivocation`), judged against the committee that finalized that height; the
+//!   validator's bond is slashed by `slash_per_mille`, once per height. Members of any committee
+//!   of the last `REPORT_WINDOW` blocks, and holders of a proposer seat, cannot unbond.
+//! - **Session keys** are registered with a proof of possession (the key signs the account),
+//!   so nobody can claim another's key.
 //!
 //! Everything that decides an election is in storage: the candidates, their window stats,
 //! the last election's scores (`LastScores`) and the impeachment records.
@@ -76,6 +82,10 @@ pub const MAX_RECENT_IMPEACHMENTS: u32 = 32;
 pub const MAX_REASON_LEN: u32 = 128;
 /// Equivocations can be reported for this many blocks.
 pub const REPORT_WINDOW: BlockNumber = 1024;
+/// The most committees remembered for judging evidence.
+pub const MAX_COMMITTEE_HISTORY: u32 = 32;
+/// The longest term, in blocks (`K x V`).
+pub const MAX_TERM_LENGTH: u32 = MAX_TERM_PROPOSERS * 64;
 
 /// Configuration.
 pub trait Config: cpc_pallet_system::Config<RuntimeEvent: From<Event>> {
@@ -146,6 +156,8 @@ impl Params {
             && (1..=64).contains(&self.views)
             && (1..=MAX_RECENT_IMPEACHMENTS).contains(&self.impeachment_window_terms)
             && self.slash_per_mille <= 1000
+            && (1..=1000).contains(&self.unbonding_terms)
+            && w.balance + w.transactions + w.proxy_rating + w.data_contribution + w.blocks > 0
             && [
                 w.balance,
                 w.transactions,
@@ -291,6 +303,25 @@ cpc_support::storage! {
     pub Slashed: map Twox64Concat BlockNumber => BoundedVec<AccountId, ConstU32<MAX_VALIDATORS>> = default;
     /// The scores of the last election.
     pub LastScores: value BoundedVec<Score, ConstU32<MAX_CANDIDATES>> = default;
+    /// Parameters set by root, taking effect at the next term boundary.
+    pub PendingParams: value Params;
+    /// The committees of the last `REPORT_WINDOW` blocks: set id, first block, members.
+    /// Equivocation evidence is judged against the committee that signed it, and its members
+    /// cannot unbond while it may still be reported.
+    pub CommitteeHistory: value BoundedVec<CommitteeRecord, ConstU32<MAX_COMMITTEE_HISTORY>> = default;
+    /// The impeach blocks of each term, to forget their records when the window passes.
+    pub ImpeachmentsByTerm: map Twox64Concat u32 => BoundedVec<BlockNumber, ConstU32<MAX_TERM_LENGTH>> = default;
+}
+
+/// A committee and the first block it finalized.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct CommitteeRecord {
+    /// Its set id.
+    pub set_id: u64,
+    /// The first block it finalized.
+    pub from: BlockNumber,
+    /// Its members.
+    pub members: Members<MAX_VALIDATORS>,
 }
 
 /// The pallet's calls.
@@ -302,6 +333,9 @@ pub enum Call {
     register {
         /// The key to sign proposals and votes with.
         session_key: Public,
+        /// The session key's signature on [`session_key_proof_payload`] of the caller: only
+        /// the key's holder can register it.
+        proof: Signature,
         /// The stake to reserve.
         #[codec(compact)]
         bond: Balance,
@@ -318,6 +352,8 @@ pub enum Call {
     set_session_key {
         /// The new key.
         session_key: Public,
+        /// The new key's signature on [`session_key_proof_payload`] of the caller.
+        proof: Signature,
     },
     /// Stops being a candidate; the bond is released `unbonding_terms` terms later.
     #[codec(index = 3)]
@@ -331,7 +367,8 @@ pub enum Call {
         /// Bonded candidates, in committee order.
         validators: Vec<AccountId>,
     },
-    /// Sets the parameters (root); term lengths change at the next term boundary.
+    /// Sets the parameters (root), from the next term boundary on: a term's length and seats
+    /// never change while it runs.
     #[codec(index = 6)]
     set_params {
         /// The parameters.
@@ -448,7 +485,7 @@ pub enum Event {
         /// Who reported it.
         reporter: AccountId,
     },
-    /// The parameters changed.
+    /// New parameters were set; they apply from the next term.
     ParamsChanged {
         /// The new parameters.
         params: Params,
@@ -470,6 +507,10 @@ pub enum Error {
     TooManyCandidates,
     /// Another candidate uses this session key.
     SessionKeyInUse,
+    /// The proof does not show the caller holds the session key.
+    BadSessionKeyProof,
+    /// The candidate holds a proposer seat in the current or the next term.
+    StillProposer,
     /// The candidate is unbonding.
     Unbonding,
     /// The candidate has not unbonded, or its unbonding period is not over.
@@ -516,6 +557,11 @@ pub struct GenesisConfig {
     /// The first validator committee: accounts of candidates, in order.
     #[serde(default)]
     pub validators: Vec<AccountId>,
+}
+
+/// What a session key signs to prove its holder registers it for `account`.
+pub fn session_key_proof_payload(account: &AccountId) -> Vec<u8> {
+    (b"cpc/session-key", account).encode()
 }
 
 /// The hybrid-consensus pallet.
@@ -569,6 +615,29 @@ impl<T: Config> Pallet<T> {
             || PendingValidators::get().is_some_and(|p| p.contains(who))
     }
 
+    fn check_proof(who: &AccountId, key: &Public, proof: &Signature) -> Result<(), Error> {
+        ensure!(
+            cpc_io::crypto::sr25519_verify(proof, &session_key_proof_payload(who), key),
+            Error::BadSessionKeyProof
+        );
+        Ok(())
+    }
+
+    /// Whether `who` holds a proposer seat in the current or the next term.
+    fn holds_seat(who: &AccountId) -> bool {
+        let term = CurrentTerm::get_or_default();
+        [term, term + 1]
+            .iter()
+            .any(|t| Proposers::get(t).is_some_and(|seats| seats.iter().any(|m| m.account == *who)))
+    }
+
+    /// Whether `who` was in a committee whose votes can still be reported.
+    fn in_recent_committee(who: &AccountId) -> bool {
+        CommitteeHistory::get_or_default()
+            .iter()
+            .any(|record| record.members.iter().any(|m| m.account == *who))
+    }
+
     fn add_candidate(account: AccountId, session_key: Public, bond: Balance) -> DispatchResult {
         ensure!(!Candidates::contains_key(&account), Error::AlreadyCandidate);
         ensure!(bond >= Self::params().min_bond, Error::BondTooLow);
@@ -577,7 +646,7 @@ impl<T: Config> Pallet<T> {
             Error::TooManyCandidates
         );
         ensure!(
-            !SessionKeys::contains_key(&session_key),
+            SessionKeys::get(&session_key).is_none_or(|owner| owner == account),
             Error::SessionKeyInUse
         );
         T::Currency::reserve(&account, bond).map_err(|_| Error::InsufficientBalance)?;
@@ -640,13 +709,48 @@ impl<T: Config> Pallet<T> {
             set_id,
             validators: members.iter().map(|m| m.account).collect(),
         });
+        Self::record_committee(set_id, System::<T>::block_number(), &members);
         Validators::put(&members);
+    }
+
+    /// Remembers a committee from block `from` on, forgetting those whose votes can no longer
+    /// be reported.
+    fn record_committee(set_id: u64, from: BlockNumber, members: &Members<MAX_VALIDATORS>) {
+        let mut history = CommitteeHistory::get_or_default().into_inner();
+        let horizon = from.saturating_sub(REPORT_WINDOW);
+        // A committee is over once its successor starts; drop those over before the horizon.
+        while history.len() >= 2 && history[1].from < horizon {
+            history.remove(0);
+        }
+        if history.len() >= MAX_COMMITTEE_HISTORY as usize {
+            history.remove(0);
+        }
+        history.push(CommitteeRecord {
+            set_id,
+            from,
+            members: members.clone(),
+        });
+        CommitteeHistory::put(&BoundedVec::truncate_from(history));
+    }
+
+    /// The committee that finalized block `height`, if still remembered.
+    fn committee_at(height: BlockNumber) -> Option<Members<MAX_VALIDATORS>> {
+        CommitteeHistory::get_or_default()
+            .iter()
+            .rev()
+            .find(|record| record.from <= height)
+            .map(|record| record.members.clone())
     }
 
     fn dispatch_call(call: Call, origin: RawOrigin) -> DispatchResultWithPostInfo {
         match call {
-            Call::register { session_key, bond } => {
+            Call::register {
+                session_key,
+                proof,
+                bond,
+            } => {
                 let who = ensure_signed(origin)?;
+                Self::check_proof(&who, &session_key, &proof)?;
                 Self::add_candidate(who, session_key, bond)?;
             }
             Call::bond_more { amount } => {
@@ -661,11 +765,12 @@ impl<T: Config> Pallet<T> {
                     bond: candidate.bond,
                 });
             }
-            Call::set_session_key { session_key } => {
+            Call::set_session_key { session_key, proof } => {
                 let who = ensure_signed(origin)?;
                 let mut candidate = Self::ensure_candidate(&who)?;
+                Self::check_proof(&who, &session_key, &proof)?;
                 ensure!(
-                    !SessionKeys::contains_key(&session_key),
+                    SessionKeys::get(&session_key).is_none_or(|owner| owner == who),
                     Error::SessionKeyInUse
                 );
                 SessionKeys::remove(&candidate.session_key);
@@ -681,7 +786,11 @@ impl<T: Config> Pallet<T> {
                 let who = ensure_signed(origin)?;
                 let mut candidate = Self::ensure_candidate(&who)?;
                 ensure!(candidate.unbonding_at.is_none(), Error::Unbonding);
-                ensure!(!Self::is_validator(&who), Error::StillValidator);
+                ensure!(
+                    !Self::is_validator(&who) && !Self::in_recent_committee(&who),
+                    Error::StillValidator
+                );
+                ensure!(!Self::holds_seat(&who), Error::StillProposer);
                 let at =
                     CurrentTerm::get_or_default().saturating_add(Self::params().unbonding_terms);
                 candidate.unbonding_at = Some(at);
@@ -720,7 +829,7 @@ impl<T: Config> Pallet<T> {
             Call::set_params { params } => {
                 ensure_root(origin)?;
                 params.validate()?;
-                ParamsOf::put(&params);
+                PendingParams::put(&params);
                 Self::deposit_event(Event::ParamsChanged { params });
             }
             Call::report_equivocation { first, second } => {
@@ -768,9 +877,8 @@ impl<T: Config> Pallet<T> {
             a.height <= now && now - a.height <= REPORT_WINDOW,
             Error::OutsideReportWindow
         );
-        let validator = Validators::get_or_default()
-            .get(usize::from(first.validator))
-            .cloned()
+        let validator = Self::committee_at(a.height)
+            .and_then(|members| members.get(usize::from(first.validator)).cloned())
             .ok_or(Error::UnknownValidator)?;
         let chain = GenesisHash::get_or_default();
         for vote in [&first, &second] {
@@ -844,12 +952,17 @@ impl<T: Config> Pallet<T> {
                     reason: None,
                 },
             );
-            RecentImpeachments::mutate_or_default(&proposer.account, |terms| {
-                if terms.try_push(term).is_err() {
-                    terms.remove(0);
-                    let _ = terms.try_push(term);
-                }
+            ImpeachmentsByTerm::mutate_or_default(&term, |blocks| {
+                let _ = blocks.try_push(n);
             });
+            if Candidates::contains_key(&proposer.account) {
+                RecentImpeachments::mutate_or_default(&proposer.account, |terms| {
+                    if terms.try_push(term).is_err() {
+                        terms.remove(0);
+                        let _ = terms.try_push(term);
+                    }
+                });
+            }
             Self::deposit_event(Event::Impeached {
                 block: n,
                 proposer: proposer.account,
@@ -954,8 +1067,17 @@ impl<T: Config> Pallet<T> {
     /// Starts term `term` at block `n`: installs a scheduled committee and elects the
     /// proposers of the term after.
     fn start_term(term: u32, n: BlockNumber) -> Weight {
+        if let Some(params) = PendingParams::take() {
+            ParamsOf::put(&params);
+        }
         CurrentTerm::put(&term);
         TermStart::put(&n);
+        let window = Self::params().impeachment_window_terms;
+        if let Some(old) = term.checked_sub(window + 1) {
+            for block in ImpeachmentsByTerm::take(&old).unwrap_or_default().iter() {
+                Impeachments::remove(block);
+            }
+        }
         if let Some(previous) = term.checked_sub(1) {
             Proposers::remove(&previous);
         }
@@ -1128,7 +1250,13 @@ impl<T: Config> PalletDef for Pallet<T> {
             )
         })?;
         ValidatorSetId::put(&0);
+        Self::record_committee(0, 0, &members);
         Validators::put(&members);
+        for member in DefaultProposers::get_or_default().iter() {
+            if !SessionKeys::contains_key(&member.session_key) {
+                SessionKeys::insert(&member.session_key, &member.account);
+            }
+        }
         Proposers::insert(&0, &Self::default_term());
         Proposers::insert(&1, &Self::default_term());
         Ok(())
@@ -1153,6 +1281,9 @@ impl<T: Config> PalletDef for Pallet<T> {
             RecentImpeachments::entry_metadata(),
             Slashed::entry_metadata(),
             LastScores::entry_metadata(),
+            PendingParams::entry_metadata(),
+            CommitteeHistory::entry_metadata(),
+            ImpeachmentsByTerm::entry_metadata(),
         ]
     }
 

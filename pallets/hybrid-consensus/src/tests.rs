@@ -19,10 +19,15 @@ fn root(c: Call) -> DispatchResultWithPostInfo {
     HC::dispatch_call(c, RawOrigin::Root)
 }
 
+fn proof(key_of: u8, account_of: u8) -> cpc_primitives::sr25519::Signature {
+    session(key_of).sign(&session_key_proof_payload(&account(account_of)))
+}
+
 fn register(who: u8, bond: Balance) -> DispatchResultWithPostInfo {
     call(
         Call::register {
             session_key: session_key(who),
+            proof: proof(who, who),
             bond,
         },
         who,
@@ -139,9 +144,20 @@ fn candidates_bond_change_keys_and_unbond_after_the_lock() {
         assert_ok!(call(Call::bond_more { amount: 50 }, 5));
         assert_eq!(HC::ensure_candidate(&account(5)).unwrap().bond, 350);
         let new_key = session_key(55);
+        assert_noop!(
+            call(
+                Call::set_session_key {
+                    session_key: new_key,
+                    proof: proof(5, 5)
+                },
+                5
+            ),
+            Error::BadSessionKeyProof
+        );
         assert_ok!(call(
             Call::set_session_key {
-                session_key: new_key
+                session_key: new_key,
+                proof: proof(55, 5)
             },
             5
         ));
@@ -173,11 +189,36 @@ fn bad_candidate_calls_change_nothing() {
             call(
                 Call::register {
                     session_key: session_key(1),
+                    proof: proof(1, 5),
                     bond: MIN_BOND
                 },
                 5
             ),
             Error::SessionKeyInUse
+        );
+        // The default proposer's key is taken too.
+        assert_noop!(
+            call(
+                Call::register {
+                    session_key: session_key(90),
+                    proof: proof(90, 5),
+                    bond: MIN_BOND
+                },
+                5
+            ),
+            Error::SessionKeyInUse
+        );
+        // A key whose holder did not sign for this account cannot be registered.
+        assert_noop!(
+            call(
+                Call::register {
+                    session_key: session_key(6),
+                    proof: proof(6, 7),
+                    bond: MIN_BOND
+                },
+                5
+            ),
+            Error::BadSessionKeyProof
         );
         assert_noop!(call(Call::bond_more { amount: 1 }, 5), Error::NotCandidate);
         assert_noop!(call(Call::unbond, 1), Error::StillValidator);
@@ -185,7 +226,8 @@ fn bad_candidate_calls_change_nothing() {
         assert_noop!(
             call(
                 Call::set_session_key {
-                    session_key: session_key(2)
+                    session_key: session_key(2),
+                    proof: proof(2, 1)
                 },
                 1
             ),
@@ -255,16 +297,19 @@ fn elections_draw_distinct_candidates_seeded_by_the_last_block_of_the_term_befor
 }
 
 #[test]
-fn the_same_state_and_seed_elect_the_same_proposers() {
-    let elect = || {
+fn the_same_state_and_seed_elect_the_same_proposers_whatever_the_registration_order() {
+    let elect = |candidates: &[u8]| {
         let mut result = Vec::new();
-        new_test_ext(&[1, 2, 3, 4, 5, 6, 7, 8], &[1]).execute_with(|| {
+        new_test_ext(candidates, &[1]).execute_with(|| {
             run_to_block(K * V + 1);
             result = Proposers::get(&2).unwrap().into_inner();
         });
         result
     };
-    assert_eq!(elect(), elect());
+    assert_eq!(
+        elect(&[1, 2, 3, 4, 5, 6, 7, 8]),
+        elect(&[8, 7, 6, 5, 4, 3, 2, 1])
+    );
 }
 
 #[test]
@@ -587,7 +632,30 @@ fn parameters_are_checked_and_set_by_root() {
         assert_ok!(root(Call::set_params {
             params: new.clone()
         }));
+        // The running term keeps its length and seats.
+        assert_eq!(HC::params(), params());
+        run_to_block(K * V);
+        assert_eq!(HC::params(), params());
+        run_to_block(K * V + 1);
         assert_eq!(HC::params(), new);
+        assert_eq!(HC::term(), (1, K * V + 1));
+        // Term 1 now lasts K x 1 blocks.
+        run_to_block(K * V + 1 + K);
+        assert_eq!(HC::term(), (2, K * V + 1 + K));
+        let zero = Params {
+            weights: reputation::Weights {
+                balance: 0,
+                transactions: 0,
+                proxy_rating: 0,
+                data_contribution: 0,
+                blocks: 0,
+            },
+            ..params()
+        };
+        assert_noop!(
+            root(Call::set_params { params: zero }),
+            Error::InvalidParams
+        );
     });
 }
 
@@ -596,6 +664,7 @@ fn the_committee_elects_through_the_term_with_every_proposer_known_ahead() {
     // Over many terms every block has a proposer, known at least one term ahead.
     new_test_ext(&[1, 2, 3, 4, 5], &[1, 2, 3, 4]).execute_with(|| {
         let term_length = K * V;
+        let mut elected = std::collections::BTreeSet::new();
         for n in 2..=10 * term_length {
             start_block(
                 n,
@@ -604,12 +673,56 @@ fn the_committee_elects_through_the_term_with_every_proposer_known_ahead() {
                     impeach: false,
                 }),
             );
-            assert!(HC::proposer_of(n).is_some(), "block {n}");
+            let proposer = HC::proposer_of(n).expect("every block has a proposer");
             assert!(
                 HC::proposer_of(n + term_length).is_some(),
                 "block {n} + a term"
             );
+            if proposer.account != account(90) {
+                elected.insert(proposer.account);
+            }
         }
+        assert!(elected.len() >= 3, "candidates take seats: {elected:?}");
         check_state();
+    });
+}
+
+#[test]
+fn evidence_is_judged_against_the_committee_that_signed_it() {
+    new_test_ext(&[1, 2, 3, 4, 5], &[1, 2, 3, 4]).execute_with(|| {
+        run_to_block(3);
+        // Account 2 (index 1) equivocates at height 2, then leaves the committee.
+        let (first, second) = (signed_vote(2, 1, 2, 1), signed_vote(2, 1, 2, 2));
+        assert_ok!(root(Call::set_validators {
+            validators: vec![account(5), account(1), account(3), account(4)]
+        }));
+        run_to_block(K * V + 2);
+        assert_eq!(HC::validators()[1].account, account(1));
+        assert_noop!(call(Call::unbond, 2), Error::StillValidator);
+        assert_ok!(call(Call::report_equivocation { first, second }, 9));
+        assert!(events().iter().any(|e| matches!(
+            e,
+            Event::Slashed { validator, .. } if *validator == account(2)
+        )));
+        assert_eq!(
+            Balances::reserved_balance(&account(1)),
+            MIN_BOND,
+            "not the new index 1"
+        );
+    });
+}
+
+#[test]
+fn proposers_holding_seats_cannot_unbond() {
+    new_test_ext(&[1, 2, 3], &[1]).execute_with(|| {
+        run_to_block(K * V + 1);
+        let seated = Proposers::get(&2)
+            .unwrap()
+            .iter()
+            .find(|m| m.account != account(90) && m.account != account(1))
+            .map(|m| m.account)
+            .expect("a candidate is elected");
+        let who = seated.0[0];
+        assert_noop!(call(Call::unbond, who), Error::StillProposer);
     });
 }
