@@ -11,6 +11,7 @@ pub mod cli;
 pub mod commands;
 pub mod informant;
 pub mod keystore;
+pub mod lbft;
 pub mod metrics;
 pub mod service;
 

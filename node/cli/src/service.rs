@@ -4,6 +4,7 @@ use crate::{Error, authoring, chain_paths, chain_specs, cli::RunArgs, informant,
 use cpc_client::{
     AcceptAll, Client, ClientConfig, ExecutionMode, chain_spec::ChainSpec, genesis::GenesisState,
 };
+use cpc_crypto::sr25519::Pair;
 use cpc_db::{ChainDb, DbConfig, PruningMode};
 use cpc_executor::{NativeExecutor, WasmExecutor, WasmExecutorConfig};
 use cpc_primitives::{
@@ -114,15 +115,48 @@ pub fn open_client(
         cpc_runtime::VERSION,
         Some(wasm.clone() as Arc<dyn cpc_executor::RuntimeExecutor>),
     ));
+    // LBFT chains accept a block only with a commit certificate of the committee in its
+    // parent's state; the dev engine's single authority needs none.
+    let verifier: Arc<dyn cpc_client::BlockVerifier> = match spec.consensus.engine.as_str() {
+        "lbft" => Arc::new(crate::lbft::LbftVerifier),
+        _ => Arc::new(AcceptAll),
+    };
     let config = ClientConfig {
         execution,
         inherent_data: Arc::new(|| inherent_data(now_millis())),
-        verifier: Arc::new(AcceptAll),
+        verifier,
         code_substitutes: spec.code_substitutes_by_number().map_err(Error::Input)?,
     };
     let client =
         Client::new(Arc::new(db), wasm, Some(native), &genesis, config).map_err(Error::node)?;
     Ok(Arc::new(client))
+}
+
+/// The session key this node runs LBFT with: `//Alice` on `--dev` chains, else the first key
+/// in the keystore that belongs to the committee.
+fn lbft_key(
+    args: &RunArgs,
+    keystores: &[std::path::PathBuf],
+    client: &Client,
+) -> Result<Pair, Error> {
+    let committee =
+        crate::lbft::committee_at(client, &client.info().finalized_hash).map_err(Error::Node)?;
+    if args.shared.dev {
+        let (pair, _) = Pair::from_suri("//Alice").map_err(|e| Error::Node(e.to_string()))?;
+        return Ok(pair);
+    }
+    for keystore in keystores {
+        for member in committee.members() {
+            if let Some(pair) = crate::keystore::get(keystore, member).map_err(Error::Node)? {
+                return Ok(pair);
+            }
+        }
+    }
+    let searched: Vec<String> = keystores.iter().map(|k| k.display().to_string()).collect();
+    Err(Error::Input(format!(
+        "--validator: no key of the validator committee in {} (add one with `cpchain key insert`)",
+        searched.join(" or ")
+    )))
 }
 
 /// Runs the node until Ctrl-C or SIGTERM.
@@ -217,8 +251,40 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
 
     informant::spawn(client.clone(), pool.clone(), node_metrics.clone());
 
+    let mut lbft = None;
     if validator {
         match spec.consensus.engine.as_str() {
+            "lbft" => {
+                // The chain's keystore, or the base path's (where `key insert` puts keys).
+                let base_keystore = paths
+                    .chain_dir
+                    .parent()
+                    .and_then(|chains| chains.parent())
+                    .map(|base| base.join("keystore"));
+                let keystores: Vec<_> = [Some(paths.keystore()), base_keystore]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                let key = lbft_key(&args, &keystores, &client)?;
+                let period = Duration::from_millis(spec.block_period_ms().max(1));
+                let config = cpc_consensus::Config::new(
+                    client.info().genesis_hash,
+                    period.as_millis() as u64,
+                );
+                log::info!(
+                    target: "cpchain",
+                    "LBFT with session key {}: a block every {period:?}, final on 2f+1 commits",
+                    hex::encode(key.public().0)
+                );
+                let chain = crate::lbft::ClientChain::new(
+                    client.clone(),
+                    pool.clone(),
+                    period,
+                    config.base_timeout_ms,
+                );
+                // No peer-to-peer network yet: a committee of one finalizes alone.
+                lbft = Some(crate::lbft::spawn(chain, key, config, |_| {}).map_err(Error::Node)?);
+            }
             "dev" => {
                 let period = Duration::from_millis(spec.block_period_ms().max(1));
                 log::info!(target: "cpchain", "Authoring a block every {period:?} (dev consensus, instant finality)");
@@ -235,6 +301,11 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
 
     wait_for_shutdown().await;
     log::info!(target: "cpchain", "Shutting down");
+    if let Some(lbft) = lbft {
+        tokio::task::spawn_blocking(move || lbft.stop())
+            .await
+            .map_err(Error::node)?;
+    }
     let _ = rpc.stop();
     client.db().flush().map_err(Error::node)?;
     drop(paths);

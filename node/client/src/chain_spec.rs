@@ -30,7 +30,8 @@ pub enum ChainType {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConsensusSpec {
-    /// The engine: `dev` (one authority, instant finality).
+    /// The engine: `dev` (one authority, instant finality) or `lbft` (the validator committee of
+    /// the runtime's hybrid-consensus pallet finalizes every block with a commit certificate).
     pub engine: String,
     /// Milliseconds between blocks.
     pub block_period_ms: u64,

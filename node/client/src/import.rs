@@ -168,6 +168,35 @@ impl Client {
         })
     }
 
+    /// Executes `block` on the best block and checks its state root, importing nothing: what a
+    /// validator does before voting for a proposal. The changes can be passed to
+    /// [`Client::import_block`] as `precomputed` once the block is final.
+    pub fn check_block(&self, block: &Block) -> Result<Changes, ImportError> {
+        let info = self.info();
+        if block.header.parent_hash != info.best_hash {
+            return Err(ImportError::NotOnBestChain {
+                number: block.header.number,
+                parent: block.header.parent_hash,
+            });
+        }
+        if block.header.number != info.best_number + 1 {
+            return Err(ImportError::BadNumber(block.header.number));
+        }
+        let parent = self.state_at(&info.best_hash)?;
+        self.check_inherents(&parent, block)?;
+        let changes = self.execute(&parent, block)?;
+        let (root, _) = parent
+            .apply_changes(changes.iter().map(|(k, v)| (k.as_slice(), v.as_deref())))
+            .map_err(|e| ClientError::State(e.to_string()))?;
+        if root != block.header.state_root {
+            return Err(ImportError::StateRootMismatch {
+                header: block.header.state_root,
+                computed: root,
+            });
+        }
+        Ok(changes)
+    }
+
     fn check_inherents(&self, parent: &State, block: &Block) -> Result<(), ImportError> {
         let code = self.runtime_code(parent, block.header.number.saturating_sub(1))?;
         let data = (self.config.inherent_data)();

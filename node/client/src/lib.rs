@@ -18,7 +18,7 @@ pub mod genesis;
 mod import;
 
 pub use builder::{BuildParams, BuiltBlock};
-pub use import::{BlockOrigin, ImportError, ImportParams, ImportedBlock};
+pub use import::{BlockOrigin, Changes, ImportError, ImportParams, ImportedBlock};
 
 use codec::{Decode, Encode};
 use cpc_db::{ChainDb, DbError, StateStorage};

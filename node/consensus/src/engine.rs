@@ -40,8 +40,9 @@ pub trait Chain<B: ConsensusBlock> {
     /// Builds a block at `height` on the last finalized block; `None` if it cannot.
     fn build(&mut self, height: Height) -> Option<B>;
     /// The impeach block of `round` at `height`: empty, on the parent's state, no reward, with
-    /// a timestamp that depends on the round only. Every node computes the same block.
-    fn impeach_block(&self, height: Height, round: Round) -> B;
+    /// a timestamp that depends on the round only. Every node computes the same block; `None`
+    /// if this node cannot build it (it then neither proposes nor accepts one).
+    fn impeach_block(&self, height: Height, round: Round) -> Option<B>;
     /// Executes `block` on the last finalized block; `Err` says why it is invalid.
     fn verify(&mut self, block: &B) -> Result<(), String>;
     /// Makes `block` final, with `certificate` as its justification.
@@ -419,8 +420,9 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
                     self.propose(block, Some(certificate), chain);
                 }
                 _ => {
-                    let block = chain.impeach_block(self.height, round);
-                    self.propose(block, None, chain);
+                    if let Some(block) = chain.impeach_block(self.height, round) {
+                        self.propose(block, None, chain);
+                    }
                 }
             }
         }
@@ -709,7 +711,7 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
         // An impeach round may only offer the impeach block or a block prepared earlier.
         if round > 0
             && proposal.prepared.is_none()
-            && block != chain.impeach_block(self.height, round)
+            && chain.impeach_block(self.height, round).as_ref() != Some(&block)
         {
             return self.offence(&from, Offence::InvalidProposal);
         }

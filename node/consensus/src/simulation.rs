@@ -142,15 +142,15 @@ impl Chain<SimBlock> for SimChain {
         })
     }
 
-    fn impeach_block(&self, height: Height, round: Round) -> SimBlock {
-        SimBlock {
+    fn impeach_block(&self, height: Height, round: Round) -> Option<SimBlock> {
+        Some(SimBlock {
             height,
             parent: self.last().1,
             round,
             author: u16::MAX,
             payload: 0,
             valid: true,
-        }
+        })
     }
 
     fn verify(&mut self, block: &SimBlock) -> Result<(), String> {

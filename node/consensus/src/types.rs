@@ -28,6 +28,18 @@ pub trait ConsensusBlock: Clone + Debug + Encode + Decode + PartialEq {
     fn parent_hash(&self) -> H256;
 }
 
+impl ConsensusBlock for cpc_primitives::Block {
+    fn hash(&self) -> H256 {
+        self.header.hash()
+    }
+    fn height(&self) -> Height {
+        self.header.number
+    }
+    fn parent_hash(&self) -> H256 {
+        self.header.parent_hash
+    }
+}
+
 /// The validator committee of a height, in committee order.
 #[derive(Clone, Debug)]
 pub struct ValidatorSet {

@@ -1,0 +1,372 @@
+//! LBFT in the node: the engine of `cpc-consensus` over this node's client and pool.
+//!
+//! - [`ClientChain`] is the engine's [`Chain`]: committees and proposers come from the
+//!   runtime (`HybridConsensusApi` at the last finalized block), proposals are built by the
+//!   client, checked by executing them on the last finalized block, and imported with their
+//!   commit certificate as justification once final.
+//! - [`LbftVerifier`] makes every import (gossip, sync, `import-blocks`) check that
+//!   justification against the committee in the parent's state, so a node needs no trust.
+//! - [`spawn`] runs the engine on its own thread: timeouts from a timer heap, messages from
+//!   peers through a channel (the network layer feeds it; a single-validator chain needs none).
+
+use crate::service::{PoolApi, inherent_data, now_millis};
+use codec::{Decode, Encode};
+use cpc_client::{BlockOrigin, BlockVerifier, BuildParams, Changes, Client, ImportParams};
+use cpc_consensus::{
+    Certificate, Chain, Config, Engine, Output, ValidatorSet, VoteKind, engine::TimeoutKind,
+};
+use cpc_crypto::sr25519::{Pair, Public};
+use cpc_pallet_hybrid_consensus::Member;
+use cpc_primitives::{
+    Block, Digest, DigestItem, H256, Header,
+    hashing::twox_128,
+    lbft::{BlockDigest, ENGINE_ID},
+};
+use cpc_txpool::Pool;
+use parking_lot::Mutex;
+use std::{
+    cmp::Reverse,
+    collections::{BinaryHeap, HashMap},
+    sync::{Arc, mpsc},
+    time::{Duration, Instant},
+};
+
+/// A peer, as the network layer names it.
+pub type PeerId = String;
+
+/// The committee recorded in the state at `at`.
+pub fn committee_at(client: &Client, at: &H256) -> Result<ValidatorSet, String> {
+    let (_, members): (u64, Vec<Member>) = client
+        .call_decoded(at, "HybridConsensusApi_validators", ())
+        .map_err(|e| format!("cannot read the validator committee: {e}"))?;
+    ValidatorSet::new(members.iter().map(|m| m.session_key).collect())
+        .map_err(|e| format!("the runtime's committee is unusable: {e:?}"))
+}
+
+/// Accepts a block only with a commit certificate of the committee in its parent's state.
+pub struct LbftVerifier;
+
+impl BlockVerifier for LbftVerifier {
+    fn verify(
+        &self,
+        client: &Client,
+        header: &Header,
+        justification: Option<&[u8]>,
+    ) -> Result<(), String> {
+        let bytes = justification.ok_or("no commit certificate")?;
+        let certificate = Certificate::decode(&mut &bytes[..])
+            .map_err(|e| format!("the commit certificate does not decode: {e}"))?;
+        let committee = committee_at(client, &header.parent_hash)?;
+        certificate
+            .verify(
+                VoteKind::Commit,
+                header.number,
+                &header.hash(),
+                &committee,
+                &client.info().genesis_hash,
+            )
+            .map_err(|e| format!("bad commit certificate: {e:?}"))
+    }
+}
+
+/// The engine's view of this node's chain.
+pub struct ClientChain {
+    client: Arc<Client>,
+    pool: Arc<Pool<PoolApi>>,
+    period: Duration,
+    impeach_timeout_ms: u64,
+    /// Changes of blocks executed at the current height, reused when one is imported.
+    checked: Mutex<HashMap<H256, Changes>>,
+    /// Impeach blocks built at the current height, by round.
+    impeach: Mutex<HashMap<(u32, u32), Block>>,
+    /// The last committee read, kept in case a later read fails.
+    committee: Mutex<Option<(u32, ValidatorSet)>>,
+}
+
+impl ClientChain {
+    /// The chain of `client`, building with `pool`'s transactions.
+    pub fn new(
+        client: Arc<Client>,
+        pool: Arc<Pool<PoolApi>>,
+        period: Duration,
+        impeach_timeout_ms: u64,
+    ) -> Self {
+        Self {
+            client,
+            pool,
+            period,
+            impeach_timeout_ms,
+            checked: Mutex::new(HashMap::new()),
+            impeach: Mutex::new(HashMap::new()),
+            committee: Mutex::new(None),
+        }
+    }
+
+    fn parent_timestamp(&self) -> u64 {
+        let key = [twox_128(b"Timestamp"), twox_128(b"Now")].concat();
+        self.client
+            .storage(&self.client.info().finalized_hash, &key)
+            .ok()
+            .flatten()
+            .and_then(|v| u64::decode(&mut &v[..]).ok())
+            .unwrap_or(0)
+    }
+
+    fn digest(round: u32, impeach: bool) -> Digest {
+        let mut digest = Digest::default();
+        digest.push(DigestItem::PreRuntime(
+            ENGINE_ID,
+            BlockDigest { round, impeach }.encode(),
+        ));
+        digest
+    }
+
+    fn build(
+        &self,
+        timestamp: u64,
+        digest: Digest,
+        transactions: Vec<(H256, cpc_primitives::OpaqueExtrinsic)>,
+    ) -> Result<Block, String> {
+        let params = BuildParams {
+            parent: self.client.info().finalized_hash,
+            inherent_data: inherent_data(timestamp),
+            digest,
+            deadline: Instant::now() + self.period / 2,
+        };
+        let built = self
+            .client
+            .build_block(params, transactions)
+            .map_err(|e| e.to_string())?;
+        self.pool.reject(&built.rejected);
+        let block = built.block;
+        self.checked.lock().insert(block.hash(), built.changes);
+        Ok(block)
+    }
+}
+
+impl Chain<Block> for ClientChain {
+    fn best_finalized(&self) -> (u32, H256) {
+        let info = self.client.info();
+        (info.finalized_number, info.finalized_hash)
+    }
+
+    fn validators(&self, height: u32) -> ValidatorSet {
+        let mut cached = self.committee.lock();
+        if let Some((h, set)) = cached.as_ref()
+            && *h == height
+        {
+            return set.clone();
+        }
+        match committee_at(&self.client, &self.client.info().finalized_hash) {
+            Ok(set) => {
+                *cached = Some((height, set.clone()));
+                set
+            }
+            Err(why) => {
+                log::error!(target: "lbft", "{why}; keeping the last committee");
+                cached
+                    .as_ref()
+                    .map(|(_, s)| s.clone())
+                    .expect("the service checks the committee before starting; qed")
+            }
+        }
+    }
+
+    fn proposer(&self, height: u32) -> Public {
+        let at = self.client.info().finalized_hash;
+        match self
+            .client
+            .call_decoded::<Option<Member>>(&at, "HybridConsensusApi_proposer", height)
+        {
+            Ok(Some(member)) => member.session_key,
+            // No elected proposer: the slot falls to the committee's rotation.
+            _ => *self.validators(height).round_leader(height, 0),
+        }
+    }
+
+    fn build(&mut self, height: u32) -> Option<Block> {
+        let timestamp = now_millis().max(self.parent_timestamp() + self.period.as_millis() as u64);
+        match ClientChain::build(self, timestamp, Self::digest(0, false), self.pool.ready()) {
+            Ok(block) => Some(block),
+            Err(why) => {
+                log::warn!(target: "lbft", "could not build block #{height}: {why}");
+                None
+            }
+        }
+    }
+
+    fn impeach_block(&self, height: u32, round: u32) -> Option<Block> {
+        if let Some(block) = self.impeach.lock().get(&(height, round)) {
+            return Some(block.clone());
+        }
+        let timestamp = self.parent_timestamp()
+            + self.period.as_millis() as u64
+            + u64::from(round) * self.impeach_timeout_ms;
+        match ClientChain::build(self, timestamp, Self::digest(round, true), Vec::new()) {
+            Ok(block) => {
+                self.impeach.lock().insert((height, round), block.clone());
+                Some(block)
+            }
+            Err(why) => {
+                log::warn!(target: "lbft", "could not build the impeach block of #{height} round {round}: {why}");
+                None
+            }
+        }
+    }
+
+    fn verify(&mut self, block: &Block) -> Result<(), String> {
+        if self.checked.lock().contains_key(&block.hash()) {
+            return Ok(());
+        }
+        let changes = self.client.check_block(block).map_err(|e| e.to_string())?;
+        self.checked.lock().insert(block.hash(), changes);
+        Ok(())
+    }
+
+    fn finalize(&mut self, block: Block, certificate: Certificate) -> Result<(), String> {
+        let hash = block.hash();
+        let precomputed = self.checked.lock().remove(&hash);
+        let number = block.header.number;
+        let count = block.extrinsics.len();
+        let imported = self
+            .client
+            .import_block(ImportParams {
+                block,
+                justification: Some(certificate.encode()),
+                origin: BlockOrigin::Own,
+                finalized: true,
+                precomputed,
+            })
+            .map_err(|e| e.to_string())?;
+        self.checked.lock().clear();
+        self.impeach.lock().clear();
+        log::info!(
+            target: "lbft",
+            "Finalized #{number} ({hash}) with {count} extrinsics in round {}, {} signatures",
+            certificate.round,
+            certificate.signatures.len(),
+        );
+        let _ = imported;
+        Ok(())
+    }
+
+    fn finalized(&self, height: u32) -> Option<(Block, Certificate)> {
+        let hash = self.client.hash(height).ok()??;
+        let block = self.client.block(&hash).ok()??;
+        let justification = self.client.justification(&hash).ok()??;
+        let certificate = Certificate::decode(&mut &justification[..]).ok()?;
+        Some((block, certificate))
+    }
+}
+
+/// Inputs of the engine thread.
+pub enum Input {
+    /// Encoded consensus message from a peer.
+    Message(PeerId, Vec<u8>),
+}
+
+/// The running LBFT thread.
+pub struct LbftHandle {
+    inputs: mpsc::Sender<Input>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl LbftHandle {
+    /// Feeds the engine a peer's message.
+    pub fn send(&self, input: Input) {
+        let _ = self.inputs.send(input);
+    }
+
+    /// Stops the engine, after the block it may be importing: the database must not close
+    /// under it.
+    pub fn stop(self) {
+        drop(self.inputs);
+        let _ = self.thread.join();
+    }
+}
+
+/// Runs LBFT with `key` on its own thread.
+pub fn spawn(
+    chain: ClientChain,
+    key: Pair,
+    config: Config,
+    outbound: impl Fn(Output<Block, PeerId>) + Send + 'static,
+) -> Result<LbftHandle, String> {
+    let (inputs, receiver) = mpsc::channel();
+    let thread = std::thread::Builder::new()
+        .name("lbft".into())
+        .spawn(move || run(chain, key, config, receiver, outbound))
+        .map_err(|e| format!("cannot start the LBFT thread: {e}"))?;
+    Ok(LbftHandle { inputs, thread })
+}
+
+type Timer = Reverse<(Instant, u32, u32, TimeoutKind)>;
+
+fn run(
+    mut chain: ClientChain,
+    key: Pair,
+    config: Config,
+    inputs: mpsc::Receiver<Input>,
+    outbound: impl Fn(Output<Block, PeerId>),
+) {
+    let mut engine: Engine<Block, PeerId> = Engine::new(config, Some(key), &mut chain);
+    let mut timers: BinaryHeap<Timer> = BinaryHeap::new();
+    loop {
+        for output in engine.drain() {
+            match output {
+                Output::Schedule {
+                    height,
+                    round,
+                    kind,
+                    after_ms,
+                } => timers.push(Reverse((
+                    Instant::now() + Duration::from_millis(after_ms),
+                    height,
+                    round,
+                    kind,
+                ))),
+                Output::Impeached {
+                    height,
+                    proposer,
+                    reason,
+                } => log::warn!(
+                    target: "lbft",
+                    "Impeached the proposer {proposer:?} of #{height}: {reason:?}"
+                ),
+                Output::Evidence(evidence) => log::warn!(
+                    target: "lbft",
+                    "Validator {} equivocated at #{} round {}",
+                    evidence.first.validator,
+                    evidence.first.vote.height,
+                    evidence.first.vote.round
+                ),
+                Output::Offence(peer, offence) => {
+                    log::debug!(target: "lbft", "peer {peer}: {offence:?}");
+                    outbound(Output::Offence(peer, offence));
+                }
+                other => outbound(other),
+            }
+        }
+        let next = timers.peek().map(|Reverse((at, ..))| *at);
+        let wait = next.map_or(Duration::from_secs(3600), |at| {
+            at.saturating_duration_since(Instant::now())
+        });
+        match inputs.recv_timeout(wait) {
+            Ok(Input::Message(peer, bytes)) => engine.on_bytes(peer, &bytes, &mut chain),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let now = Instant::now();
+                while let Some(Reverse((at, height, round, kind))) = timers.peek().copied() {
+                    if at > now {
+                        break;
+                    }
+                    timers.pop();
+                    engine.on_timeout(height, round, kind, &mut chain);
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        }
+        // Timers of finished heights and rounds would only be ignored: drop them.
+        let (height, round) = (engine.height(), engine.round());
+        timers.retain(|Reverse((_, h, r, _))| (*h, *r) >= (height, round));
+    }
+}
