@@ -52,9 +52,24 @@ pub struct RunArgs {
     /// Author blocks (implied by `--dev`).
     #[arg(long)]
     pub validator: bool,
-    /// The peer-to-peer port.
+    /// The peer-to-peer port (listening on all interfaces unless `--listen-addr` is given).
     #[arg(long, default_value_t = 30333)]
     pub port: u16,
+    /// Peer-to-peer addresses to listen on, instead of all interfaces at `--port`
+    /// (e.g. `/ip4/127.0.0.1/tcp/30333`).
+    #[arg(long = "listen-addr", value_name = "MULTIADDR")]
+    pub listen_addr: Vec<String>,
+    /// Peers to connect to at start: `/ip4/<ip>/tcp/<port>/p2p/<peer id>`.
+    #[arg(long, value_name = "MULTIADDR", num_args = 1..)]
+    pub bootnodes: Vec<String>,
+    /// Do not look for peers on the local network (mDNS is on for development and local
+    /// chains).
+    #[arg(long)]
+    pub no_mdns: bool,
+    /// The file holding the node's ed25519 network key (32 bytes, hex); default
+    /// `<base>/chains/<id>/network/secret_ed25519`, created on first start.
+    #[arg(long, value_name = "PATH")]
+    pub node_key_file: Option<PathBuf>,
     /// The JSON-RPC port (HTTP and WebSocket).
     #[arg(long, default_value_t = 9944)]
     pub rpc_port: u16,
@@ -176,6 +191,12 @@ pub enum KeyCommand {
         /// SS58 prefix of the address.
         #[arg(long, short = 'n', default_value_t = 42)]
         network: u16,
+    },
+    /// Generates a network key (ed25519) and prints its peer id.
+    GenerateNodeKey {
+        /// Where to write the secret (hex); printed on standard output if left out.
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
     },
     /// Stores a secret URI in the keystore, to sign with its address later.
     Insert {

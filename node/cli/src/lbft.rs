@@ -13,7 +13,8 @@ use crate::service::{PoolApi, inherent_data, now_millis};
 use codec::{Decode, Encode};
 use cpc_client::{BlockOrigin, BlockVerifier, BuildParams, Changes, Client, ImportParams};
 use cpc_consensus::{
-    Certificate, Chain, Config, Engine, Output, ValidatorSet, VoteKind, engine::TimeoutKind,
+    Certificate, Chain, Config, Engine, Output, Persisted, ValidatorSet, VoteKind,
+    engine::TimeoutKind,
 };
 use cpc_crypto::sr25519::{Pair, Public};
 use cpc_pallet_hybrid_consensus::Member;
@@ -27,6 +28,7 @@ use parking_lot::Mutex;
 use std::{
     cmp::Reverse,
     collections::{BinaryHeap, HashMap},
+    path::{Path, PathBuf},
     sync::{Arc, mpsc},
     time::{Duration, Instant},
 };
@@ -263,6 +265,21 @@ impl Chain<Block> for ClientChain {
 pub enum Input {
     /// Encoded consensus message from a peer.
     Message(PeerId, Vec<u8>),
+    /// Blocks were imported by sync: continue from the chain's last finalized block.
+    Resync,
+    /// Stop.
+    Stop,
+}
+
+/// Sends inputs to the engine thread.
+#[derive(Clone)]
+pub struct LbftSender(mpsc::Sender<Input>);
+
+impl LbftSender {
+    /// Hands `input` to the engine (dropped if the engine stopped).
+    pub fn send(&self, input: Input) {
+        let _ = self.0.send(input);
+    }
 }
 
 /// The running LBFT thread.
@@ -272,46 +289,82 @@ pub struct LbftHandle {
 }
 
 impl LbftHandle {
-    /// Feeds the engine a peer's message.
-    pub fn send(&self, input: Input) {
-        let _ = self.inputs.send(input);
+    /// A sender of inputs to the engine.
+    pub fn sender(&self) -> LbftSender {
+        LbftSender(self.inputs.clone())
     }
 
     /// Stops the engine, after the block it may be importing: the database must not close
     /// under it.
     pub fn stop(self) {
-        drop(self.inputs);
+        let _ = self.inputs.send(Input::Stop);
         let _ = self.thread.join();
     }
 }
 
-/// Runs LBFT with `key` on its own thread.
+/// Runs LBFT on its own thread, voting with `key` if given (a validator), else following.
+/// A validator keeps its lock and votes in `state_file` across restarts.
 pub fn spawn(
     chain: ClientChain,
-    key: Pair,
+    key: Option<Pair>,
     config: Config,
+    state_file: PathBuf,
     outbound: impl Fn(Output<Block, PeerId>) + Send + 'static,
 ) -> Result<LbftHandle, String> {
     let (inputs, receiver) = mpsc::channel();
     let thread = std::thread::Builder::new()
         .name("lbft".into())
-        .spawn(move || run(chain, key, config, receiver, outbound))
+        .spawn(move || run(chain, key, config, state_file, receiver, outbound))
         .map_err(|e| format!("cannot start the LBFT thread: {e}"))?;
     Ok(LbftHandle { inputs, thread })
 }
 
 type Timer = Reverse<(Instant, u32, u32, TimeoutKind)>;
 
+/// Reads the state a previous run left, if it is readable.
+fn read_state(path: &Path) -> Option<Persisted<Block>> {
+    let bytes = std::fs::read(path).ok()?;
+    Persisted::decode(&mut &bytes[..]).ok()
+}
+
+/// Writes the state durably before anything it covers leaves the node: write, sync, rename.
+fn write_state(path: &Path, state: &Persisted<Block>) -> std::io::Result<()> {
+    let temporary = path.with_extension("tmp");
+    let mut file = std::fs::File::create(&temporary)?;
+    std::io::Write::write_all(&mut file, &state.encode())?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, path)
+}
+
 fn run(
     mut chain: ClientChain,
-    key: Pair,
+    key: Option<Pair>,
     config: Config,
+    state_file: PathBuf,
     inputs: mpsc::Receiver<Input>,
     outbound: impl Fn(Output<Block, PeerId>),
 ) {
-    let mut engine: Engine<Block, PeerId> = Engine::new(config, Some(key), &mut chain);
+    let validator = key.is_some();
+    let mut engine: Engine<Block, PeerId> = Engine::new(config, key, &mut chain);
+    if validator && let Some(state) = read_state(&state_file) {
+        engine.restore(state, &mut chain);
+        if let Some((hash, round)) = engine.locked() {
+            log::info!(target: "lbft", "Restored the lock on {hash:?} (round {round})");
+        }
+    }
+    let mut saved: Option<Persisted<Block>> = None;
     let mut timers: BinaryHeap<Timer> = BinaryHeap::new();
     loop {
+        // The lock and votes reach the disk before the votes reach the network.
+        if validator {
+            let state = engine.persisted();
+            if saved.as_ref() != Some(&state) {
+                if let Err(e) = write_state(&state_file, &state) {
+                    log::error!(target: "lbft", "cannot save the LBFT state to {}: {e}", state_file.display());
+                }
+                saved = Some(state);
+            }
+        }
         for output in engine.drain() {
             match output {
                 Output::Schedule {
@@ -353,6 +406,8 @@ fn run(
         });
         match inputs.recv_timeout(wait) {
             Ok(Input::Message(peer, bytes)) => engine.on_bytes(peer, &bytes, &mut chain),
+            Ok(Input::Resync) => engine.resync(&mut chain),
+            Ok(Input::Stop) => return,
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 let now = Instant::now();
                 while let Some(Reverse((at, height, round, kind))) = timers.peek().copied() {

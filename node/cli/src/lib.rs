@@ -13,6 +13,7 @@ pub mod informant;
 pub mod keystore;
 pub mod lbft;
 pub mod metrics;
+pub mod network;
 pub mod service;
 
 use cli::{Cli, Command, SharedArgs};

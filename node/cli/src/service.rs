@@ -206,6 +206,41 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
     ));
     spawn_pool_maintenance(client.clone(), pool.clone());
 
+    let network_key = crate::network::node_key(args.node_key_file.as_deref(), &paths.chain_dir)
+        .map_err(Error::Input)?;
+    let parse = |text: &String| {
+        text.parse::<cpc_network::Address>()
+            .map_err(|e| Error::Input(format!("bad multiaddress `{text}`: {e}")))
+    };
+    let listen = if args.listen_addr.is_empty() {
+        vec![format!("/ip4/0.0.0.0/tcp/{}", args.port)]
+    } else {
+        args.listen_addr.clone()
+    };
+    let bootnodes = if args.bootnodes.is_empty() {
+        &spec.boot_nodes
+    } else {
+        &args.bootnodes
+    };
+    let network_config = cpc_network::NetworkConfig {
+        key: network_key,
+        listen: listen.iter().map(parse).collect::<Result<_, _>>()?,
+        bootnodes: bootnodes.iter().map(parse).collect::<Result<_, _>>()?,
+        mdns: !args.no_mdns
+            && matches!(
+                spec.chain_type,
+                cpc_client::chain_spec::ChainType::Development
+                    | cpc_client::chain_spec::ChainType::Local
+            ),
+        genesis: client.info().genesis_hash,
+    };
+    let (network, network_events) = cpc_network::start(
+        network_config,
+        Arc::new(crate::network::ClientBlocks(client.clone())),
+    )
+    .map_err(Error::Node)?;
+    log::info!(target: "cpchain", "Peer id: {}", network.local_peer_id());
+
     let rpc_calls = Arc::new(AtomicU64::new(0));
     let rpc_ip = if args.rpc_external {
         Ipv4Addr::UNSPECIFIED
@@ -226,7 +261,10 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
             properties: spec.properties.clone(),
         },
         deny_unsafe: rpc_methods.deny_unsafe(&rpc_addr),
-        peers: Arc::new(|| 0),
+        peers: {
+            let network = network.clone();
+            Arc::new(move || network.peers())
+        },
         syncing: Arc::new(|| false),
         calls: rpc_calls.clone(),
     };
@@ -251,53 +289,72 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
 
     informant::spawn(client.clone(), pool.clone(), node_metrics.clone());
 
+    let (sync_requests, sync_queue) = tokio::sync::mpsc::unbounded_channel();
     let mut lbft = None;
-    if validator {
-        match spec.consensus.engine.as_str() {
-            "lbft" => {
-                // The chain's keystore, or the base path's (where `key insert` puts keys).
-                let base_keystore = paths
-                    .chain_dir
-                    .parent()
-                    .and_then(|chains| chains.parent())
-                    .map(|base| base.join("keystore"));
-                let keystores: Vec<_> = [Some(paths.keystore()), base_keystore]
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                let key = lbft_key(&args, &keystores, &client)?;
-                let period = Duration::from_millis(spec.block_period_ms().max(1));
-                let config = cpc_consensus::Config::new(
-                    client.info().genesis_hash,
-                    period.as_millis() as u64,
-                );
-                log::info!(
+    match spec.consensus.engine.as_str() {
+        "lbft" => {
+            // The chain's keystore, or the base path's (where `key insert` puts keys).
+            let base_keystore = paths
+                .chain_dir
+                .parent()
+                .and_then(|chains| chains.parent())
+                .map(|base| base.join("keystore"));
+            let keystores: Vec<_> = [Some(paths.keystore()), base_keystore]
+                .into_iter()
+                .flatten()
+                .collect();
+            // Validators vote; every other node runs the engine too, to follow finality.
+            let key = if validator {
+                Some(lbft_key(&args, &keystores, &client)?)
+            } else {
+                None
+            };
+            let period = Duration::from_millis(spec.block_period_ms().max(1));
+            let mut config =
+                cpc_consensus::Config::new(client.info().genesis_hash, period.as_millis() as u64);
+            config.max_timeout_ms = config.base_timeout_ms * 8;
+            match &key {
+                Some(key) => log::info!(
                     target: "cpchain",
-                    "LBFT with session key {}: a block every {period:?}, final on 2f+1 commits",
+                    "LBFT validator with session key {}: a block every {period:?}, final on 2f+1 commits",
                     hex::encode(key.public().0)
-                );
-                let chain = crate::lbft::ClientChain::new(
-                    client.clone(),
-                    pool.clone(),
-                    period,
-                    config.base_timeout_ms,
-                );
-                // No peer-to-peer network yet: a committee of one finalizes alone.
-                lbft = Some(crate::lbft::spawn(chain, key, config, |_| {}).map_err(Error::Node)?);
+                ),
+                None => log::info!(target: "cpchain", "LBFT: following the committee's finality"),
             }
-            "dev" => {
-                let period = Duration::from_millis(spec.block_period_ms().max(1));
-                log::info!(target: "cpchain", "Authoring a block every {period:?} (dev consensus, instant finality)");
-                tokio::spawn(authoring::run(
-                    client.clone(),
-                    pool.clone(),
-                    period,
-                    node_metrics.clone(),
-                ));
-            }
-            other => log::warn!(target: "cpchain", "consensus engine `{other}` cannot author here"),
+            let chain = crate::lbft::ClientChain::new(
+                client.clone(),
+                pool.clone(),
+                period,
+                config.base_timeout_ms,
+            );
+            let outbound = crate::network::lbft_outbound(network.clone(), sync_requests.clone());
+            let state_file = paths.chain_dir.join("lbft-state");
+            lbft = Some(
+                crate::lbft::spawn(chain, key, config, state_file, outbound)
+                    .map_err(Error::Node)?,
+            );
         }
+        "dev" if validator => {
+            let period = Duration::from_millis(spec.block_period_ms().max(1));
+            log::info!(target: "cpchain", "Authoring a block every {period:?} (dev consensus, instant finality)");
+            tokio::spawn(authoring::run(
+                client.clone(),
+                pool.clone(),
+                period,
+                node_metrics.clone(),
+            ));
+        }
+        "dev" => {}
+        other => log::warn!(target: "cpchain", "unknown consensus engine `{other}`"),
     }
+    let lbft_sender = lbft.as_ref().map(|l| l.sender());
+    crate::network::spawn_gossip(
+        network_events,
+        network.clone(),
+        pool.clone(),
+        lbft_sender.clone(),
+    );
+    crate::network::spawn_sync(sync_queue, network.clone(), client.clone(), lbft_sender);
 
     wait_for_shutdown().await;
     log::info!(target: "cpchain", "Shutting down");

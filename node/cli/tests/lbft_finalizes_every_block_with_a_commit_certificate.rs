@@ -10,21 +10,9 @@ use common::*;
 use cpc_consensus::{Certificate, ValidatorSet, VoteKind};
 use cpc_crypto::sr25519::Pair;
 use serde_json::json;
-use std::{path::Path, time::Duration};
+use std::time::Duration;
 
 const LONG: Duration = Duration::from_secs(60);
-
-fn lbft_spec(dir: &Path) -> String {
-    let spec = json!({
-        "name": "LBFT test", "id": "lbft_test", "chainType": "Development",
-        "properties": {"tokenSymbol": "CPC", "tokenDecimals": 12, "ss58Format": 42},
-        "consensus": {"engine": "lbft", "blockPeriodMs": 400},
-        "genesis": {"runtimeGenesis": {"preset": "development"}}
-    });
-    let path = dir.join("lbft.json");
-    std::fs::write(&path, spec.to_string()).unwrap();
-    path.display().to_string()
-}
 
 fn certificate_of(node: &Node, number: u32) -> (cpc_primitives::H256, Certificate) {
     let hash = block_hash(node, number);
@@ -50,7 +38,7 @@ fn certificate_of(node: &Node, number: u32) -> (cpc_primitives::H256, Certificat
 #[test]
 fn the_validator_finalizes_blocks_whose_certificates_verify_and_survive_export() {
     let dir = tempfile::tempdir().unwrap();
-    let spec = lbft_spec(dir.path());
+    let spec = lbft_spec(dir.path(), "lbft_test", "Development", "development", 400);
     let base = dir.path().join("validator");
     let base = base.to_str().unwrap();
 
@@ -65,6 +53,9 @@ fn the_validator_finalizes_blocks_whose_certificates_verify_and_survive_export()
         "0",
         "--prometheus-port",
         "0",
+        "--listen-addr",
+        "/ip4/127.0.0.1/tcp/0",
+        "--no-mdns",
     ]);
     assert!(!ok);
     assert!(

@@ -179,6 +179,19 @@ pub enum Output<B, P> {
     Behind(P, Height),
 }
 
+/// What a validator must remember across a restart, at the height it was deciding: its lock
+/// (so it never prepares against it) and the (round, kind) pairs it already voted in (so it
+/// never votes twice in one).
+#[derive(Clone, PartialEq, Eq, Debug, codec::Encode, codec::Decode)]
+pub struct Persisted<B> {
+    /// The height.
+    pub height: Height,
+    /// The locked block and the certificate that locked it.
+    pub locked: Option<(B, Certificate)>,
+    /// Rounds and kinds already voted in.
+    pub sent: Vec<(Round, VoteKind)>,
+}
+
 /// Most messages buffered for future heights.
 pub const MAX_BUFFERED: usize = 4096;
 /// Most bytes of messages buffered for future heights.
@@ -279,6 +292,44 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
     /// Messages kept for later heights.
     pub fn buffered(&self) -> usize {
         self.buffered
+    }
+
+    /// The state to write to disk before acting on this node's next vote.
+    pub fn persisted(&self) -> Persisted<B> {
+        let mut sent: Vec<(Round, VoteKind)> = self.sent.iter().copied().collect();
+        sent.sort();
+        Persisted {
+            height: self.height,
+            locked: self
+                .locked
+                .as_ref()
+                .and_then(|(hash, c)| self.valid.get(hash).map(|b| (b.clone(), c.clone()))),
+            sent,
+        }
+    }
+
+    /// Takes back the lock and votes of a previous run, if it was at this height; a lock whose
+    /// block no longer executes, or whose certificate does not verify, is ignored.
+    pub fn restore(&mut self, state: Persisted<B>, chain: &mut impl Chain<B>) {
+        if state.height != self.height {
+            return;
+        }
+        self.sent.extend(state.sent);
+        if let Some((block, certificate)) = state.locked {
+            let hash = block.hash();
+            let genuine = certificate
+                .verify(
+                    VoteKind::Prepare,
+                    self.height,
+                    &hash,
+                    &self.validators,
+                    &self.config.chain,
+                )
+                .is_ok();
+            if genuine && self.check_block(&None, block, chain) {
+                self.update_lock(hash, certificate);
+            }
+        }
     }
 
     /// Takes the outputs produced so far.

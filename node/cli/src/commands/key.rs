@@ -73,6 +73,28 @@ pub fn key(command: KeyCommand) -> Result<(), Error> {
             let (pair, seed) = Pair::from_suri(&uri).map_err(|e| Error::Input(e.to_string()))?;
             show(&output_type, None, seed, pair.public().0, network)
         }
+        KeyCommand::GenerateNodeKey { file } => {
+            let (keypair, secret) = cpc_network::generate_node_key();
+            let peer = keypair.public().to_peer_id();
+            match file {
+                Some(path) => {
+                    if path.exists() {
+                        return Err(Error::Input(format!(
+                            "{} exists; not overwriting a node key",
+                            path.display()
+                        )));
+                    }
+                    crate::keystore::write_private(&path, hex::encode(secret).as_bytes())?;
+                    eprintln!("Peer id: {peer}");
+                    println!("{peer}");
+                }
+                None => {
+                    eprintln!("Peer id: {peer}");
+                    println!("{}", hex::encode(secret));
+                }
+            }
+            Ok(())
+        }
         KeyCommand::Insert {
             suri,
             keystore_path,

@@ -40,7 +40,10 @@ impl Node {
         let log_file = std::fs::File::create(log).unwrap();
         let child = Command::new(binary())
             .args(args)
-            .args(["--rpc-port", "0", "--prometheus-port", "0", "--port", "0"])
+            // Loopback only, on ports the system picks, and no mDNS: parallel tests must
+            // neither collide nor find each other.
+            .args(["--rpc-port", "0", "--prometheus-port", "0"])
+            .args(["--listen-addr", "/ip4/127.0.0.1/tcp/0", "--no-mdns"])
             .stdout(Stdio::null())
             .stderr(log_file)
             .spawn()
@@ -400,4 +403,17 @@ pub fn spec_with_period(dir: &Path, id: &str, period_ms: u64) -> PathBuf {
     let path = dir.join(format!("{id}.json"));
     std::fs::write(&path, spec.to_string()).unwrap();
     path
+}
+
+/// A chain spec run by LBFT with the runtime preset `preset`, written into `dir`.
+pub fn lbft_spec(dir: &Path, id: &str, chain_type: &str, preset: &str, period_ms: u64) -> String {
+    let spec = json!({
+        "name": id, "id": id, "chainType": chain_type,
+        "properties": {"tokenSymbol": "CPC", "tokenDecimals": 12, "ss58Format": 42},
+        "consensus": {"engine": "lbft", "blockPeriodMs": period_ms},
+        "genesis": {"runtimeGenesis": {"preset": preset}}
+    });
+    let path = dir.join(format!("{id}.json"));
+    std::fs::write(&path, spec.to_string()).unwrap();
+    path.display().to_string()
 }

@@ -1,0 +1,240 @@
+//! The node's side of the peer-to-peer network: gossiped transactions into the pool, pool
+//! transactions out, LBFT messages both ways, and block sync when a peer has finalized further.
+
+use crate::{
+    lbft::{Input, LbftSender},
+    service::PoolApi,
+};
+use codec::{Decode, Encode};
+use cpc_client::{BlockOrigin, Client, ImportError, ImportParams};
+use cpc_consensus::{Offence, Output};
+use cpc_network::{
+    BlockSource, MAX_SYNC_BLOCKS, NetworkEvent, NetworkHandle, Peer, Penalty, Topic,
+};
+use cpc_primitives::{Block, OpaqueExtrinsic, transaction_validity::TransactionSource};
+use cpc_txpool::Pool;
+use std::{path::Path, sync::Arc};
+use tokio::sync::mpsc;
+
+/// Serves this node's finalized blocks to syncing peers.
+pub struct ClientBlocks(pub Arc<Client>);
+
+impl BlockSource for ClientBlocks {
+    fn finalized_blocks(&self, from: u32, max: u32) -> Vec<Vec<u8>> {
+        let last = self.0.info().finalized_number;
+        let mut records = Vec::new();
+        for number in from.max(1)..=last.min(from.saturating_add(max.saturating_sub(1))) {
+            let Ok(Some(hash)) = self.0.hash(number) else {
+                break;
+            };
+            let (Ok(Some(block)), Ok(justification)) =
+                (self.0.block(&hash), self.0.justification(&hash))
+            else {
+                break;
+            };
+            records.push(cpc_network::encode_record(&block, &justification));
+        }
+        records
+    }
+}
+
+/// The node's network key: `--node-key-file`, else `<chain>/network/secret_ed25519`, created
+/// on first start (so the peer id stays the same across restarts).
+pub fn node_key(file: Option<&Path>, chain_dir: &Path) -> Result<cpc_network::Keypair, String> {
+    let path = match file {
+        Some(path) => path.to_path_buf(),
+        None => chain_dir.join("network").join("secret_ed25519"),
+    };
+    match std::fs::read(&path) {
+        Ok(bytes) => cpc_network::keypair_from_secret(&parse_secret(&bytes)?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && file.is_none() => {
+            let (keypair, secret) = cpc_network::generate_node_key();
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+            crate::keystore::write_private(&path, hex::encode(secret).as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Ok(keypair)
+        }
+        Err(e) => Err(format!("cannot read the node key {}: {e}", path.display())),
+    }
+}
+
+/// A node key file holds the 32-byte secret, hex (with or without `0x`) or raw.
+fn parse_secret(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    if bytes.len() == 32 {
+        return Ok(bytes.to_vec());
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim().trim_start_matches("0x");
+    let secret =
+        hex::decode(text).map_err(|_| "the node key is not 32 bytes of hex".to_string())?;
+    if secret.len() != 32 {
+        return Err("the node key is not 32 bytes".into());
+    }
+    Ok(secret)
+}
+
+/// What LBFT's engine asks of the network, carried out from the engine's thread.
+pub fn lbft_outbound(
+    network: NetworkHandle,
+    sync: mpsc::UnboundedSender<(Peer, u32)>,
+) -> impl Fn(Output<Block, String>) + Send + 'static {
+    move |output| match output {
+        Output::Broadcast(message) => network.publish(Topic::Consensus, message.encode()),
+        // Gossip has no direct messages: a peer that is behind also hears the broadcast, and
+        // syncs when it sees finalized blocks ahead of it.
+        Output::Send(_, message) => network.publish(Topic::Consensus, message.encode()),
+        Output::Offence(peer, offence) => {
+            if let Ok(peer) = peer.parse::<Peer>() {
+                let penalty = match offence {
+                    Offence::FarFuture => Penalty::Minor,
+                    _ => Penalty::Invalid,
+                };
+                network.report(peer, penalty);
+            }
+        }
+        Output::Behind(peer, height) => {
+            if let Ok(peer) = peer.parse::<Peer>() {
+                let _ = sync.send((peer, height));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Feeds gossip to the pool and to LBFT, and gossips the pool's new transactions.
+pub fn spawn_gossip(
+    mut events: mpsc::Receiver<NetworkEvent>,
+    network: NetworkHandle,
+    pool: Arc<Pool<PoolApi>>,
+    lbft: Option<LbftSender>,
+) {
+    let mut propagation = pool.subscribe_propagation();
+    let outgoing = network.clone();
+    tokio::spawn(async move {
+        loop {
+            match propagation.recv().await {
+                Ok((_, xt)) => outgoing.publish(Topic::Transactions, xt.encode()),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => return,
+            }
+        }
+    });
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            match event {
+                NetworkEvent::Gossip {
+                    topic: Topic::Consensus,
+                    from,
+                    data,
+                } => {
+                    if let Some(lbft) = &lbft {
+                        lbft.send(Input::Message(from.to_string(), data));
+                    }
+                }
+                NetworkEvent::Gossip {
+                    topic: Topic::Transactions,
+                    from,
+                    data,
+                } => {
+                    let Ok(xt) = OpaqueExtrinsic::decode(&mut &data[..]) else {
+                        continue;
+                    };
+                    let pool = pool.clone();
+                    let network = network.clone();
+                    tokio::task::spawn_blocking(move || {
+                        use cpc_txpool::PoolError;
+                        // Invalid transactions cost their relay a little: they may have been
+                        // valid when it checked them.
+                        if let Err(PoolError::Invalid(_)) =
+                            pool.submit(TransactionSource::External, xt)
+                        {
+                            network.report(from, Penalty::Minor);
+                        }
+                    });
+                }
+                NetworkEvent::Connected(peer) => {
+                    log::debug!(target: "network", "connected to {peer}");
+                }
+                NetworkEvent::Disconnected(peer) => {
+                    log::debug!(target: "network", "disconnected from {peer}");
+                }
+            }
+        }
+    });
+}
+
+/// Downloads and imports finalized blocks from peers that are ahead, checking every
+/// certificate on import, then lets LBFT continue from the new height.
+pub fn spawn_sync(
+    mut requests: mpsc::UnboundedReceiver<(Peer, u32)>,
+    network: NetworkHandle,
+    client: Arc<Client>,
+    lbft: Option<LbftSender>,
+) {
+    tokio::spawn(async move {
+        while let Some((peer, height)) = requests.recv().await {
+            // Requests that piled up while syncing are mostly stale: keep the last.
+            let (mut peer, mut height) = (peer, height);
+            while let Ok((p, h)) = requests.try_recv() {
+                (peer, height) = (p, h);
+            }
+            loop {
+                let from = client.info().finalized_number + 1;
+                if from > height {
+                    break;
+                }
+                let records = match network.request_blocks(peer, from, MAX_SYNC_BLOCKS).await {
+                    Ok(records) => records,
+                    Err(why) => {
+                        log::debug!(target: "sync", "{why}");
+                        break;
+                    }
+                };
+                let count = records.len();
+                let client = client.clone();
+                let imported =
+                    tokio::task::spawn_blocking(move || import_records(&client, records))
+                        .await
+                        .unwrap_or_else(|e| Err(e.to_string()));
+                match imported {
+                    Ok(n) => {
+                        log::info!(target: "sync", "Imported {n} blocks from {peer}");
+                        if let Some(lbft) = &lbft {
+                            lbft.send(Input::Resync);
+                        }
+                    }
+                    Err(why) => {
+                        log::warn!(target: "sync", "blocks from {peer} refused: {why}");
+                        network.report(peer, Penalty::Invalid);
+                        break;
+                    }
+                }
+                if count < MAX_SYNC_BLOCKS as usize {
+                    break;
+                }
+            }
+        }
+    });
+}
+
+fn import_records(client: &Client, records: Vec<Vec<u8>>) -> Result<usize, String> {
+    let mut imported = 0;
+    for record in records {
+        let (block, justification) = cpc_network::decode_record(&record)?;
+        match client.import_block(ImportParams {
+            block,
+            justification,
+            origin: BlockOrigin::Sync,
+            finalized: true,
+            precomputed: None,
+        }) {
+            Ok(_) => imported += 1,
+            Err(ImportError::AlreadyImported(..)) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok(imported)
+}

@@ -1,0 +1,575 @@
+//! Peer-to-peer networking for CPChain nodes, over libp2p.
+//!
+//! - Transport: TCP with noise encryption and yamux multiplexing; identify; Kademlia for
+//!   discovery from `--bootnodes`; mDNS on local networks (dev and local chains).
+//! - Gossip (gossipsub, signed, strict validation): two topics bound to the genesis hash, so
+//!   nodes of different chains never mix: transactions, and consensus (LBFT proposals, votes
+//!   and finalized blocks with their certificates). Every gossip message is checked for size
+//!   and shape before it is forwarded; malformed ones are rejected and cost the sender.
+//! - Block sync (request-response): ranges of finalized blocks with their justifications,
+//!   bounded in count and bytes, served from a [`BlockSource`].
+//! - Peer scores: misbehaviour reported by the node ([`NetworkHandle::report`]) or seen here
+//!   lowers a peer's score; below [`BAN_SCORE`] the peer is disconnected and refused for
+//!   [`BAN_DURATION`].
+//!
+//! The node talks to the network through [`NetworkHandle`] (commands) and a channel of
+//! [`NetworkEvent`]s; the swarm runs on its own task.
+
+mod sync;
+
+use codec::{Decode, Encode};
+use cpc_consensus::Message;
+use cpc_primitives::{Block, H256, OpaqueExtrinsic, hashing::blake2_256};
+use futures::StreamExt;
+use libp2p::{
+    Multiaddr, PeerId, StreamProtocol, Swarm, SwarmBuilder, gossipsub, identify, identity, kad,
+    mdns, noise, request_response,
+    swarm::{NetworkBehaviour, SwarmEvent, behaviour::toggle::Toggle},
+    tcp, yamux,
+};
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+use tokio::sync::{mpsc, oneshot};
+
+pub use libp2p::{Multiaddr as Address, PeerId as Peer, identity::Keypair};
+pub use sync::{MAX_SYNC_BLOCKS, MAX_SYNC_RESPONSE_BYTES, SyncRequest};
+
+/// Largest gossip message: a full block (5 MiB) with its certificate and framing.
+pub const MAX_GOSSIP_SIZE: usize = 6 * 1024 * 1024;
+/// Score below which a peer is banned.
+pub const BAN_SCORE: i32 = -100;
+/// How long a banned peer stays banned.
+pub const BAN_DURATION: Duration = Duration::from_secs(600);
+/// Most events waiting for the node; beyond, gossip is dropped (the node is overloaded).
+const EVENT_QUEUE: usize = 8192;
+
+/// A gossip topic.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum Topic {
+    /// Transactions for the pool.
+    Transactions,
+    /// LBFT messages: proposals, votes, finalized blocks.
+    Consensus,
+}
+
+impl Topic {
+    fn name(self, genesis: &H256) -> String {
+        let kind = match self {
+            Topic::Transactions => "transactions",
+            Topic::Consensus => "consensus",
+        };
+        format!("/cpc/{}/{kind}/1", hex::encode(genesis.0))
+    }
+}
+
+/// How badly a peer misbehaved.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Penalty {
+    /// Useless but possibly honest (a stale or far-future message).
+    Minor,
+    /// Invalid data: bad signatures, malformed messages, invalid blocks.
+    Invalid,
+}
+
+impl Penalty {
+    fn score(self) -> i32 {
+        match self {
+            Penalty::Minor => -2,
+            Penalty::Invalid => -25,
+        }
+    }
+}
+
+/// Serves finalized blocks to syncing peers.
+pub trait BlockSource: Send + Sync + 'static {
+    /// The SCALE-encoded `(Block, Option<justification>)` of finalized blocks from `from` on,
+    /// at most `max` of them.
+    fn finalized_blocks(&self, from: u32, max: u32) -> Vec<Vec<u8>>;
+}
+
+/// What the network tells the node.
+#[derive(Debug)]
+pub enum NetworkEvent {
+    /// A gossip message that passed the shape checks.
+    Gossip {
+        /// Its topic.
+        topic: Topic,
+        /// The peer that forwarded it.
+        from: PeerId,
+        /// Its bytes.
+        data: Vec<u8>,
+    },
+    /// A peer connected.
+    Connected(PeerId),
+    /// A peer disconnected.
+    Disconnected(PeerId),
+}
+
+/// Settings of the network.
+pub struct NetworkConfig {
+    /// The node's identity.
+    pub key: identity::Keypair,
+    /// Addresses to listen on.
+    pub listen: Vec<Multiaddr>,
+    /// Peers to connect to first (`/ip4/../tcp/../p2p/<peer id>`).
+    pub bootnodes: Vec<Multiaddr>,
+    /// Whether to find peers on the local network by mDNS.
+    pub mdns: bool,
+    /// The chain's genesis hash: topics and protocols are bound to it.
+    pub genesis: H256,
+}
+
+enum Command {
+    Publish(Topic, Vec<u8>),
+    RequestBlocks {
+        peer: PeerId,
+        request: SyncRequest,
+        reply: BlocksReply,
+    },
+    Report(PeerId, Penalty),
+}
+
+/// The node's handle on the network.
+#[derive(Clone)]
+pub struct NetworkHandle {
+    commands: mpsc::UnboundedSender<Command>,
+    local_peer_id: PeerId,
+    peers: Arc<AtomicUsize>,
+    listening: Arc<std::sync::Mutex<Vec<Multiaddr>>>,
+}
+
+impl NetworkHandle {
+    /// This node's peer id.
+    pub fn local_peer_id(&self) -> PeerId {
+        self.local_peer_id
+    }
+
+    /// Connected peers.
+    pub fn peers(&self) -> usize {
+        self.peers.load(Ordering::Relaxed)
+    }
+
+    /// The addresses the node listens on.
+    pub fn listen_addresses(&self) -> Vec<Multiaddr> {
+        self.listening.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Gossips `data` on `topic`.
+    pub fn publish(&self, topic: Topic, data: Vec<u8>) {
+        let _ = self.commands.send(Command::Publish(topic, data));
+    }
+
+    /// Asks `peer` for finalized blocks from `from` on.
+    pub async fn request_blocks(
+        &self,
+        peer: PeerId,
+        from: u32,
+        max: u32,
+    ) -> Result<Vec<Vec<u8>>, String> {
+        let (reply, response) = oneshot::channel();
+        self.commands
+            .send(Command::RequestBlocks {
+                peer,
+                request: SyncRequest { from, max },
+                reply,
+            })
+            .map_err(|_| "the network stopped".to_string())?;
+        response
+            .await
+            .map_err(|_| "the network stopped".to_string())?
+    }
+
+    /// Lowers `peer`'s score.
+    pub fn report(&self, peer: PeerId, penalty: Penalty) {
+        let _ = self.commands.send(Command::Report(peer, penalty));
+    }
+}
+
+#[derive(NetworkBehaviour)]
+struct Behaviour {
+    gossipsub: gossipsub::Behaviour,
+    identify: identify::Behaviour,
+    kad: kad::Behaviour<kad::store::MemoryStore>,
+    mdns: Toggle<mdns::tokio::Behaviour>,
+    sync: request_response::Behaviour<sync::SyncCodec>,
+}
+
+/// Starts the network on the current tokio runtime.
+pub fn start(
+    config: NetworkConfig,
+    source: Arc<dyn BlockSource>,
+) -> Result<(NetworkHandle, mpsc::Receiver<NetworkEvent>), String> {
+    let local_peer_id = config.key.public().to_peer_id();
+    let genesis = config.genesis;
+    let gossip_config = gossipsub::ConfigBuilder::default()
+        .max_transmit_size(MAX_GOSSIP_SIZE)
+        .validation_mode(gossipsub::ValidationMode::Strict)
+        .validate_messages()
+        // The same content is the same message, whoever relays it.
+        .message_id_fn(|message: &gossipsub::Message| {
+            gossipsub::MessageId::from(&blake2_256(&message.data)[..20])
+        })
+        .heartbeat_interval(Duration::from_millis(500))
+        .build()
+        .map_err(|e| format!("gossip configuration: {e}"))?;
+    let sync_protocol =
+        StreamProtocol::try_from_owned(format!("/cpc/{}/sync/1", hex::encode(genesis.0)))
+            .map_err(|e| format!("sync protocol name: {e}"))?;
+    let mut swarm = SwarmBuilder::with_existing_identity(config.key.clone())
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .map_err(|e| format!("transport: {e}"))?
+        .with_behaviour(|key| {
+            let mut gossipsub = gossipsub::Behaviour::new(
+                gossipsub::MessageAuthenticity::Signed(key.clone()),
+                gossip_config,
+            )?;
+            for topic in [Topic::Transactions, Topic::Consensus] {
+                gossipsub.subscribe(&gossipsub::IdentTopic::new(topic.name(&genesis)))?;
+            }
+            let mdns = if config.mdns {
+                Some(mdns::tokio::Behaviour::new(
+                    mdns::Config::default(),
+                    key.public().to_peer_id(),
+                )?)
+            } else {
+                None
+            };
+            let peer_id = key.public().to_peer_id();
+            let mut kad = kad::Behaviour::new(peer_id, kad::store::MemoryStore::new(peer_id));
+            kad.set_mode(Some(kad::Mode::Server));
+            Ok(Behaviour {
+                gossipsub,
+                identify: identify::Behaviour::new(identify::Config::new(
+                    format!("/cpc/{}/1", hex::encode(genesis.0)),
+                    key.public(),
+                )),
+                kad,
+                mdns: Toggle::from(mdns),
+                sync: request_response::Behaviour::with_codec(
+                    sync::SyncCodec,
+                    [(sync_protocol, request_response::ProtocolSupport::Full)],
+                    request_response::Config::default()
+                        .with_request_timeout(Duration::from_secs(20)),
+                ),
+            })
+        })
+        .map_err(|e| format!("network behaviour: {e}"))?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
+        .build();
+    for address in &config.listen {
+        swarm
+            .listen_on(address.clone())
+            .map_err(|e| format!("cannot listen on {address}: {e}"))?;
+    }
+    for address in &config.bootnodes {
+        if let Some(peer) = peer_of(address) {
+            swarm
+                .behaviour_mut()
+                .kad
+                .add_address(&peer, address.clone());
+        }
+        if let Err(e) = swarm.dial(address.clone()) {
+            log::warn!(target: "network", "cannot dial bootnode {address}: {e}");
+        }
+    }
+    let (commands, command_rx) = mpsc::unbounded_channel();
+    let (events, event_rx) = mpsc::channel(EVENT_QUEUE);
+    let handle = NetworkHandle {
+        commands,
+        local_peer_id,
+        peers: Arc::new(AtomicUsize::new(0)),
+        listening: Arc::new(std::sync::Mutex::new(Vec::new())),
+    };
+    let worker = Worker {
+        swarm,
+        genesis,
+        source,
+        events,
+        handle: handle.clone(),
+        scores: HashMap::new(),
+        banned: HashMap::new(),
+        pending: HashMap::new(),
+    };
+    tokio::spawn(worker.run(command_rx));
+    Ok((handle, event_rx))
+}
+
+/// The peer id at the end of `/p2p/<id>`, if any.
+fn peer_of(address: &Multiaddr) -> Option<PeerId> {
+    address.iter().find_map(|p| match p {
+        libp2p::multiaddr::Protocol::P2p(peer) => Some(peer),
+        _ => None,
+    })
+}
+
+/// Where the answer to a sync request goes.
+type BlocksReply = oneshot::Sender<Result<Vec<Vec<u8>>, String>>;
+
+struct Worker {
+    swarm: Swarm<Behaviour>,
+    genesis: H256,
+    source: Arc<dyn BlockSource>,
+    events: mpsc::Sender<NetworkEvent>,
+    handle: NetworkHandle,
+    scores: HashMap<PeerId, i32>,
+    banned: HashMap<PeerId, Instant>,
+    pending: HashMap<request_response::OutboundRequestId, BlocksReply>,
+}
+
+impl Worker {
+    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        let mut unban = tokio::time::interval(Duration::from_secs(10));
+        loop {
+            tokio::select! {
+                event = self.swarm.select_next_some() => self.on_swarm_event(event),
+                command = commands.recv() => match command {
+                    Some(command) => self.on_command(command),
+                    None => return,
+                },
+                _ = unban.tick() => {
+                    let now = Instant::now();
+                    self.banned.retain(|peer, until| {
+                        let keep = *until > now;
+                        if !keep {
+                            self.scores.remove(peer);
+                        }
+                        keep
+                    });
+                }
+            }
+        }
+    }
+
+    fn topic_of(&self, hash: &gossipsub::TopicHash) -> Option<Topic> {
+        [Topic::Transactions, Topic::Consensus]
+            .into_iter()
+            .find(|t| gossipsub::IdentTopic::new(t.name(&self.genesis)).hash() == *hash)
+    }
+
+    fn on_command(&mut self, command: Command) {
+        match command {
+            Command::Publish(topic, data) => {
+                let topic = gossipsub::IdentTopic::new(topic.name(&self.genesis));
+                // No peers yet, or the same message published again: nothing to do.
+                if let Err(e) = self.swarm.behaviour_mut().gossipsub.publish(topic, data) {
+                    log::trace!(target: "network", "not published: {e}");
+                }
+            }
+            Command::RequestBlocks {
+                peer,
+                request,
+                reply,
+            } => {
+                let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
+                self.pending.insert(id, reply);
+            }
+            Command::Report(peer, penalty) => self.penalize(peer, penalty),
+        }
+    }
+
+    fn penalize(&mut self, peer: PeerId, penalty: Penalty) {
+        let score = self.scores.entry(peer).or_insert(0);
+        *score += penalty.score();
+        if *score <= BAN_SCORE && !self.banned.contains_key(&peer) {
+            log::warn!(target: "network", "banning peer {peer} for {BAN_DURATION:?} (score {score})");
+            self.banned.insert(peer, Instant::now() + BAN_DURATION);
+            let _ = self.swarm.disconnect_peer_id(peer);
+        }
+    }
+
+    /// Whether gossip of `topic` has the shape of a valid message.
+    fn well_formed(topic: Topic, data: &[u8]) -> bool {
+        match topic {
+            Topic::Consensus => Message::<Block>::decode_bounded(data).is_ok(),
+            Topic::Transactions => {
+                data.len() <= MAX_GOSSIP_SIZE
+                    && cpc_primitives::limits::decode_bounded::<OpaqueExtrinsic>(
+                        data,
+                        MAX_GOSSIP_SIZE,
+                    )
+                    .is_ok()
+            }
+        }
+    }
+
+    fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::NewListenAddr { address, .. } => {
+                let full = address
+                    .clone()
+                    .with(libp2p::multiaddr::Protocol::P2p(self.handle.local_peer_id));
+                log::info!(target: "network", "Listening on {full}");
+                if let Ok(mut listening) = self.handle.listening.lock() {
+                    listening.push(full);
+                }
+            }
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                num_established,
+                ..
+            } => {
+                if self.banned.contains_key(&peer_id) {
+                    let _ = self.swarm.disconnect_peer_id(peer_id);
+                    return;
+                }
+                if num_established.get() == 1 {
+                    self.handle.peers.fetch_add(1, Ordering::Relaxed);
+                    let _ = self.events.try_send(NetworkEvent::Connected(peer_id));
+                }
+            }
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => {
+                self.handle.peers.fetch_sub(1, Ordering::Relaxed);
+                let _ = self.events.try_send(NetworkEvent::Disconnected(peer_id));
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+                propagation_source,
+                message_id,
+                message,
+            })) => {
+                let acceptance = match self.topic_of(&message.topic) {
+                    Some(topic) if Self::well_formed(topic, &message.data) => {
+                        let event = NetworkEvent::Gossip {
+                            topic,
+                            from: propagation_source,
+                            data: message.data,
+                        };
+                        if self.events.try_send(event).is_err() {
+                            log::debug!(target: "network", "the node is behind; gossip dropped");
+                        }
+                        gossipsub::MessageAcceptance::Accept
+                    }
+                    _ => {
+                        self.penalize(propagation_source, Penalty::Invalid);
+                        gossipsub::MessageAcceptance::Reject
+                    }
+                };
+                let _ = self
+                    .swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .report_message_validation_result(&message_id, &propagation_source, acceptance);
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                ..
+            })) => {
+                for address in info.listen_addrs {
+                    self.swarm
+                        .behaviour_mut()
+                        .kad
+                        .add_address(&peer_id, address);
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
+                for (peer, address) in found {
+                    if peer == self.handle.local_peer_id || self.banned.contains_key(&peer) {
+                        continue;
+                    }
+                    self.swarm
+                        .behaviour_mut()
+                        .kad
+                        .add_address(&peer, address.clone());
+                    let _ = self.swarm.dial(address);
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => self.on_sync_event(event),
+            _ => {}
+        }
+    }
+
+    fn on_sync_event(&mut self, event: request_response::Event<SyncRequest, Vec<Vec<u8>>>) {
+        match event {
+            request_response::Event::Message { peer, message, .. } => match message {
+                request_response::Message::Request {
+                    request, channel, ..
+                } => {
+                    if self.banned.contains_key(&peer) {
+                        return;
+                    }
+                    let max = request.max.min(MAX_SYNC_BLOCKS);
+                    let mut blocks = self.source.finalized_blocks(request.from, max);
+                    // Stay within the response limit: drop whole blocks from the end.
+                    let mut total = 0usize;
+                    let keep = blocks
+                        .iter()
+                        .take_while(|b| {
+                            total += b.len() + 5;
+                            total <= MAX_SYNC_RESPONSE_BYTES
+                        })
+                        .count();
+                    blocks.truncate(keep);
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .sync
+                        .send_response(channel, blocks);
+                }
+                request_response::Message::Response {
+                    request_id,
+                    response,
+                } => {
+                    if let Some(reply) = self.pending.remove(&request_id) {
+                        let _ = reply.send(Ok(response));
+                    }
+                }
+            },
+            request_response::Event::OutboundFailure {
+                request_id,
+                error,
+                peer,
+                ..
+            } => {
+                if let Some(reply) = self.pending.remove(&request_id) {
+                    let _ = reply.send(Err(format!("sync request to {peer} failed: {error}")));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// An ed25519 node key from its 32-byte secret.
+pub fn keypair_from_secret(secret: &[u8]) -> Result<identity::Keypair, String> {
+    let mut bytes = secret.to_vec();
+    identity::Keypair::ed25519_from_bytes(&mut bytes).map_err(|e| format!("bad node key: {e}"))
+}
+
+/// A new random node key and its 32-byte secret.
+pub fn generate_node_key() -> (identity::Keypair, Vec<u8>) {
+    let keypair = identity::Keypair::generate_ed25519();
+    let secret = keypair
+        .clone()
+        .try_into_ed25519()
+        .expect("generated as ed25519; qed")
+        .secret()
+        .as_ref()
+        .to_vec();
+    (keypair, secret)
+}
+
+/// Decodes a sync response record into a block and its justification.
+pub fn decode_record(record: &[u8]) -> Result<(Block, Option<Vec<u8>>), String> {
+    <(Block, Option<Vec<u8>>)>::decode(&mut &record[..])
+        .map_err(|e| format!("a synced block does not decode: {e}"))
+}
+
+/// Encodes a block and its justification as a sync record.
+pub fn encode_record(block: &Block, justification: &Option<Vec<u8>>) -> Vec<u8> {
+    (block, justification).encode()
+}
