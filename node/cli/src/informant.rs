@@ -23,8 +23,8 @@ pub fn spawn(client: Arc<Client>, pool: Arc<Pool<PoolApi>>, metrics: Arc<Metrics
                     let status = pool.status();
                     log::info!(
                         target: "informant",
-                        "Idle (0 peers), best: #{} ({}), finalized #{} ({}), txpool: ready {}, future {}",
-                        info.best_number, info.best_hash, info.finalized_number, info.finalized_hash,
+                        "Idle ({} peers), best: #{} ({}), finalized #{} ({}), txpool: ready {}, future {}",
+                        metrics.peers(), info.best_number, info.best_hash, info.finalized_number, info.finalized_hash,
                         status.ready, status.future
                     );
                 }

@@ -37,6 +37,22 @@ pub(crate) fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     std::fs::write(path, data)
 }
 
+/// The public keys stored in `dir` (none if it does not exist).
+pub fn list(dir: &Path) -> Vec<Public> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut keys: Vec<Public> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let bytes = hex::decode(entry.file_name().to_str()?).ok()?;
+            Some(Public(bytes.try_into().ok()?))
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
 /// The key pair of `public`, if the keystore has it.
 pub fn get(dir: &Path, public: &Public) -> Result<Option<Pair>, String> {
     let path = key_file(dir, public);

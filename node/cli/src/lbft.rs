@@ -9,7 +9,10 @@
 //! - [`spawn`] runs the engine on its own thread: timeouts from a timer heap, messages from
 //!   peers through a channel (the network layer feeds it; a single-validator chain needs none).
 
-use crate::service::{PoolApi, inherent_data, now_millis};
+use crate::{
+    metrics::Metrics,
+    service::{PoolApi, inherent_data, now_millis},
+};
 use codec::{Decode, Encode};
 use cpc_client::{BlockOrigin, BlockVerifier, BuildParams, Changes, Client, ImportParams};
 use cpc_consensus::{
@@ -29,7 +32,7 @@ use std::{
     cmp::Reverse,
     collections::{BinaryHeap, HashMap},
     path::{Path, PathBuf},
-    sync::{Arc, mpsc},
+    sync::{Arc, atomic::Ordering, mpsc},
     time::{Duration, Instant},
 };
 
@@ -309,12 +312,13 @@ pub fn spawn(
     key: Option<Pair>,
     config: Config,
     state_file: PathBuf,
+    metrics: Arc<Metrics>,
     outbound: impl Fn(Output<Block, PeerId>) + Send + 'static,
 ) -> Result<LbftHandle, String> {
     let (inputs, receiver) = mpsc::channel();
     let thread = std::thread::Builder::new()
         .name("lbft".into())
-        .spawn(move || run(chain, key, config, state_file, receiver, outbound))
+        .spawn(move || run(chain, key, config, state_file, receiver, metrics, outbound))
         .map_err(|e| format!("cannot start the LBFT thread: {e}"))?;
     Ok(LbftHandle { inputs, thread })
 }
@@ -342,8 +346,10 @@ fn run(
     config: Config,
     state_file: PathBuf,
     inputs: mpsc::Receiver<Input>,
+    metrics: Arc<Metrics>,
     outbound: impl Fn(Output<Block, PeerId>),
 ) {
+    let mut position = (0, 0);
     let validator = key.is_some();
     let mut engine: Engine<Block, PeerId> = Engine::new(config, key, &mut chain);
     if validator && let Some(state) = read_state(&state_file) {
@@ -365,6 +371,16 @@ fn run(
                 saved = Some(state);
             }
         }
+        let now = (engine.height(), engine.round());
+        if now.0 == position.0 && now.1 > position.1 {
+            metrics
+                .lbft_round_changes
+                .fetch_add(u64::from(now.1 - position.1), Ordering::Relaxed);
+        }
+        position = now;
+        metrics
+            .lbft_round
+            .store(u64::from(now.1), Ordering::Relaxed);
         for output in engine.drain() {
             match output {
                 Output::Schedule {
@@ -378,6 +394,9 @@ fn run(
                     round,
                     kind,
                 ))),
+                Output::Finalized { .. } => {
+                    metrics.lbft_finalized.fetch_add(1, Ordering::Relaxed);
+                }
                 Output::Impeached {
                     height,
                     proposer,

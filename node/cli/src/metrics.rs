@@ -29,12 +29,24 @@ pub struct Metrics {
     import_buckets: [AtomicU64; 8],
     authored: AtomicU64,
     authoring_micros_sum: AtomicU64,
+    /// Connected peers, read from the network.
+    peers: Arc<dyn Fn() -> usize + Send + Sync>,
+    /// The LBFT round this node is in.
+    pub lbft_round: AtomicU64,
+    /// LBFT rounds entered beyond round 0 (each one a timed-out round).
+    pub lbft_round_changes: AtomicU64,
+    /// Blocks this node's LBFT engine finalized.
+    pub lbft_finalized: AtomicU64,
 }
 
 impl Metrics {
     /// Counters, sharing the RPC call counter.
-    pub fn new(rpc_calls: Arc<AtomicU64>) -> Self {
+    pub fn new(rpc_calls: Arc<AtomicU64>, peers: Arc<dyn Fn() -> usize + Send + Sync>) -> Self {
         Self {
+            peers,
+            lbft_round: AtomicU64::new(0),
+            lbft_round_changes: AtomicU64::new(0),
+            lbft_finalized: AtomicU64::new(0),
             rpc_calls,
             imported: AtomicU64::new(0),
             import_micros_sum: AtomicU64::new(0),
@@ -42,6 +54,11 @@ impl Metrics {
             authored: AtomicU64::new(0),
             authoring_micros_sum: AtomicU64::new(0),
         }
+    }
+
+    /// Connected peers.
+    pub fn peers(&self) -> usize {
+        (self.peers)()
     }
 
     /// Records a block import of `micros`.
@@ -79,6 +96,33 @@ impl Metrics {
             "cpc_block_height{{status=\"finalized\"}} {}",
             info.finalized_number
         );
+        let _ = writeln!(out, "# HELP cpc_peers Connected peers.");
+        let _ = writeln!(out, "# TYPE cpc_peers gauge");
+        let _ = writeln!(out, "cpc_peers {}", self.peers());
+        for (name, help, kind, value) in [
+            (
+                "cpc_lbft_round",
+                "The LBFT round of the height being decided.",
+                "gauge",
+                &self.lbft_round,
+            ),
+            (
+                "cpc_lbft_round_changes_total",
+                "LBFT rounds that timed out.",
+                "counter",
+                &self.lbft_round_changes,
+            ),
+            (
+                "cpc_lbft_finalized_total",
+                "Blocks finalized by this node's LBFT engine.",
+                "counter",
+                &self.lbft_finalized,
+            ),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} {kind}");
+            let _ = writeln!(out, "{name} {}", value.load(Ordering::Relaxed));
+        }
         let _ = writeln!(out, "# HELP cpc_import_seconds Time to import a block.");
         let _ = writeln!(out, "# TYPE cpc_import_seconds histogram");
         for (bucket, bound) in self.import_buckets.iter().zip(BUCKETS) {

@@ -152,9 +152,22 @@ fn lbft_key(
             }
         }
     }
+    // Not in the committee: a proposer candidate proposes in the slots it is elected to.
+    for keystore in keystores {
+        if let Some(public) = crate::keystore::list(keystore).first()
+            && let Some(pair) = crate::keystore::get(keystore, public).map_err(Error::Node)?
+        {
+            log::info!(
+                target: "cpchain",
+                "Key {} is not in the validator committee: proposing only when elected",
+                hex::encode(public.0)
+            );
+            return Ok(pair);
+        }
+    }
     let searched: Vec<String> = keystores.iter().map(|k| k.display().to_string()).collect();
     Err(Error::Input(format!(
-        "--validator: no key of the validator committee in {} (add one with `cpchain key insert`)",
+        "--validator: no key of the validator committee, and no session key at all, in {} (add one with `cpchain key insert`)",
         searched.join(" or ")
     )))
 }
@@ -273,7 +286,10 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
         .map_err(|e| Error::Node(format!("cannot start JSON-RPC on {rpc_addr}: {e}")))?;
     log::info!(target: "cpchain", "JSON-RPC (HTTP and WebSocket) on {rpc_bound}");
 
-    let node_metrics = Arc::new(metrics::Metrics::new(rpc_calls));
+    let node_metrics = Arc::new(metrics::Metrics::new(rpc_calls, {
+        let network = network.clone();
+        Arc::new(move || network.peers())
+    }));
     if !args.no_prometheus {
         let ip = if args.prometheus_external {
             Ipv4Addr::UNSPECIFIED
@@ -330,8 +346,15 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
             let outbound = crate::network::lbft_outbound(network.clone(), sync_requests.clone());
             let state_file = paths.chain_dir.join("lbft-state");
             lbft = Some(
-                crate::lbft::spawn(chain, key, config, state_file, outbound)
-                    .map_err(Error::Node)?,
+                crate::lbft::spawn(
+                    chain,
+                    key,
+                    config,
+                    state_file,
+                    node_metrics.clone(),
+                    outbound,
+                )
+                .map_err(Error::Node)?,
             );
         }
         "dev" if validator => {
