@@ -366,19 +366,16 @@ fn main() {
     let errors: u64 = workers.into_iter().map(|w| w.join().unwrap_or(0)).sum();
     latencies.sort();
     let finalized_count = latencies.len();
-    let span = last_final
-        .duration_since(load_start)
-        .as_secs_f64()
-        .max(0.001);
+    let span_ms = (last_final.duration_since(load_start).as_millis() as u64).max(1);
     println!(
-        "validators={} offered_tps={} seconds={} submitted={} rejected={} finalized={} finalized_tps={:.0} latency_p50_ms={} latency_p99_ms={}",
+        "validators={} offered_tps={} seconds={} submitted={} rejected={} finalized={} finalized_tps={} latency_p50_ms={} latency_p99_ms={}",
         args.validators,
         args.tps,
         args.seconds,
         total,
         errors,
         finalized_count,
-        finalized_count as f64 / span,
+        finalized_count as u64 * 1000 / span_ms,
         percentile(&latencies, 50).as_millis(),
         percentile(&latencies, 99).as_millis(),
     );
