@@ -16,8 +16,8 @@ use crate::{
 use codec::{Decode, Encode};
 use cpc_client::{BlockOrigin, BlockVerifier, BuildParams, Changes, Client, ImportParams};
 use cpc_consensus::{
-    Certificate, Chain, Config, Engine, Output, Persisted, ValidatorSet, VoteKind,
-    engine::TimeoutKind,
+    Certificate, Chain, Config, Engine, Equivocation, Output, Persisted, ValidatorSet, VoteKind,
+    engine::{ImpeachReason, TimeoutKind},
 };
 use cpc_crypto::sr25519::{Pair, Public};
 use cpc_pallet_hybrid_consensus::Member;
@@ -86,6 +86,18 @@ pub struct ClientChain {
     impeach: Mutex<HashMap<(u32, u32), Block>>,
     /// The last committee read, kept in case a later read fails.
     committee: Mutex<Option<(u32, ValidatorSet)>>,
+    /// This validator's session key, to report impeachments and equivocations.
+    key: Option<Pair>,
+    /// What to report once the height it concerns is final, by height.
+    reports: Mutex<HashMap<u32, Vec<Report>>>,
+}
+
+/// A report a validator puts on chain about a height once it is final.
+enum Report {
+    /// Why the height's elected proposer was impeached.
+    Impeachment(ImpeachReason),
+    /// A validator's conflicting votes.
+    Equivocation(Equivocation),
 }
 
 impl ClientChain {
@@ -104,7 +116,131 @@ impl ClientChain {
             checked: Mutex::new(HashMap::new()),
             impeach: Mutex::new(HashMap::new()),
             committee: Mutex::new(None),
+            key: None,
+            reports: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Signs reports with `key`.
+    pub fn with_key(mut self, key: Option<Pair>) -> Self {
+        self.key = key;
+        self
+    }
+
+    /// Remembers `report` about `height`, to submit once `height` is final. One validator per
+    /// height reports (index `height mod n`), so the others do not pay for duplicates.
+    fn note(&self, height: u32, designated: u16, report: Report) {
+        let Some(key) = &self.key else { return };
+        let committee = self.validators(height);
+        if committee.index_of(&key.public()) != Some(designated % committee.len() as u16) {
+            return;
+        }
+        let mut reports = self.reports.lock();
+        // Bounded: reports older than a few heights no longer matter.
+        reports.retain(|h, _| h + 16 > height);
+        reports.entry(height).or_default().push(report);
+    }
+
+    /// Submits the reports about `height` (just finalized) as extrinsics signed by the
+    /// session key's account.
+    fn submit_reports(&self, block: &Block) {
+        let Some(reports) = self.reports.lock().remove(&block.header.number) else {
+            return;
+        };
+        for report in reports {
+            let call = match report {
+                Report::Impeachment(reason) => {
+                    // Only if the height really ended in an impeach block.
+                    let impeached = block.header.digest.logs().any(|item| {
+                        matches!(item, DigestItem::PreRuntime(id, data)
+                            if *id == ENGINE_ID
+                                && BlockDigest::decode(&mut &data[..]).is_ok_and(|d| d.impeach))
+                    });
+                    if !impeached {
+                        continue;
+                    }
+                    let reason = match reason {
+                        ImpeachReason::MissingProposal => {
+                            cpc_pallet_hybrid_consensus::ImpeachReason::MissingProposal
+                        }
+                        ImpeachReason::InvalidBlock { hash, why } => {
+                            let mut why = why.into_bytes();
+                            why.truncate(cpc_pallet_hybrid_consensus::MAX_REASON_LEN as usize);
+                            cpc_pallet_hybrid_consensus::ImpeachReason::InvalidBlock {
+                                hash,
+                                why: cpc_support::BoundedVec::truncate_from(why),
+                            }
+                        }
+                    };
+                    cpc_runtime::RuntimeCall::HybridConsensus(
+                        cpc_pallet_hybrid_consensus::Call::note_impeachment_reason {
+                            block: block.header.number,
+                            reason,
+                        },
+                    )
+                }
+                Report::Equivocation(evidence) => {
+                    let convert =
+                        |v: cpc_consensus::SignedVote| cpc_pallet_hybrid_consensus::SignedVote {
+                            vote: v.vote,
+                            validator: v.validator,
+                            signature: v.signature,
+                        };
+                    cpc_runtime::RuntimeCall::HybridConsensus(
+                        cpc_pallet_hybrid_consensus::Call::report_equivocation {
+                            first: convert(evidence.first),
+                            second: convert(evidence.second),
+                        },
+                    )
+                }
+            };
+            if let Err(why) = self.submit(call) {
+                log::warn!(target: "lbft", "could not submit a report: {why}");
+            }
+        }
+    }
+
+    fn submit(&self, call: cpc_runtime::RuntimeCall) -> Result<(), String> {
+        let key = self.key.as_ref().ok_or("no key")?;
+        let info = self.client.info();
+        let version = self
+            .client
+            .runtime_version(&info.best_hash)
+            .map_err(|e| e.to_string())?;
+        // The call is encoded with this node's runtime types: only valid for that runtime.
+        if version.spec_version != cpc_runtime::VERSION.spec_version {
+            return Err(format!(
+                "the chain runs spec version {}, this node encodes calls of {}",
+                version.spec_version,
+                cpc_runtime::VERSION.spec_version
+            ));
+        }
+        let who = cpc_primitives::AccountId::new(key.public().0);
+        let nonce: u32 = self
+            .client
+            .call_decoded(&info.best_hash, "AccountNonceApi_account_nonce", who)
+            .map_err(|e| e.to_string())?;
+        let extra = cpc_primitives::SignedExtra {
+            era: cpc_primitives::Era::Immortal,
+            nonce,
+            tip: 0,
+        };
+        let additional = cpc_primitives::extrinsic::AdditionalSigned {
+            spec_version: version.spec_version,
+            transaction_version: version.transaction_version,
+            genesis_hash: info.genesis_hash,
+            era_block_hash: info.genesis_hash,
+        };
+        let xt = cpc_primitives::UncheckedExtrinsic::sign(call, key, extra, &additional);
+        let opaque = cpc_primitives::OpaqueExtrinsic::from_encoded(&xt.encode())
+            .map_err(|e| e.to_string())?;
+        self.pool
+            .submit(
+                cpc_primitives::transaction_validity::TransactionSource::Local,
+                opaque,
+            )
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     fn parent_timestamp(&self) -> u64 {
@@ -245,6 +381,9 @@ impl Chain<Block> for ClientChain {
             .map_err(|e| e.to_string())?;
         self.checked.lock().clear();
         self.impeach.lock().clear();
+        if let Ok(Some(block)) = self.client.block(&hash) {
+            self.submit_reports(&block);
+        }
         log::info!(
             target: "lbft",
             "Finalized #{number} ({hash}) with {count} extrinsics in round {}, {} signatures",
@@ -401,17 +540,24 @@ fn run(
                     height,
                     proposer,
                     reason,
-                } => log::warn!(
-                    target: "lbft",
-                    "Impeached the proposer {proposer:?} of #{height}: {reason:?}"
-                ),
-                Output::Evidence(evidence) => log::warn!(
-                    target: "lbft",
-                    "Validator {} equivocated at #{} round {}",
-                    evidence.first.validator,
-                    evidence.first.vote.height,
-                    evidence.first.vote.round
-                ),
+                } => {
+                    log::warn!(
+                        target: "lbft",
+                        "Impeached the proposer {proposer:?} of #{height}: {reason:?}"
+                    );
+                    chain.note(height, height as u16, Report::Impeachment(reason));
+                }
+                Output::Evidence(evidence) => {
+                    log::warn!(
+                        target: "lbft",
+                        "Validator {} equivocated at #{} round {}",
+                        evidence.first.validator,
+                        evidence.first.vote.height,
+                        evidence.first.vote.round
+                    );
+                    let height = evidence.first.vote.height;
+                    chain.note(height, height as u16, Report::Equivocation(evidence));
+                }
                 Output::Offence(peer, offence) => {
                     log::debug!(target: "lbft", "peer {peer}: {offence:?}");
                     outbound(Output::Offence(peer, offence));

@@ -342,7 +342,8 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
                 pool.clone(),
                 period,
                 config.base_timeout_ms,
-            );
+            )
+            .with_key(key.clone());
             let outbound = crate::network::lbft_outbound(network.clone(), sync_requests.clone());
             let state_file = paths.chain_dir.join("lbft-state");
             lbft = Some(

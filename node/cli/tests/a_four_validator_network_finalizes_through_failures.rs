@@ -1,8 +1,9 @@
 //! Four validators (Alice, Bob, Charlie, Dave) on loopback, each a real `cpchain` process
 //! talking over libp2p: they finalize together; with one killed finality continues; with two
 //! killed it stops; restarted, it resumes and every node reports the same finalized block at
-//! every height; and a fresh full node syncs from genesis to the tip, checking every
-//! certificate.
+//! every height; a killed elected proposer's slots end in impeach blocks whose reason a
+//! validator records, and the next election counts them against its reputation; and a fresh
+//! full node syncs from genesis to the tip, checking every certificate.
 
 mod common;
 
@@ -61,6 +62,36 @@ impl Net {
     }
 }
 
+fn account(name: &str) -> cpc_primitives::AccountId {
+    let (pair, _) = cpc_crypto::sr25519::Pair::from_suri(&format!("//{name}")).unwrap();
+    cpc_primitives::AccountId::new(pair.public().0)
+}
+
+fn pallet_key(item: &str) -> Vec<u8> {
+    use cpc_primitives::hashing::twox_128;
+    [twox_128(b"HybridConsensus"), twox_128(item.as_bytes())].concat()
+}
+
+/// The impeachment record of block `n`, if any.
+fn impeachment(node: &Node, n: u32) -> Option<cpc_pallet_hybrid_consensus::Impeachment> {
+    use codec::{Decode, Encode};
+    let key = [
+        pallet_key("Impeachments"),
+        cpc_primitives::hashing::twox_64(&n.encode()).to_vec(),
+        n.encode(),
+    ]
+    .concat();
+    let bytes = storage(node, &key, None)?;
+    Decode::decode(&mut &bytes[..]).ok()
+}
+
+/// The scores of the last election.
+fn last_scores(node: &Node) -> Vec<cpc_pallet_hybrid_consensus::Score> {
+    use codec::Decode;
+    let bytes = storage(node, &pallet_key("LastScores"), None).unwrap_or_default();
+    Decode::decode(&mut &bytes[..]).unwrap_or_default()
+}
+
 fn all(nodes: &[Option<Node>]) -> Vec<&Node> {
     nodes.iter().flatten().collect()
 }
@@ -116,6 +147,27 @@ fn four_validators_finalize_through_failures_and_a_new_node_syncs() {
     nodes[3].take().unwrap().child.kill().unwrap();
     let now = finalized_number(nodes[0].as_ref().unwrap());
     wait_finalized(&all(&nodes), now + 3, "three validators finalize");
+
+    // Dave's round-0 slots end in impeach blocks; a validator records why, and the next
+    // election counts the impeachments against Dave's reputation.
+    let alice = nodes[0].as_ref().unwrap();
+    let dave = account("Dave");
+    let mut reasons = 0;
+    wait_until("an impeachment with its reason", LONG, || {
+        let top = finalized_number(alice);
+        reasons = (now..=top)
+            .filter_map(|n| impeachment(alice, n))
+            .filter(|i| i.proposer == dave && i.reason.is_some())
+            .count();
+        reasons > 0
+    });
+    wait_finalized(&all(&nodes), 37, "the election at the start of term 1");
+    let scores = last_scores(alice);
+    let score = |who: &cpc_primitives::AccountId| {
+        scores.iter().find(|s| s.account == *who).unwrap().clone()
+    };
+    assert!(score(&dave).impeachments >= 1, "{:?}", score(&dave));
+    assert!(score(&dave).reputation < score(&account("Alice")).reputation);
 
     // Charlie too: two of four cannot finalize.
     nodes[2].take().unwrap().child.kill().unwrap();

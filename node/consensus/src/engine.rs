@@ -108,7 +108,12 @@ pub enum ImpeachReason {
     /// No proposal arrived within the round.
     MissingProposal,
     /// The proposed block is invalid, and why.
-    InvalidBlock(String),
+    InvalidBlock {
+        /// The block.
+        hash: H256,
+        /// Why it failed.
+        why: String,
+    },
 }
 
 /// Misbehaviour of a peer: the driver lowers its score and may ban it.
@@ -491,7 +496,10 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
     fn report_round0(&mut self, chain: &impl Chain<B>) {
         let reason = match self.round0.take() {
             None => ImpeachReason::MissingProposal,
-            Some(Err(why)) => ImpeachReason::InvalidBlock(why),
+            Some(Err(why)) => ImpeachReason::InvalidBlock {
+                hash: self.proposals.get(&0).copied().unwrap_or_default(),
+                why,
+            },
             Some(Ok(())) => return,
         };
         self.out.push(Output::Impeached {

@@ -111,6 +111,23 @@ impl SimChain {
             .map_or((0, GENESIS), |(b, _)| (b.height, b.hash()))
     }
 
+    /// The hash of the round-0 block this node builds at `height` on its finalized chain.
+    pub fn build_for_test(&self, height: Height) -> H256 {
+        let parent = match height.checked_sub(2) {
+            Some(i) => self.finalized[i as usize].0.hash(),
+            None => GENESIS,
+        };
+        SimBlock {
+            height,
+            parent,
+            round: 0,
+            author: self.id,
+            payload: u64::from(height) * 1000 + u64::from(self.id),
+            valid: !self.builds_invalid,
+        }
+        .hash()
+    }
+
     /// The finalized blocks, from height 1.
     pub fn blocks(&self) -> impl Iterator<Item = &SimBlock> {
         self.finalized.iter().map(|(b, _)| b)

@@ -125,11 +125,15 @@ fn a_proposer_of_invalid_blocks_is_impeached_with_the_reason() {
                 one_faulty(seed, Behavior::InvalidProposer, NetworkConfig::default());
             assert!(clean.run_until_height(5, 300_000));
             let proposer = node_key(faulty).public();
+            let invalid = clean.nodes[faulty].chain.build_for_test(faulty as u32 + 1);
             for node in clean.honest() {
                 assert!(node.impeachments.contains(&(
                     faulty as u32 + 1,
                     proposer,
-                    ImpeachReason::InvalidBlock("execution failed".into())
+                    ImpeachReason::InvalidBlock {
+                        hash: invalid,
+                        why: "execution failed".into()
+                    }
                 )));
             }
         }

@@ -382,7 +382,8 @@ pub enum Call {
         /// A vote for another block in the same height, round and kind.
         second: SignedVote,
     },
-    /// Attaches the reason of the impeachment at block `block` (a current validator, once).
+    /// Attaches the reason of the impeachment at block `block` (a current validator, by its
+    /// account or its session key's account; once).
     #[codec(index = 8)]
     note_impeachment_reason {
         /// The impeach block.
@@ -838,10 +839,12 @@ impl<T: Config> Pallet<T> {
             }
             Call::note_impeachment_reason { block, reason } => {
                 let who = ensure_signed(origin)?;
+                // A validator's node holds only its session key: it may sign as that key's
+                // account.
                 ensure!(
                     Validators::get_or_default()
                         .iter()
-                        .any(|m| m.account == who),
+                        .any(|m| m.account == who || m.session_key.0 == who.0),
                     Error::NotValidator
                 );
                 let mut record = Impeachments::get(&block).ok_or(Error::NoImpeachment)?;
@@ -1252,6 +1255,8 @@ impl<T: Config> PalletDef for Pallet<T> {
         ValidatorSetId::put(&0);
         Self::record_committee(0, 0, &members);
         Validators::put(&members);
+        // Block 1 opens term 0: the node reads proposers from the genesis state already.
+        TermStart::put(&1);
         for member in DefaultProposers::get_or_default().iter() {
             if !SessionKeys::contains_key(&member.session_key) {
                 SessionKeys::insert(&member.session_key, &member.account);

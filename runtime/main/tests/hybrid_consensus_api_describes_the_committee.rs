@@ -26,7 +26,7 @@ fn the_development_chain_has_alice_alone() {
         assert_eq!(validators[0].account, dev(0));
         assert_eq!(validators[0].session_key, Public(DEV_ACCOUNTS[0].1));
         assert_eq!(api::proposer(1).unwrap().account, dev(0));
-        assert_eq!(api::term(), (0, 0, 36));
+        assert_eq!(api::term(), (0, 1, 36));
     });
 }
 
