@@ -16,24 +16,6 @@ use std::{
 const LONG: Duration = Duration::from_secs(90);
 const NAMES: [&str; 4] = ["Alice", "Bob", "Charlie", "Dave"];
 
-/// The `/ip4/127.0.0.1/tcp/<port>/p2p/<id>` address a node logged.
-fn p2p_address(node: &Node) -> String {
-    let mut address = None;
-    wait_until("the node's listen address", LONG, || {
-        address = node
-            .log_text()
-            .lines()
-            .find_map(|l| {
-                l.split("Listening on ")
-                    .nth(1)
-                    .map(|a| a.trim().to_string())
-            })
-            .filter(|a| a.starts_with("/ip4/127.0.0.1/"));
-        address.is_some()
-    });
-    address.unwrap()
-}
-
 struct Net {
     dir: tempfile::TempDir,
     spec: String,

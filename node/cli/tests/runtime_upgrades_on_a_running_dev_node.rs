@@ -387,3 +387,35 @@ fn code_substitutes_revive_a_chain_whose_code_broke() {
     assert_eq!(spec_version(&node, None), V2);
     assert_eq!(migration_runs(&node, None), 1);
 }
+
+#[test]
+fn a_four_validator_testnet_upgrades_without_stopping_finality() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = lbft_spec(dir.path(), "upgrade_net", "Local", "local_testnet", 500);
+    let (nodes, _) = start_validators(dir.path(), &spec, &["Alice", "Bob", "Charlie", "Dave"]);
+    wait_until("four validators finalize", LONG, || {
+        nodes.iter().all(|n| finalized_number(n) >= 2)
+    });
+    let v2 = v2_file(dir.path());
+    let (ok, result, stderr) = upgrade(&[
+        "propose",
+        &v2,
+        "--from",
+        "//Alice",
+        "--rpc-url",
+        &ws(&nodes[0]),
+    ]);
+    assert!(ok, "{result} {stderr}");
+    let enacted = result["blockNumber"].as_u64().unwrap() as u32;
+    // Every validator runs the new code from the next block on, and finality never stops.
+    wait_until("all four run v2 and finalize past it", LONG, || {
+        nodes
+            .iter()
+            .all(|n| finalized_number(n) >= enacted + 5 && spec_version(n, None) == V2)
+    });
+    for number in 1..=enacted + 5 {
+        let hashes: Vec<String> = nodes.iter().map(|n| block_hash(n, number)).collect();
+        assert!(hashes.iter().all(|h| *h == hashes[0]), "height {number}");
+    }
+    assert_eq!(migration_runs(&nodes[0], None), 1);
+}

@@ -417,3 +417,50 @@ pub fn lbft_spec(dir: &Path, id: &str, chain_type: &str, preset: &str, period_ms
     std::fs::write(&path, spec.to_string()).unwrap();
     path.display().to_string()
 }
+
+/// The `/ip4/127.0.0.1/tcp/<port>/p2p/<id>` address a node logged.
+pub fn p2p_address(node: &Node) -> String {
+    let mut address = None;
+    wait_until("the node's listen address", Duration::from_secs(60), || {
+        address = node
+            .log_text()
+            .lines()
+            .find_map(|l| {
+                l.split("Listening on ")
+                    .nth(1)
+                    .map(|a| a.trim().to_string())
+            })
+            .filter(|a| a.starts_with("/ip4/127.0.0.1/"));
+        address.is_some()
+    });
+    address.unwrap()
+}
+
+/// Starts one validator per dev name (`Alice`, `Bob`, ...) on `spec`, each with its key in its
+/// keystore under `dir/<name>`, each connected to the ones started before it.
+pub fn start_validators(dir: &Path, spec: &str, names: &[&str]) -> (Vec<Node>, Vec<String>) {
+    let mut nodes = Vec::new();
+    let mut addresses: Vec<String> = Vec::new();
+    for name in names {
+        let base = dir.join(name);
+        let base = base.to_str().unwrap();
+        let (ok, _, stderr) = run(&[
+            "key",
+            "insert",
+            "--suri",
+            &format!("//{name}"),
+            "--base-path",
+            base,
+        ]);
+        assert!(ok, "{stderr}");
+        let mut args = vec!["--chain", spec, "--validator", "--base-path", base];
+        if !addresses.is_empty() {
+            args.push("--bootnodes");
+            args.extend(addresses.iter().map(String::as_str));
+        }
+        let node = Node::start(&args, &dir.join(format!("{name}.log")));
+        addresses.push(p2p_address(&node));
+        nodes.push(node);
+    }
+    (nodes, addresses)
+}
