@@ -381,7 +381,10 @@ impl Chain<Block> for ClientChain {
             .map_err(|e| e.to_string())?;
         self.checked.lock().clear();
         self.impeach.lock().clear();
-        if let Ok(Some(block)) = self.client.block(&hash) {
+        // Reading the block back costs a database read: only when there is something to say.
+        if self.reports.lock().contains_key(&number)
+            && let Ok(Some(block)) = self.client.block(&hash)
+        {
             self.submit_reports(&block);
         }
         log::info!(
