@@ -101,24 +101,29 @@ enum Report {
 }
 
 impl ClientChain {
-    /// The chain of `client`, building with `pool`'s transactions.
+    /// The chain of `client`, building with `pool`'s transactions; fails if the runtime does
+    /// not describe a usable committee (a chain spec asking for LBFT with a runtime without
+    /// hybrid consensus).
     pub fn new(
         client: Arc<Client>,
         pool: Arc<Pool<PoolApi>>,
         period: Duration,
         impeach_timeout_ms: u64,
-    ) -> Self {
-        Self {
+    ) -> Result<Self, String> {
+        let info = client.info();
+        let committee = committee_at(&client, &info.finalized_hash)?;
+        Ok(Self {
             client,
             pool,
             period,
             impeach_timeout_ms,
             checked: Mutex::new(HashMap::new()),
             impeach: Mutex::new(HashMap::new()),
-            committee: Mutex::new(None),
+            // Read once here, so a later failed read always has a committee to fall back on.
+            committee: Mutex::new(Some((info.finalized_number + 1, committee))),
             key: None,
             reports: Mutex::new(HashMap::new()),
-        }
+        })
     }
 
     /// Signs reports with `key`.
@@ -308,7 +313,7 @@ impl Chain<Block> for ClientChain {
                 cached
                     .as_ref()
                     .map(|(_, s)| s.clone())
-                    .expect("the service checks the committee before starting; qed")
+                    .expect("the constructor reads a committee; qed")
             }
         }
     }

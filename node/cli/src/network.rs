@@ -23,6 +23,9 @@ impl BlockSource for ClientBlocks {
     fn finalized_blocks(&self, from: u32, max: u32) -> Vec<Vec<u8>> {
         let last = self.0.info().finalized_number;
         let mut records = Vec::new();
+        if max == 0 {
+            return records;
+        }
         for number in from.max(1)..=last.min(from.saturating_add(max.saturating_sub(1))) {
             let Ok(Some(hash)) = self.0.hash(number) else {
                 break;

@@ -343,6 +343,7 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
                 period,
                 config.base_timeout_ms,
             )
+            .map_err(Error::Node)?
             .with_key(key.clone());
             let outbound = crate::network::lbft_outbound(network.clone(), sync_requests.clone());
             let state_file = paths.chain_dir.join("lbft-state");
