@@ -46,6 +46,8 @@ pub const MAX_GOSSIP_SIZE: usize = 6 * 1024 * 1024;
 pub const BAN_SCORE: i32 = -100;
 /// How long a banned peer stays banned.
 pub const BAN_DURATION: Duration = Duration::from_secs(600);
+/// Most peers whose score is remembered.
+const MAX_SCORED_PEERS: usize = 4096;
 /// Most events waiting for the node; beyond, gossip is dropped (the node is overloaded).
 const EVENT_QUEUE: usize = 8192;
 
@@ -379,11 +381,19 @@ impl Worker {
     }
 
     fn penalize(&mut self, peer: PeerId, penalty: Penalty) {
+        // New identities are free: past this many scored peers, forget all but the banned.
+        if self.scores.len() >= MAX_SCORED_PEERS && !self.scores.contains_key(&peer) {
+            let banned = &self.banned;
+            self.scores.retain(|p, _| banned.contains_key(p));
+        }
         let score = self.scores.entry(peer).or_insert(0);
         *score += penalty.score();
         if *score <= BAN_SCORE && !self.banned.contains_key(&peer) {
             log::warn!(target: "network", "banning peer {peer} for {BAN_DURATION:?} (score {score})");
-            self.banned.insert(peer, Instant::now() + BAN_DURATION);
+            // The ban list is bounded too; a peer past the bound is still disconnected.
+            if self.banned.len() < MAX_SCORED_PEERS {
+                self.banned.insert(peer, Instant::now() + BAN_DURATION);
+            }
             let _ = self.swarm.disconnect_peer_id(peer);
         }
     }
