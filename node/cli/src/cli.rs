@@ -95,6 +95,10 @@ pub struct RunArgs {
     /// database is created.
     #[arg(long, value_name = "MODE")]
     pub state_pruning: Option<String>,
+    /// Size of the cache of state trie nodes in front of the database, in bytes (0 disables
+    /// it).
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub trie_cache_size: usize,
     /// Which runtime executes imported blocks: `wasm`, `native`, or `both` (compared).
     #[arg(long, default_value = "wasm")]
     pub execution: String,

@@ -5,7 +5,7 @@ use cpc_client::{
     AcceptAll, Client, ClientConfig, ExecutionMode, chain_spec::ChainSpec, genesis::GenesisState,
 };
 use cpc_crypto::sr25519::Pair;
-use cpc_db::{ChainDb, DbConfig, PruningMode};
+use cpc_db::{ChainDb, DbConfig};
 use cpc_executor::{NativeExecutor, WasmExecutor, WasmExecutorConfig};
 use cpc_primitives::{
     H256, OpaqueExtrinsic,
@@ -83,7 +83,7 @@ fn parse_execution(s: &str) -> Result<ExecutionMode, Error> {
 pub fn open_client(
     spec: &ChainSpec,
     db_path: &std::path::Path,
-    pruning: Option<PruningMode>,
+    db_config: DbConfig,
     execution: &str,
     timeout: Duration,
 ) -> Result<Arc<Client>, Error> {
@@ -102,14 +102,7 @@ pub fn open_client(
         .map_err(Error::Node)?;
     let genesis = GenesisState::from_storage(storage);
     std::fs::create_dir_all(db_path)?;
-    let db = ChainDb::open(
-        db_path,
-        &DbConfig {
-            pruning,
-            ..Default::default()
-        },
-    )
-    .map_err(Error::node)?;
+    let db = ChainDb::open(db_path, &db_config).map_err(Error::node)?;
     let native = Arc::new(NativeExecutor::new(
         cpc_runtime::api::dispatch,
         cpc_runtime::VERSION,
@@ -193,7 +186,12 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
     let timeout = Duration::from_millis(args.execution_timeout_ms);
     let client = {
         let (spec, db, execution) = (spec.clone(), paths.db(), args.execution.clone());
-        tokio::task::spawn_blocking(move || open_client(&spec, &db, pruning, &execution, timeout))
+        let db_config = DbConfig {
+            pruning,
+            trie_cache_bytes: args.trie_cache_size,
+            ..Default::default()
+        };
+        tokio::task::spawn_blocking(move || open_client(&spec, &db, db_config, &execution, timeout))
             .await
             .map_err(Error::node)??
     };

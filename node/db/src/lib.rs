@@ -24,10 +24,12 @@
 
 mod columns;
 mod meta;
+mod node_cache;
 mod pruning;
 mod store;
 
 pub use meta::{BlockPointer, Meta};
+pub use node_cache::NodeCache;
 pub use pruning::PruningMode;
 pub use store::{BlockCommit, ChainDb, DbConfig, StateStorage};
 

@@ -16,6 +16,9 @@ fn open(dir: &std::path::Path, pruning: Option<PruningMode>) -> Result<ChainDb, 
         &DbConfig {
             cache_bytes: 8 * 1024 * 1024,
             pruning,
+            // Small enough that the trie node cache evicts: reads go through the cache and
+            // the store both.
+            trie_cache_bytes: 16 * 1024,
         },
     )
 }

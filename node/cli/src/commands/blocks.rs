@@ -28,7 +28,13 @@ pub fn export_blocks(
 ) -> Result<(), Error> {
     let spec = chain_specs::load(shared)?;
     let paths = chain_paths(shared, &spec.id)?;
-    let client = open_client(&spec, &paths.db(), None, "wasm", Duration::from_secs(60))?;
+    let client = open_client(
+        &spec,
+        &paths.db(),
+        Default::default(),
+        "wasm",
+        Duration::from_secs(60),
+    )?;
     let to = to
         .unwrap_or(client.info().best_number)
         .min(client.info().best_number);
@@ -108,7 +114,13 @@ pub fn import_blocks(
 ) -> Result<(), Error> {
     let spec = chain_specs::load(shared)?;
     let paths = chain_paths(shared, &spec.id)?;
-    let client = open_client(&spec, &paths.db(), None, execution, Duration::from_secs(60))?;
+    let client = open_client(
+        &spec,
+        &paths.db(),
+        Default::default(),
+        execution,
+        Duration::from_secs(60),
+    )?;
     let (mut reader, total): (Box<dyn Read>, Option<u64>) = match input.as_deref() {
         None => (Box::new(std::io::stdin().lock()), None),
         Some(p) if p.as_os_str() == "-" => (Box::new(std::io::stdin().lock()), None),
