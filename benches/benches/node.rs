@@ -1,5 +1,6 @@
-//! The node's hot paths: a runtime call in wasm (instantiation included) and natively, and the
-//! import of blocks of transfers into RocksDB with execution in wasm.
+//! The node's hot paths: a runtime call in wasm (instantiation included) and natively, the
+//! import of blocks of transfers into RocksDB with execution in wasm, and the per-key storage
+//! costs (`READ`, `WRITE` of the weights) on a large state in RocksDB.
 
 // criterion's macros generate undocumented functions.
 #![allow(missing_docs)]
@@ -227,5 +228,133 @@ fn block_import(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, runtime_calls, block_import, set_code);
+/// Accounts in the state of the storage benchmark: a chain with a million accounts.
+const STATE_ACCOUNTS: u32 = 1_000_000;
+/// Keys written per block in the write benchmark, about what a full block of transfers writes.
+const WRITES_PER_BLOCK: u32 = 2_000;
+
+/// The `System.Account` key of account number `i`, and an `AccountInfo`-sized value.
+fn account_entry(i: u32, version: u32) -> (Vec<u8>, Vec<u8>) {
+    let id = cpc_primitives::hashing::blake2_256(&i.to_le_bytes());
+    let mut key =
+        hex::decode("26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da9").unwrap();
+    key.extend_from_slice(&cpc_primitives::hashing::blake2_128(&id));
+    key.extend_from_slice(&id);
+    let mut value = vec![0u8; 80];
+    value[..4].copy_from_slice(&version.to_le_bytes());
+    value[16..20].copy_from_slice(&i.to_le_bytes());
+    (key, value)
+}
+
+/// A deterministic sequence of account numbers below `STATE_ACCOUNTS` (a 64-bit LCG), so reads
+/// and writes land all over the trie like a real block's do.
+struct Picker(u64);
+
+impl Picker {
+    fn next(&mut self) -> u32 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) % u64::from(STATE_ACCOUNTS)) as u32
+    }
+}
+
+/// What `READ` and `WRITE` in the weights stand for, measured on a state of a million accounts
+/// in RocksDB (the node's store and settings, 128 MiB block cache, the state bigger than it):
+/// - read: one key read through the trie from the state root (every node from the store);
+/// - write: per key of a block that changes `WRITES_PER_BLOCK` keys: the new state root, its
+///   nodes and the reference counts committed in one RocksDB batch with pruning of old state.
+///   The overlay's share of a write is in the pallets' measurements.
+fn storage(c: &mut Criterion) {
+    use cpc_primitives::{H256, Header};
+    use cpc_state_machine::Backend;
+    let dir = tempfile::tempdir().unwrap();
+    let db = ChainDb::open(
+        dir.path(),
+        &DbConfig {
+            pruning: Some(PruningMode::KeepLast(256)),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut nodes = cpc_trie::MemoryDB::default();
+    let mut root =
+        cpc_trie::build_trie(&mut nodes, (0..STATE_ACCOUNTS).map(|i| account_entry(i, 0)));
+    let genesis = Header {
+        parent_hash: H256::zero(),
+        number: 0,
+        state_root: root,
+        extrinsics_root: cpc_trie::EMPTY_TRIE_ROOT,
+        digest: Digest::default(),
+    };
+    let mut parent = genesis.hash();
+    db.commit_genesis(genesis, nodes).unwrap();
+    db.flush().unwrap();
+
+    let mut group = c.benchmark_group("storage");
+    group.throughput(Throughput::Elements(1));
+    let mut picker = Picker(7);
+    group.bench_function(format!("read one key, {STATE_ACCOUNTS} accounts"), |b| {
+        let state = db.state_at(root).unwrap().unwrap();
+        b.iter(|| {
+            state
+                .storage(&account_entry(picker.next(), 0).0)
+                .unwrap()
+                .unwrap()
+        })
+    });
+
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20))
+        .throughput(Throughput::Elements(u64::from(WRITES_PER_BLOCK)));
+    let mut number = 0u32;
+    group.bench_function(
+        format!("write {WRITES_PER_BLOCK} keys: root and commit, {STATE_ACCOUNTS} accounts"),
+        |b| {
+            b.iter_custom(|blocks| {
+                let mut elapsed = Duration::ZERO;
+                for _ in 0..blocks {
+                    number += 1;
+                    let changes: BTreeMap<Vec<u8>, Vec<u8>> = (0..WRITES_PER_BLOCK)
+                        .map(|_| account_entry(picker.next(), number))
+                        .collect();
+                    let start = Instant::now();
+                    let state = db.state_at(root).unwrap().unwrap();
+                    let (new_root, state_changes) = state
+                        .apply_changes(
+                            changes
+                                .iter()
+                                .map(|(k, v)| (k.as_slice(), Some(v.as_slice()))),
+                        )
+                        .unwrap();
+                    let header = Header {
+                        parent_hash: parent,
+                        number,
+                        state_root: new_root,
+                        extrinsics_root: cpc_trie::EMPTY_TRIE_ROOT,
+                        digest: Digest::default(),
+                    };
+                    let hash = header.hash();
+                    db.commit(cpc_db::BlockCommit {
+                        header,
+                        body: Vec::new(),
+                        justification: None,
+                        state_changes,
+                        finalized: true,
+                    })
+                    .unwrap();
+                    elapsed += start.elapsed();
+                    root = new_root;
+                    parent = hash;
+                }
+                elapsed
+            })
+        },
+    );
+    group.finish();
+}
+
+criterion_group!(benches, runtime_calls, block_import, set_code, storage);
 criterion_main!(benches);
