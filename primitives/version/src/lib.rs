@@ -39,6 +39,8 @@ pub mod apis {
     pub const TRY_RUNTIME: (ApiId, u32) = (*b"\xe0\x83\x7f\xce\x09\xf4\x82\x9a", 1);
     /// `HybridConsensusApi`: proposers, committee and term (CPChain's own).
     pub const HYBRID_CONSENSUS: (ApiId, u32) = (*b"\x0c\xe8\x9b\xca\x7d\x43\xc8\x21", 1);
+    /// `DataMarketApi`: products, orders, encryption keys (CPChain's own).
+    pub const DATA_MARKET: (ApiId, u32) = (*b"\x6b\x48\xa8\x75\xf0\x9f\x03\x81", 1);
 }
 
 /// The exports every runtime must have: without them a node cannot run its blocks. Runtime
@@ -159,6 +161,7 @@ mod tests {
             ("TransactionPaymentApi", apis::TRANSACTION_PAYMENT),
             ("TryRuntime", apis::TRY_RUNTIME),
             ("HybridConsensusApi", apis::HYBRID_CONSENSUS),
+            ("DataMarketApi", apis::DATA_MARKET),
         ] {
             assert_eq!(blake2_64(name.as_bytes()), id, "{name}");
         }

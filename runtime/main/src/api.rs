@@ -21,6 +21,7 @@ use cpc_support::GetDispatchInfo;
 use cpc_version::RuntimeVersion;
 
 type HybridConsensus = cpc_pallet_hybrid_consensus::Pallet<Runtime>;
+type DataMarket = cpc_pallet_data_market::Pallet<Runtime>;
 
 /// The metadata versions this runtime can produce.
 pub const METADATA_VERSIONS: [u32; 1] = [14];
@@ -187,6 +188,36 @@ pub fn term() -> (u32, BlockNumber, BlockNumber) {
     (term, start, HybridConsensus::params().term_length())
 }
 
+/// Products from id `start` on, at most `limit` (at most 1,000).
+pub fn market_products(start: u64, limit: u32) -> Vec<(u64, cpc_pallet_data_market::Product)> {
+    DataMarket::products(start, limit)
+}
+
+/// Product `id`.
+pub fn market_product(id: u64) -> Option<cpc_pallet_data_market::Product> {
+    cpc_pallet_data_market::Products::get(&id)
+}
+
+/// Order `id`.
+pub fn market_order(id: u64) -> Option<cpc_pallet_data_market::Order> {
+    cpc_pallet_data_market::Orders::get(&id)
+}
+
+/// The orders `who` buys, sells or proxies (at most 1,000, by id).
+pub fn market_orders(who: AccountId) -> Vec<(u64, cpc_pallet_data_market::Order)> {
+    DataMarket::orders_of(&who)
+}
+
+/// The X25519 key `who` registered.
+pub fn market_encryption_key(who: AccountId) -> Option<[u8; 32]> {
+    cpc_pallet_data_market::EncryptionKeys::get(&who)
+}
+
+/// A registered proxy.
+pub fn market_proxy(who: AccountId) -> Option<cpc_pallet_data_market::Proxy> {
+    cpc_pallet_data_market::Proxies::get(&who)
+}
+
 cpc_support::runtime_apis! {
     TryRuntime_on_runtime_upgrade(checks: bool) -> cpc_support::api::UpgradeReport =>
         try_runtime_upgrade(checks);
@@ -217,4 +248,12 @@ cpc_support::runtime_apis! {
     HybridConsensusApi_proposer(n: BlockNumber) -> Option<Member> => proposer(n);
     HybridConsensusApi_validators() -> (u64, Vec<Member>) => validators();
     HybridConsensusApi_term() -> (u32, BlockNumber, BlockNumber) => term();
+    DataMarketApi_products(start: u64, limit: u32) -> Vec<(u64, cpc_pallet_data_market::Product)> =>
+        market_products(start, limit);
+    DataMarketApi_product(id: u64) -> Option<cpc_pallet_data_market::Product> => market_product(id);
+    DataMarketApi_order(id: u64) -> Option<cpc_pallet_data_market::Order> => market_order(id);
+    DataMarketApi_orders(who: AccountId) -> Vec<(u64, cpc_pallet_data_market::Order)> =>
+        market_orders(who);
+    DataMarketApi_encryption_key(who: AccountId) -> Option<[u8; 32]> => market_encryption_key(who);
+    DataMarketApi_proxy(who: AccountId) -> Option<cpc_pallet_data_market::Proxy> => market_proxy(who);
 }

@@ -109,6 +109,14 @@ pub fn preset(name: &str) -> Option<RuntimeGenesisConfig> {
                 .map(|who| (*who, *who))
                 .collect();
             consensus.validators = accounts[..validators].to_vec();
+            // The market's protocol fee goes to Alice, the sudo key holder, on dev chains.
+            config.data_market.params = Some(cpc_pallet_data_market::Params {
+                proxy_min_bond: 100 * crate::constants::UNITS,
+                protocol_account: accounts[0],
+                product_deposit_base: crate::constants::UNITS,
+                product_deposit_per_byte: 10 * crate::constants::MICRO_UNITS,
+                ..Default::default()
+            });
             Some(config)
         }
         _ => None,

@@ -37,6 +37,7 @@ cpc_support::compose_runtime! {
         Governance: cpc_pallet_governance<Runtime> = 3,
         Notes: cpc_pallet_notes = 4,
         HybridConsensus: cpc_pallet_hybrid_consensus = 5,
+        DataMarket: cpc_pallet_data_market = 6,
     }
 }
 
@@ -59,6 +60,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
         apis::TRANSACTION_PAYMENT,
         apis::TRY_RUNTIME,
         apis::HYBRID_CONSENSUS,
+        apis::DATA_MARKET,
     ]),
     transaction_version: 1,
     system_version: 1,
@@ -125,6 +127,13 @@ impl cpc_pallet_notes::Config for Runtime {}
 impl cpc_pallet_hybrid_consensus::Config for Runtime {
     type Currency = cpc_pallet_balances::Pallet<Runtime>;
     type WeightInfo = cpc_pallet_hybrid_consensus::weights::CpcWeight;
+}
+
+impl cpc_pallet_data_market::Config for Runtime {
+    type Currency = cpc_pallet_balances::Pallet<Runtime>;
+    // Completed sales and proxy ratings feed the proposers' reputation.
+    type Reputation = cpc_pallet_hybrid_consensus::Pallet<Runtime>;
+    type WeightInfo = cpc_pallet_data_market::weights::CpcWeight;
 }
 
 /// Weight of an empty block: the hooks, the timestamp and the state root (5 ms).

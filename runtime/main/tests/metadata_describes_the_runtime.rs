@@ -52,7 +52,8 @@ fn pallets_have_their_indices_calls_events_and_errors() {
             ("Balances", 2),
             ("Governance", 3),
             ("Notes", 4),
-            ("HybridConsensus", 5)
+            ("HybridConsensus", 5),
+            ("DataMarket", 6)
         ]
     );
     let consensus = md
