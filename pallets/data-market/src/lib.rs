@@ -183,8 +183,8 @@ pub struct Proxy {
 /// Where a product's encrypted blob is stored.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub enum StorageLocation {
-    /// The storage gateway of the seller's or a proxy's node, by content hash.
-    Node,
+    /// The storage gateway at this URL (the seller's or a proxy's node), by product id.
+    Node(Text<MAX_LOCATION_LEN>),
     /// An S3 object (`s3://bucket/key`).
     S3(Text<MAX_LOCATION_LEN>),
     /// An IPFS object, by CID.
@@ -732,8 +732,9 @@ impl ProductInfo {
             && self.tags.iter().all(|tag| is_text(tag, false));
         ensure!(texts_ok, Error::InvalidText);
         let location_ok = match &self.location {
-            StorageLocation::Node => true,
-            StorageLocation::S3(uri) | StorageLocation::Ipfs(uri) => is_text(uri, false),
+            StorageLocation::Node(uri) | StorageLocation::S3(uri) | StorageLocation::Ipfs(uri) => {
+                is_text(uri, false)
+            }
             StorageLocation::Sidechain { stream, .. } => is_text(stream, false),
         };
         ensure!(location_ok, Error::InvalidText);

@@ -32,7 +32,7 @@ fn info(price: Balance) -> ProductInfo {
         price,
         content_hash: [7; 32],
         size: 1 << 20,
-        location: StorageLocation::Node,
+        location: StorageLocation::Node(text("http://127.0.0.1:8090")),
         license: text("CC-BY-4.0"),
     }
 }

@@ -63,7 +63,9 @@ fn a_data_sale_settles_through_signed_extrinsics() {
         price,
         content_hash: [9; 32],
         size: 4096,
-        location: StorageLocation::Node,
+        location: StorageLocation::Node(
+            BoundedVec::try_from_vec(b"http://127.0.0.1:8090".to_vec()).unwrap(),
+        ),
         license: BoundedVec::new(),
     };
     let before: Vec<Balance> = [alice, bob, charlie, dave]

@@ -1,0 +1,592 @@
+//! Content encryption and content-key sealing.
+//!
+//! - **Encryption keys**: an account's X25519 key is derived from its sr25519 secret with
+//!   HKDF-SHA256, so a wallet that can sign for an account can also open what was sealed to
+//!   it, with no second key to keep. The public half is what `set_encryption_key` registers.
+//! - **Content**: ChaCha20-Poly1305 under a random 256-bit content key, in chunks (the STREAM
+//!   construction: each chunk's nonce is its index and a last-chunk flag, so chunks cannot be
+//!   reordered, dropped or the stream truncated without the tag check failing). The header is
+//!   authenticated with every chunk.
+//! - **Sealing**: the content key is sealed to the buyer's X25519 key with an ephemeral
+//!   X25519 key; HKDF-SHA256 over the shared secret and both public keys gives the AEAD key
+//!   and nonce (each ephemeral key is used once). A sealed key is 80 bytes: the ephemeral
+//!   public key, the encrypted content key and the tag.
+
+use chacha20poly1305::{
+    ChaCha20Poly1305, Key, Nonce,
+    aead::{AeadInPlace, KeyInit},
+};
+use cpc_crypto::sr25519::Pair;
+use hkdf::Hkdf;
+use sha2::Sha256;
+use x25519_dalek::{PublicKey, StaticSecret};
+
+/// Magic bytes at the start of an encrypted blob.
+pub const MAGIC: &[u8; 4] = b"CPCE";
+/// The format version.
+pub const VERSION: u8 = 1;
+/// Plaintext bytes per chunk (the last may be shorter).
+pub const CHUNK_SIZE: usize = 1 << 20;
+/// Bytes of the blob header: magic, version, chunk size (u32 little-endian).
+pub const HEADER_LEN: usize = 9;
+/// Bytes an AEAD tag adds to each chunk.
+pub const TAG_LEN: usize = 16;
+/// Bytes of a sealed content key.
+pub const SEALED_KEY_LEN: usize = 32 + 32 + TAG_LEN;
+/// Largest chunk size a blob may declare (bounds the memory a decryptor allocates).
+pub const MAX_CHUNK_SIZE: usize = 16 << 20;
+
+/// Why decryption or opening failed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CryptoError {
+    /// The blob does not start with a valid header.
+    #[error("not an encrypted CPChain blob (bad header)")]
+    BadHeader,
+    /// A chunk failed its authentication tag: tampered, reordered or truncated.
+    #[error("chunk {0} failed authentication: the blob was tampered with or cut short")]
+    Tampered(u64),
+    /// The blob ended before its last chunk.
+    #[error("the blob ends before its last chunk")]
+    Truncated,
+    /// Bytes follow the last chunk.
+    #[error("data after the last chunk")]
+    TrailingData,
+    /// The sealed key is malformed or not sealed to this key.
+    #[error("the sealed key cannot be opened with this account's key (tampered or not ours)")]
+    BadSealedKey,
+}
+
+/// A 256-bit content key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ContentKey(pub [u8; 32]);
+
+impl core::fmt::Debug for ContentKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("ContentKey(..)")
+    }
+}
+
+impl ContentKey {
+    /// A fresh random key.
+    pub fn random() -> Self {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).expect("the OS random source is available");
+        Self(key)
+    }
+}
+
+/// An account's X25519 key pair.
+pub struct EncryptionKeypair {
+    secret: StaticSecret,
+    public: [u8; 32],
+}
+
+impl EncryptionKeypair {
+    /// The key pair of the account of `pair`, derived from its secret.
+    pub fn from_account(pair: &Pair) -> Self {
+        let raw = pair.to_raw_vec();
+        let hk = Hkdf::<Sha256>::new(Some(b"cpc/market/x25519/v1"), &raw[..64]);
+        let mut seed = [0u8; 32];
+        hk.expand(&raw[64..], &mut seed)
+            .expect("32 bytes is a valid HKDF-SHA256 length; qed");
+        Self::from_secret(seed)
+    }
+
+    /// The key pair of a raw X25519 secret.
+    pub fn from_secret(secret: [u8; 32]) -> Self {
+        let secret = StaticSecret::from(secret);
+        let public = PublicKey::from(&secret).to_bytes();
+        Self { secret, public }
+    }
+
+    /// The public key, to register on chain.
+    pub fn public(&self) -> [u8; 32] {
+        self.public
+    }
+
+    /// Opens a content key sealed to this key pair.
+    pub fn open(&self, sealed: &[u8]) -> Result<ContentKey, CryptoError> {
+        if sealed.len() != SEALED_KEY_LEN {
+            return Err(CryptoError::BadSealedKey);
+        }
+        let ephemeral: [u8; 32] = sealed[..32].try_into().expect("32 bytes; qed");
+        let shared = self.secret.diffie_hellman(&PublicKey::from(ephemeral));
+        if !shared.was_contributory() {
+            return Err(CryptoError::BadSealedKey);
+        }
+        let (cipher, nonce) = seal_cipher(shared.as_bytes(), &ephemeral, &self.public);
+        let mut key = [0u8; 32];
+        key.copy_from_slice(&sealed[32..64]);
+        let tag = chacha20poly1305::Tag::from_slice(&sealed[64..]);
+        cipher
+            .decrypt_in_place_detached(&nonce, &ephemeral, &mut key, tag)
+            .map_err(|_| CryptoError::BadSealedKey)?;
+        Ok(ContentKey(key))
+    }
+}
+
+fn seal_cipher(
+    shared: &[u8; 32],
+    ephemeral: &[u8; 32],
+    recipient: &[u8; 32],
+) -> (ChaCha20Poly1305, Nonce) {
+    let mut salt = [0u8; 64];
+    salt[..32].copy_from_slice(ephemeral);
+    salt[32..].copy_from_slice(recipient);
+    let hk = Hkdf::<Sha256>::new(Some(&salt), shared);
+    let mut okm = [0u8; 44];
+    hk.expand(b"cpc/market/seal/v1", &mut okm)
+        .expect("44 bytes is a valid HKDF-SHA256 length; qed");
+    let cipher = ChaCha20Poly1305::new(Key::from_slice(&okm[..32]));
+    (cipher, *Nonce::from_slice(&okm[32..]))
+}
+
+/// Seals `key` to the X25519 public key `recipient`.
+pub fn seal(key: &ContentKey, recipient: &[u8; 32]) -> Vec<u8> {
+    let mut ephemeral_secret = [0u8; 32];
+    getrandom::fill(&mut ephemeral_secret).expect("the OS random source is available");
+    seal_with(key, recipient, ephemeral_secret)
+}
+
+fn seal_with(key: &ContentKey, recipient: &[u8; 32], ephemeral_secret: [u8; 32]) -> Vec<u8> {
+    let ephemeral = StaticSecret::from(ephemeral_secret);
+    let ephemeral_public = PublicKey::from(&ephemeral).to_bytes();
+    let shared = ephemeral.diffie_hellman(&PublicKey::from(*recipient));
+    let (cipher, nonce) = seal_cipher(shared.as_bytes(), &ephemeral_public, recipient);
+    let mut out = Vec::with_capacity(SEALED_KEY_LEN);
+    out.extend_from_slice(&ephemeral_public);
+    let mut body = key.0;
+    let tag = cipher
+        .encrypt_in_place_detached(&nonce, &ephemeral_public, &mut body)
+        .expect("32 bytes is within ChaCha20-Poly1305's limits; qed");
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&tag);
+    out
+}
+
+fn chunk_nonce(index: u64, last: bool) -> Nonce {
+    let mut nonce = [0u8; 12];
+    nonce[3] = u8::from(last);
+    nonce[4..].copy_from_slice(&index.to_be_bytes());
+    *Nonce::from_slice(&nonce)
+}
+
+fn header(chunk_size: usize) -> [u8; HEADER_LEN] {
+    let mut header = [0u8; HEADER_LEN];
+    header[..4].copy_from_slice(MAGIC);
+    header[4] = VERSION;
+    header[5..].copy_from_slice(&(chunk_size as u32).to_le_bytes());
+    header
+}
+
+/// Size of the blob of `plaintext_len` bytes in chunks of `chunk_size`.
+pub fn encrypted_len(plaintext_len: u64, chunk_size: usize) -> u64 {
+    let chunks = plaintext_len.div_ceil(chunk_size as u64).max(1);
+    HEADER_LEN as u64 + plaintext_len + chunks * TAG_LEN as u64
+}
+
+/// Encrypts a stream chunk by chunk: feed plaintext chunks of exactly `chunk_size` bytes,
+/// then the last (possibly shorter, possibly empty) one with `last`.
+pub struct Encryptor {
+    cipher: ChaCha20Poly1305,
+    header: [u8; HEADER_LEN],
+    index: u64,
+    done: bool,
+}
+
+impl Encryptor {
+    /// An encryptor under `key`; `header()` must be written first.
+    pub fn new(key: &ContentKey, chunk_size: usize) -> Self {
+        assert!(
+            (1..=MAX_CHUNK_SIZE).contains(&chunk_size),
+            "chunk size out of range"
+        );
+        Self {
+            cipher: ChaCha20Poly1305::new(Key::from_slice(&key.0)),
+            header: header(chunk_size),
+            index: 0,
+            done: false,
+        }
+    }
+
+    /// The blob header.
+    pub fn header(&self) -> [u8; HEADER_LEN] {
+        self.header
+    }
+
+    /// Encrypts `chunk` in place and appends its tag.
+    pub fn seal_chunk(&mut self, chunk: &mut Vec<u8>, last: bool) {
+        assert!(!self.done, "the last chunk was already sealed");
+        let nonce = chunk_nonce(self.index, last);
+        let tag = self
+            .cipher
+            .encrypt_in_place_detached(&nonce, &self.header, chunk)
+            .expect("a chunk is within ChaCha20-Poly1305's limits; qed");
+        chunk.extend_from_slice(&tag);
+        self.index += 1;
+        self.done = last;
+    }
+}
+
+/// Decrypts a blob chunk by chunk.
+pub struct Decryptor {
+    cipher: ChaCha20Poly1305,
+    header: [u8; HEADER_LEN],
+    chunk_size: usize,
+    index: u64,
+    done: bool,
+}
+
+impl Decryptor {
+    /// A decryptor for a blob starting with `header`, under `key`.
+    pub fn new(key: &ContentKey, header: &[u8]) -> Result<Self, CryptoError> {
+        if header.len() != HEADER_LEN || &header[..4] != MAGIC || header[4] != VERSION {
+            return Err(CryptoError::BadHeader);
+        }
+        let chunk_size =
+            u32::from_le_bytes(header[5..9].try_into().expect("4 bytes; qed")) as usize;
+        if !(1..=MAX_CHUNK_SIZE).contains(&chunk_size) {
+            return Err(CryptoError::BadHeader);
+        }
+        Ok(Self {
+            cipher: ChaCha20Poly1305::new(Key::from_slice(&key.0)),
+            header: header.try_into().expect("checked length; qed"),
+            chunk_size,
+            index: 0,
+            done: false,
+        })
+    }
+
+    /// Size of a full encrypted chunk (plaintext and tag).
+    pub fn encrypted_chunk_size(&self) -> usize {
+        self.chunk_size + TAG_LEN
+    }
+
+    /// Decrypts one encrypted chunk in place (its tag removed). A chunk shorter than a full
+    /// one must be the last; a full one may be the last too (then `last` says so).
+    pub fn open_chunk(&mut self, chunk: &mut Vec<u8>, last: bool) -> Result<(), CryptoError> {
+        if self.done {
+            return Err(CryptoError::TrailingData);
+        }
+        if chunk.len() < TAG_LEN || chunk.len() > self.encrypted_chunk_size() {
+            return Err(CryptoError::Tampered(self.index));
+        }
+        let tag_at = chunk.len() - TAG_LEN;
+        let tag = *chacha20poly1305::Tag::from_slice(&chunk[tag_at..]);
+        chunk.truncate(tag_at);
+        self.cipher
+            .decrypt_in_place_detached(&chunk_nonce(self.index, last), &self.header, chunk, &tag)
+            .map_err(|_| CryptoError::Tampered(self.index))?;
+        self.index += 1;
+        self.done = last;
+        Ok(())
+    }
+
+    /// Whether the last chunk was opened.
+    pub fn finished(&self) -> bool {
+        self.done
+    }
+}
+
+/// Encrypts `plaintext` in memory (tests, small files).
+pub fn encrypt(key: &ContentKey, plaintext: &[u8], chunk_size: usize) -> Vec<u8> {
+    let mut encryptor = Encryptor::new(key, chunk_size);
+    let mut out = encryptor.header().to_vec();
+    let mut chunks = plaintext.chunks(chunk_size).peekable();
+    if chunks.peek().is_none() {
+        let mut empty = Vec::new();
+        encryptor.seal_chunk(&mut empty, true);
+        out.extend_from_slice(&empty);
+    }
+    while let Some(chunk) = chunks.next() {
+        let mut buf = chunk.to_vec();
+        encryptor.seal_chunk(&mut buf, chunks.peek().is_none());
+        out.extend_from_slice(&buf);
+    }
+    out
+}
+
+/// Decrypts a whole blob in memory.
+pub fn decrypt(key: &ContentKey, blob: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    if blob.len() < HEADER_LEN {
+        return Err(CryptoError::BadHeader);
+    }
+    let mut decryptor = Decryptor::new(key, &blob[..HEADER_LEN])?;
+    let size = decryptor.encrypted_chunk_size();
+    let body = &blob[HEADER_LEN..];
+    let mut out = Vec::with_capacity(body.len());
+    let mut offset = 0;
+    loop {
+        let end = (offset + size).min(body.len());
+        let last = end == body.len();
+        let mut chunk = body[offset..end].to_vec();
+        decryptor.open_chunk(&mut chunk, last)?;
+        out.extend_from_slice(&chunk);
+        if last {
+            return Ok(out);
+        }
+        offset = end;
+    }
+}
+
+/// What encrypting a file produced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Encrypted {
+    /// sha2-256 of the plaintext (the product's content hash).
+    pub content_hash: [u8; 32],
+    /// Plaintext bytes.
+    pub size: u64,
+    /// Blob bytes.
+    pub blob_size: u64,
+}
+
+fn read_full(reader: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// Encrypts the file `src` into the blob `dst` under `key`, hashing the plaintext on the way;
+/// `progress` gets the plaintext bytes done.
+pub fn encrypt_file(
+    key: &ContentKey,
+    src: &std::path::Path,
+    dst: &std::path::Path,
+    progress: &dyn Fn(u64),
+) -> std::io::Result<Encrypted> {
+    use sha2::Digest;
+    use std::io::Write;
+    let mut input = std::fs::File::open(src)?;
+    let mut output = std::io::BufWriter::with_capacity(CHUNK_SIZE, std::fs::File::create(dst)?);
+    let mut encryptor = Encryptor::new(key, CHUNK_SIZE);
+    output.write_all(&encryptor.header())?;
+    let mut hasher = Sha256::new();
+    let (mut size, mut blob_size) = (0u64, HEADER_LEN as u64);
+    // One chunk of look-ahead tells whether the current chunk is the last.
+    let mut current = vec![0u8; CHUNK_SIZE];
+    let mut n = read_full(&mut input, &mut current)?;
+    loop {
+        let mut next = vec![0u8; CHUNK_SIZE];
+        let next_n = if n == CHUNK_SIZE {
+            read_full(&mut input, &mut next)?
+        } else {
+            0
+        };
+        let last = next_n == 0;
+        current.truncate(n);
+        hasher.update(&current);
+        size += n as u64;
+        encryptor.seal_chunk(&mut current, last);
+        blob_size += current.len() as u64;
+        output.write_all(&current)?;
+        progress(size);
+        if last {
+            break;
+        }
+        current = next;
+        n = next_n;
+    }
+    output.flush()?;
+    output.get_ref().sync_all()?;
+    Ok(Encrypted {
+        content_hash: hasher.finalize().into(),
+        size,
+        blob_size,
+    })
+}
+
+/// Decrypts the blob `src` into `dst` under `key`: the plaintext's sha2-256 and size. On
+/// failure `dst` is removed, so no unauthenticated plaintext is left behind.
+pub fn decrypt_file(
+    key: &ContentKey,
+    src: &std::path::Path,
+    dst: &std::path::Path,
+    progress: &dyn Fn(u64),
+) -> Result<([u8; 32], u64), DecryptFileError> {
+    let result = decrypt_file_inner(key, src, dst, progress);
+    if result.is_err() {
+        let _ = std::fs::remove_file(dst);
+    }
+    result
+}
+
+fn decrypt_file_inner(
+    key: &ContentKey,
+    src: &std::path::Path,
+    dst: &std::path::Path,
+    progress: &dyn Fn(u64),
+) -> Result<([u8; 32], u64), DecryptFileError> {
+    use sha2::Digest;
+    use std::io::Write;
+    let mut input = std::fs::File::open(src)?;
+    let mut header = [0u8; HEADER_LEN];
+    if read_full(&mut input, &mut header)? != HEADER_LEN {
+        return Err(CryptoError::BadHeader.into());
+    }
+    let mut decryptor = Decryptor::new(key, &header)?;
+    let size = decryptor.encrypted_chunk_size();
+    let mut output = std::io::BufWriter::with_capacity(CHUNK_SIZE, std::fs::File::create(dst)?);
+    let mut hasher = Sha256::new();
+    let mut total = 0u64;
+    let mut current = vec![0u8; size];
+    let mut n = read_full(&mut input, &mut current)?;
+    loop {
+        let mut next = vec![0u8; size];
+        let next_n = if n == size {
+            read_full(&mut input, &mut next)?
+        } else {
+            0
+        };
+        let last = next_n == 0;
+        current.truncate(n);
+        decryptor.open_chunk(&mut current, last)?;
+        hasher.update(&current);
+        total += current.len() as u64;
+        output.write_all(&current)?;
+        progress(total);
+        if last {
+            break;
+        }
+        current = next;
+        n = next_n;
+    }
+    output.flush()?;
+    Ok((hasher.finalize().into(), total))
+}
+
+/// Why decrypting a file failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DecryptFileError {
+    /// Reading or writing failed.
+    #[error("I/O: {0}")]
+    Io(#[from] std::io::Error),
+    /// The blob did not authenticate.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+}
+
+/// sha2-256 of `data`.
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    Sha256::digest(data).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn keypair(n: u8) -> EncryptionKeypair {
+        EncryptionKeypair::from_account(&Pair::from_seed(&[n; 32]))
+    }
+
+    #[test]
+    fn a_sealed_key_opens_only_for_its_recipient_and_untampered() {
+        let key = ContentKey::random();
+        let (bob, eve) = (keypair(2), keypair(5));
+        let sealed = seal(&key, &bob.public());
+        assert_eq!(sealed.len(), SEALED_KEY_LEN);
+        assert_eq!(bob.open(&sealed).unwrap(), key);
+        assert_eq!(eve.open(&sealed), Err(CryptoError::BadSealedKey));
+        for i in [0, 31, 32, 63, 64, 79] {
+            let mut tampered = sealed.clone();
+            tampered[i] ^= 1;
+            assert_eq!(bob.open(&tampered), Err(CryptoError::BadSealedKey), "{i}");
+        }
+        assert_eq!(bob.open(&sealed[..79]), Err(CryptoError::BadSealedKey));
+        // Sealing twice uses fresh ephemeral keys.
+        assert_ne!(seal(&key, &bob.public()), sealed);
+        // A low-order point as the ephemeral key is refused, not a zero shared secret.
+        let mut low_order = seal_with(&key, &bob.public(), [9; 32]);
+        low_order[..32].copy_from_slice(&[0; 32]);
+        assert_eq!(bob.open(&low_order), Err(CryptoError::BadSealedKey));
+    }
+
+    #[test]
+    fn an_accounts_key_is_derived_the_same_way_every_time() {
+        let alice = Pair::from_suri("//Alice").unwrap().0;
+        assert_eq!(
+            EncryptionKeypair::from_account(&alice).public(),
+            EncryptionKeypair::from_account(&alice).public()
+        );
+        assert_ne!(keypair(1).public(), keypair(2).public());
+    }
+
+    #[test]
+    fn tampered_reordered_or_truncated_blobs_are_refused() {
+        let key = ContentKey::random();
+        let data: Vec<u8> = (0..10_000u32).map(|i| i as u8).collect();
+        let blob = encrypt(&key, &data, 1024);
+        assert_eq!(blob.len() as u64, encrypted_len(data.len() as u64, 1024));
+        assert_eq!(decrypt(&key, &blob).unwrap(), data);
+        // Any flipped bit.
+        for i in [0, 5, HEADER_LEN, HEADER_LEN + 500, blob.len() - 1] {
+            let mut bad = blob.clone();
+            bad[i] ^= 0x40;
+            assert!(decrypt(&key, &bad).is_err(), "{i}");
+        }
+        // Cut at a chunk boundary: the new last chunk was not sealed as last.
+        let cut = HEADER_LEN + 3 * (1024 + TAG_LEN);
+        assert_eq!(decrypt(&key, &blob[..cut]), Err(CryptoError::Tampered(2)));
+        // Two chunks swapped.
+        let mut swapped = blob.clone();
+        let (a, b) = (HEADER_LEN, HEADER_LEN + 1024 + TAG_LEN);
+        let first = blob[a..b].to_vec();
+        swapped.copy_within(b..b + 1024 + TAG_LEN, a);
+        swapped[b..b + 1024 + TAG_LEN].copy_from_slice(&first);
+        assert_eq!(decrypt(&key, &swapped), Err(CryptoError::Tampered(0)));
+        // The wrong key.
+        assert!(decrypt(&ContentKey::random(), &blob).is_err());
+        // A header declaring a huge chunk.
+        let mut huge = blob.clone();
+        huge[5..9].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(decrypt(&key, &huge), Err(CryptoError::BadHeader));
+        assert_eq!(decrypt(&key, &blob[..4]), Err(CryptoError::BadHeader));
+    }
+
+    #[test]
+    fn files_round_trip_and_a_tampered_file_leaves_no_plaintext() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = ContentKey::random();
+        for len in [0, 1, CHUNK_SIZE, CHUNK_SIZE + 1, 3 * CHUNK_SIZE - 7] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+            let (src, blob, out) = (
+                dir.path().join("in"),
+                dir.path().join("blob"),
+                dir.path().join("out"),
+            );
+            std::fs::write(&src, &data).unwrap();
+            let done = encrypt_file(&key, &src, &blob, &|_| {}).unwrap();
+            assert_eq!(done.content_hash, sha256(&data));
+            assert_eq!(done.size, len as u64);
+            assert_eq!(done.blob_size, std::fs::metadata(&blob).unwrap().len());
+            assert_eq!(done.blob_size, encrypted_len(len as u64, CHUNK_SIZE));
+            // The file path and the in-memory path agree.
+            assert_eq!(decrypt(&key, &std::fs::read(&blob).unwrap()).unwrap(), data);
+            let (hash, size) = decrypt_file(&key, &blob, &out, &|_| {}).unwrap();
+            assert_eq!((hash, size), (sha256(&data), len as u64));
+            assert_eq!(std::fs::read(&out).unwrap(), data);
+            let mut bytes = std::fs::read(&blob).unwrap();
+            let at = bytes.len() - 3;
+            bytes[at] ^= 1;
+            std::fs::write(&blob, &bytes).unwrap();
+            assert!(decrypt_file(&key, &blob, &out, &|_| {}).is_err());
+            assert!(!out.exists(), "no unauthenticated plaintext left behind");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn encryption_round_trips(data in proptest::collection::vec(any::<u8>(), 0..5000), chunk in 1usize..700) {
+            let key = ContentKey::random();
+            let blob = encrypt(&key, &data, chunk);
+            prop_assert_eq!(blob.len() as u64, encrypted_len(data.len() as u64, chunk));
+            prop_assert_eq!(decrypt(&key, &blob).unwrap(), data);
+        }
+    }
+}

@@ -1,0 +1,566 @@
+//! The storage gateway: HTTP on its own port, served by a node in the proxy role.
+//!
+//! ```text
+//! POST /auth/challenge          {"account"}                    -> {"nonce", "expiresInMs"}
+//! POST /auth/login              {"account","nonce","signature"} -> {"token", "expiresInMs"}
+//! PUT  /products/{id}/blob      the encrypted blob (the product's seller)    -> {"hash","size"}
+//! GET  /products/{id}/blob      the encrypted blob (a buyer whose order is Delivered or
+//!                               Completed, or the seller)
+//! PUT  /products/{id}/keys/{a}  the content key sealed to account a (the seller)
+//! GET  /products/{id}/keys/{a}  that sealed key (account a only)
+//! GET  /health
+//! ```
+//!
+//! Login is challenge-response: the gateway hands out a random single-use nonce for an
+//! account, valid for a minute; the account signs [`login_payload`] (the chain's genesis hash
+//! and the nonce) with its sr25519 key and gets a bearer token that expires. Every request
+//! after login is checked against chain state through [`MarketView`] (the node reads its
+//! finalized state): who sells a product, who holds which order. Refusals are 401 (no, bad or
+//! expired token; failed login) or 403 (a valid account without the right), and carry no data.
+//!
+//! Blobs are streamed to a staging file while hashed, checked to start with an encrypted-blob
+//! header, bounded in size, then handed to the [`BlobStore`] under their sha2-256.
+
+use crate::{
+    crypto,
+    http::{self, Body},
+    store::{BlobHash, BlobStore},
+};
+use codec::Encode;
+use cpc_crypto::sr25519::Pair;
+use cpc_pallet_data_market::{Order, OrderId, OrderStatus, Product, ProductId};
+use cpc_primitives::{
+    AccountId, H256,
+    sr25519::{Public, Signature},
+};
+use http_body_util::BodyExt;
+use hyper::{Method, Request, Response, StatusCode, body::Incoming, service::service_fn};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use parking_lot::Mutex;
+use serde_json::{Value, json};
+use sha2::Digest;
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    path::PathBuf,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+use tokio::io::AsyncWriteExt;
+
+/// How long a login challenge is valid.
+pub const CHALLENGE_TTL: Duration = Duration::from_secs(60);
+/// Most outstanding challenges (the oldest expired ones are dropped first).
+pub const MAX_CHALLENGES: usize = 4096;
+/// Most live tokens.
+pub const MAX_TOKENS: usize = 65_536;
+/// Largest JSON request body.
+pub const MAX_JSON_BYTES: usize = 4096;
+/// Largest sealed key stored for a product.
+pub const MAX_SEALED_KEY_BYTES: usize = 256;
+
+/// What the gateway reads from the chain.
+pub trait MarketView: Send + Sync + 'static {
+    /// The chain's genesis hash (logins are bound to it).
+    fn genesis_hash(&self) -> H256;
+    /// Product `id`.
+    fn product(&self, id: ProductId) -> Result<Option<Product>, String>;
+    /// The orders `who` is a party of.
+    fn orders_of(&self, who: &AccountId) -> Result<Vec<(OrderId, Order)>, String>;
+}
+
+/// What the account signs to log in: the genesis hash and the nonce, SCALE-encoded with a
+/// domain tag, so a login signature is useless on another chain or as a transaction.
+pub fn login_payload(genesis: &H256, nonce: &[u8; 32]) -> Vec<u8> {
+    (b"cpc/market/login/v1", genesis, nonce).encode()
+}
+
+/// Signs a login challenge.
+pub fn sign_login(pair: &Pair, genesis: &H256, nonce: &[u8; 32]) -> Signature {
+    pair.sign(&login_payload(genesis, nonce))
+}
+
+/// Settings.
+#[derive(Clone, Debug)]
+pub struct GatewayConfig {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// Where the gateway keeps its index, sealed keys and staging files.
+    pub data_dir: PathBuf,
+    /// How long a token is valid.
+    pub token_ttl: Duration,
+    /// Largest blob accepted.
+    pub max_blob_bytes: u64,
+}
+
+struct State {
+    view: Arc<dyn MarketView>,
+    store: Box<dyn BlobStore>,
+    config: GatewayConfig,
+    challenges: Mutex<HashMap<[u8; 32], (AccountId, Instant)>>,
+    tokens: Mutex<HashMap<[u8; 32], (AccountId, Instant)>>,
+}
+
+/// A running gateway; dropping it stops it.
+pub struct GatewayHandle {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for GatewayHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A gateway error as an HTTP status and a message.
+struct Refusal(StatusCode, String);
+
+impl Refusal {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self(status, message.into())
+    }
+}
+
+type Reply = Result<Response<Body>, Refusal>;
+
+fn json_reply(status: StatusCode, value: Value) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(http::full(value.to_string()))
+        .expect("static headers are valid; qed")
+}
+
+fn random32() -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random source is available");
+    bytes
+}
+
+fn parse_hex32(s: &str) -> Option<[u8; 32]> {
+    let bytes = hex::decode(s.strip_prefix("0x").unwrap_or(s)).ok()?;
+    bytes.try_into().ok()
+}
+
+/// Starts the gateway.
+pub async fn serve(
+    config: GatewayConfig,
+    view: Arc<dyn MarketView>,
+    store: Box<dyn BlobStore>,
+) -> Result<GatewayHandle, std::io::Error> {
+    for dir in ["index", "keys", "staging"] {
+        tokio::fs::create_dir_all(config.data_dir.join(dir)).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    log::info!(target: "market", "Storage gateway on http://{addr} ({})", store.describe());
+    let state = Arc::new(State {
+        view,
+        store,
+        config,
+        challenges: Mutex::new(HashMap::new()),
+        tokens: Mutex::new(HashMap::new()),
+    });
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let state = state.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |request| {
+                    let state = state.clone();
+                    async move {
+                        let response = match handle(&state, request).await {
+                            Ok(response) => response,
+                            Err(Refusal(status, message)) => {
+                                json_reply(status, json!({ "error": message }))
+                            }
+                        };
+                        Ok::<_, std::convert::Infallible>(response)
+                    }
+                });
+                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok(GatewayHandle { addr, task })
+}
+
+async fn handle(state: &State, request: Request<Incoming>) -> Reply {
+    let path: Vec<String> = request
+        .uri()
+        .path()
+        .trim_matches('/')
+        .split('/')
+        .map(String::from)
+        .collect();
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    match (request.method().clone(), path.as_slice()) {
+        (Method::GET, ["health"]) => Ok(json_reply(StatusCode::OK, json!({ "ok": true }))),
+        (Method::POST, ["auth", "challenge"]) => challenge(state, request).await,
+        (Method::POST, ["auth", "login"]) => login(state, request).await,
+        (Method::PUT, ["products", id, "blob"]) => {
+            let id = product_id(id)?;
+            upload(state, id, request).await
+        }
+        (Method::GET, ["products", id, "blob"]) => {
+            let id = product_id(id)?;
+            download(state, id, &request).await
+        }
+        (Method::PUT, ["products", id, "keys", account]) => {
+            let (id, account) = (product_id(id)?, parse_account(account)?);
+            put_key(state, id, account, request).await
+        }
+        (Method::GET, ["products", id, "keys", account]) => {
+            let (id, account) = (product_id(id)?, parse_account(account)?);
+            get_key(state, id, account, &request).await
+        }
+        _ => Err(Refusal::new(StatusCode::NOT_FOUND, "no such endpoint")),
+    }
+}
+
+fn product_id(s: &str) -> Result<ProductId, Refusal> {
+    s.parse()
+        .map_err(|_| Refusal::new(StatusCode::BAD_REQUEST, "invalid product id"))
+}
+
+fn parse_account(s: &str) -> Result<AccountId, Refusal> {
+    s.parse()
+        .map_err(|_| Refusal::new(StatusCode::BAD_REQUEST, "invalid account"))
+}
+
+async fn json_body(request: Request<Incoming>) -> Result<Value, Refusal> {
+    let body = http::read_limited(request.into_body(), MAX_JSON_BYTES)
+        .await
+        .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+    serde_json::from_slice(&body)
+        .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, format!("invalid JSON: {e}")))
+}
+
+fn field<'a>(value: &'a Value, name: &str) -> Result<&'a str, Refusal> {
+    value[name]
+        .as_str()
+        .ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, format!("missing field {name}")))
+}
+
+async fn challenge(state: &State, request: Request<Incoming>) -> Reply {
+    let body = json_body(request).await?;
+    let account = parse_account(field(&body, "account")?)?;
+    let nonce = random32();
+    let now = Instant::now();
+    {
+        let mut challenges = state.challenges.lock();
+        if challenges.len() >= MAX_CHALLENGES {
+            challenges.retain(|_, (_, expires)| *expires > now);
+        }
+        if challenges.len() >= MAX_CHALLENGES {
+            return Err(Refusal::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many pending logins; try again shortly",
+            ));
+        }
+        challenges.insert(nonce, (account, now + CHALLENGE_TTL));
+    }
+    Ok(json_reply(
+        StatusCode::OK,
+        json!({ "nonce": hex::encode(nonce), "expiresInMs": CHALLENGE_TTL.as_millis() as u64 }),
+    ))
+}
+
+async fn login(state: &State, request: Request<Incoming>) -> Reply {
+    let unauthorized = |m: &str| Refusal::new(StatusCode::UNAUTHORIZED, m);
+    let body = json_body(request).await?;
+    let account = parse_account(field(&body, "account")?)?;
+    let nonce = parse_hex32(field(&body, "nonce")?)
+        .ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, "invalid nonce"))?;
+    let signature = hex::decode(field(&body, "signature")?.trim_start_matches("0x"))
+        .ok()
+        .and_then(|b| <[u8; 64]>::try_from(b).ok())
+        .ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, "invalid signature encoding"))?;
+    // A nonce is spent by any attempt, so a failed signature cannot be retried against it.
+    let challenge = state.challenges.lock().remove(&nonce);
+    let now = Instant::now();
+    match challenge {
+        Some((owner, expires)) if owner == account && expires > now => {}
+        Some((owner, _)) if owner != account => {
+            return Err(unauthorized("the challenge was issued to another account"));
+        }
+        Some(_) => return Err(unauthorized("the challenge expired")),
+        None => return Err(unauthorized("unknown or used challenge")),
+    }
+    let public = Public(account.0);
+    let payload = login_payload(&state.view.genesis_hash(), &nonce);
+    if !cpc_crypto::sr25519::verify(&Signature(signature), &payload, &public) {
+        return Err(unauthorized("the signature does not verify"));
+    }
+    let token = random32();
+    let ttl = state.config.token_ttl;
+    {
+        let mut tokens = state.tokens.lock();
+        if tokens.len() >= MAX_TOKENS {
+            tokens.retain(|_, (_, expires)| *expires > now);
+        }
+        if tokens.len() >= MAX_TOKENS {
+            return Err(Refusal::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many sessions; try again later",
+            ));
+        }
+        tokens.insert(token, (account, now + ttl));
+    }
+    Ok(json_reply(
+        StatusCode::OK,
+        json!({ "token": hex::encode(token), "expiresInMs": ttl.as_millis() as u64 }),
+    ))
+}
+
+/// The account of the request's bearer token.
+fn authenticate<B>(state: &State, request: &Request<B>) -> Result<AccountId, Refusal> {
+    let unauthorized = |m: &str| Refusal::new(StatusCode::UNAUTHORIZED, m);
+    let header = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| unauthorized("log in first: no bearer token"))?;
+    let token = header
+        .strip_prefix("Bearer ")
+        .and_then(parse_hex32)
+        .ok_or_else(|| unauthorized("malformed bearer token"))?;
+    let mut tokens = state.tokens.lock();
+    match tokens.get(&token) {
+        Some((account, expires)) if *expires > Instant::now() => Ok(*account),
+        Some(_) => {
+            tokens.remove(&token);
+            Err(unauthorized("the token expired; log in again"))
+        }
+        None => Err(unauthorized("unknown token")),
+    }
+}
+
+fn chain_error(e: String) -> Refusal {
+    Refusal::new(StatusCode::SERVICE_UNAVAILABLE, format!("chain state: {e}"))
+}
+
+fn product_of(state: &State, id: ProductId) -> Result<Product, Refusal> {
+    state
+        .view
+        .product(id)
+        .map_err(chain_error)?
+        .ok_or_else(|| Refusal::new(StatusCode::NOT_FOUND, "no such product"))
+}
+
+fn index_path(state: &State, id: ProductId) -> PathBuf {
+    state.config.data_dir.join("index").join(id.to_string())
+}
+
+async fn upload(state: &State, id: ProductId, request: Request<Incoming>) -> Reply {
+    let who = authenticate(state, &request)?;
+    let product = product_of(state, id)?;
+    if product.seller != who {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "only the product's seller may upload its content",
+        ));
+    }
+    let staging = state
+        .config
+        .data_dir
+        .join("staging")
+        .join(hex::encode(random32()));
+    let result = receive(state, request.into_body(), &staging).await;
+    let (hash, len) = match result {
+        Ok(received) => received,
+        Err(refusal) => {
+            let _ = tokio::fs::remove_file(&staging).await;
+            return Err(refusal);
+        }
+    };
+    let stored = state.store.put_file(&hash, &staging, len).await;
+    let _ = tokio::fs::remove_file(&staging).await;
+    stored.map_err(|e| Refusal::new(StatusCode::BAD_GATEWAY, format!("store: {e}")))?;
+    let record = format!("{} {len}", hex::encode(hash));
+    tokio::fs::write(index_path(state, id), record)
+        .await
+        .map_err(|e| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    log::info!(target: "market", "Product {id}: stored blob {} ({len} bytes)", hex::encode(hash));
+    Ok(json_reply(
+        StatusCode::CREATED,
+        json!({ "hash": hex::encode(hash), "size": len }),
+    ))
+}
+
+/// Streams `body` into `path`, hashing it; checks the header and the size limit.
+async fn receive(
+    state: &State,
+    mut body: Incoming,
+    path: &std::path::Path,
+) -> Result<(BlobHash, u64), Refusal> {
+    let io = |e: std::io::Error| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
+    let mut file = tokio::fs::File::create(path).await.map_err(io)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut len = 0u64;
+    let mut head = Vec::with_capacity(crypto::HEADER_LEN);
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, format!("upload: {e}")))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        len += data.len() as u64;
+        if len > state.config.max_blob_bytes {
+            return Err(Refusal::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("blobs are limited to {} bytes", state.config.max_blob_bytes),
+            ));
+        }
+        if head.len() < crypto::HEADER_LEN {
+            let take = (crypto::HEADER_LEN - head.len()).min(data.len());
+            head.extend_from_slice(&data[..take]);
+            if head.len() == crypto::HEADER_LEN && !valid_header(&head) {
+                return Err(Refusal::new(
+                    StatusCode::BAD_REQUEST,
+                    "not an encrypted blob: upload the output of content encryption",
+                ));
+            }
+        }
+        hasher.update(&data);
+        file.write_all(&data).await.map_err(io)?;
+    }
+    if head.len() < crypto::HEADER_LEN {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "empty or truncated blob",
+        ));
+    }
+    file.flush().await.map_err(io)?;
+    file.sync_all().await.map_err(io)?;
+    Ok((hasher.finalize().into(), len))
+}
+
+fn valid_header(head: &[u8]) -> bool {
+    crypto::Decryptor::new(&crypto::ContentKey([0; 32]), head).is_ok()
+}
+
+/// Whether `who` may read product `id`'s content: its seller, or a buyer with a delivered or
+/// completed order.
+fn may_download(
+    state: &State,
+    id: ProductId,
+    product: &Product,
+    who: &AccountId,
+) -> Result<bool, Refusal> {
+    if product.seller == *who {
+        return Ok(true);
+    }
+    let orders = state.view.orders_of(who).map_err(chain_error)?;
+    Ok(orders.iter().any(|(_, order)| {
+        order.product == id
+            && order.buyer == *who
+            && matches!(
+                order.status,
+                OrderStatus::Delivered | OrderStatus::Completed
+            )
+    }))
+}
+
+async fn download(state: &State, id: ProductId, request: &Request<Incoming>) -> Reply {
+    let who = authenticate(state, request)?;
+    let product = product_of(state, id)?;
+    if !may_download(state, id, &product, &who)? {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "no delivered or completed order of this product for this account",
+        ));
+    }
+    let record = tokio::fs::read_to_string(index_path(state, id))
+        .await
+        .map_err(|_| {
+            Refusal::new(
+                StatusCode::NOT_FOUND,
+                "this gateway holds no content for the product",
+            )
+        })?;
+    let hash = record
+        .split(' ')
+        .next()
+        .and_then(parse_hex32)
+        .ok_or_else(|| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "corrupt index"))?;
+    let (len, reader) = state
+        .store
+        .get(&hash)
+        .await
+        .map_err(|e| Refusal::new(StatusCode::BAD_GATEWAY, format!("store: {e}")))?
+        .ok_or_else(|| Refusal::new(StatusCode::NOT_FOUND, "the blob is missing from the store"))?;
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "application/octet-stream")
+        .header("content-length", len)
+        .header("x-cpc-blob-hash", hex::encode(hash))
+        .body(http::reader_body(reader, None))
+        .map_err(|e| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+}
+
+fn key_path(state: &State, id: ProductId, account: &AccountId) -> PathBuf {
+    state
+        .config
+        .data_dir
+        .join("keys")
+        .join(format!("{id}-{}", hex::encode(account.0)))
+}
+
+async fn put_key(
+    state: &State,
+    id: ProductId,
+    recipient: AccountId,
+    request: Request<Incoming>,
+) -> Reply {
+    let who = authenticate(state, &request)?;
+    let product = product_of(state, id)?;
+    if product.seller != who {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "only the product's seller may share its key",
+        ));
+    }
+    let sealed = http::read_limited(request.into_body(), MAX_SEALED_KEY_BYTES)
+        .await
+        .map_err(|e| Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()))?;
+    if sealed.len() != crypto::SEALED_KEY_LEN {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            format!("a sealed key is {} bytes", crypto::SEALED_KEY_LEN),
+        ));
+    }
+    tokio::fs::write(key_path(state, id, &recipient), &sealed)
+        .await
+        .map_err(|e| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(json_reply(StatusCode::CREATED, json!({ "stored": true })))
+}
+
+async fn get_key(
+    state: &State,
+    id: ProductId,
+    recipient: AccountId,
+    request: &Request<Incoming>,
+) -> Reply {
+    let who = authenticate(state, request)?;
+    if who != recipient {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "a shared key is readable by its recipient only",
+        ));
+    }
+    let sealed = tokio::fs::read(key_path(state, id, &recipient))
+        .await
+        .map_err(|_| Refusal::new(StatusCode::NOT_FOUND, "no key shared with this account"))?;
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "application/octet-stream")
+        .body(http::full(sealed))
+        .expect("static headers are valid; qed"))
+}

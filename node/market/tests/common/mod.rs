@@ -1,0 +1,123 @@
+//! Shared by the gateway tests: chain state held in memory (what the node reads from its
+//! finalized state), accounts and a running gateway.
+
+#![allow(dead_code)]
+
+use cpc_crypto::sr25519::Pair;
+use cpc_market::{
+    gateway::{self, GatewayConfig, GatewayHandle, MarketView},
+    store::BlobStore,
+};
+use cpc_pallet_data_market::{
+    Order, OrderId, OrderStatus, Product, ProductId, ProductInfo, StorageLocation,
+};
+use cpc_primitives::{AccountId, H256};
+use cpc_support::BoundedVec;
+use parking_lot::Mutex;
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
+
+/// Products and orders, as a chain's state would hold them.
+#[derive(Default)]
+pub struct MemoryView {
+    pub products: Mutex<BTreeMap<ProductId, Product>>,
+    pub orders: Mutex<BTreeMap<OrderId, Order>>,
+}
+
+impl MarketView for MemoryView {
+    fn genesis_hash(&self) -> H256 {
+        H256([7; 32])
+    }
+    fn product(&self, id: ProductId) -> Result<Option<Product>, String> {
+        Ok(self.products.lock().get(&id).cloned())
+    }
+    fn orders_of(&self, who: &AccountId) -> Result<Vec<(OrderId, Order)>, String> {
+        Ok(self
+            .orders
+            .lock()
+            .iter()
+            .filter(|(_, o)| o.buyer == *who || o.seller == *who || o.proxy == *who)
+            .map(|(id, o)| (*id, o.clone()))
+            .collect())
+    }
+}
+
+impl MemoryView {
+    pub fn set_order(&self, id: OrderId, product: ProductId, buyer: &Pair, status: OrderStatus) {
+        let seller = self.products.lock()[&product].seller;
+        self.orders.lock().insert(
+            id,
+            Order {
+                product,
+                buyer: AccountId::from(buyer.public()),
+                seller,
+                proxy: AccountId::new([9; 32]),
+                price: 100,
+                proxy_fee_per_mille: 0,
+                protocol_fee_per_mille: 0,
+                buyer_key: [0; 32],
+                status,
+                created_at: 1,
+                delivery_deadline: 10,
+                confirmation_deadline: None,
+                sealed_key: None,
+                buyer_rated: false,
+                seller_rated: false,
+            },
+        );
+    }
+}
+
+pub fn pair(name: &str) -> Pair {
+    Pair::from_suri(&format!("//{name}")).unwrap().0
+}
+
+pub fn account(pair: &Pair) -> AccountId {
+    AccountId::from(pair.public())
+}
+
+pub fn product(seller: &Pair) -> Product {
+    Product {
+        seller: account(seller),
+        info: ProductInfo {
+            title: BoundedVec::try_from_vec(b"t".to_vec()).unwrap(),
+            description: BoundedVec::new(),
+            tags: BoundedVec::new(),
+            category: BoundedVec::new(),
+            price: 100,
+            content_hash: [0; 32],
+            size: 1,
+            location: StorageLocation::Node(
+                BoundedVec::try_from_vec(b"http://gw".to_vec()).unwrap(),
+            ),
+            license: BoundedVec::new(),
+        },
+        listed: true,
+        deposit: 1,
+        open_orders: 0,
+        sales: 0,
+        rating_sum: 0,
+        ratings: 0,
+    }
+}
+
+/// A gateway on 127.0.0.1 over `store`, with `view`.
+pub async fn start(
+    dir: &std::path::Path,
+    view: Arc<MemoryView>,
+    store: Box<dyn BlobStore>,
+    token_ttl: Duration,
+    max_blob_bytes: u64,
+) -> GatewayHandle {
+    gateway::serve(
+        GatewayConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir.to_path_buf(),
+            token_ttl,
+            max_blob_bytes,
+        },
+        view,
+        store,
+    )
+    .await
+    .unwrap()
+}

@@ -1,0 +1,288 @@
+//! The storage gateway over the local store: a seller uploads, a buyer with a delivered
+//! order downloads the same bytes; everyone else is refused with 401 or 403 and gets no data:
+//! no token, an expired token, another account's token, an unpaid or refunded order, a forged
+//! or replayed login. Oversized and non-encrypted uploads are refused.
+
+mod common;
+
+use common::*;
+use cpc_market::{
+    client::{ClientError, GatewayClient},
+    crypto::{self, ContentKey},
+    gateway,
+    store::LocalStore,
+};
+use cpc_pallet_data_market::OrderStatus;
+use hyper::StatusCode;
+use std::{sync::Arc, time::Duration};
+
+fn status(result: Result<impl std::fmt::Debug, ClientError>) -> StatusCode {
+    match result {
+        Err(e) => e.status().unwrap_or_else(|| panic!("not a refusal: {e}")),
+        Ok(v) => panic!("expected a refusal, got {v:?}"),
+    }
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    dir: std::path::PathBuf,
+    view: Arc<MemoryView>,
+    url: String,
+    _gateway: gateway::GatewayHandle,
+    blob: Vec<u8>,
+}
+
+async fn setup(token_ttl: Duration) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let view = Arc::new(MemoryView::default());
+    view.products.lock().insert(0, product(&pair("Bob")));
+    view.products.lock().insert(1, product(&pair("Eve")));
+    let store = LocalStore::open(dir.path().join("blobs")).unwrap();
+    let handle = start(
+        &dir.path().join("gw"),
+        view.clone(),
+        Box::new(store),
+        token_ttl,
+        1 << 20,
+    )
+    .await;
+    let url = format!("http://{}", handle.addr);
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let blob = crypto::encrypt(&ContentKey::random(), &data, 4096);
+    Setup {
+        dir: dir.path().to_path_buf(),
+        _dir: dir,
+        view,
+        url,
+        _gateway: handle,
+        blob,
+    }
+}
+
+async fn logged_in(url: &str, name: &str) -> GatewayClient {
+    let mut client = GatewayClient::new(url).unwrap();
+    client
+        .login(&pair(name), &primitive_types_genesis())
+        .await
+        .unwrap();
+    client
+}
+
+fn primitive_types_genesis() -> cpc_primitives::H256 {
+    cpc_primitives::H256([7; 32])
+}
+
+#[tokio::test]
+async fn the_seller_uploads_and_a_buyer_with_a_delivered_order_downloads_the_same_bytes() {
+    let s = setup(Duration::from_secs(600)).await;
+    let blob_path = s.dir.join("blob");
+    std::fs::write(&blob_path, &s.blob).unwrap();
+    let seller = logged_in(&s.url, "Bob").await;
+    let hash = seller.upload(0, &blob_path, None).await.unwrap();
+    assert_eq!(hash, crypto::sha256(&s.blob));
+
+    let buyer = logged_in(&s.url, "Dave").await;
+    let out = s.dir.join("downloaded");
+    // No order yet.
+    assert_eq!(
+        status(buyer.download(0, &out, None).await),
+        StatusCode::FORBIDDEN
+    );
+    // Paid but not delivered.
+    s.view.set_order(0, 0, &pair("Dave"), OrderStatus::Created);
+    assert_eq!(
+        status(buyer.download(0, &out, None).await),
+        StatusCode::FORBIDDEN
+    );
+    for allowed in [OrderStatus::Delivered, OrderStatus::Completed] {
+        s.view.set_order(0, 0, &pair("Dave"), allowed);
+        let (len, got) = buyer.download(0, &out, None).await.unwrap();
+        assert_eq!((len, got), (s.blob.len() as u64, hash));
+        assert_eq!(std::fs::read(&out).unwrap(), s.blob);
+    }
+    // Refunded, disputed or resolved: no more downloads.
+    for refused in [
+        OrderStatus::Refunded,
+        OrderStatus::Disputed,
+        OrderStatus::Resolved,
+    ] {
+        s.view.set_order(0, 0, &pair("Dave"), refused);
+        assert_eq!(
+            status(buyer.download(0, &out, None).await),
+            StatusCode::FORBIDDEN
+        );
+    }
+    // The seller may read its own content.
+    assert!(seller.download(0, &out, None).await.is_ok());
+    // An unknown product.
+    assert_eq!(
+        status(buyer.download(7, &out, None).await),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn requests_without_a_valid_session_are_refused_and_get_no_data() {
+    let s = setup(Duration::from_millis(300)).await;
+    let blob_path = s.dir.join("blob");
+    std::fs::write(&blob_path, &s.blob).unwrap();
+    let seller = logged_in(&s.url, "Bob").await;
+    seller.upload(0, &blob_path, None).await.unwrap();
+    s.view
+        .set_order(0, 0, &pair("Dave"), OrderStatus::Delivered);
+    let out = s.dir.join("out");
+
+    // No token, a malformed one, an unknown one.
+    let anonymous = GatewayClient::new(&s.url).unwrap();
+    assert_eq!(
+        status(anonymous.download(0, &out, None).await),
+        StatusCode::UNAUTHORIZED
+    );
+    let garbage = GatewayClient::new(&s.url)
+        .unwrap()
+        .with_token(Some("zz".into()));
+    assert_eq!(
+        status(garbage.download(0, &out, None).await),
+        StatusCode::UNAUTHORIZED
+    );
+    let unknown = GatewayClient::new(&s.url)
+        .unwrap()
+        .with_token(Some(hex::encode([1u8; 32])));
+    assert_eq!(
+        status(unknown.download(0, &out, None).await),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        status(anonymous.upload(0, &blob_path, None).await),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Another account's token: Eve has no order, and cannot upload Bob's product.
+    let eve = logged_in(&s.url, "Eve").await;
+    assert_eq!(
+        status(eve.download(0, &out, None).await),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        status(eve.upload(0, &blob_path, None).await),
+        StatusCode::FORBIDDEN
+    );
+    // Nor read a key shared with Dave.
+    assert_eq!(
+        status(eve.shared_key(0, &account(&pair("Dave"))).await),
+        StatusCode::FORBIDDEN
+    );
+
+    // An expired token.
+    let buyer = logged_in(&s.url, "Dave").await;
+    assert!(buyer.download(0, &out, None).await.is_ok());
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        status(buyer.download(0, &out, None).await),
+        StatusCode::UNAUTHORIZED
+    );
+    // No refusal leaked content: the file holds what the last success wrote, and a refused
+    // download does not write it.
+    assert_eq!(std::fs::read(&out).unwrap(), s.blob);
+}
+
+#[tokio::test]
+async fn forged_replayed_and_misdirected_logins_are_refused() {
+    let s = setup(Duration::from_secs(600)).await;
+    let dave = pair("Dave");
+    let genesis = primitive_types_genesis();
+    let mut client = GatewayClient::new(&s.url).unwrap();
+
+    // A signature by another key (Eve signs Dave's challenge).
+    let nonce = client.challenge(&account(&dave)).await.unwrap();
+    let forged = gateway::sign_login(&pair("Eve"), &genesis, &nonce);
+    assert_eq!(
+        status(client.answer(&account(&dave), &nonce, &forged.0).await),
+        StatusCode::UNAUTHORIZED
+    );
+    // The nonce was spent by the failed attempt: even the right signature is refused now.
+    let genuine = gateway::sign_login(&dave, &genesis, &nonce);
+    assert_eq!(
+        status(client.answer(&account(&dave), &nonce, &genuine.0).await),
+        StatusCode::UNAUTHORIZED
+    );
+    // A signature for another chain.
+    let nonce = client.challenge(&account(&dave)).await.unwrap();
+    let other_chain = gateway::sign_login(&dave, &cpc_primitives::H256([8; 32]), &nonce);
+    assert_eq!(
+        status(client.answer(&account(&dave), &nonce, &other_chain.0).await),
+        StatusCode::UNAUTHORIZED
+    );
+    // A challenge issued to Dave, answered as Eve.
+    let nonce = client.challenge(&account(&dave)).await.unwrap();
+    let eve = gateway::sign_login(&pair("Eve"), &genesis, &nonce);
+    assert_eq!(
+        status(client.answer(&account(&pair("Eve")), &nonce, &eve.0).await),
+        StatusCode::UNAUTHORIZED
+    );
+    // A made-up nonce.
+    assert_eq!(
+        status(client.answer(&account(&dave), &[3; 32], &genuine.0).await),
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(client.token().is_none());
+    // And a genuine login works, once.
+    let nonce = client.challenge(&account(&dave)).await.unwrap();
+    let genuine = gateway::sign_login(&dave, &genesis, &nonce);
+    client
+        .answer(&account(&dave), &nonce, &genuine.0)
+        .await
+        .unwrap();
+    assert!(client.token().is_some());
+    let mut again = GatewayClient::new(&s.url).unwrap();
+    assert_eq!(
+        status(again.answer(&account(&dave), &nonce, &genuine.0).await),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn oversized_and_unencrypted_uploads_and_bad_keys_are_refused() {
+    let s = setup(Duration::from_secs(600)).await;
+    let seller = logged_in(&s.url, "Bob").await;
+    let path = s.dir.join("big");
+    // Over the 1 MiB limit of this gateway.
+    let big = crypto::encrypt(&ContentKey::random(), &vec![0u8; (1 << 20) + 1], 65_536);
+    std::fs::write(&path, &big).unwrap();
+    assert_eq!(
+        status(seller.upload(0, &path, None).await),
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    // Plaintext is not accepted.
+    std::fs::write(&path, b"plain text, not a blob").unwrap();
+    assert_eq!(
+        status(seller.upload(0, &path, None).await),
+        StatusCode::BAD_REQUEST
+    );
+    std::fs::write(&path, b"").unwrap();
+    assert_eq!(
+        status(seller.upload(0, &path, None).await),
+        StatusCode::BAD_REQUEST
+    );
+    // Nothing was stored, and no staging file is left.
+    assert_eq!(
+        std::fs::read_dir(s.dir.join("gw/staging")).unwrap().count(),
+        0
+    );
+    assert!(!s.dir.join("gw/index/0").exists());
+
+    // Keys: the seller shares a well-formed sealed key; malformed ones are refused.
+    let dave = account(&pair("Dave"));
+    assert_eq!(
+        status(seller.share_key(0, &dave, &[1; 10]).await),
+        StatusCode::BAD_REQUEST
+    );
+    let sealed = crypto::seal(&ContentKey::random(), &[5; 32]);
+    seller.share_key(0, &dave, &sealed).await.unwrap();
+    let buyer = logged_in(&s.url, "Dave").await;
+    assert_eq!(buyer.shared_key(0, &dave).await.unwrap(), sealed);
+    assert_eq!(
+        status(buyer.shared_key(1, &dave).await),
+        StatusCode::NOT_FOUND
+    );
+}
