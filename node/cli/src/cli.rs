@@ -111,6 +111,22 @@ pub struct RunArgs {
     /// Most kilobytes of transactions in the pool.
     #[arg(long, default_value_t = 32 * 1024)]
     pub pool_kbytes: usize,
+    /// Serve the data market's storage gateway (the proxy role) on this port.
+    #[arg(long, value_name = "PORT")]
+    pub gateway_port: Option<u16>,
+    /// Serve the gateway on all interfaces, not only loopback.
+    #[arg(long)]
+    pub gateway_external: bool,
+    /// Where the gateway keeps blobs: `local`, `s3://BUCKET@ENDPOINT` (credentials from
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`) or `ipfs://HOST:PORT`.
+    #[arg(long, value_name = "STORE", default_value = "local")]
+    pub gateway_store: String,
+    /// How long a gateway login lasts, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 3600)]
+    pub gateway_token_ttl: u64,
+    /// Largest blob the gateway accepts, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 30)]
+    pub gateway_max_blob_size: u64,
 }
 
 /// Commands.
@@ -168,6 +184,9 @@ pub enum Command {
     /// Runtime upgrades: check new code against the chain, propose it, vote on it.
     #[command(subcommand)]
     Upgrade(UpgradeCommand),
+    /// The data market: publish, browse, buy, deliver, fetch, confirm, rate, dispute.
+    #[command(subcommand)]
+    Market(MarketCommand),
 }
 
 /// Key commands.
@@ -318,4 +337,203 @@ pub struct WalletArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The signer of a market command and where its content keys are kept.
+#[derive(Debug, Args)]
+pub struct MarketSigner {
+    /// The account: a secret URI, or an address whose key is in the keystore.
+    #[arg(long)]
+    pub suri: String,
+    /// Where content keys of published products are kept (default
+    /// `<base>/market/keys/<genesis>`).
+    #[arg(long, value_name = "PATH")]
+    pub key_dir: Option<PathBuf>,
+}
+
+/// Data-market commands.
+#[derive(Debug, Subcommand)]
+pub enum MarketCommand {
+    /// Encrypts a file, lists it as a product, uploads the blob to a gateway and keeps the
+    /// content key.
+    Publish {
+        /// The file to sell.
+        file: PathBuf,
+        /// Title.
+        #[arg(long)]
+        title: String,
+        /// Price, in the smallest unit.
+        #[arg(long)]
+        price: u128,
+        /// The storage gateway to upload to (its URL is the product's location).
+        #[arg(long)]
+        gateway: String,
+        /// Description.
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Tags (repeat for several).
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// Category.
+        #[arg(long, default_value = "")]
+        category: String,
+        /// License terms.
+        #[arg(long, default_value = "")]
+        license: String,
+        /// Proxies to give the content key to (sealed to each), so they can deliver.
+        #[arg(long = "share-with", value_name = "ACCOUNT")]
+        share_with: Vec<String>,
+        /// The signer (the seller).
+        #[command(flatten)]
+        signer: MarketSigner,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Lists products (listed ones unless `--all`).
+    List {
+        /// Include delisted products.
+        #[arg(long)]
+        all: bool,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Searches listed products' titles, descriptions, tags and categories.
+    Search {
+        /// Words that must all appear (case-insensitive).
+        query: Vec<String>,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Shows a product.
+    Show {
+        /// The product id.
+        product: u64,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Lists the orders of an account (as buyer, seller or proxy).
+    Orders {
+        /// The account.
+        account: String,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Registers the signer's encryption key (derived from its account key).
+    SetKey {
+        /// The signer.
+        #[command(flatten)]
+        signer: MarketSigner,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Registers the signer as a proxy.
+    RegisterProxy {
+        /// Its fee, per mille of a price.
+        #[arg(long)]
+        fee_per_mille: u32,
+        /// The bond to reserve.
+        #[arg(long)]
+        bond: u128,
+        /// The signer.
+        #[command(flatten)]
+        signer: MarketSigner,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Buys a product through a proxy (registers the encryption key first if needed).
+    Buy {
+        /// The product id.
+        product: u64,
+        /// The proxy's account.
+        #[arg(long)]
+        proxy: String,
+        /// The most to pay (default: the current price).
+        #[arg(long)]
+        max_price: Option<u128>,
+        /// The signer (the buyer).
+        #[command(flatten)]
+        signer: MarketSigner,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Runs a seller's or proxy's delivery daemon: seals the content key of every new order
+    /// to its buyer and submits the delivery. Runs until stopped.
+    Serve {
+        /// How often to look for new orders, in milliseconds.
+        #[arg(long, default_value_t = 1000)]
+        poll_ms: u64,
+        /// The signer (a seller or a proxy).
+        #[command(flatten)]
+        signer: MarketSigner,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Downloads an order's content, decrypts it and checks its hash.
+    Fetch {
+        /// The order id.
+        order: u64,
+        /// Where to write the content.
+        #[arg(long)]
+        out: PathBuf,
+        /// A gateway to use instead of the product's location.
+        #[arg(long)]
+        gateway: Option<String>,
+        /// The signer (the buyer).
+        #[command(flatten)]
+        signer: MarketSigner,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Confirms a delivery: the seller, proxy and protocol are paid.
+    Confirm {
+        /// The order id.
+        order: u64,
+        /// The signer (the buyer).
+        #[command(flatten)]
+        signer: MarketSigner,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Rates the other side of a settled order, and optionally its proxy (1 to 5).
+    Rate {
+        /// The order id.
+        order: u64,
+        /// The rating.
+        #[arg(long)]
+        rating: u8,
+        /// The proxy's rating.
+        #[arg(long)]
+        proxy_rating: Option<u8>,
+        /// The signer (the buyer or the seller).
+        #[command(flatten)]
+        signer: MarketSigner,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Disputes a delivery before its confirmation deadline.
+    Dispute {
+        /// The order id.
+        order: u64,
+        /// What is wrong.
+        #[arg(long)]
+        reason: String,
+        /// The signer (the buyer).
+        #[command(flatten)]
+        signer: MarketSigner,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
 }

@@ -81,6 +81,12 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 .build()?;
             runtime.block_on(commands::upgrade(upgrade))
         }
+        Some(Command::Market(market)) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(commands::market(market))
+        }
     }
 }
 

@@ -303,6 +303,11 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
 
     informant::spawn(client.clone(), pool.clone(), node_metrics.clone());
 
+    let _gateway = match args.gateway_port {
+        Some(port) => Some(start_gateway(&args, port, &paths.chain_dir, client.clone()).await?),
+        None => None,
+    };
+
     let (sync_requests, sync_queue) = tokio::sync::mpsc::unbounded_channel();
     let mut lbft = None;
     match spec.consensus.engine.as_str() {
@@ -430,4 +435,68 @@ async fn wait_for_shutdown() {
     }
     #[cfg(not(unix))]
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// The chain as the storage gateway sees it: the finalized state, so nobody downloads on an
+/// order a fork could undo.
+struct ClientMarketView {
+    client: Arc<Client>,
+}
+
+impl cpc_market::gateway::MarketView for ClientMarketView {
+    fn genesis_hash(&self) -> cpc_primitives::H256 {
+        self.client.info().genesis_hash
+    }
+
+    fn product(
+        &self,
+        id: cpc_pallet_data_market::ProductId,
+    ) -> Result<Option<cpc_pallet_data_market::Product>, String> {
+        let at = self.client.info().finalized_hash;
+        self.client
+            .call_decoded(&at, "DataMarketApi_product", id)
+            .map_err(|e| e.to_string())
+    }
+
+    fn orders_of(
+        &self,
+        who: &cpc_primitives::AccountId,
+    ) -> Result<
+        Vec<(
+            cpc_pallet_data_market::OrderId,
+            cpc_pallet_data_market::Order,
+        )>,
+        String,
+    > {
+        let at = self.client.info().finalized_hash;
+        self.client
+            .call_decoded(&at, "DataMarketApi_orders", *who)
+            .map_err(|e| e.to_string())
+    }
+}
+
+async fn start_gateway(
+    args: &RunArgs,
+    port: u16,
+    chain_dir: &std::path::Path,
+    client: Arc<Client>,
+) -> Result<cpc_market::gateway::GatewayHandle, Error> {
+    let data_dir = chain_dir.join("gateway");
+    let store = cpc_market::store::open(&args.gateway_store, &data_dir)
+        .map_err(|e| Error::Input(format!("--gateway-store: {e}")))?;
+    let ip = if args.gateway_external {
+        Ipv4Addr::UNSPECIFIED
+    } else {
+        Ipv4Addr::LOCALHOST
+    };
+    let config = cpc_market::gateway::GatewayConfig {
+        listen: SocketAddr::from((ip, port)),
+        data_dir,
+        token_ttl: Duration::from_secs(args.gateway_token_ttl),
+        max_blob_bytes: args.gateway_max_blob_size,
+    };
+    let listen = config.listen;
+    cpc_market::gateway::serve(config, Arc::new(ClientMarketView { client }), store)
+        .await
+        .map_err(|e| Error::Node(format!("cannot start the storage gateway on {listen}: {e}")))
 }

@@ -10,6 +10,7 @@
 //! them when the server listens on loopback only.
 
 pub mod errors;
+pub mod market;
 mod methods;
 
 pub use methods::{RpcContext, SystemInfo, build_module};

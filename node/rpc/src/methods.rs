@@ -65,7 +65,7 @@ impl RpcContext {
         at.unwrap_or_else(|| self.client.info().best_hash)
     }
 
-    fn count(&self) {
+    pub(crate) fn count(&self) {
         self.calls.fetch_add(1, Ordering::Relaxed);
     }
 }
@@ -473,6 +473,8 @@ pub fn build_module(context: RpcContext) -> Result<RpcModule<RpcContext>, Regist
                 .map_err(client_error)
         },
     )?;
+
+    crate::market::register(&mut module)?;
 
     let mut methods: Vec<String> = module.method_names().map(String::from).collect();
     methods.push("rpc_methods".into());

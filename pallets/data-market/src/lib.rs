@@ -326,6 +326,31 @@ pub struct Split {
     pub protocol: Balance,
 }
 
+/// The CIDv1 (raw codec, sha2-256 multihash, base32 multibase) of content whose sha2-256 is
+/// `digest`: what IPFS calls a file added with raw leaves in one block, and how wallets show
+/// a product's content hash.
+pub fn content_cid(digest: &[u8; 32]) -> String {
+    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let mut bytes = Vec::with_capacity(36);
+    // CIDv1, raw (0x55), sha2-256 (0x12) of 32 bytes (0x20).
+    bytes.extend_from_slice(&[0x01, 0x55, 0x12, 0x20]);
+    bytes.extend_from_slice(digest);
+    let mut out = String::from("b");
+    let (mut buffer, mut bits) = (0u32, 0u32);
+    for byte in bytes {
+        buffer = (buffer << 8) | u32::from(byte);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(ALPHABET[((buffer >> bits) & 31) as usize] as char);
+        }
+    }
+    if bits > 0 {
+        out.push(ALPHABET[((buffer << (5 - bits)) & 31) as usize] as char);
+    }
+    out
+}
+
 /// `amount * per_mille / 1000` rounded down, without overflow for any `amount`.
 pub fn per_mille_of(amount: Balance, per_mille: u32) -> Balance {
     let per_mille = Balance::from(per_mille.min(1000));

@@ -709,3 +709,22 @@ proptest! {
         });
     }
 }
+
+#[test]
+fn content_cids_match_ipfs() {
+    // `echo -n hello | ipfs add --cid-version 1 --raw-leaves`: the sha2-256 of "hello".
+    let digest: [u8; 32] =
+        hex_literal("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+    assert_eq!(
+        content_cid(&digest),
+        "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq"
+    );
+}
+
+fn hex_literal(s: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap();
+    }
+    out
+}

@@ -1,0 +1,807 @@
+//! `market ...`: the data market from the command line.
+//!
+//! Sellers `publish` (encrypt the file under a fresh content key, list the product, upload the
+//! blob to a storage gateway, keep the key, optionally share it sealed with proxies); buyers
+//! `buy`, `fetch` (download, decrypt, check the content hash), `confirm`, `rate`, `dispute`;
+//! sellers and proxies `serve` (seal the content key of each new order to its buyer and submit
+//! the delivery). Chain reads go through the node's `market_*` RPC methods.
+
+use super::wallet::{Included, Wallet, rpc_error, signer};
+use crate::{
+    Error,
+    cli::{MarketCommand, MarketSigner, WalletArgs},
+    default_base_path,
+};
+use codec::Encode;
+use cpc_crypto::sr25519::Pair;
+use cpc_market::{
+    client::GatewayClient,
+    crypto::{self, ContentKey, EncryptionKeypair},
+    http::Progress,
+};
+use cpc_pallet_data_market::{
+    Call as MarketCall, Event as MarketEvent, ProductInfo, StorageLocation,
+};
+use cpc_primitives::{AccountId, H256};
+use cpc_runtime::{RuntimeCall, RuntimeEvent};
+use cpc_support::BoundedVec;
+use indicatif::{ProgressBar, ProgressStyle};
+use jsonrpsee::{core::client::ClientT, rpc_params};
+use serde_json::{Value, json};
+use std::{
+    collections::BTreeSet,
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
+
+/// Runs a market command.
+pub async fn market(command: MarketCommand) -> Result<(), Error> {
+    match command {
+        MarketCommand::Publish {
+            file,
+            title,
+            price,
+            gateway,
+            description,
+            tags,
+            category,
+            license,
+            share_with,
+            signer: who,
+            wallet,
+        } => {
+            let info = Listing {
+                title,
+                price,
+                gateway,
+                description,
+                tags,
+                category,
+                license,
+            };
+            publish(&file, info, &share_with, &who, &wallet).await
+        }
+        MarketCommand::List { all, wallet } => {
+            let products = products(&wallet).await?;
+            let shown: Vec<&Value> = products
+                .iter()
+                .filter(|p| all || p["listed"] == json!(true))
+                .collect();
+            print_products(&shown, wallet.json);
+            Ok(())
+        }
+        MarketCommand::Search { query, wallet } => {
+            let words: Vec<String> = query.iter().map(|w| w.to_lowercase()).collect();
+            let products = products(&wallet).await?;
+            let shown: Vec<&Value> = products
+                .iter()
+                .filter(|p| p["listed"] == json!(true) && matches(p, &words))
+                .collect();
+            print_products(&shown, wallet.json);
+            Ok(())
+        }
+        MarketCommand::Show { product, wallet } => {
+            let rpc = Wallet::connect(&wallet.rpc_url).await?;
+            let value = product_of(&rpc, product).await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).expect("JSON; qed")
+            );
+            Ok(())
+        }
+        MarketCommand::Orders { account, wallet } => {
+            let rpc = Wallet::connect(&wallet.rpc_url).await?;
+            let orders: Value = rpc
+                .rpc
+                .request("market_orders", rpc_params![account])
+                .await
+                .map_err(rpc_error)?;
+            if wallet.json {
+                println!("{orders}");
+            } else {
+                for order in orders.as_array().into_iter().flatten() {
+                    println!(
+                        "order {:>5}  product {:>5}  {:<10} price {}  buyer {}",
+                        order["id"],
+                        order["product"],
+                        str_of(&order["status"]),
+                        str_of(&order["price"]),
+                        str_of(&order["buyer"])
+                    );
+                }
+            }
+            Ok(())
+        }
+        MarketCommand::SetKey {
+            signer: who,
+            wallet,
+        } => {
+            let pair = signer(&who.suri, wallet.keystore_path.clone())?;
+            let rpc = Wallet::connect(&wallet.rpc_url).await?;
+            let key = EncryptionKeypair::from_account(&pair).public();
+            let included = submit(
+                &rpc,
+                &pair,
+                MarketCall::set_encryption_key { key },
+                wallet.json,
+            )
+            .await?;
+            report(
+                &included,
+                json!({ "encryptionKey": format!("0x{}", hex::encode(key)) }),
+                wallet.json,
+            )
+        }
+        MarketCommand::RegisterProxy {
+            fee_per_mille,
+            bond,
+            signer: who,
+            wallet,
+        } => {
+            let pair = signer(&who.suri, wallet.keystore_path.clone())?;
+            let rpc = Wallet::connect(&wallet.rpc_url).await?;
+            ensure_encryption_key(&rpc, &pair, wallet.json).await?;
+            let included = submit(
+                &rpc,
+                &pair,
+                MarketCall::register_proxy {
+                    fee_per_mille,
+                    bond,
+                },
+                wallet.json,
+            )
+            .await?;
+            report(&included, json!({}), wallet.json)
+        }
+        MarketCommand::Buy {
+            product,
+            proxy,
+            max_price,
+            signer: who,
+            wallet,
+        } => buy(product, &proxy, max_price, &who, &wallet).await,
+        MarketCommand::Serve {
+            poll_ms,
+            signer: who,
+            wallet,
+        } => serve(Duration::from_millis(poll_ms.max(100)), &who, &wallet).await,
+        MarketCommand::Fetch {
+            order,
+            out,
+            gateway,
+            signer: who,
+            wallet,
+        } => fetch(order, &out, gateway, &who, &wallet).await,
+        MarketCommand::Confirm {
+            order,
+            signer: who,
+            wallet,
+        } => simple(MarketCall::confirm { order }, &who, &wallet).await,
+        MarketCommand::Rate {
+            order,
+            rating,
+            proxy_rating,
+            signer: who,
+            wallet,
+        } => {
+            simple(
+                MarketCall::rate {
+                    order,
+                    rating,
+                    proxy_rating,
+                },
+                &who,
+                &wallet,
+            )
+            .await
+        }
+        MarketCommand::Dispute {
+            order,
+            reason,
+            signer: who,
+            wallet,
+        } => {
+            let reason = bounded(&reason, "reason")?;
+            simple(MarketCall::dispute { order, reason }, &who, &wallet).await
+        }
+    }
+}
+
+/// What a seller lists.
+struct Listing {
+    title: String,
+    price: u128,
+    gateway: String,
+    description: String,
+    tags: Vec<String>,
+    category: String,
+    license: String,
+}
+
+fn bounded<const N: u32>(
+    s: &str,
+    what: &str,
+) -> Result<BoundedVec<u8, cpc_support::ConstU32<N>>, Error> {
+    BoundedVec::try_from_vec(s.as_bytes().to_vec())
+        .map_err(|_| Error::Input(format!("the {what} is longer than {N} bytes")))
+}
+
+fn str_of(value: &Value) -> String {
+    value
+        .as_str()
+        .map(String::from)
+        .unwrap_or_else(|| value.to_string())
+}
+
+fn parse_account(s: &str) -> Result<AccountId, Error> {
+    s.parse()
+        .map_err(|e| Error::Input(format!("invalid account `{s}`: {e}")))
+}
+
+/// Signs and submits a market call, following it to finality; a failed call is an error.
+async fn submit(
+    rpc: &Wallet,
+    pair: &Pair,
+    call: MarketCall,
+    quiet: bool,
+) -> Result<Included, Error> {
+    let signed = rpc
+        .sign(pair, RuntimeCall::DataMarket(call).encode(), 0)
+        .await?;
+    let included = rpc.submit_and_watch(&signed, quiet).await?;
+    if let Some(error) = &included.error {
+        return Err(Error::Node(format!("the market call failed: {error}")));
+    }
+    Ok(included)
+}
+
+fn market_events(included: &Included) -> impl Iterator<Item = &MarketEvent> {
+    included.events.iter().filter_map(|e| match e {
+        RuntimeEvent::DataMarket(e) => Some(e),
+        _ => None,
+    })
+}
+
+/// Prints the outcome of a submitted call with `extra` fields.
+fn report(included: &Included, extra: Value, as_json: bool) -> Result<(), Error> {
+    let mut value = json!({
+        "block": included.block,
+        "blockNumber": included.number,
+        "fee": included.fee.to_string(),
+        "success": true,
+    });
+    if let (Value::Object(map), Value::Object(more)) = (&mut value, extra) {
+        map.extend(more);
+    }
+    if as_json {
+        println!("{value}");
+    } else {
+        println!(
+            "Finalized in block #{} ({:#}), fee {}",
+            included.number, included.block, included.fee
+        );
+        for (k, v) in value.as_object().into_iter().flatten() {
+            if !["block", "blockNumber", "fee", "success"].contains(&k.as_str()) {
+                println!("  {k}: {}", str_of(v));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn simple(call: MarketCall, who: &MarketSigner, wallet: &WalletArgs) -> Result<(), Error> {
+    let pair = signer(&who.suri, wallet.keystore_path.clone())?;
+    let rpc = Wallet::connect(&wallet.rpc_url).await?;
+    let included = submit(&rpc, &pair, call, wallet.json).await?;
+    report(&included, json!({}), wallet.json)
+}
+
+fn key_dir(who: &MarketSigner, genesis: &H256) -> PathBuf {
+    who.key_dir.clone().unwrap_or_else(|| {
+        default_base_path()
+            .join("market")
+            .join("keys")
+            .join(hex::encode(&genesis.0[..8]))
+    })
+}
+
+fn key_file(dir: &Path, product: u64) -> PathBuf {
+    dir.join(format!("{product}.key"))
+}
+
+fn save_key(dir: &Path, product: u64, key: &ContentKey) -> Result<(), Error> {
+    std::fs::create_dir_all(dir)?;
+    let path = key_file(dir, product);
+    std::fs::write(&path, hex::encode(key.0))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+fn load_key(dir: &Path, product: u64) -> Option<ContentKey> {
+    let text = std::fs::read_to_string(key_file(dir, product)).ok()?;
+    let bytes: [u8; 32] = hex::decode(text.trim()).ok()?.try_into().ok()?;
+    Some(ContentKey(bytes))
+}
+
+fn bar(total: u64, what: &str, hidden: bool) -> ProgressBar {
+    let bar = if hidden {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(total)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg:>10} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+        )
+        .expect("a valid template; qed")
+        .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
+fn progress_of(bar: &ProgressBar) -> Progress {
+    let bar = bar.clone();
+    Arc::new(move |done| bar.set_position(done))
+}
+
+async fn products(wallet: &WalletArgs) -> Result<Vec<Value>, Error> {
+    let rpc = Wallet::connect(&wallet.rpc_url).await?;
+    let mut all = Vec::new();
+    let mut start = 0u64;
+    loop {
+        let page: Vec<Value> = rpc
+            .rpc
+            .request("market_products", rpc_params![start, 1000])
+            .await
+            .map_err(rpc_error)?;
+        let Some(last) = page.last().and_then(|p| p["id"].as_u64()) else {
+            return Ok(all);
+        };
+        start = last + 1;
+        let done = page.len() < 1000;
+        all.extend(page);
+        if done {
+            return Ok(all);
+        }
+    }
+}
+
+fn matches(product: &Value, words: &[String]) -> bool {
+    let haystack = format!(
+        "{} {} {} {}",
+        str_of(&product["title"]),
+        str_of(&product["description"]),
+        product["tags"]
+            .as_array()
+            .map(|t| t.iter().map(str_of).collect::<Vec<_>>().join(" "))
+            .unwrap_or_default(),
+        str_of(&product["category"])
+    )
+    .to_lowercase();
+    words.iter().all(|w| haystack.contains(w.as_str()))
+}
+
+fn print_products(products: &[&Value], as_json: bool) {
+    if as_json {
+        println!(
+            "{}",
+            Value::Array(products.iter().map(|p| (*p).clone()).collect())
+        );
+        return;
+    }
+    for p in products {
+        println!(
+            "{:>5}  {:<40}  price {:>20}  {:>12} bytes  {}",
+            p["id"],
+            str_of(&p["title"]),
+            str_of(&p["price"]),
+            p["size"],
+            str_of(&p["cid"])
+        );
+    }
+}
+
+async fn product_of(rpc: &Wallet, id: u64) -> Result<Value, Error> {
+    let value: Value = rpc
+        .rpc
+        .request("market_product", rpc_params![id])
+        .await
+        .map_err(rpc_error)?;
+    if value.is_null() {
+        return Err(Error::Input(format!("no product {id}")));
+    }
+    Ok(value)
+}
+
+async fn order_of(rpc: &Wallet, id: u64) -> Result<Value, Error> {
+    let value: Value = rpc
+        .rpc
+        .request("market_order", rpc_params![id])
+        .await
+        .map_err(rpc_error)?;
+    if value.is_null() {
+        return Err(Error::Input(format!("no order {id}")));
+    }
+    Ok(value)
+}
+
+fn hex32(value: &Value, what: &str) -> Result<[u8; 32], Error> {
+    value
+        .as_str()
+        .and_then(|s| hex::decode(s.trim_start_matches("0x")).ok())
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| Error::Node(format!("the node returned no valid {what}")))
+}
+
+async fn encryption_key_of(rpc: &Wallet, who: &AccountId) -> Result<Option<[u8; 32]>, Error> {
+    let value: Value = rpc
+        .rpc
+        .request("market_encryptionKey", rpc_params![who.to_string()])
+        .await
+        .map_err(rpc_error)?;
+    if value.is_null() {
+        return Ok(None);
+    }
+    hex32(&value, "encryption key").map(Some)
+}
+
+/// Registers the signer's encryption key unless the chain already has it.
+async fn ensure_encryption_key(rpc: &Wallet, pair: &Pair, quiet: bool) -> Result<[u8; 32], Error> {
+    let key = EncryptionKeypair::from_account(pair).public();
+    let who = AccountId::from(pair.public());
+    if encryption_key_of(rpc, &who).await? != Some(key) {
+        submit(rpc, pair, MarketCall::set_encryption_key { key }, quiet).await?;
+    }
+    Ok(key)
+}
+
+async fn login(gateway: &str, rpc: &Wallet, pair: &Pair) -> Result<GatewayClient, Error> {
+    let mut client = GatewayClient::new(gateway).map_err(|e| Error::Node(e.to_string()))?;
+    client
+        .login(pair, &rpc.genesis)
+        .await
+        .map_err(|e| Error::Node(format!("gateway login: {e}")))?;
+    Ok(client)
+}
+
+async fn publish(
+    file: &Path,
+    listing: Listing,
+    share_with: &[String],
+    who: &MarketSigner,
+    wallet: &WalletArgs,
+) -> Result<(), Error> {
+    let pair = signer(&who.suri, wallet.keystore_path.clone())?;
+    let recipients = share_with
+        .iter()
+        .map(|a| parse_account(a))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rpc = Wallet::connect(&wallet.rpc_url).await?;
+    let keys = key_dir(who, &rpc.genesis);
+    std::fs::create_dir_all(&keys)?;
+
+    // Encrypt into a staging blob beside the keys.
+    let key = ContentKey::random();
+    let size = std::fs::metadata(file)?.len();
+    let blob = keys.join(format!(".publish-{}.blob", std::process::id()));
+    let encrypting = bar(size, "encrypt", wallet.json);
+    let encrypted = {
+        let (key, file, blob, bar) = (
+            key.clone(),
+            file.to_path_buf(),
+            blob.clone(),
+            encrypting.clone(),
+        );
+        tokio::task::spawn_blocking(move || {
+            crypto::encrypt_file(&key, &file, &blob, &|done| bar.set_position(done))
+        })
+        .await
+        .map_err(|e| Error::Node(e.to_string()))??
+    };
+    encrypting.finish();
+
+    let info = ProductInfo {
+        title: bounded(&listing.title, "title")?,
+        description: bounded(&listing.description, "description")?,
+        tags: BoundedVec::try_from_vec(
+            listing
+                .tags
+                .iter()
+                .map(|t| bounded(t, "tag"))
+                .collect::<Result<Vec<_>, _>>()?,
+        )
+        .map_err(|_| Error::Input("too many tags".into()))?,
+        category: bounded(&listing.category, "category")?,
+        price: listing.price,
+        content_hash: encrypted.content_hash,
+        size: encrypted.size,
+        location: StorageLocation::Node(bounded(&listing.gateway, "gateway URL")?),
+        license: bounded(&listing.license, "license")?,
+    };
+    let included = submit(&rpc, &pair, MarketCall::publish { info }, wallet.json).await;
+    let included = match included {
+        Ok(included) => included,
+        Err(e) => {
+            let _ = std::fs::remove_file(&blob);
+            return Err(e);
+        }
+    };
+    let product = market_events(&included)
+        .find_map(|e| match e {
+            MarketEvent::Published { product, .. } => Some(*product),
+            _ => None,
+        })
+        .ok_or_else(|| Error::Node("no Published event".into()))?;
+    save_key(&keys, product, &key)?;
+
+    let client = login(&listing.gateway, &rpc, &pair).await?;
+    let uploading = bar(encrypted.blob_size, "upload", wallet.json);
+    let uploaded = client
+        .upload(product, &blob, Some(progress_of(&uploading)))
+        .await;
+    uploading.finish();
+    let _ = std::fs::remove_file(&blob);
+    let blob_hash = uploaded.map_err(|e| Error::Node(format!("upload: {e}")))?;
+
+    for recipient in &recipients {
+        let their_key = encryption_key_of(&rpc, recipient)
+            .await?
+            .ok_or_else(|| Error::Input(format!("{recipient} has registered no encryption key")))?;
+        client
+            .share_key(product, recipient, &crypto::seal(&key, &their_key))
+            .await
+            .map_err(|e| Error::Node(format!("sharing the key with {recipient}: {e}")))?;
+    }
+    report(
+        &included,
+        json!({
+            "productId": product,
+            "contentHash": format!("0x{}", hex::encode(encrypted.content_hash)),
+            "cid": cpc_pallet_data_market::content_cid(&encrypted.content_hash),
+            "size": encrypted.size,
+            "blobHash": format!("0x{}", hex::encode(blob_hash)),
+            "keyFile": key_file(&keys, product),
+        }),
+        wallet.json,
+    )
+}
+
+async fn buy(
+    product: u64,
+    proxy: &str,
+    max_price: Option<u128>,
+    who: &MarketSigner,
+    wallet: &WalletArgs,
+) -> Result<(), Error> {
+    let pair = signer(&who.suri, wallet.keystore_path.clone())?;
+    let proxy = parse_account(proxy)?;
+    let rpc = Wallet::connect(&wallet.rpc_url).await?;
+    let listed = product_of(&rpc, product).await?;
+    let price: u128 = str_of(&listed["price"])
+        .parse()
+        .map_err(|_| Error::Node("the node returned no valid price".into()))?;
+    ensure_encryption_key(&rpc, &pair, wallet.json).await?;
+    let included = submit(
+        &rpc,
+        &pair,
+        MarketCall::buy {
+            product,
+            proxy,
+            max_price: max_price.unwrap_or(price),
+        },
+        wallet.json,
+    )
+    .await?;
+    let (order, deadline) = market_events(&included)
+        .find_map(|e| match e {
+            MarketEvent::OrderCreated {
+                order,
+                delivery_deadline,
+                ..
+            } => Some((*order, *delivery_deadline)),
+            _ => None,
+        })
+        .ok_or_else(|| Error::Node("no OrderCreated event".into()))?;
+    report(
+        &included,
+        json!({ "orderId": order, "price": price.to_string(), "deliveryDeadline": deadline }),
+        wallet.json,
+    )
+}
+
+/// The content key of `product` for a seller (its key file) or a proxy (shared through the
+/// product's gateway, sealed to it).
+async fn content_key_for(
+    rpc: &Wallet,
+    pair: &Pair,
+    me: &AccountId,
+    keys: &Path,
+    order: &Value,
+) -> Result<ContentKey, Error> {
+    let product = order["product"].as_u64().unwrap_or_default();
+    if str_of(&order["seller"]) == me.to_string()
+        && let Some(key) = load_key(keys, product)
+    {
+        return Ok(key);
+    }
+    let listed = product_of(rpc, product).await?;
+    let gateway = listed["location"]["node"]
+        .as_str()
+        .ok_or_else(|| Error::Node(format!("product {product} is not stored on a gateway")))?;
+    let client = login(gateway, rpc, pair).await?;
+    let sealed = client
+        .shared_key(product, me)
+        .await
+        .map_err(|e| Error::Node(format!("no key for product {product}: {e}")))?;
+    EncryptionKeypair::from_account(pair)
+        .open(&sealed)
+        .map_err(|e| Error::Node(format!("the key shared for product {product}: {e}")))
+}
+
+async fn serve(poll: Duration, who: &MarketSigner, wallet: &WalletArgs) -> Result<(), Error> {
+    let pair = signer(&who.suri, wallet.keystore_path.clone())?;
+    let me = AccountId::from(pair.public());
+    let rpc = Wallet::connect(&wallet.rpc_url).await?;
+    let keys = key_dir(who, &rpc.genesis);
+    let mut done: BTreeSet<u64> = BTreeSet::new();
+    let mut warned: BTreeSet<u64> = BTreeSet::new();
+    eprintln!("Serving deliveries as {me}");
+    loop {
+        let orders: Vec<Value> = rpc
+            .rpc
+            .request("market_orders", rpc_params![me.to_string()])
+            .await
+            .map_err(rpc_error)?;
+        for order in orders {
+            let id = order["id"].as_u64().unwrap_or_default();
+            let mine = str_of(&order["seller"]) == me.to_string()
+                || str_of(&order["proxy"]) == me.to_string();
+            if order["status"] != json!("created") || !mine || done.contains(&id) {
+                continue;
+            }
+            let key = match content_key_for(&rpc, &pair, &me, &keys, &order).await {
+                Ok(key) => key,
+                Err(e) => {
+                    if warned.insert(id) {
+                        eprintln!("Order {id}: cannot deliver yet: {e}");
+                    }
+                    continue;
+                }
+            };
+            let buyer_key = hex32(&order["buyerKey"], "buyer key")?;
+            let sealed = BoundedVec::try_from_vec(crypto::seal(&key, &buyer_key))
+                .map_err(|_| Error::Node("a sealed key always fits; qed".into()))?;
+            match submit(
+                &rpc,
+                &pair,
+                MarketCall::deliver {
+                    order: id,
+                    sealed_key: sealed,
+                },
+                true,
+            )
+            .await
+            {
+                Ok(included) => {
+                    done.insert(id);
+                    let line = json!({
+                        "delivered": id,
+                        "block": included.block,
+                        "fee": included.fee.to_string(),
+                    });
+                    if wallet.json {
+                        println!("{line}");
+                    } else {
+                        println!("Delivered order {id} in block #{}", included.number);
+                    }
+                }
+                // Another deliverer (the seller or the proxy) may have been first.
+                Err(e) => {
+                    done.insert(id);
+                    eprintln!("Order {id}: delivery failed: {e}");
+                }
+            }
+        }
+        tokio::time::sleep(poll).await;
+    }
+}
+
+async fn fetch(
+    id: u64,
+    out: &Path,
+    gateway: Option<String>,
+    who: &MarketSigner,
+    wallet: &WalletArgs,
+) -> Result<(), Error> {
+    let pair = signer(&who.suri, wallet.keystore_path.clone())?;
+    let me = AccountId::from(pair.public());
+    let rpc = Wallet::connect(&wallet.rpc_url).await?;
+    let order = order_of(&rpc, id).await?;
+    if str_of(&order["buyer"]) != me.to_string() {
+        return Err(Error::Input(format!("order {id} is not {me}'s")));
+    }
+    let sealed = order["sealedKey"]
+        .as_str()
+        .and_then(|s| hex::decode(s.trim_start_matches("0x")).ok())
+        .ok_or_else(|| {
+            Error::Input(format!(
+                "order {id} is {}: no key delivered yet",
+                str_of(&order["status"])
+            ))
+        })?;
+    let key = EncryptionKeypair::from_account(&pair)
+        .open(&sealed)
+        .map_err(|e| Error::Node(format!("order {id}'s key: {e}")))?;
+    let product = order["product"].as_u64().unwrap_or_default();
+    let listed = product_of(&rpc, product).await?;
+    let gateway = match gateway {
+        Some(url) => url,
+        None => listed["location"]["node"]
+            .as_str()
+            .map(String::from)
+            .ok_or_else(|| {
+                Error::Input(format!(
+                    "product {product} is not on a gateway; pass --gateway"
+                ))
+            })?,
+    };
+    let expected = hex32(&listed["contentHash"], "content hash")?;
+    let client = login(&gateway, &rpc, &pair).await?;
+    let blob = out.with_extension("cpc-blob");
+    let downloading = bar(
+        listed["size"].as_u64().unwrap_or(0),
+        "download",
+        wallet.json,
+    );
+    let downloaded = client
+        .download(product, &blob, Some(progress_of(&downloading)))
+        .await;
+    downloading.finish();
+    downloaded.map_err(|e| {
+        let _ = std::fs::remove_file(&blob);
+        Error::Node(format!("download: {e}"))
+    })?;
+    let decrypting = bar(listed["size"].as_u64().unwrap_or(0), "decrypt", wallet.json);
+    let result = {
+        let (blob, out, bar) = (blob.clone(), out.to_path_buf(), decrypting.clone());
+        tokio::task::spawn_blocking(move || {
+            crypto::decrypt_file(&key, &blob, &out, &|done| bar.set_position(done))
+        })
+        .await
+        .map_err(|e| Error::Node(e.to_string()))?
+    };
+    decrypting.finish();
+    let _ = std::fs::remove_file(&blob);
+    let (hash, size) = result.map_err(|e| Error::Node(format!("decryption: {e}")))?;
+    if hash != expected {
+        let _ = std::fs::remove_file(out);
+        return Err(Error::Node(format!(
+            "the content's hash 0x{} is not the product's 0x{}: not the data that was listed",
+            hex::encode(hash),
+            hex::encode(expected)
+        )));
+    }
+    let value = json!({
+        "orderId": id,
+        "product": product,
+        "size": size,
+        "contentHash": format!("0x{}", hex::encode(hash)),
+        "verified": true,
+        "out": out,
+    });
+    if wallet.json {
+        println!("{value}");
+    } else {
+        println!(
+            "Fetched order {id}: {size} bytes to {}, hash verified",
+            out.display()
+        );
+    }
+    Ok(())
+}

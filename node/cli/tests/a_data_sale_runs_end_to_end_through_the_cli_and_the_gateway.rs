@@ -1,0 +1,297 @@
+//! The data market end to end on a dev node with its storage gateway: Bob publishes a file
+//! (encrypted, listed, uploaded, the key shared with proxy Charlie), Dave buys through
+//! Charlie, Charlie's `market serve` delivers the key, Dave fetches a byte-identical file and
+//! confirms. Every balance moves by exactly the documented split, the deposit and bond, and
+//! the fees each account paid (summed from the chain's fee events); the real gateway refuses
+//! an account without an order.
+
+mod common;
+
+use codec::Decode;
+use common::*;
+use cpc_primitives::{AccountId, H256};
+use cpc_runtime::{RuntimeEvent, constants::UNITS};
+use cpc_runtime_test_utils::account;
+use serde_json::{Value, json};
+use std::{
+    collections::BTreeMap,
+    process::{Command, Stdio},
+    time::Duration,
+};
+
+/// A child process killed when dropped.
+struct Daemon(std::process::Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn cli_json(args: &[&str]) -> Value {
+    let (ok, stdout, stderr) = run(args);
+    assert!(ok, "cpchain {args:?} failed:\n{stdout}\n{stderr}");
+    serde_json::from_str(stdout.trim().lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("cpchain {args:?}: not JSON ({e}): {stdout}"))
+}
+
+/// Fees paid per account in blocks `from..=to`, from the `TransactionFeePaid` events.
+fn fees(node: &Node, from: u32, to: u32) -> BTreeMap<AccountId, u128> {
+    let key = cpc_pallet_system::Events::<cpc_runtime::Runtime>::hashed_key();
+    let mut fees = BTreeMap::new();
+    for n in from..=to {
+        let hash = block_hash(node, n);
+        let Some(raw) = storage(node, &key, Some(&hash)) else {
+            continue;
+        };
+        let records =
+            Vec::<cpc_pallet_system::EventRecord<RuntimeEvent, H256>>::decode(&mut &raw[..])
+                .unwrap();
+        for record in records {
+            if let RuntimeEvent::Balances(cpc_pallet_balances::Event::TransactionFeePaid {
+                who,
+                actual_fee,
+                ..
+            }) = record.event
+            {
+                *fees.entry(who).or_default() += actual_fee;
+            }
+        }
+    }
+    fees
+}
+
+#[test]
+fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
+    let dir = tempfile::tempdir().unwrap();
+    let gateway_port = free_port();
+    let node = Node::start(
+        &[
+            "--dev",
+            "--tmp",
+            "--gateway-port",
+            &gateway_port.to_string(),
+        ],
+        &dir.path().join("node.log"),
+    );
+    node.wait_for_block(1, Duration::from_secs(30));
+    let rpc = format!("ws://127.0.0.1:{}", node.rpc_port);
+    let gateway = format!("http://127.0.0.1:{gateway_port}");
+    let [alice, bob, charlie, dave, eve] = ["Alice", "Bob", "Charlie", "Dave", "Eve"].map(account);
+    let parties = [alice, bob, charlie, dave];
+
+    let start = finalized_number(&node);
+    let start_hash = block_hash(&node, start);
+    let before: Vec<u128> = parties
+        .iter()
+        .map(|who| free_balance(&node, who, Some(&start_hash)))
+        .collect();
+
+    // Charlie becomes a proxy (5%); its encryption key is registered on the way.
+    let bond = 100 * UNITS;
+    cli_json(&[
+        "market",
+        "register-proxy",
+        "--suri",
+        "//Charlie",
+        "--fee-per-mille",
+        "50",
+        "--bond",
+        &bond.to_string(),
+        "--rpc-url",
+        &rpc,
+        "--json",
+    ]);
+
+    // Bob publishes 3 MiB of sensor data, shares the key with Charlie.
+    let data: Vec<u8> = (0..3 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let file = dir.path().join("readings.csv");
+    std::fs::write(&file, &data).unwrap();
+    let price = 50 * UNITS;
+    let published = cli_json(&[
+        "market",
+        "publish",
+        file.to_str().unwrap(),
+        "--title",
+        "Soil moisture, field 7",
+        "--price",
+        &price.to_string(),
+        "--gateway",
+        &gateway,
+        "--tag",
+        "soil",
+        "--tag",
+        "iot",
+        "--category",
+        "agriculture",
+        "--share-with",
+        &charlie.to_string(),
+        "--suri",
+        "//Bob",
+        "--key-dir",
+        dir.path().join("bob-keys").to_str().unwrap(),
+        "--rpc-url",
+        &rpc,
+        "--json",
+    ]);
+    let product = published["productId"].as_u64().unwrap();
+    assert_eq!(
+        published["contentHash"],
+        json!(format!(
+            "0x{}",
+            hex::encode(cpc_market::crypto::sha256(&data))
+        ))
+    );
+    let found = cli_json(&[
+        "market",
+        "search",
+        "SOIL",
+        "moisture",
+        "--rpc-url",
+        &rpc,
+        "--json",
+    ]);
+    assert_eq!(found.as_array().unwrap().len(), 1);
+
+    // Charlie's delivery daemon.
+    let serve = Daemon(
+        Command::new(binary())
+            .args([
+                "market",
+                "serve",
+                "--suri",
+                "//Charlie",
+                "--poll-ms",
+                "300",
+                "--key-dir",
+                dir.path().join("charlie-keys").to_str().unwrap(),
+                "--rpc-url",
+                &rpc,
+                "--json",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+
+    // Dave buys through Charlie.
+    let bought = cli_json(&[
+        "market",
+        "buy",
+        &product.to_string(),
+        "--proxy",
+        &charlie.to_string(),
+        "--suri",
+        "//Dave",
+        "--rpc-url",
+        &rpc,
+        "--json",
+    ]);
+    let order = bought["orderId"].as_u64().unwrap();
+    wait_until("Charlie's delivery", Duration::from_secs(90), || {
+        node.rpc("market_order", json!([order]))["status"] == json!("delivered")
+    });
+    drop(serve);
+
+    // The real gateway refuses Eve, who has no order, and answers Dave.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let genesis = genesis_hash(&node);
+    runtime.block_on(async {
+        let mut client = cpc_market::client::GatewayClient::new(&gateway).unwrap();
+        let eve_pair = cpc_runtime_test_utils::pair("Eve");
+        client.login(&eve_pair, &genesis).await.unwrap();
+        let refused = client
+            .download(product, &dir.path().join("eve"), None)
+            .await;
+        assert_eq!(refused.unwrap_err().status().map(|s| s.as_u16()), Some(403));
+        let anonymous = cpc_market::client::GatewayClient::new(&gateway).unwrap();
+        let refused = anonymous
+            .download(product, &dir.path().join("anon"), None)
+            .await;
+        assert_eq!(refused.unwrap_err().status().map(|s| s.as_u16()), Some(401));
+    });
+    let _ = eve;
+
+    // Dave fetches: byte-identical, hash checked; then confirms and rates.
+    let out = dir.path().join("bought.csv");
+    let fetched = cli_json(&[
+        "market",
+        "fetch",
+        &order.to_string(),
+        "--out",
+        out.to_str().unwrap(),
+        "--suri",
+        "//Dave",
+        "--rpc-url",
+        &rpc,
+        "--json",
+    ]);
+    assert_eq!(fetched["verified"], json!(true));
+    assert_eq!(std::fs::read(&out).unwrap(), data);
+    cli_json(&[
+        "market",
+        "confirm",
+        &order.to_string(),
+        "--suri",
+        "//Dave",
+        "--rpc-url",
+        &rpc,
+        "--json",
+    ]);
+    cli_json(&[
+        "market",
+        "rate",
+        &order.to_string(),
+        "--rating",
+        "5",
+        "--proxy-rating",
+        "4",
+        "--suri",
+        "//Dave",
+        "--rpc-url",
+        &rpc,
+        "--json",
+    ]);
+    let settled = node.rpc("market_order", json!([order]));
+    assert_eq!(settled["status"], json!("completed"));
+    assert_eq!(settled["buyerRated"], json!(true));
+
+    // Every balance moved by exactly the split, the deposit, the bond and its fees.
+    let end = finalized_number(&node);
+    let end_hash = block_hash(&node, end);
+    let fees = fees(&node, start + 1, end);
+    let fee = |who: &AccountId| fees.get(who).copied().unwrap_or(0);
+    let deposit: u128 = node.rpc("market_product", json!([product]))["deposit"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The dev chain's protocol fee is 1% (to Alice); Charlie's 5%; Bob the rest.
+    let (protocol, proxy) = (price / 100, price * 5 / 100);
+    let seller = price - protocol - proxy;
+    let after: Vec<u128> = parties
+        .iter()
+        .map(|who| free_balance(&node, who, Some(&end_hash)))
+        .collect();
+    assert_eq!(
+        after[0],
+        before[0] + protocol - fee(&alice),
+        "Alice (protocol)"
+    );
+    assert_eq!(
+        after[1],
+        before[1] + seller - deposit - fee(&bob),
+        "Bob (seller)"
+    );
+    assert_eq!(
+        after[2],
+        before[2] + proxy - bond - fee(&charlie),
+        "Charlie (proxy)"
+    );
+    assert_eq!(after[3], before[3] - price - fee(&dave), "Dave (buyer)");
+    assert!(fee(&bob) > 0 && fee(&charlie) > 0 && fee(&dave) > 0);
+}

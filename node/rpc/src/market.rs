@@ -1,0 +1,206 @@
+//! `market_*`: the data market's products and orders as JSON, read through the runtime's
+//! `DataMarketApi` at the best block (or a given one).
+
+use crate::{
+    errors::{client as client_error, invalid_params},
+    methods::RpcContext,
+};
+use cpc_pallet_data_market::{Order, OrderStatus, Product, Ruling, StorageLocation, content_cid};
+use cpc_primitives::{AccountId, H256};
+use jsonrpsee::{
+    RpcModule,
+    core::RegisterMethodError,
+    types::{ErrorObjectOwned, Params},
+};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Most products one `market_products` call returns.
+pub const MAX_PRODUCTS_PER_CALL: u32 = 1000;
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn location_json(location: &StorageLocation) -> Value {
+    match location {
+        StorageLocation::Node(url) => json!({ "node": text(url) }),
+        StorageLocation::S3(uri) => json!({ "s3": text(uri) }),
+        StorageLocation::Ipfs(cid) => json!({ "ipfs": text(cid) }),
+        StorageLocation::Sidechain { sidechain, stream } => {
+            json!({ "sidechain": { "id": sidechain, "stream": text(stream) } })
+        }
+    }
+}
+
+/// A product as JSON (balances as decimal strings: they exceed JSON's safe integers).
+pub fn product_json(id: u64, product: &Product) -> Value {
+    let info = &product.info;
+    json!({
+        "id": id,
+        "seller": product.seller.to_string(),
+        "title": text(&info.title),
+        "description": text(&info.description),
+        "tags": info.tags.iter().map(|t| text(t)).collect::<Vec<_>>(),
+        "category": text(&info.category),
+        "price": info.price.to_string(),
+        "contentHash": format!("0x{}", hex::encode(info.content_hash)),
+        "cid": content_cid(&info.content_hash),
+        "size": info.size,
+        "location": location_json(&info.location),
+        "license": text(&info.license),
+        "listed": product.listed,
+        "deposit": product.deposit.to_string(),
+        "openOrders": product.open_orders,
+        "sales": product.sales,
+        "ratingSum": product.rating_sum,
+        "ratings": product.ratings,
+    })
+}
+
+fn status_name(status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::Created => "created",
+        OrderStatus::Delivered => "delivered",
+        OrderStatus::Completed => "completed",
+        OrderStatus::Refunded => "refunded",
+        OrderStatus::Disputed => "disputed",
+        OrderStatus::Resolved => "resolved",
+    }
+}
+
+/// An order as JSON.
+pub fn order_json(id: u64, order: &Order) -> Value {
+    json!({
+        "id": id,
+        "product": order.product,
+        "buyer": order.buyer.to_string(),
+        "seller": order.seller.to_string(),
+        "proxy": order.proxy.to_string(),
+        "price": order.price.to_string(),
+        "proxyFeePerMille": order.proxy_fee_per_mille,
+        "protocolFeePerMille": order.protocol_fee_per_mille,
+        "buyerKey": format!("0x{}", hex::encode(order.buyer_key)),
+        "status": status_name(order.status),
+        "createdAt": order.created_at,
+        "deliveryDeadline": order.delivery_deadline,
+        "confirmationDeadline": order.confirmation_deadline,
+        "sealedKey": order.sealed_key.as_ref().map(|k| format!("0x{}", hex::encode(&k[..]))),
+        "buyerRated": order.buyer_rated,
+        "sellerRated": order.seller_rated,
+    })
+}
+
+/// A ruling's name, for clients that print events.
+pub fn ruling_name(ruling: &Ruling) -> String {
+    match ruling {
+        Ruling::RefundBuyer => "refundBuyer".into(),
+        Ruling::PaySeller => "paySeller".into(),
+        Ruling::Split { buyer_per_mille } => format!("split({buyer_per_mille}‰ to the buyer)"),
+    }
+}
+
+type RpcResult<T> = Result<T, ErrorObjectOwned>;
+
+fn at(ctx: &RpcContext, at: Option<H256>) -> H256 {
+    at.unwrap_or_else(|| ctx.client.info().best_hash)
+}
+
+/// Registers the methods.
+pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethodError> {
+    module.register_blocking_method(
+        "market_products",
+        |params: Params<'_>, ctx: Arc<RpcContext>, _| -> RpcResult<Value> {
+            ctx.count();
+            let mut p = params.sequence();
+            let start: Option<u64> = p.optional_next()?;
+            let limit: Option<u32> = p.optional_next()?;
+            let block: Option<H256> = p.optional_next()?;
+            let limit = limit.unwrap_or(100);
+            if limit > MAX_PRODUCTS_PER_CALL {
+                return Err(invalid_params(format!(
+                    "at most {MAX_PRODUCTS_PER_CALL} products per call"
+                )));
+            }
+            let products: Vec<(u64, Product)> = ctx
+                .client
+                .call_decoded(
+                    &at(&ctx, block),
+                    "DataMarketApi_products",
+                    (start.unwrap_or(0), limit),
+                )
+                .map_err(client_error)?;
+            Ok(Value::Array(
+                products
+                    .iter()
+                    .map(|(id, p)| product_json(*id, p))
+                    .collect(),
+            ))
+        },
+    )?;
+    module.register_blocking_method(
+        "market_product",
+        |params: Params<'_>, ctx: Arc<RpcContext>, _| -> RpcResult<Value> {
+            ctx.count();
+            let mut p = params.sequence();
+            let id: u64 = p.next()?;
+            let block: Option<H256> = p.optional_next()?;
+            let product: Option<Product> = ctx
+                .client
+                .call_decoded(&at(&ctx, block), "DataMarketApi_product", id)
+                .map_err(client_error)?;
+            Ok(product.map_or(Value::Null, |p| product_json(id, &p)))
+        },
+    )?;
+    module.register_blocking_method(
+        "market_orders",
+        |params: Params<'_>, ctx: Arc<RpcContext>, _| -> RpcResult<Value> {
+            ctx.count();
+            let mut p = params.sequence();
+            let account: String = p.next()?;
+            let block: Option<H256> = p.optional_next()?;
+            let who: AccountId = account
+                .parse()
+                .map_err(|e| invalid_params(format!("invalid account: {e}")))?;
+            let orders: Vec<(u64, Order)> = ctx
+                .client
+                .call_decoded(&at(&ctx, block), "DataMarketApi_orders", who)
+                .map_err(client_error)?;
+            Ok(Value::Array(
+                orders.iter().map(|(id, o)| order_json(*id, o)).collect(),
+            ))
+        },
+    )?;
+    module.register_blocking_method(
+        "market_order",
+        |params: Params<'_>, ctx: Arc<RpcContext>, _| -> RpcResult<Value> {
+            ctx.count();
+            let mut p = params.sequence();
+            let id: u64 = p.next()?;
+            let block: Option<H256> = p.optional_next()?;
+            let order: Option<Order> = ctx
+                .client
+                .call_decoded(&at(&ctx, block), "DataMarketApi_order", id)
+                .map_err(client_error)?;
+            Ok(order.map_or(Value::Null, |o| order_json(id, &o)))
+        },
+    )?;
+    module.register_blocking_method(
+        "market_encryptionKey",
+        |params: Params<'_>, ctx: Arc<RpcContext>, _| -> RpcResult<Value> {
+            ctx.count();
+            let mut p = params.sequence();
+            let account: String = p.next()?;
+            let who: AccountId = account
+                .parse()
+                .map_err(|e| invalid_params(format!("invalid account: {e}")))?;
+            let best = ctx.client.info().best_hash;
+            let key: Option<[u8; 32]> = ctx
+                .client
+                .call_decoded(&best, "DataMarketApi_encryption_key", who)
+                .map_err(client_error)?;
+            Ok(key.map_or(Value::Null, |k| json!(format!("0x{}", hex::encode(k)))))
+        },
+    )?;
+    Ok(())
+}
