@@ -38,8 +38,17 @@ impl Node {
     /// the log, so parallel tests never collide), and waits until RPC answers.
     pub fn start(args: &[&str], log: &Path) -> Node {
         let log_file = std::fs::File::create(log).unwrap();
+        // `--tmp` becomes a base path beside the log, inside the test's temporary directory:
+        // a node killed by a test cannot remove its own temporary directory, and hundreds of
+        // them filled /tmp.
+        // `--dev` alone means a temporary directory too.
+        let base = log.with_extension("base");
+        let mut args: Vec<&str> = args.iter().copied().filter(|a| *a != "--tmp").collect();
+        if !args.iter().any(|a| *a == "--base-path" || *a == "-d") {
+            args.extend(["--base-path", base.to_str().expect("UTF-8 test paths")]);
+        }
         let child = Command::new(binary())
-            .args(args)
+            .args(&args)
             // Loopback only, on ports the system picks, and no mDNS: parallel tests must
             // neither collide nor find each other.
             .args(["--rpc-port", "0", "--prometheus-port", "0"])
