@@ -3,7 +3,8 @@
 //! Charlie, Charlie's `market serve` delivers the key, Dave fetches a byte-identical file and
 //! confirms. Every balance moves by exactly the documented split, the deposit and bond, and
 //! the fees each account paid (summed from the chain's fee events); the real gateway refuses
-//! an account without an order.
+//! an account without an order. Then Eve buys and Bob's own daemon delivers from his key file;
+//! Dave cannot fetch Eve's order; bad `market_*` parameters are refused.
 
 mod common;
 
@@ -78,7 +79,7 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
     node.wait_for_block(1, Duration::from_secs(30));
     let rpc = format!("ws://127.0.0.1:{}", node.rpc_port);
     let gateway = format!("http://127.0.0.1:{gateway_port}");
-    let [alice, bob, charlie, dave, eve] = ["Alice", "Bob", "Charlie", "Dave", "Eve"].map(account);
+    let [alice, bob, charlie, dave] = ["Alice", "Bob", "Charlie", "Dave"].map(account);
     let parties = [alice, bob, charlie, dave];
 
     let start = finalized_number(&node);
@@ -214,7 +215,6 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
             .await;
         assert_eq!(refused.unwrap_err().status().map(|s| s.as_u16()), Some(401));
     });
-    let _ = eve;
 
     // Dave fetches: byte-identical, hash checked; then confirms and rates.
     let out = dir.path().join("bought.csv");
@@ -259,6 +259,80 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
     let settled = node.rpc("market_order", json!([order]));
     assert_eq!(settled["status"], json!("completed"));
     assert_eq!(settled["buyerRated"], json!(true));
+
+    // A seller delivers from its own key file too: Eve buys, Bob's daemon delivers.
+    let serve = Daemon(
+        Command::new(binary())
+            .args([
+                "market",
+                "serve",
+                "--suri",
+                "//Bob",
+                "--poll-ms",
+                "300",
+                "--key-dir",
+                dir.path().join("bob-keys").to_str().unwrap(),
+                "--rpc-url",
+                &rpc,
+                "--json",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let bought = cli_json(&[
+        "market",
+        "buy",
+        &product.to_string(),
+        "--proxy",
+        &charlie.to_string(),
+        "--suri",
+        "//Eve",
+        "--rpc-url",
+        &rpc,
+        "--json",
+    ]);
+    let eve_order = bought["orderId"].as_u64().unwrap();
+    wait_until("Bob's delivery", Duration::from_secs(90), || {
+        node.rpc("market_order", json!([eve_order]))["status"] == json!("delivered")
+    });
+    drop(serve);
+    let eve_out = dir.path().join("eve.csv");
+    cli_json(&[
+        "market",
+        "fetch",
+        &eve_order.to_string(),
+        "--out",
+        eve_out.to_str().unwrap(),
+        "--suri",
+        "//Eve",
+        "--rpc-url",
+        &rpc,
+        "--json",
+    ]);
+    assert_eq!(std::fs::read(&eve_out).unwrap(), data);
+    // Dave cannot fetch Eve's order.
+    let (ok, _, stderr) = run(&[
+        "market",
+        "fetch",
+        &eve_order.to_string(),
+        "--out",
+        dir.path().join("x").to_str().unwrap(),
+        "--suri",
+        "//Dave",
+        "--rpc-url",
+        &rpc,
+    ]);
+    assert!(!ok && stderr.contains("is not"), "{stderr}");
+
+    // Bad RPC parameters are refused with a reason.
+    assert!(
+        node.try_rpc("market_orders", json!(["not an account"]))
+            .is_err()
+    );
+    assert!(node.try_rpc("market_products", json!([0, 5000])).is_err());
+    assert_eq!(node.rpc("market_product", json!([999])), Value::Null);
 
     // Every balance moved by exactly the split, the deposit, the bond and its fees.
     let end = finalized_number(&node);
