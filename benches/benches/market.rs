@@ -45,6 +45,7 @@ impl MarketView for FixedView {
                 size: SIZE as u64,
                 location: StorageLocation::Node(BoundedVec::new()),
                 license: BoundedVec::new(),
+                proxies: BoundedVec::new(),
             },
             listed: true,
             deposit: 1,
@@ -54,31 +55,25 @@ impl MarketView for FixedView {
             ratings: 0,
         }))
     }
-    fn orders_of(&self, who: &AccountId) -> Result<Vec<(OrderId, Order)>, String> {
-        Ok(vec![(
-            0,
-            Order {
-                product: 0,
-                buyer: *who,
-                seller: self.seller,
-                proxy: self.seller,
-                price: 1,
-                proxy_fee_per_mille: 0,
-                protocol_fee_per_mille: 0,
-                buyer_key: [0; 32],
-                status: if *who == self.buyer {
-                    OrderStatus::Delivered
-                } else {
-                    OrderStatus::Created
-                },
-                created_at: 1,
-                delivery_deadline: 2,
-                confirmation_deadline: None,
-                sealed_key: None,
-                buyer_rated: false,
-                seller_rated: false,
-            },
-        )])
+    fn order(&self, _: OrderId) -> Result<Option<Order>, String> {
+        Ok(Some(Order {
+            product: 0,
+            buyer: self.buyer,
+            seller: self.seller,
+            proxy: self.seller,
+            price: 1,
+            proxy_fee_per_mille: 0,
+            protocol_fee_per_mille: 0,
+            buyer_key: [0; 32],
+            status: OrderStatus::Delivered,
+            created_at: 1,
+            delivery_deadline: 2,
+            confirmation_deadline: None,
+            dispute_deadline: None,
+            sealed_key: None,
+            buyer_rated: false,
+            seller_rated: false,
+        }))
     }
 }
 
@@ -142,7 +137,7 @@ fn gateway_round_trip(c: &mut Criterion) {
     group.bench_function("download and decrypt", |b| {
         b.iter(|| {
             runtime
-                .block_on(downloader.download(0, &fetched, None))
+                .block_on(downloader.download(0, Some(0), &fetched, None))
                 .unwrap();
             crypto::decrypt_file(&key, &fetched, &out, &|_| {}).unwrap()
         })

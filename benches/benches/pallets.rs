@@ -211,6 +211,7 @@ fn market_calls(c: &mut Criterion) {
         size: 100 << 20,
         location: StorageLocation::Node(text(40)),
         license: text(256),
+        proxies: BoundedVec::try_from_vec(vec![AccountId::from(pair(1).public())]).unwrap(),
     };
     let proxy = AccountId::from(pair(1).public());
     let publish = (0, Call::publish { info: info.clone() });
@@ -218,7 +219,7 @@ fn market_calls(c: &mut Criterion) {
         1,
         Call::register_proxy {
             fee_per_mille: 50,
-            bond: 1_000_000,
+            bond: 1_000_000_000_000,
         },
     );
     let key = (2, Call::set_encryption_key { key: [2; 32] });

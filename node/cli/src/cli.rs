@@ -380,9 +380,11 @@ pub enum MarketCommand {
         /// License terms.
         #[arg(long, default_value = "")]
         license: String,
-        /// Proxies to give the content key to (sealed to each), so they can deliver.
-        #[arg(long = "share-with", value_name = "ACCOUNT")]
-        share_with: Vec<String>,
+        /// Proxies approved to deliver and to rule disputes (repeat for several, at least
+        /// one; the seller's own account if it is a proxy). Each other than the seller gets
+        /// the content key, sealed to it, through the gateway.
+        #[arg(long = "proxy", value_name = "ACCOUNT", required = true)]
+        proxies: Vec<String>,
         /// The signer (the seller).
         #[command(flatten)]
         signer: MarketSigner,

@@ -458,19 +458,13 @@ impl cpc_market::gateway::MarketView for ClientMarketView {
             .map_err(|e| e.to_string())
     }
 
-    fn orders_of(
+    fn order(
         &self,
-        who: &cpc_primitives::AccountId,
-    ) -> Result<
-        Vec<(
-            cpc_pallet_data_market::OrderId,
-            cpc_pallet_data_market::Order,
-        )>,
-        String,
-    > {
+        id: cpc_pallet_data_market::OrderId,
+    ) -> Result<Option<cpc_pallet_data_market::Order>, String> {
         let at = self.client.info().finalized_hash;
         self.client
-            .call_decoded(&at, "DataMarketApi_orders", *who)
+            .call_decoded(&at, "DataMarketApi_order", id)
             .map_err(|e| e.to_string())
     }
 }

@@ -128,7 +128,7 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
         "iot",
         "--category",
         "agriculture",
-        "--share-with",
+        "--proxy",
         &charlie.to_string(),
         "--suri",
         "//Bob",
@@ -198,7 +198,7 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
     });
     drop(serve);
 
-    // The real gateway refuses Eve, who has no order, and answers Dave.
+    // The real gateway refuses Eve, even naming Dave's order, and anyone without a login.
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let genesis = genesis_hash(&node);
     runtime.block_on(async {
@@ -206,12 +206,12 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
         let eve_pair = cpc_runtime_test_utils::pair("Eve");
         client.login(&eve_pair, &genesis).await.unwrap();
         let refused = client
-            .download(product, &dir.path().join("eve"), None)
+            .download(product, Some(order), &dir.path().join("eve"), None)
             .await;
         assert_eq!(refused.unwrap_err().status().map(|s| s.as_u16()), Some(403));
         let anonymous = cpc_market::client::GatewayClient::new(&gateway).unwrap();
         let refused = anonymous
-            .download(product, &dir.path().join("anon"), None)
+            .download(product, Some(order), &dir.path().join("anon"), None)
             .await;
         assert_eq!(refused.unwrap_err().status().map(|s| s.as_u16()), Some(401));
     });

@@ -153,11 +153,20 @@ impl GatewayClient {
         Ok(())
     }
 
+    /// The gateway's address as this client dials it (`host:port`): what a login signs.
+    pub fn audience(&self) -> String {
+        self.base
+            .parse::<hyper::Uri>()
+            .ok()
+            .and_then(|uri| uri.authority().map(|a| a.as_str().to_string()))
+            .unwrap_or_default()
+    }
+
     /// Logs in as `pair`'s account on the chain of `genesis`.
     pub async fn login(&mut self, pair: &Pair, genesis: &H256) -> Result<(), ClientError> {
         let account = AccountId::from(pair.public());
         let nonce = self.challenge(&account).await?;
-        let signature = gateway::sign_login(pair, genesis, &nonce);
+        let signature = gateway::sign_login(pair, genesis, &self.audience(), &nonce);
         self.answer(&account, &nonce, &signature.0).await
     }
 
@@ -188,17 +197,20 @@ impl GatewayClient {
             .ok_or_else(|| ClientError::Transport("upload reply without a hash".into()))
     }
 
-    /// Downloads product `product`'s blob to `path`: its length and sha2-256.
+    /// Downloads product `product`'s blob to `path` as the buyer of `order` (a seller needs
+    /// none): its length and sha2-256.
     pub async fn download(
         &self,
         product: ProductId,
+        order: Option<u64>,
         path: &Path,
         progress: Option<Progress>,
     ) -> Result<(u64, [u8; 32]), ClientError> {
+        let query = order.map(|o| format!("?order={o}")).unwrap_or_default();
         let response = self
             .send(
                 Method::GET,
-                &format!("/products/{product}/blob"),
+                &format!("/products/{product}/blob{query}"),
                 http::empty(),
                 None,
             )

@@ -54,6 +54,10 @@ pub enum CryptoError {
     /// The sealed key is malformed or not sealed to this key.
     #[error("the sealed key cannot be opened with this account's key (tampered or not ours)")]
     BadSealedKey,
+    /// The recipient's key is a low-order point: anything sealed to it could be opened by
+    /// anyone.
+    #[error("the recipient's encryption key is weak (a low-order point); refusing to seal")]
+    WeakKey,
 }
 
 /// A 256-bit content key.
@@ -141,17 +145,25 @@ fn seal_cipher(
     (cipher, *Nonce::from_slice(&okm[32..]))
 }
 
-/// Seals `key` to the X25519 public key `recipient`.
-pub fn seal(key: &ContentKey, recipient: &[u8; 32]) -> Vec<u8> {
+/// Seals `key` to the X25519 public key `recipient`. A low-order key (whose shared secret
+/// anyone could compute) is refused.
+pub fn seal(key: &ContentKey, recipient: &[u8; 32]) -> Result<Vec<u8>, CryptoError> {
     let mut ephemeral_secret = [0u8; 32];
     getrandom::fill(&mut ephemeral_secret).expect("the OS random source is available");
     seal_with(key, recipient, ephemeral_secret)
 }
 
-fn seal_with(key: &ContentKey, recipient: &[u8; 32], ephemeral_secret: [u8; 32]) -> Vec<u8> {
+fn seal_with(
+    key: &ContentKey,
+    recipient: &[u8; 32],
+    ephemeral_secret: [u8; 32],
+) -> Result<Vec<u8>, CryptoError> {
     let ephemeral = StaticSecret::from(ephemeral_secret);
     let ephemeral_public = PublicKey::from(&ephemeral).to_bytes();
     let shared = ephemeral.diffie_hellman(&PublicKey::from(*recipient));
+    if !shared.was_contributory() {
+        return Err(CryptoError::WeakKey);
+    }
     let (cipher, nonce) = seal_cipher(shared.as_bytes(), &ephemeral_public, recipient);
     let mut out = Vec::with_capacity(SEALED_KEY_LEN);
     out.extend_from_slice(&ephemeral_public);
@@ -161,7 +173,7 @@ fn seal_with(key: &ContentKey, recipient: &[u8; 32], ephemeral_secret: [u8; 32])
         .expect("32 bytes is within ChaCha20-Poly1305's limits; qed");
     out.extend_from_slice(&body);
     out.extend_from_slice(&tag);
-    out
+    Ok(out)
 }
 
 fn chunk_nonce(index: u64, last: bool) -> Nonce {
@@ -489,7 +501,7 @@ mod tests {
     fn a_sealed_key_opens_only_for_its_recipient_and_untampered() {
         let key = ContentKey::random();
         let (bob, eve) = (keypair(2), keypair(5));
-        let sealed = seal(&key, &bob.public());
+        let sealed = seal(&key, &bob.public()).unwrap();
         assert_eq!(sealed.len(), SEALED_KEY_LEN);
         assert_eq!(bob.open(&sealed).unwrap(), key);
         assert_eq!(eve.open(&sealed), Err(CryptoError::BadSealedKey));
@@ -500,9 +512,11 @@ mod tests {
         }
         assert_eq!(bob.open(&sealed[..79]), Err(CryptoError::BadSealedKey));
         // Sealing twice uses fresh ephemeral keys.
-        assert_ne!(seal(&key, &bob.public()), sealed);
+        assert_ne!(seal(&key, &bob.public()).unwrap(), sealed);
+        // A low-order recipient key is refused.
+        assert_eq!(seal(&key, &[0; 32]), Err(CryptoError::WeakKey));
         // A low-order point as the ephemeral key is refused, not a zero shared secret.
-        let mut low_order = seal_with(&key, &bob.public(), [9; 32]);
+        let mut low_order = seal_with(&key, &bob.public(), [9; 32]).unwrap();
         low_order[..32].copy_from_slice(&[0; 32]);
         assert_eq!(bob.open(&low_order), Err(CryptoError::BadSealedKey));
     }

@@ -12,8 +12,11 @@
 //! ```
 //!
 //! Login is challenge-response: the gateway hands out a random single-use nonce for an
-//! account, valid for a minute; the account signs [`login_payload`] (the chain's genesis hash
-//! and the nonce) with its sr25519 key and gets a bearer token that expires. Every request
+//! account, valid for a minute; the account signs [`login_payload`] (the chain's genesis hash,
+//! the gateway's address as the client dialled it, and the nonce) with its sr25519 key and gets
+//! a bearer token that expires. The address binds the signature to this gateway: a gateway
+//! that relays another's challenge to its own visitors gets signatures over its own address,
+//! which the other refuses. Buyers name the order they download with (`?order=ID`). Every request
 //! after login is checked against chain state through [`MarketView`] (the node reads its
 //! finalized state): who sells a product, who holds which order. Refusals are 401 (no, bad or
 //! expired token; failed login) or 403 (a valid account without the right), and carry no data.
@@ -59,25 +62,33 @@ pub const MAX_JSON_BYTES: usize = 4096;
 /// Largest sealed key stored for a product.
 pub const MAX_SEALED_KEY_BYTES: usize = 256;
 
-/// What the gateway reads from the chain.
+/// What the gateway reads from the chain (blocking calls: the gateway runs them off the
+/// async threads).
 pub trait MarketView: Send + Sync + 'static {
     /// The chain's genesis hash (logins are bound to it).
     fn genesis_hash(&self) -> H256;
     /// Product `id`.
     fn product(&self, id: ProductId) -> Result<Option<Product>, String>;
-    /// The orders `who` is a party of.
-    fn orders_of(&self, who: &AccountId) -> Result<Vec<(OrderId, Order)>, String>;
+    /// Order `id`.
+    fn order(&self, id: OrderId) -> Result<Option<Order>, String>;
 }
 
-/// What the account signs to log in: the genesis hash and the nonce, SCALE-encoded with a
-/// domain tag, so a login signature is useless on another chain or as a transaction.
-pub fn login_payload(genesis: &H256, nonce: &[u8; 32]) -> Vec<u8> {
-    (b"cpc/market/login/v1", genesis, nonce).encode()
+/// What the account signs to log in: the genesis hash, the gateway's address (`host:port`
+/// as the client dialled it) and the nonce, SCALE-encoded with a domain tag, so a login
+/// signature is useless on another chain, at another gateway, or as a transaction.
+pub fn login_payload(genesis: &H256, audience: &str, nonce: &[u8; 32]) -> Vec<u8> {
+    (
+        b"cpc/market/login/v2",
+        genesis,
+        audience.to_ascii_lowercase(),
+        nonce,
+    )
+        .encode()
 }
 
-/// Signs a login challenge.
-pub fn sign_login(pair: &Pair, genesis: &H256, nonce: &[u8; 32]) -> Signature {
-    pair.sign(&login_payload(genesis, nonce))
+/// Signs a login challenge for the gateway at `audience`.
+pub fn sign_login(pair: &Pair, genesis: &H256, audience: &str, nonce: &[u8; 32]) -> Signature {
+    pair.sign(&login_payload(genesis, audience, nonce))
 }
 
 /// Settings.
@@ -210,7 +221,16 @@ async fn handle(state: &State, request: Request<Incoming>) -> Reply {
         }
         (Method::GET, ["products", id, "blob"]) => {
             let id = product_id(id)?;
-            download(state, id, &request).await
+            let order = request
+                .uri()
+                .query()
+                .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("order=")))
+                .map(|o| {
+                    o.parse::<OrderId>()
+                        .map_err(|_| Refusal::new(StatusCode::BAD_REQUEST, "invalid order id"))
+                })
+                .transpose()?;
+            download(state, id, order, &request).await
         }
         (Method::PUT, ["products", id, "keys", account]) => {
             let (id, account) = (product_id(id)?, parse_account(account)?);
@@ -274,6 +294,12 @@ async fn challenge(state: &State, request: Request<Incoming>) -> Reply {
 
 async fn login(state: &State, request: Request<Incoming>) -> Reply {
     let unauthorized = |m: &str| Refusal::new(StatusCode::UNAUTHORIZED, m);
+    let audience = request
+        .headers()
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .map(String::from)
+        .ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, "no Host header"))?;
     let body = json_body(request).await?;
     let account = parse_account(field(&body, "account")?)?;
     let nonce = parse_hex32(field(&body, "nonce")?)
@@ -294,7 +320,7 @@ async fn login(state: &State, request: Request<Incoming>) -> Reply {
         None => return Err(unauthorized("unknown or used challenge")),
     }
     let public = Public(account.0);
-    let payload = login_payload(&state.view.genesis_hash(), &nonce);
+    let payload = login_payload(&state.view.genesis_hash(), &audience, &nonce);
     if !cpc_crypto::sr25519::verify(&Signature(signature), &payload, &public) {
         return Err(unauthorized("the signature does not verify"));
     }
@@ -346,11 +372,21 @@ fn chain_error(e: String) -> Refusal {
     Refusal::new(StatusCode::SERVICE_UNAVAILABLE, format!("chain state: {e}"))
 }
 
-fn product_of(state: &State, id: ProductId) -> Result<Product, Refusal> {
-    state
-        .view
-        .product(id)
-        .map_err(chain_error)?
+/// Runs a chain read off the async threads (it executes the runtime).
+async fn read_chain<R: Send + 'static>(
+    state: &State,
+    read: impl FnOnce(&dyn MarketView) -> Result<R, String> + Send + 'static,
+) -> Result<R, Refusal> {
+    let view = state.view.clone();
+    tokio::task::spawn_blocking(move || read(view.as_ref()))
+        .await
+        .map_err(|e| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(chain_error)
+}
+
+async fn product_of(state: &State, id: ProductId) -> Result<Product, Refusal> {
+    read_chain(state, move |view| view.product(id))
+        .await?
         .ok_or_else(|| Refusal::new(StatusCode::NOT_FOUND, "no such product"))
 }
 
@@ -360,7 +396,7 @@ fn index_path(state: &State, id: ProductId) -> PathBuf {
 
 async fn upload(state: &State, id: ProductId, request: Request<Incoming>) -> Reply {
     let who = authenticate(state, &request)?;
-    let product = product_of(state, id)?;
+    let product = product_of(state, id).await?;
     if product.seller != who {
         return Err(Refusal::new(
             StatusCode::FORBIDDEN,
@@ -383,8 +419,15 @@ async fn upload(state: &State, id: ProductId, request: Request<Incoming>) -> Rep
     let stored = state.store.put_file(&hash, &staging, len).await;
     let _ = tokio::fs::remove_file(&staging).await;
     stored.map_err(|e| Refusal::new(StatusCode::BAD_GATEWAY, format!("store: {e}")))?;
+    // Written aside and renamed, so a concurrent download never reads half a record.
     let record = format!("{} {len}", hex::encode(hash));
-    tokio::fs::write(index_path(state, id), record)
+    let index = index_path(state, id);
+    let partial = index.with_extension("partial");
+    let written = async {
+        tokio::fs::write(&partial, record).await?;
+        tokio::fs::rename(&partial, &index).await
+    };
+    written
         .await
         .map_err(|e| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     log::info!(target: "market", "Product {id}: stored blob {} ({len} bytes)", hex::encode(hash));
@@ -446,35 +489,44 @@ fn valid_header(head: &[u8]) -> bool {
     crypto::Decryptor::new(&crypto::ContentKey([0; 32]), head).is_ok()
 }
 
-/// Whether `who` may read product `id`'s content: its seller, or a buyer with a delivered or
-/// completed order.
-fn may_download(
+/// Whether `who` may read product `id`'s content: its seller, or the buyer of `order`, an
+/// order of this product that is delivered or completed.
+async fn may_download(
     state: &State,
     id: ProductId,
     product: &Product,
+    order: Option<OrderId>,
     who: &AccountId,
 ) -> Result<bool, Refusal> {
     if product.seller == *who {
         return Ok(true);
     }
-    let orders = state.view.orders_of(who).map_err(chain_error)?;
-    Ok(orders.iter().any(|(_, order)| {
-        order.product == id
-            && order.buyer == *who
-            && matches!(
-                order.status,
-                OrderStatus::Delivered | OrderStatus::Completed
-            )
-    }))
+    let Some(order) = order else {
+        return Ok(false);
+    };
+    let Some(order) = read_chain(state, move |view| view.order(order)).await? else {
+        return Ok(false);
+    };
+    Ok(order.product == id
+        && order.buyer == *who
+        && matches!(
+            order.status,
+            OrderStatus::Delivered | OrderStatus::Completed
+        ))
 }
 
-async fn download(state: &State, id: ProductId, request: &Request<Incoming>) -> Reply {
+async fn download(
+    state: &State,
+    id: ProductId,
+    order: Option<OrderId>,
+    request: &Request<Incoming>,
+) -> Reply {
     let who = authenticate(state, request)?;
-    let product = product_of(state, id)?;
-    if !may_download(state, id, &product, &who)? {
+    let product = product_of(state, id).await?;
+    if !may_download(state, id, &product, order, &who).await? {
         return Err(Refusal::new(
             StatusCode::FORBIDDEN,
-            "no delivered or completed order of this product for this account",
+            "no delivered or completed order of this product for this account (name it with ?order=ID)",
         ));
     }
     let record = tokio::fs::read_to_string(index_path(state, id))
@@ -520,7 +572,7 @@ async fn put_key(
     request: Request<Incoming>,
 ) -> Reply {
     let who = authenticate(state, &request)?;
-    let product = product_of(state, id)?;
+    let product = product_of(state, id).await?;
     if product.seller != who {
         return Err(Refusal::new(
             StatusCode::FORBIDDEN,

@@ -85,18 +85,18 @@ async fn the_seller_uploads_and_a_buyer_with_a_delivered_order_downloads_the_sam
     let out = s.dir.join("downloaded");
     // No order yet.
     assert_eq!(
-        status(buyer.download(0, &out, None).await),
+        status(buyer.download(0, Some(0), &out, None).await),
         StatusCode::FORBIDDEN
     );
     // Paid but not delivered.
     s.view.set_order(0, 0, &pair("Dave"), OrderStatus::Created);
     assert_eq!(
-        status(buyer.download(0, &out, None).await),
+        status(buyer.download(0, Some(0), &out, None).await),
         StatusCode::FORBIDDEN
     );
     for allowed in [OrderStatus::Delivered, OrderStatus::Completed] {
         s.view.set_order(0, 0, &pair("Dave"), allowed);
-        let (len, got) = buyer.download(0, &out, None).await.unwrap();
+        let (len, got) = buyer.download(0, Some(0), &out, None).await.unwrap();
         assert_eq!((len, got), (s.blob.len() as u64, hash));
         assert_eq!(std::fs::read(&out).unwrap(), s.blob);
     }
@@ -108,15 +108,28 @@ async fn the_seller_uploads_and_a_buyer_with_a_delivered_order_downloads_the_sam
     ] {
         s.view.set_order(0, 0, &pair("Dave"), refused);
         assert_eq!(
-            status(buyer.download(0, &out, None).await),
+            status(buyer.download(0, Some(0), &out, None).await),
             StatusCode::FORBIDDEN
         );
     }
+    // Without naming the order, or naming another product's order, nothing is served.
+    assert_eq!(
+        status(buyer.download(0, None, &out, None).await),
+        StatusCode::FORBIDDEN
+    );
+    s.view
+        .set_order(1, 1, &pair("Dave"), OrderStatus::Completed);
+    s.view
+        .set_order(0, 0, &pair("Dave"), OrderStatus::Completed);
+    assert_eq!(
+        status(buyer.download(0, Some(1), &out, None).await),
+        StatusCode::FORBIDDEN
+    );
     // The seller may read its own content.
-    assert!(seller.download(0, &out, None).await.is_ok());
+    assert!(seller.download(0, None, &out, None).await.is_ok());
     // An unknown product.
     assert_eq!(
-        status(buyer.download(7, &out, None).await),
+        status(buyer.download(7, Some(0), &out, None).await),
         StatusCode::NOT_FOUND
     );
 }
@@ -135,21 +148,21 @@ async fn requests_without_a_valid_session_are_refused_and_get_no_data() {
     // No token, a malformed one, an unknown one.
     let anonymous = GatewayClient::new(&s.url).unwrap();
     assert_eq!(
-        status(anonymous.download(0, &out, None).await),
+        status(anonymous.download(0, Some(0), &out, None).await),
         StatusCode::UNAUTHORIZED
     );
     let garbage = GatewayClient::new(&s.url)
         .unwrap()
         .with_token(Some("zz".into()));
     assert_eq!(
-        status(garbage.download(0, &out, None).await),
+        status(garbage.download(0, Some(0), &out, None).await),
         StatusCode::UNAUTHORIZED
     );
     let unknown = GatewayClient::new(&s.url)
         .unwrap()
         .with_token(Some(hex::encode([1u8; 32])));
     assert_eq!(
-        status(unknown.download(0, &out, None).await),
+        status(unknown.download(0, Some(0), &out, None).await),
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
@@ -160,7 +173,7 @@ async fn requests_without_a_valid_session_are_refused_and_get_no_data() {
     // Another account's token: Eve has no order, and cannot upload Bob's product.
     let eve = logged_in(&s.url, "Eve").await;
     assert_eq!(
-        status(eve.download(0, &out, None).await),
+        status(eve.download(0, Some(0), &out, None).await),
         StatusCode::FORBIDDEN
     );
     assert_eq!(
@@ -175,10 +188,10 @@ async fn requests_without_a_valid_session_are_refused_and_get_no_data() {
 
     // An expired token.
     let buyer = logged_in(&s.url, "Dave").await;
-    assert!(buyer.download(0, &out, None).await.is_ok());
+    assert!(buyer.download(0, Some(0), &out, None).await.is_ok());
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(
-        status(buyer.download(0, &out, None).await),
+        status(buyer.download(0, Some(0), &out, None).await),
         StatusCode::UNAUTHORIZED
     );
     // No refusal leaked content: the file holds what the last success wrote, and a refused
@@ -195,27 +208,40 @@ async fn forged_replayed_and_misdirected_logins_are_refused() {
 
     // A signature by another key (Eve signs Dave's challenge).
     let nonce = client.challenge(&account(&dave)).await.unwrap();
-    let forged = gateway::sign_login(&pair("Eve"), &genesis, &nonce);
+    let forged = gateway::sign_login(&pair("Eve"), &genesis, &client.audience(), &nonce);
     assert_eq!(
         status(client.answer(&account(&dave), &nonce, &forged.0).await),
         StatusCode::UNAUTHORIZED
     );
     // The nonce was spent by the failed attempt: even the right signature is refused now.
-    let genuine = gateway::sign_login(&dave, &genesis, &nonce);
+    let genuine = gateway::sign_login(&dave, &genesis, &client.audience(), &nonce);
     assert_eq!(
         status(client.answer(&account(&dave), &nonce, &genuine.0).await),
         StatusCode::UNAUTHORIZED
     );
     // A signature for another chain.
     let nonce = client.challenge(&account(&dave)).await.unwrap();
-    let other_chain = gateway::sign_login(&dave, &cpc_primitives::H256([8; 32]), &nonce);
+    let other_chain = gateway::sign_login(
+        &dave,
+        &cpc_primitives::H256([8; 32]),
+        &client.audience(),
+        &nonce,
+    );
     assert_eq!(
         status(client.answer(&account(&dave), &nonce, &other_chain.0).await),
         StatusCode::UNAUTHORIZED
     );
+    // A signature meant for another gateway (a gateway relaying our challenge to its own
+    // visitors gets signatures over its own address).
+    let nonce = client.challenge(&account(&dave)).await.unwrap();
+    let relayed = gateway::sign_login(&dave, &genesis, "evil.example:8090", &nonce);
+    assert_eq!(
+        status(client.answer(&account(&dave), &nonce, &relayed.0).await),
+        StatusCode::UNAUTHORIZED
+    );
     // A challenge issued to Dave, answered as Eve.
     let nonce = client.challenge(&account(&dave)).await.unwrap();
-    let eve = gateway::sign_login(&pair("Eve"), &genesis, &nonce);
+    let eve = gateway::sign_login(&pair("Eve"), &genesis, &client.audience(), &nonce);
     assert_eq!(
         status(client.answer(&account(&pair("Eve")), &nonce, &eve.0).await),
         StatusCode::UNAUTHORIZED
@@ -228,7 +254,7 @@ async fn forged_replayed_and_misdirected_logins_are_refused() {
     assert!(client.token().is_none());
     // And a genuine login works, once.
     let nonce = client.challenge(&account(&dave)).await.unwrap();
-    let genuine = gateway::sign_login(&dave, &genesis, &nonce);
+    let genuine = gateway::sign_login(&dave, &genesis, &client.audience(), &nonce);
     client
         .answer(&account(&dave), &nonce, &genuine.0)
         .await
@@ -277,7 +303,8 @@ async fn oversized_and_unencrypted_uploads_and_bad_keys_are_refused() {
         status(seller.share_key(0, &dave, &[1; 10]).await),
         StatusCode::BAD_REQUEST
     );
-    let sealed = crypto::seal(&ContentKey::random(), &[5; 32]);
+    let proxy_key = crypto::EncryptionKeypair::from_account(&pair("Dave")).public();
+    let sealed = crypto::seal(&ContentKey::random(), &proxy_key).unwrap();
     seller.share_key(0, &dave, &sealed).await.unwrap();
     let buyer = logged_in(&s.url, "Dave").await;
     assert_eq!(buyer.shared_key(0, &dave).await.unwrap(), sealed);

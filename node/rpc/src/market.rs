@@ -49,6 +49,7 @@ pub fn product_json(id: u64, product: &Product) -> Value {
         "size": info.size,
         "location": location_json(&info.location),
         "license": text(&info.license),
+        "proxies": info.proxies.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
         "listed": product.listed,
         "deposit": product.deposit.to_string(),
         "openOrders": product.open_orders,
@@ -85,6 +86,7 @@ pub fn order_json(id: u64, order: &Order) -> Value {
         "createdAt": order.created_at,
         "deliveryDeadline": order.delivery_deadline,
         "confirmationDeadline": order.confirmation_deadline,
+        "disputeDeadline": order.dispute_deadline,
         "sealedKey": order.sealed_key.as_ref().map(|k| format!("0x{}", hex::encode(&k[..]))),
         "buyerRated": order.buyer_rated,
         "sellerRated": order.seller_rated,
@@ -152,25 +154,31 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
             Ok(product.map_or(Value::Null, |p| product_json(id, &p)))
         },
     )?;
-    module.register_blocking_method(
-        "market_orders",
-        |params: Params<'_>, ctx: Arc<RpcContext>, _| -> RpcResult<Value> {
-            ctx.count();
-            let mut p = params.sequence();
-            let account: String = p.next()?;
-            let block: Option<H256> = p.optional_next()?;
-            let who: AccountId = account
-                .parse()
-                .map_err(|e| invalid_params(format!("invalid account: {e}")))?;
-            let orders: Vec<(u64, Order)> = ctx
-                .client
-                .call_decoded(&at(&ctx, block), "DataMarketApi_orders", who)
-                .map_err(client_error)?;
-            Ok(Value::Array(
-                orders.iter().map(|(id, o)| order_json(*id, o)).collect(),
-            ))
-        },
-    )?;
+    // An account's orders: all (the latest 1,000) or the open ones.
+    for (method, api) in [
+        ("market_orders", "DataMarketApi_orders"),
+        ("market_openOrders", "DataMarketApi_open_orders"),
+    ] {
+        module.register_blocking_method(
+            method,
+            move |params: Params<'_>, ctx: Arc<RpcContext>, _| -> RpcResult<Value> {
+                ctx.count();
+                let mut p = params.sequence();
+                let account: String = p.next()?;
+                let block: Option<H256> = p.optional_next()?;
+                let who: AccountId = account
+                    .parse()
+                    .map_err(|e| invalid_params(format!("invalid account: {e}")))?;
+                let orders: Vec<(u64, Order)> = ctx
+                    .client
+                    .call_decoded(&at(&ctx, block), api, who)
+                    .map_err(client_error)?;
+                Ok(Value::Array(
+                    orders.iter().map(|(id, o)| order_json(*id, o)).collect(),
+                ))
+            },
+        )?;
+    }
     module.register_blocking_method(
         "market_order",
         |params: Params<'_>, ctx: Arc<RpcContext>, _| -> RpcResult<Value> {

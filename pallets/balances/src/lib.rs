@@ -362,7 +362,10 @@ impl<T: Config> Pallet<T> {
         let ed = T::EXISTENTIAL_DEPOSIT;
         let was_providing = before.total() > 0;
         let mut dust = 0;
-        if data.total() < ed && data.total() > 0 {
+        // Reserved funds are never dust: an account holding a reserve (escrow, a bond, a
+        // deposit) stays alive below the existential deposit until the reserve is released,
+        // or paying out one escrow would burn the others.
+        if data.total() < ed && data.total() > 0 && data.reserved == 0 {
             if !was_providing {
                 return Err(Error::ExistentialDeposit.into());
             }

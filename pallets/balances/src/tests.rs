@@ -365,3 +365,24 @@ fn token_errors_are_not_used_for_our_failures() {
 }
 
 use cpc_primitives::{transaction_validity::TransactionValidityError, weight::Weight};
+
+#[test]
+fn reserved_funds_are_never_dust() {
+    // Account 1 holds only reserves (40 and 3, as two escrows would): paying out the first
+    // leaves 3 reserved, below the existential deposit, and it must stay, not burn.
+    new_test_ext(&[(1, 100), (2, 50)]).execute_with(|| {
+        assert_ok!(B::reserve(&account(1), 43));
+        assert_ok!(transfer(2, 57).dispatch(signed(1)));
+        assert_eq!((free(1), B::reserved_balance(&account(1))), (0, 43));
+        assert_eq!(B::repatriate_reserved(&account(1), &account(2), 40), Ok(40));
+        assert_eq!(B::reserved_balance(&account(1)), 3);
+        assert!(cpc_pallet_system::Account::contains_key(&account(1)));
+        assert_eq!(B::total_issuance(), 150, "nothing burned");
+        // Paying out the rest empties and removes the account, burning nothing.
+        assert_eq!(B::repatriate_reserved(&account(1), &account(2), 3), Ok(3));
+        assert!(!cpc_pallet_system::Account::contains_key(&account(1)));
+        assert_eq!(free(2), 50 + 57 + 43);
+        assert_eq!(B::total_issuance(), 150);
+        issuance_matches();
+    });
+}

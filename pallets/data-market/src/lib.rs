@@ -60,7 +60,7 @@ use cpc_primitives::{
 use cpc_support::{
     BoundedVec, ConstU32, Hooks, PalletDef, RawOrigin, ensure, ensure_root, ensure_signed,
     metadata::{StorageEntry, constant},
-    traits::ReservableCurrency,
+    traits::{Currency, ReservableCurrency},
 };
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
@@ -85,12 +85,14 @@ pub const MAX_LOCATION_LEN: u32 = 256;
 pub const MAX_SEALED_KEY_LEN: u32 = 256;
 /// Longest dispute reason, in bytes.
 pub const MAX_REASON_LEN: u32 = 256;
-/// Most deadlines settled in one block; more go to the next blocks with room. Settling one
-/// weighs as much as a confirmation (about 1.1 ms), so a full block of deadlines takes 72 ms
-/// of a 1 s block's 500 ms of compute.
-pub const MAX_DEADLINES_PER_BLOCK: u32 = 64;
-/// How many blocks past its due block a deadline may be placed when blocks are full.
-pub const DEADLINE_SPREAD: u32 = 32;
+/// Most deadlines settled in one block; the rest wait for the next blocks (a deadline is
+/// never refused). Settling one weighs as much as a confirmation (about 1.5 ms), so a block
+/// spends at most 98 ms of its 500 ms of compute on them.
+pub const MAX_SETTLEMENTS_PER_BLOCK: u32 = 64;
+/// Most deadline blocks the settlement cursor moves over in one block.
+pub const MAX_CURSOR_STEPS: u32 = 64;
+/// Most proxies a seller approves for a product.
+pub const MAX_PRODUCT_PROXIES: u32 = 8;
 /// Most orders one account's index returns through the runtime API.
 pub const MAX_ORDERS_QUERY: u32 = 1000;
 
@@ -133,6 +135,9 @@ pub struct Params {
     pub delivery_period: BlockNumber,
     /// Blocks a buyer has to confirm or dispute after delivery.
     pub confirmation_period: BlockNumber,
+    /// Blocks the proxy (or root) has to rule a dispute; an unruled dispute then refunds the
+    /// buyer, so a proxy the seller chose cannot freeze an honest buyer's escrow.
+    pub dispute_period: BlockNumber,
 }
 
 impl Default for Params {
@@ -146,19 +151,23 @@ impl Default for Params {
             product_deposit_per_byte: 0,
             delivery_period: 600,
             confirmation_period: 1200,
+            dispute_period: 14_400,
         }
     }
 }
 
 impl Params {
-    fn validate(&self) -> Result<(), Error> {
-        let ok = self.proxy_min_bond > 0
-            && self.product_deposit_base > 0
+    /// Checks ranges; bonds and deposits must reach the existential deposit `min_balance`, so
+    /// a bonded proxy's and a listing seller's accounts exist whenever they are paid.
+    fn validate(&self, min_balance: Balance) -> Result<(), Error> {
+        let ok = self.proxy_min_bond >= min_balance.max(1)
+            && self.product_deposit_base >= min_balance.max(1)
             && self.max_proxy_fee_per_mille <= 1000
             && self.protocol_fee_per_mille <= 1000
             && self.max_proxy_fee_per_mille + self.protocol_fee_per_mille <= 1000
             && (1..=1_000_000).contains(&self.delivery_period)
-            && (1..=1_000_000).contains(&self.confirmation_period);
+            && (1..=1_000_000).contains(&self.confirmation_period)
+            && (1..=1_000_000).contains(&self.dispute_period);
         if ok {
             Ok(())
         } else {
@@ -221,6 +230,9 @@ pub struct ProductInfo {
     pub location: StorageLocation,
     /// License terms (UTF-8).
     pub license: Text<MAX_LICENSE_LEN>,
+    /// The proxies the seller approves to deliver and to rule disputes (at least one); a
+    /// buyer picks one of them. The seller may list itself if it is a registered proxy.
+    pub proxies: BoundedVec<AccountId, ConstU32<MAX_PRODUCT_PROXIES>>,
 }
 
 /// A listed (or delisted) product.
@@ -309,6 +321,8 @@ pub struct Order {
     pub delivery_deadline: BlockNumber,
     /// Completed at this block unless confirmed or disputed before (once delivered).
     pub confirmation_deadline: Option<BlockNumber>,
+    /// Refunded at this block unless ruled before (once disputed).
+    pub dispute_deadline: Option<BlockNumber>,
     /// The content key sealed to `buyer_key`, once delivered.
     pub sealed_key: Option<Text<MAX_SEALED_KEY_LEN>>,
     /// Whether the buyer rated.
@@ -363,7 +377,8 @@ pub fn per_mille_of(amount: Balance, per_mille: u32) -> Balance {
 /// parts always sum to `amount`.
 pub fn split(amount: Balance, proxy_fee_per_mille: u32, protocol_fee_per_mille: u32) -> Split {
     let protocol = per_mille_of(amount, protocol_fee_per_mille);
-    let proxy = per_mille_of(amount, proxy_fee_per_mille);
+    // Fees above 1000 per mille together cannot take more than the amount.
+    let proxy = per_mille_of(amount, proxy_fee_per_mille).min(amount - protocol);
     Split {
         seller: amount - protocol - proxy,
         proxy,
@@ -387,10 +402,14 @@ cpc_support::storage! {
     pub Orders: map Twox64Concat OrderId => Order;
     /// The next order id.
     pub NextOrderId: value OrderId = default;
-    /// Orders by party (buyer, seller and proxy each index theirs).
+    /// Orders by party (buyer, seller and proxy each index theirs), for history.
     pub OrdersOf: double_map Blake2_128Concat AccountId, Twox64Concat OrderId => ();
-    /// Orders with a deadline at a block.
-    pub Deadlines: map Twox64Concat BlockNumber => BoundedVec<OrderId, ConstU32<MAX_DEADLINES_PER_BLOCK>> = default;
+    /// Open orders by party: what a delivery daemon or a gateway looks up.
+    pub OpenOrdersOf: double_map Blake2_128Concat AccountId, Twox64Concat OrderId => ();
+    /// Orders with a deadline due at a block.
+    pub DeadlineQueue: double_map Twox64Concat BlockNumber, Twox64Concat OrderId => ();
+    /// The first block whose deadlines may not all be settled yet.
+    pub SettleCursor: value BlockNumber;
     /// Sum of the prices of open orders.
     pub TotalEscrowed: value Balance = default;
 }
@@ -520,6 +539,15 @@ pub enum Call {
         /// The parameters.
         params: Params,
     },
+    /// Changes the proxies approved for a product (its seller); open orders keep theirs.
+    #[codec(index = 15)]
+    set_proxies {
+        /// The product.
+        #[codec(compact)]
+        product: ProductId,
+        /// The approved proxies (at least one).
+        proxies: BoundedVec<AccountId, ConstU32<MAX_PRODUCT_PROXIES>>,
+    },
 }
 
 /// The pallet's events.
@@ -633,6 +661,8 @@ pub enum Event {
         order: OrderId,
         /// The buyer's reason.
         reason: Text<MAX_REASON_LEN>,
+        /// Refunded at this block unless ruled before.
+        dispute_deadline: BlockNumber,
     },
     /// A dispute was ruled and paid out.
     Resolved {
@@ -640,8 +670,10 @@ pub enum Event {
         order: OrderId,
         /// The ruling.
         ruling: Ruling,
-        /// Who ruled: the proxy, or `None` for root.
+        /// Who ruled: the proxy, or `None` for root or the dispute deadline.
         by: Option<AccountId>,
+        /// Whether the dispute deadline ruled (a full refund).
+        by_deadline: bool,
         /// Returned to the buyer.
         refund: Balance,
         /// Paid out of the rest.
@@ -657,6 +689,13 @@ pub enum Event {
         rating: u8,
         /// The proxy's rating, if given.
         proxy_rating: Option<u8>,
+    },
+    /// A product's approved proxies changed.
+    ProxiesChanged {
+        /// The product.
+        product: ProductId,
+        /// The approved proxies.
+        proxies: Vec<AccountId>,
     },
     /// New parameters were set.
     ParamsChanged {
@@ -726,8 +765,12 @@ pub enum Error {
     InvalidRuling,
     /// The sealed key is empty.
     EmptyKey,
-    /// Too many deadlines fall in the coming blocks; try again later.
-    MarketBusy,
+    /// The proxy is not one the seller approved for this product.
+    ProxyNotApproved,
+    /// A product needs at least one approved proxy, each listed once.
+    InvalidProxies,
+    /// A proxy cannot rate itself.
+    SelfRating,
     /// An id counter is exhausted.
     Overflow,
 }
@@ -767,8 +810,16 @@ impl ProductInfo {
         ensure!(location_ok, Error::InvalidText);
         ensure!(self.price > 0, Error::ZeroPrice);
         ensure!(self.size > 0, Error::ZeroSize);
+        ensure!(valid_proxies(&self.proxies), Error::InvalidProxies);
         Ok(())
     }
+}
+
+fn valid_proxies(proxies: &[AccountId]) -> bool {
+    let mut sorted = proxies.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    !proxies.is_empty() && sorted.len() == proxies.len()
 }
 
 impl<T: Config> Pallet<T> {
@@ -805,12 +856,21 @@ impl<T: Config> Pallet<T> {
         out
     }
 
-    /// The orders `who` is buyer, seller or proxy of, by id, at most `MAX_ORDERS_QUERY`.
+    /// The most recent `MAX_ORDERS_QUERY` orders `who` is buyer, seller or proxy of, by id
+    /// (for queries outside blocks: it reads the account's whole index).
     pub fn orders_of(who: &AccountId) -> Vec<(OrderId, Order)> {
-        let mut ids: Vec<OrderId> = OrdersOf::iter_prefix(who)
-            .map(|(id, ())| id)
-            .take(MAX_ORDERS_QUERY as usize)
-            .collect();
+        let mut ids: Vec<OrderId> = OrdersOf::iter_prefix(who).map(|(id, ())| id).collect();
+        ids.sort_unstable();
+        let skip = ids.len().saturating_sub(MAX_ORDERS_QUERY as usize);
+        ids.into_iter()
+            .skip(skip)
+            .filter_map(|id| Orders::get(&id).map(|order| (id, order)))
+            .collect()
+    }
+
+    /// The open orders `who` is buyer, seller or proxy of, by id.
+    pub fn open_orders_of(who: &AccountId) -> Vec<(OrderId, Order)> {
+        let mut ids: Vec<OrderId> = OpenOrdersOf::iter_prefix(who).map(|(id, ())| id).collect();
         ids.sort_unstable();
         ids.into_iter()
             .filter_map(|id| Orders::get(&id).map(|order| (id, order)))
@@ -823,20 +883,9 @@ impl<T: Config> Pallet<T> {
         Ok(product)
     }
 
-    /// The block for a deadline due at `due`: `due`, or the first later block with room. Only
-    /// reads, so a call checks it before it writes anything.
-    fn deadline_slot(due: BlockNumber) -> Result<BlockNumber, Error> {
-        (due..due.saturating_add(DEADLINE_SPREAD))
-            .find(|at| (Deadlines::get_or_default(at).len() as u32) < MAX_DEADLINES_PER_BLOCK)
-            .ok_or(Error::MarketBusy)
-    }
-
-    /// Queues `order` at block `at` (a slot from [`Self::deadline_slot`]).
-    fn push_deadline(at: BlockNumber, order: OrderId) {
-        Deadlines::mutate_or_default(&at, |queue| {
-            // Room was checked by `deadline_slot` in the same call.
-            let _ = queue.try_push(order);
-        });
+    /// Queues `order`'s deadline at block `due`.
+    fn schedule(due: BlockNumber, order: OrderId) {
+        DeadlineQueue::insert(&due, &order, &());
     }
 
     /// Releases an order's escrow: `refund` back to the buyer, `split` of the rest paid out.
@@ -863,14 +912,18 @@ impl<T: Config> Pallet<T> {
         split
     }
 
-    /// Marks `order` settled with `status`: the escrow total and the open-order counters.
-    fn close(id: OrderId, order: &mut Order, status: OrderStatus) {
+    /// Marks `order` settled with `status`: the escrow total, the open-order counters and
+    /// indexes; `sold` counts a sale.
+    fn close(id: OrderId, order: &mut Order, status: OrderStatus, sold: bool) {
         order.status = status;
         TotalEscrowed::mutate_or_default(|total| *total = total.saturating_sub(order.price));
+        for party in [order.buyer, order.seller, order.proxy] {
+            OpenOrdersOf::remove(&party, &id);
+        }
         Products::mutate(&order.product, |product| {
             if let Some(product) = product {
                 product.open_orders = product.open_orders.saturating_sub(1);
-                if status == OrderStatus::Completed || status == OrderStatus::Resolved {
+                if sold {
                     product.sales = product.sales.saturating_add(1);
                 }
             }
@@ -893,7 +946,7 @@ impl<T: Config> Pallet<T> {
                 order.protocol_fee_per_mille,
             ),
         );
-        Self::close(id, &mut order, OrderStatus::Completed);
+        Self::close(id, &mut order, OrderStatus::Completed, true);
         T::Reputation::note_data_contribution(&order.seller, 1);
         Self::deposit_event(Event::Completed {
             order: id,
@@ -904,33 +957,102 @@ impl<T: Config> Pallet<T> {
 
     fn refund(id: OrderId, mut order: Order) {
         Self::release(&order, order.price, Split::default());
-        Self::close(id, &mut order, OrderStatus::Refunded);
+        Self::close(id, &mut order, OrderStatus::Refunded, false);
         Self::deposit_event(Event::Refunded {
             order: id,
             amount: order.price,
         });
     }
 
-    /// Settles the orders whose deadline is block `n`; returns how many it looked at.
-    fn settle_deadlines(n: BlockNumber) -> u32 {
-        let Some(queue) = Deadlines::take(&n) else {
-            return 0;
+    /// Settles a dispute: `by` ruled (`None`: root, or the deadline when `by_deadline`).
+    fn rule(
+        id: OrderId,
+        mut order: Order,
+        ruling: Ruling,
+        by: Option<AccountId>,
+        by_deadline: bool,
+    ) -> Result<(), Error> {
+        let refund = match ruling {
+            Ruling::RefundBuyer => order.price,
+            Ruling::PaySeller => 0,
+            Ruling::Split { buyer_per_mille } => {
+                ensure!(buyer_per_mille <= 1000, Error::InvalidRuling);
+                per_mille_of(order.price, buyer_per_mille)
+            }
         };
-        for id in queue.iter() {
-            let Some(order) = Orders::get(id) else {
-                continue;
-            };
-            // An order settled before its deadline (confirmed, disputed, delivered) has
-            // moved on; only one that is still waiting for this deadline is settled.
-            match order.status {
-                OrderStatus::Created if order.delivery_deadline == n => Self::refund(*id, order),
-                OrderStatus::Delivered if order.confirmation_deadline == Some(n) => {
-                    Self::complete(*id, order, true)
-                }
-                _ => {}
+        let sold = refund < order.price;
+        let rest = if sold {
+            split(
+                order.price - refund,
+                order.proxy_fee_per_mille,
+                order.protocol_fee_per_mille,
+            )
+        } else {
+            Split::default()
+        };
+        let split = Self::release(&order, refund, rest);
+        Self::close(id, &mut order, OrderStatus::Resolved, sold);
+        if sold {
+            T::Reputation::note_data_contribution(&order.seller, 1);
+        }
+        Self::deposit_event(Event::Resolved {
+            order: id,
+            ruling,
+            by,
+            by_deadline,
+            refund,
+            split,
+        });
+        Ok(())
+    }
+
+    /// Settles due deadlines, oldest block first, at most `MAX_SETTLEMENTS_PER_BLOCK`; the
+    /// rest wait for the next blocks. Returns (orders settled, deadline blocks read).
+    fn settle_deadlines(n: BlockNumber) -> (u32, u32) {
+        let mut cursor = SettleCursor::get().unwrap_or(n);
+        let (mut settled, mut steps) = (0u32, 0u32);
+        while cursor <= n && steps < MAX_CURSOR_STEPS {
+            steps += 1;
+            let room = (MAX_SETTLEMENTS_PER_BLOCK - settled) as usize;
+            let due: Vec<OrderId> = DeadlineQueue::iter_prefix(&cursor)
+                .map(|(id, ())| id)
+                .take(room + 1)
+                .collect();
+            for id in due.iter().take(room) {
+                DeadlineQueue::remove(&cursor, id);
+                Self::settle(*id, cursor);
+                settled += 1;
+            }
+            if due.len() > room {
+                // More are due at this block than fit: the next block goes on here.
+                break;
+            }
+            cursor += 1;
+            if settled == MAX_SETTLEMENTS_PER_BLOCK {
+                break;
             }
         }
-        queue.len() as u32
+        SettleCursor::put(&cursor);
+        (settled, steps)
+    }
+
+    /// Settles order `id` for its deadline at block `due`, if it still waits for it: an order
+    /// that moved on (delivered, confirmed, disputed, ruled) has a later deadline or none.
+    fn settle(id: OrderId, due: BlockNumber) {
+        let Some(order) = Orders::get(&id) else {
+            return;
+        };
+        match order.status {
+            OrderStatus::Created if order.delivery_deadline == due => Self::refund(id, order),
+            OrderStatus::Delivered if order.confirmation_deadline == Some(due) => {
+                Self::complete(id, order, true)
+            }
+            OrderStatus::Disputed if order.dispute_deadline == Some(due) => {
+                // A refund cannot fail: the ruling is valid.
+                let _ = Self::rule(id, order, Ruling::RefundBuyer, None, true);
+            }
+            _ => {}
+        }
     }
 
     fn dispatch_call(call: Call, origin: RawOrigin) -> DispatchResultWithPostInfo {
@@ -1069,9 +1191,8 @@ impl<T: Config> Pallet<T> {
                 let now = System::<T>::block_number();
                 ensure!(now < record.delivery_deadline, Error::DeadlinePassed);
                 ensure!(!sealed_key.is_empty(), Error::EmptyKey);
-                let due = now.saturating_add(Self::params().confirmation_period);
-                let deadline = Self::deadline_slot(due)?;
-                Self::push_deadline(deadline, order);
+                let deadline = now.saturating_add(Self::params().confirmation_period);
+                Self::schedule(deadline, order);
                 record.status = OrderStatus::Delivered;
                 record.sealed_key = Some(sealed_key);
                 record.confirmation_deadline = Some(deadline);
@@ -1094,50 +1215,37 @@ impl<T: Config> Pallet<T> {
                 let mut record = Orders::get(&order).ok_or(Error::UnknownOrder)?;
                 ensure!(record.buyer == who, Error::NotBuyer);
                 ensure!(record.status == OrderStatus::Delivered, Error::WrongStatus);
+                let now = System::<T>::block_number();
+                ensure!(
+                    record.confirmation_deadline.is_some_and(|d| now < d),
+                    Error::DeadlinePassed
+                );
                 ensure!(is_text(&reason, true), Error::InvalidText);
+                let deadline = now.saturating_add(Self::params().dispute_period);
+                Self::schedule(deadline, order);
                 record.status = OrderStatus::Disputed;
+                record.dispute_deadline = Some(deadline);
                 Orders::insert(&order, &record);
-                Self::deposit_event(Event::Disputed { order, reason });
+                Self::deposit_event(Event::Disputed {
+                    order,
+                    reason,
+                    dispute_deadline: deadline,
+                });
             }
             Call::resolve { order, ruling } => {
                 let by = match origin {
                     RawOrigin::Root => None,
                     origin => Some(ensure_signed(origin)?),
                 };
-                let mut record = Orders::get(&order).ok_or(Error::UnknownOrder)?;
+                let record = Orders::get(&order).ok_or(Error::UnknownOrder)?;
                 if let Some(who) = &by {
                     ensure!(*who == record.proxy, Error::NotArbiter);
                 }
                 ensure!(record.status == OrderStatus::Disputed, Error::WrongStatus);
-                let refund = match ruling {
-                    Ruling::RefundBuyer => record.price,
-                    Ruling::PaySeller => 0,
-                    Ruling::Split { buyer_per_mille } => {
-                        ensure!(buyer_per_mille <= 1000, Error::InvalidRuling);
-                        per_mille_of(record.price, buyer_per_mille)
-                    }
-                };
-                let rest = match ruling {
-                    Ruling::RefundBuyer => Split::default(),
-                    _ => split(
-                        record.price - refund,
-                        record.proxy_fee_per_mille,
-                        record.protocol_fee_per_mille,
-                    ),
-                };
-                let split = Self::release(&record, refund, rest);
-                let sold = ruling != Ruling::RefundBuyer;
-                Self::close(order, &mut record, OrderStatus::Resolved);
-                if sold {
-                    T::Reputation::note_data_contribution(&record.seller, 1);
+                if let Ruling::Split { buyer_per_mille } = ruling {
+                    ensure!(buyer_per_mille <= 1000, Error::InvalidRuling);
                 }
-                Self::deposit_event(Event::Resolved {
-                    order,
-                    ruling,
-                    by,
-                    refund,
-                    split,
-                });
+                Self::rule(order, record, ruling, by, false)?;
             }
             Call::rate {
                 order,
@@ -1149,9 +1257,20 @@ impl<T: Config> Pallet<T> {
             }
             Call::set_params { params } => {
                 ensure_root(origin)?;
-                params.validate()?;
+                params.validate(T::Currency::minimum_balance())?;
                 ParamsOf::put(&params);
                 Self::deposit_event(Event::ParamsChanged { params });
+            }
+            Call::set_proxies { product, proxies } => {
+                let who = ensure_signed(origin)?;
+                let mut record = Self::product_of_seller(product, &who)?;
+                ensure!(valid_proxies(&proxies), Error::InvalidProxies);
+                record.info.proxies = proxies;
+                Products::insert(&product, &record);
+                Self::deposit_event(Event::ProxiesChanged {
+                    product,
+                    proxies: record.info.proxies.into_inner(),
+                });
             }
         }
         Ok(Default::default())
@@ -1167,6 +1286,10 @@ impl<T: Config> Pallet<T> {
         ensure!(product.listed, Error::NotListed);
         ensure!(product.seller != who, Error::SelfPurchase);
         ensure!(proxy_account != who, Error::BuyerIsProxy);
+        ensure!(
+            product.info.proxies.contains(&proxy_account),
+            Error::ProxyNotApproved
+        );
         let mut proxy = Proxies::get(&proxy_account).ok_or(Error::NotProxy)?;
         let price = product.info.price;
         ensure!(price <= max_price, Error::PriceAboveMax);
@@ -1175,22 +1298,24 @@ impl<T: Config> Pallet<T> {
         let next = id.checked_add(1).ok_or(Error::Overflow)?;
         let params = Self::params();
         let now = System::<T>::block_number();
-        let deadline = Self::deadline_slot(now.saturating_add(params.delivery_period))?;
+        let deadline = now.saturating_add(params.delivery_period);
         T::Currency::reserve(&who, price).map_err(|_| Error::InsufficientBalance)?;
-        Self::push_deadline(deadline, id);
+        Self::schedule(deadline, id);
         let order = Order {
             product: product_id,
             buyer: who,
             seller: product.seller,
             proxy: proxy_account,
             price,
-            proxy_fee_per_mille: proxy.fee_per_mille,
+            // A proxy registered under a higher cap keeps its fee, but orders get the cap.
+            proxy_fee_per_mille: proxy.fee_per_mille.min(params.max_proxy_fee_per_mille),
             protocol_fee_per_mille: params.protocol_fee_per_mille,
             buyer_key,
             status: OrderStatus::Created,
             created_at: now,
             delivery_deadline: deadline,
             confirmation_deadline: None,
+            dispute_deadline: None,
             sealed_key: None,
             buyer_rated: false,
             seller_rated: false,
@@ -1199,6 +1324,7 @@ impl<T: Config> Pallet<T> {
         NextOrderId::put(&next);
         for party in [who, product.seller, proxy_account] {
             OrdersOf::insert(&party, &id, &());
+            OpenOrdersOf::insert(&party, &id, &());
         }
         product.open_orders += 1;
         Products::insert(&product_id, &product);
@@ -1226,6 +1352,10 @@ impl<T: Config> Pallet<T> {
         ensure!(
             valid(rating) && proxy_rating.is_none_or(valid),
             Error::InvalidRating
+        );
+        ensure!(
+            proxy_rating.is_none() || who != order.proxy,
+            Error::SelfRating
         );
         if who == order.buyer {
             ensure!(!order.buyer_rated, Error::AlreadyRated);
@@ -1268,7 +1398,14 @@ impl<T: Config> Pallet<T> {
         let mut by_buyer: alloc::collections::BTreeMap<AccountId, Balance> = Default::default();
         let mut by_product: alloc::collections::BTreeMap<ProductId, u32> = Default::default();
         let mut by_proxy: alloc::collections::BTreeMap<AccountId, u32> = Default::default();
-        for (_, order) in Orders::iter() {
+        for (id, order) in Orders::iter() {
+            let indexed = [order.buyer, order.seller, order.proxy]
+                .iter()
+                .filter(|party| OpenOrdersOf::contains_key(party, &id))
+                .count();
+            if indexed != if order.status.is_open() { 3 } else { 0 } {
+                return Err("the open-order index disagrees with an order's status");
+            }
             if order.status.is_open() {
                 escrowed += order.price;
                 *by_buyer.entry(order.buyer).or_default() += order.price;
@@ -1300,8 +1437,8 @@ impl<T: Config> Pallet<T> {
 
 impl<T: Config> Hooks for Pallet<T> {
     fn on_initialize(n: BlockNumber) -> Weight {
-        let settled = Self::settle_deadlines(n);
-        <T as Config>::WeightInfo::settle_deadlines(settled)
+        let (settled, steps) = Self::settle_deadlines(n);
+        <T as Config>::WeightInfo::settle_deadlines(settled, steps)
     }
 
     fn try_state(_n: BlockNumber) -> Result<(), &'static str> {
@@ -1340,6 +1477,7 @@ impl<T: Config> PalletDef for Pallet<T> {
             Call::resolve { .. } => <T as Config>::WeightInfo::resolve(),
             Call::rate { .. } => <T as Config>::WeightInfo::rate(),
             Call::set_params { .. } => <T as Config>::WeightInfo::set_params(),
+            Call::set_proxies { .. } => <T as Config>::WeightInfo::set_price(),
         };
         DispatchInfo {
             weight,
@@ -1352,10 +1490,22 @@ impl<T: Config> PalletDef for Pallet<T> {
     }
 
     fn build_genesis(config: &GenesisConfig) -> Result<(), String> {
-        let params = config.params.clone().unwrap_or_default();
+        // Without parameters, the defaults with bonds and deposits at the existential deposit.
+        let params = config.params.clone().unwrap_or_else(|| {
+            let ed = T::Currency::minimum_balance().max(1);
+            Params {
+                proxy_min_bond: ed,
+                product_deposit_base: ed,
+                ..Default::default()
+            }
+        });
         params
-            .validate()
-            .map_err(|_| String::from("data market: parameters out of range"))?;
+            .validate(T::Currency::minimum_balance())
+            .map_err(|_| {
+                String::from(
+                    "data market: parameters out of range (bonds and deposits must reach the existential deposit)",
+                )
+            })?;
         ParamsOf::put(&params);
         Ok(())
     }
@@ -1370,7 +1520,9 @@ impl<T: Config> PalletDef for Pallet<T> {
             Orders::entry_metadata(),
             NextOrderId::entry_metadata(),
             OrdersOf::entry_metadata(),
-            Deadlines::entry_metadata(),
+            OpenOrdersOf::entry_metadata(),
+            DeadlineQueue::entry_metadata(),
+            SettleCursor::entry_metadata(),
             TotalEscrowed::entry_metadata(),
         ]
     }
@@ -1385,8 +1537,8 @@ impl<T: Config> PalletDef for Pallet<T> {
             ),
             constant("MaxTags", &MAX_TAGS, &["Most tags of a product."]),
             constant(
-                "MaxDeadlinesPerBlock",
-                &MAX_DEADLINES_PER_BLOCK,
+                "MaxSettlementsPerBlock",
+                &MAX_SETTLEMENTS_PER_BLOCK,
                 &["Most order deadlines settled in one block."]
             ),
         ]

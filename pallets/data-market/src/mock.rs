@@ -71,6 +71,8 @@ pub const ENDOWMENT: Balance = 1_000_000;
 pub const DELIVERY: u32 = 10;
 /// Blocks to confirm.
 pub const CONFIRMATION: u32 = 20;
+/// Blocks to rule a dispute.
+pub const DISPUTE: u32 = 30;
 /// Deposit per product.
 pub const DEPOSIT_BASE: Balance = 100;
 /// Deposit per byte of metadata.
@@ -94,6 +96,7 @@ pub fn params() -> market::Params {
         product_deposit_per_byte: DEPOSIT_PER_BYTE,
         delivery_period: DELIVERY,
         confirmation_period: CONFIRMATION,
+        dispute_period: DISPUTE,
     }
 }
 

@@ -34,6 +34,7 @@ fn info(price: Balance) -> ProductInfo {
         size: 1 << 20,
         location: StorageLocation::Node(text("http://127.0.0.1:8090")),
         license: text("CC-BY-4.0"),
+        proxies: BoundedVec::try_from_vec(vec![account(PROXY), account(9)]).unwrap(),
     }
 }
 
@@ -241,6 +242,8 @@ fn disputes_are_ruled_once_by_the_proxy_or_root_with_defined_payouts() {
         assert_eq!(free(BUYER), buyer - PRICE + 4_000);
         assert_eq!(free(SELLER), seller + 5_100);
         assert_eq!(status(1), OrderStatus::Resolved);
+        // Only the split counted as a sale.
+        assert_eq!(Products::get(&0).unwrap().sales, 1);
         assert_eq!(TotalEscrowed::get(), Some(0));
         // Only the split ruling counted as a sale.
         assert_eq!(take_reports(), vec![Report::Sale(account(SELLER), 1)]);
@@ -317,7 +320,9 @@ fn bad_purchases_are_refused_and_change_nothing() {
         assert_noop!(buy_as(BUYER, 9, PROXY, PRICE), Error::UnknownProduct);
         assert_noop!(buy_as(SELLER, 0, PROXY, PRICE), Error::SelfPurchase);
         assert_noop!(buy_as(PROXY, 0, PROXY, PRICE), Error::BuyerIsProxy);
-        assert_noop!(buy_as(BUYER, 0, 8, PRICE), Error::NotProxy);
+        // Account 8 is not approved for the product; 9 is approved but not (yet) a proxy.
+        assert_noop!(buy_as(BUYER, 0, 8, PRICE), Error::ProxyNotApproved);
+        assert_noop!(buy_as(BUYER, 0, 9, PRICE), Error::NotProxy);
         assert_noop!(buy_as(BUYER, 0, PROXY, PRICE - 1), Error::PriceAboveMax);
         // No encryption key: nothing to seal the content key to.
         assert_noop!(buy_as(4, 0, PROXY, PRICE), Error::NoEncryptionKey);
@@ -437,6 +442,18 @@ fn product_metadata_is_bounded_and_checked() {
         let mut bad = info(PRICE);
         bad.size = 0;
         assert_noop!(call(Call::publish { info: bad }, SELLER), Error::ZeroSize);
+        let mut bad = info(PRICE);
+        bad.proxies = BoundedVec::new();
+        assert_noop!(
+            call(Call::publish { info: bad }, SELLER),
+            Error::InvalidProxies
+        );
+        let mut bad = info(PRICE);
+        bad.proxies = BoundedVec::try_from_vec(vec![account(PROXY), account(PROXY)]).unwrap();
+        assert_noop!(
+            call(Call::publish { info: bad }, SELLER),
+            Error::InvalidProxies
+        );
         // Account 50 has nothing to reserve a deposit from.
         assert_noop!(
             call(Call::publish { info: info(PRICE) }, 50),
@@ -553,23 +570,272 @@ fn a_protocol_share_the_protocol_account_cannot_take_goes_to_the_seller() {
 }
 
 #[test]
-fn full_deadline_blocks_spread_to_later_ones_then_refuse() {
+fn deadlines_beyond_a_blocks_capacity_settle_in_the_next_blocks() {
     new_test_ext().execute_with(|| {
         setup();
-        for _ in 0..MAX_DEADLINES_PER_BLOCK {
-            Deadlines::mutate_or_default(&(1 + DELIVERY), |q| q.try_push(u64::MAX).unwrap());
+        let buyer = free(BUYER);
+        let n = MAX_SETTLEMENTS_PER_BLOCK + 6;
+        for _ in 0..n {
+            assert_ok!(buy(0));
         }
-        assert_ok!(buy(0));
-        assert_eq!(Orders::get(&0).unwrap().delivery_deadline, 2 + DELIVERY);
-        for b in 2..1 + DELIVERY + DEADLINE_SPREAD {
-            Deadlines::mutate_or_default(
-                &(b + DELIVERY),
-                |q| {
-                    while q.try_push(u64::MAX).is_ok() {}
+        run_to_block(1 + DELIVERY);
+        let refunded = |count: u32| {
+            (0..u64::from(n))
+                .filter(|o| status(*o) == OrderStatus::Refunded)
+                .count() as u32
+                == count
+        };
+        assert!(refunded(MAX_SETTLEMENTS_PER_BLOCK));
+        check();
+        run_to_block(2 + DELIVERY);
+        assert!(refunded(n));
+        assert_eq!(free(BUYER), buyer);
+        assert_eq!(TotalEscrowed::get(), Some(0));
+        // Nothing left queued; the cursor follows the chain.
+        assert_eq!(DeadlineQueue::iter_prefix(&(1 + DELIVERY)).count(), 0);
+        assert_eq!(SettleCursor::get(), Some(3 + DELIVERY));
+        check();
+    });
+}
+
+#[test]
+fn buyers_choose_among_the_proxies_the_seller_approved() {
+    new_test_ext().execute_with(|| {
+        setup();
+        // Account 9 registers as a proxy; the seller approved 3 and 9. Account 10 is a proxy
+        // the seller never approved: a buyer's sock puppet, say.
+        assert_ok!(call(
+            Call::register_proxy {
+                fee_per_mille: 200,
+                bond: 500
+            },
+            10
+        ));
+        let through = |proxy: u8| {
+            call(
+                Call::buy {
+                    product: 0,
+                    proxy: account(proxy),
+                    max_price: PRICE,
                 },
-            );
+                BUYER,
+            )
+        };
+        assert_noop!(through(10), Error::ProxyNotApproved);
+        let proxies = |ids: Vec<u8>| {
+            BoundedVec::try_from_vec(ids.into_iter().map(account).collect()).unwrap()
+        };
+        assert_noop!(
+            call(
+                Call::set_proxies {
+                    product: 0,
+                    proxies: proxies(vec![10])
+                },
+                BUYER
+            ),
+            Error::NotSeller
+        );
+        assert_noop!(
+            call(
+                Call::set_proxies {
+                    product: 0,
+                    proxies: proxies(vec![])
+                },
+                SELLER
+            ),
+            Error::InvalidProxies
+        );
+        assert_noop!(
+            call(
+                Call::set_proxies {
+                    product: 0,
+                    proxies: proxies(vec![10, 10])
+                },
+                SELLER
+            ),
+            Error::InvalidProxies
+        );
+        assert_ok!(call(
+            Call::set_proxies {
+                product: 0,
+                proxies: proxies(vec![10])
+            },
+            SELLER
+        ));
+        assert_ok!(through(10));
+        assert_noop!(through(PROXY), Error::ProxyNotApproved);
+        check();
+    });
+}
+
+#[test]
+fn an_unruled_dispute_refunds_the_buyer_once_at_its_deadline() {
+    new_test_ext().execute_with(|| {
+        setup();
+        let (seller, buyer) = (free(SELLER), free(BUYER));
+        assert_ok!(buy(0));
+        assert_ok!(deliver(0, PROXY));
+        run_to_block(5);
+        assert_ok!(call(
+            Call::dispute {
+                order: 0,
+                reason: text("empty file")
+            },
+            BUYER
+        ));
+        assert_eq!(Orders::get(&0).unwrap().dispute_deadline, Some(5 + DISPUTE));
+        // The confirmation deadline passes without paying the seller.
+        run_to_block(5 + DISPUTE - 1);
+        assert_eq!(status(0), OrderStatus::Disputed);
+        run_to_block(5 + DISPUTE);
+        assert_eq!(status(0), OrderStatus::Resolved);
+        assert_eq!((free(SELLER), free(BUYER)), (seller, buyer));
+        assert!(events().iter().any(|e| matches!(
+            e,
+            Event::Resolved {
+                ruling: Ruling::RefundBuyer,
+                by: None,
+                by_deadline: true,
+                ..
+            }
+        )));
+        run_to_block(5 + DISPUTE + 3);
+        assert_eq!(free(BUYER), buyer);
+        assert_eq!(Products::get(&0).unwrap().sales, 0);
+        check();
+    });
+}
+
+#[test]
+fn paying_out_one_escrow_never_burns_another() {
+    new_test_ext().execute_with(|| {
+        // Two products; the buyer buys both, then empties its free balance: only its
+        // reserves (10,000 and 5, the second below the existential deposit) remain.
+        assert_ok!(call(Call::publish { info: info(5) }, SELLER));
+        setup();
+        assert_ok!(buy(1));
+        assert_ok!(call(
+            Call::buy {
+                product: 0,
+                proxy: account(PROXY),
+                max_price: 5
+            },
+            BUYER
+        ));
+        let rest = free(BUYER);
+        assert_ok!(<Balances as cpc_support::traits::Currency>::transfer(
+            &account(BUYER),
+            &account(11),
+            rest,
+            cpc_support::traits::ExistenceRequirement::AllowDeath,
+        ));
+        assert_eq!((free(BUYER), reserved(BUYER)), (0, PRICE + 5));
+        let issuance = Balances::total_issuance();
+        let seller = free(SELLER);
+        for order in [0, 1] {
+            assert_ok!(deliver(order, PROXY));
+            assert_ok!(call(Call::confirm { order }, BUYER));
+            check();
         }
-        assert_noop!(buy(0), Error::MarketBusy);
+        // 8,500 of the first (as in the plain sale); 5 has a protocol share of 0 and a proxy
+        // share of 0, so the seller gets all of it.
+        assert_eq!(free(SELLER), seller + 8_500 + 5);
+        assert_eq!(Balances::total_issuance(), issuance);
+        assert_eq!(reserved(BUYER), 0);
+    });
+}
+
+#[test]
+fn fees_over_a_lowered_cap_are_capped_and_never_exceed_the_price() {
+    new_test_ext().execute_with(|| {
+        setup();
+        assert_ok!(call(
+            Call::register_proxy {
+                fee_per_mille: 200,
+                bond: 500
+            },
+            9
+        ));
+        let mut lowered = params();
+        lowered.max_proxy_fee_per_mille = 50;
+        lowered.protocol_fee_per_mille = 950;
+        assert_ok!(Market::dispatch_call(
+            Call::set_params { params: lowered },
+            RawOrigin::Root
+        ));
+        assert_ok!(call(
+            Call::buy {
+                product: 0,
+                proxy: account(9),
+                max_price: PRICE
+            },
+            BUYER
+        ));
+        let order = Orders::get(&0).unwrap();
+        assert_eq!(
+            (order.proxy_fee_per_mille, order.protocol_fee_per_mille),
+            (50, 950)
+        );
+        let (seller, proxy) = (free(SELLER), free(9));
+        assert_ok!(deliver(0, 9));
+        assert_ok!(call(Call::confirm { order: 0 }, BUYER));
+        assert_eq!(free(9), proxy + 500);
+        assert_eq!(free(PROTOCOL), 9_500);
+        assert_eq!(free(SELLER), seller);
+        check();
+    });
+}
+
+#[test]
+fn a_seller_acting_as_its_own_proxy_cannot_rate_itself() {
+    new_test_ext().execute_with(|| {
+        setup();
+        assert_ok!(call(
+            Call::register_proxy {
+                fee_per_mille: 0,
+                bond: 500
+            },
+            SELLER
+        ));
+        let me = BoundedVec::try_from_vec(vec![account(SELLER)]).unwrap();
+        assert_ok!(call(
+            Call::set_proxies {
+                product: 0,
+                proxies: me
+            },
+            SELLER
+        ));
+        assert_ok!(call(
+            Call::buy {
+                product: 0,
+                proxy: account(SELLER),
+                max_price: PRICE
+            },
+            BUYER
+        ));
+        assert_ok!(deliver(0, SELLER));
+        assert_ok!(call(Call::confirm { order: 0 }, BUYER));
+        take_reports();
+        assert_noop!(
+            call(
+                Call::rate {
+                    order: 0,
+                    rating: 5,
+                    proxy_rating: Some(5)
+                },
+                SELLER
+            ),
+            Error::SelfRating
+        );
+        assert_ok!(call(
+            Call::rate {
+                order: 0,
+                rating: 5,
+                proxy_rating: None
+            },
+            SELLER
+        ));
+        assert!(take_reports().is_empty());
     });
 }
 
@@ -586,6 +852,13 @@ fn parameters_are_validated() {
         assert_noop!(set(bad), Error::InvalidParams);
         let mut bad = params();
         bad.delivery_period = 0;
+        assert_noop!(set(bad), Error::InvalidParams);
+        // Bonds and deposits below the existential deposit (10).
+        let mut bad = params();
+        bad.proxy_min_bond = ED - 1;
+        assert_noop!(set(bad), Error::InvalidParams);
+        let mut bad = params();
+        bad.product_deposit_base = ED - 1;
         assert_noop!(set(bad), Error::InvalidParams);
         assert_noop!(
             call(Call::set_params { params: params() }, SELLER),

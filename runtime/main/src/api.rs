@@ -208,6 +208,11 @@ pub fn market_orders(who: AccountId) -> Vec<(u64, cpc_pallet_data_market::Order)
     DataMarket::orders_of(&who)
 }
 
+/// The open orders `who` buys, sells or proxies, by id.
+pub fn market_open_orders(who: AccountId) -> Vec<(u64, cpc_pallet_data_market::Order)> {
+    DataMarket::open_orders_of(&who)
+}
+
 /// The X25519 key `who` registered.
 pub fn market_encryption_key(who: AccountId) -> Option<[u8; 32]> {
     cpc_pallet_data_market::EncryptionKeys::get(&who)
@@ -254,6 +259,8 @@ cpc_support::runtime_apis! {
     DataMarketApi_order(id: u64) -> Option<cpc_pallet_data_market::Order> => market_order(id);
     DataMarketApi_orders(who: AccountId) -> Vec<(u64, cpc_pallet_data_market::Order)> =>
         market_orders(who);
+    DataMarketApi_open_orders(who: AccountId) -> Vec<(u64, cpc_pallet_data_market::Order)> =>
+        market_open_orders(who);
     DataMarketApi_encryption_key(who: AccountId) -> Option<[u8; 32]> => market_encryption_key(who);
     DataMarketApi_proxy(who: AccountId) -> Option<cpc_pallet_data_market::Proxy> => market_proxy(who);
 }

@@ -67,6 +67,7 @@ fn a_data_sale_settles_through_signed_extrinsics() {
             BoundedVec::try_from_vec(b"http://127.0.0.1:8090".to_vec()).unwrap(),
         ),
         license: BoundedVec::new(),
+        proxies: BoundedVec::try_from_vec(vec![charlie]).unwrap(),
     };
     let before: Vec<Balance> = [alice, bob, charlie, dave]
         .iter()

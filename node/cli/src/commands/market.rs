@@ -47,7 +47,7 @@ pub async fn market(command: MarketCommand) -> Result<(), Error> {
             tags,
             category,
             license,
-            share_with,
+            proxies,
             signer: who,
             wallet,
         } => {
@@ -60,7 +60,7 @@ pub async fn market(command: MarketCommand) -> Result<(), Error> {
                 category,
                 license,
             };
-            publish(&file, info, &share_with, &who, &wallet).await
+            publish(&file, info, &proxies, &who, &wallet).await
         }
         MarketCommand::List { all, wallet } => {
             let products = products(&wallet).await?;
@@ -473,12 +473,13 @@ async fn login(gateway: &str, rpc: &Wallet, pair: &Pair) -> Result<GatewayClient
 async fn publish(
     file: &Path,
     listing: Listing,
-    share_with: &[String],
+    proxies: &[String],
     who: &MarketSigner,
     wallet: &WalletArgs,
 ) -> Result<(), Error> {
     let pair = signer(&who.suri, wallet.keystore_path.clone())?;
-    let recipients = share_with
+    let me = AccountId::from(pair.public());
+    let approved = proxies
         .iter()
         .map(|a| parse_account(a))
         .collect::<Result<Vec<_>, _>>()?;
@@ -523,6 +524,8 @@ async fn publish(
         size: encrypted.size,
         location: StorageLocation::Node(bounded(&listing.gateway, "gateway URL")?),
         license: bounded(&listing.license, "license")?,
+        proxies: BoundedVec::try_from_vec(approved.clone())
+            .map_err(|_| Error::Input("too many proxies".into()))?,
     };
     let included = submit(&rpc, &pair, MarketCall::publish { info }, wallet.json).await;
     let included = match included {
@@ -549,12 +552,14 @@ async fn publish(
     let _ = std::fs::remove_file(&blob);
     let blob_hash = uploaded.map_err(|e| Error::Node(format!("upload: {e}")))?;
 
-    for recipient in &recipients {
+    for recipient in approved.iter().filter(|p| **p != me) {
         let their_key = encryption_key_of(&rpc, recipient)
             .await?
             .ok_or_else(|| Error::Input(format!("{recipient} has registered no encryption key")))?;
+        let sealed = crypto::seal(&key, &their_key)
+            .map_err(|e| Error::Input(format!("{recipient}'s key: {e}")))?;
         client
-            .share_key(product, recipient, &crypto::seal(&key, &their_key))
+            .share_key(product, recipient, &sealed)
             .await
             .map_err(|e| Error::Node(format!("sharing the key with {recipient}: {e}")))?;
     }
@@ -649,45 +654,29 @@ async fn serve(poll: Duration, who: &MarketSigner, wallet: &WalletArgs) -> Resul
     let me = AccountId::from(pair.public());
     let rpc = Wallet::connect(&wallet.rpc_url).await?;
     let keys = key_dir(who, &rpc.genesis);
+    // Orders delivered by this daemon, or moved on without it: never tried again.
     let mut done: BTreeSet<u64> = BTreeSet::new();
     let mut warned: BTreeSet<u64> = BTreeSet::new();
     eprintln!("Serving deliveries as {me}");
     loop {
-        let orders: Vec<Value> = rpc
+        let orders: Vec<Value> = match rpc
             .rpc
-            .request("market_orders", rpc_params![me.to_string()])
+            .request("market_openOrders", rpc_params![me.to_string()])
             .await
-            .map_err(rpc_error)?;
-        for order in orders {
-            let id = order["id"].as_u64().unwrap_or_default();
-            let mine = str_of(&order["seller"]) == me.to_string()
-                || str_of(&order["proxy"]) == me.to_string();
-            if order["status"] != json!("created") || !mine || done.contains(&id) {
+        {
+            Ok(orders) => orders,
+            Err(e) => {
+                eprintln!("Reading open orders failed (retrying): {e}");
+                tokio::time::sleep(poll).await;
                 continue;
             }
-            let key = match content_key_for(&rpc, &pair, &me, &keys, &order).await {
-                Ok(key) => key,
-                Err(e) => {
-                    if warned.insert(id) {
-                        eprintln!("Order {id}: cannot deliver yet: {e}");
-                    }
-                    continue;
-                }
-            };
-            let buyer_key = hex32(&order["buyerKey"], "buyer key")?;
-            let sealed = BoundedVec::try_from_vec(crypto::seal(&key, &buyer_key))
-                .map_err(|_| Error::Node("a sealed key always fits; qed".into()))?;
-            match submit(
-                &rpc,
-                &pair,
-                MarketCall::deliver {
-                    order: id,
-                    sealed_key: sealed,
-                },
-                true,
-            )
-            .await
-            {
+        };
+        for order in orders {
+            let id = order["id"].as_u64().unwrap_or_default();
+            if order["status"] != json!("created") || done.contains(&id) {
+                continue;
+            }
+            match deliver(&rpc, &pair, &me, &keys, &order).await {
                 Ok(included) => {
                     done.insert(id);
                     let line = json!({
@@ -701,15 +690,53 @@ async fn serve(poll: Duration, who: &MarketSigner, wallet: &WalletArgs) -> Resul
                         println!("Delivered order {id} in block #{}", included.number);
                     }
                 }
-                // Another deliverer (the seller or the proxy) may have been first.
-                Err(e) => {
+                // Another deliverer (the seller or the proxy) was first, or the deadline
+                // passed: the order has moved on.
+                Err(e)
+                    if e.to_string().contains("WrongStatus")
+                        || e.to_string().contains("DeadlinePassed") =>
+                {
                     done.insert(id);
-                    eprintln!("Order {id}: delivery failed: {e}");
+                    eprintln!("Order {id}: no longer deliverable: {e}");
+                }
+                // Anything else (no key yet, a pool or network error) is tried again next
+                // round, reported once.
+                Err(e) => {
+                    if warned.insert(id) {
+                        eprintln!("Order {id}: cannot deliver yet (retrying): {e}");
+                    }
                 }
             }
         }
         tokio::time::sleep(poll).await;
     }
+}
+
+/// Seals the content key of `order` to its buyer and submits the delivery.
+async fn deliver(
+    rpc: &Wallet,
+    pair: &Pair,
+    me: &AccountId,
+    keys: &Path,
+    order: &Value,
+) -> Result<Included, Error> {
+    let id = order["id"].as_u64().unwrap_or_default();
+    let key = content_key_for(rpc, pair, me, keys, order).await?;
+    let buyer_key = hex32(&order["buyerKey"], "buyer key")?;
+    let sealed =
+        crypto::seal(&key, &buyer_key).map_err(|e| Error::Node(format!("the buyer's key: {e}")))?;
+    let sealed = BoundedVec::try_from_vec(sealed)
+        .map_err(|_| Error::Node("a sealed key always fits; qed".into()))?;
+    submit(
+        rpc,
+        pair,
+        MarketCall::deliver {
+            order: id,
+            sealed_key: sealed,
+        },
+        true,
+    )
+    .await
 }
 
 async fn fetch(
@@ -753,14 +780,19 @@ async fn fetch(
     };
     let expected = hex32(&listed["contentHash"], "content hash")?;
     let client = login(&gateway, &rpc, &pair).await?;
-    let blob = out.with_extension("cpc-blob");
+    let with_suffix = |suffix: &str| {
+        let mut name = out.file_name().unwrap_or_default().to_os_string();
+        name.push(suffix);
+        out.with_file_name(name)
+    };
+    let (blob, partial) = (with_suffix(".cpc-blob"), with_suffix(".partial"));
     let downloading = bar(
         listed["size"].as_u64().unwrap_or(0),
         "download",
         wallet.json,
     );
     let downloaded = client
-        .download(product, &blob, Some(progress_of(&downloading)))
+        .download(product, Some(id), &blob, Some(progress_of(&downloading)))
         .await;
     downloading.finish();
     downloaded.map_err(|e| {
@@ -769,9 +801,9 @@ async fn fetch(
     })?;
     let decrypting = bar(listed["size"].as_u64().unwrap_or(0), "decrypt", wallet.json);
     let result = {
-        let (blob, out, bar) = (blob.clone(), out.to_path_buf(), decrypting.clone());
+        let (blob, partial, bar) = (blob.clone(), partial.clone(), decrypting.clone());
         tokio::task::spawn_blocking(move || {
-            crypto::decrypt_file(&key, &blob, &out, &|done| bar.set_position(done))
+            crypto::decrypt_file(&key, &blob, &partial, &|done| bar.set_position(done))
         })
         .await
         .map_err(|e| Error::Node(e.to_string()))?
@@ -780,13 +812,14 @@ async fn fetch(
     let _ = std::fs::remove_file(&blob);
     let (hash, size) = result.map_err(|e| Error::Node(format!("decryption: {e}")))?;
     if hash != expected {
-        let _ = std::fs::remove_file(out);
+        let _ = std::fs::remove_file(&partial);
         return Err(Error::Node(format!(
             "the content's hash 0x{} is not the product's 0x{}: not the data that was listed",
             hex::encode(hash),
             hex::encode(expected)
         )));
     }
+    std::fs::rename(&partial, out)?;
     let value = json!({
         "orderId": id,
         "product": product,

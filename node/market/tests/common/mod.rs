@@ -30,14 +30,8 @@ impl MarketView for MemoryView {
     fn product(&self, id: ProductId) -> Result<Option<Product>, String> {
         Ok(self.products.lock().get(&id).cloned())
     }
-    fn orders_of(&self, who: &AccountId) -> Result<Vec<(OrderId, Order)>, String> {
-        Ok(self
-            .orders
-            .lock()
-            .iter()
-            .filter(|(_, o)| o.buyer == *who || o.seller == *who || o.proxy == *who)
-            .map(|(id, o)| (*id, o.clone()))
-            .collect())
+    fn order(&self, id: OrderId) -> Result<Option<Order>, String> {
+        Ok(self.orders.lock().get(&id).cloned())
     }
 }
 
@@ -59,6 +53,7 @@ impl MemoryView {
                 created_at: 1,
                 delivery_deadline: 10,
                 confirmation_deadline: None,
+                dispute_deadline: None,
                 sealed_key: None,
                 buyer_rated: false,
                 seller_rated: false,
@@ -90,6 +85,7 @@ pub fn product(seller: &Pair) -> Product {
                 BoundedVec::try_from_vec(b"http://gw".to_vec()).unwrap(),
             ),
             license: BoundedVec::new(),
+            proxies: BoundedVec::try_from_vec(vec![AccountId::new([9; 32])]).unwrap(),
         },
         listed: true,
         deposit: 1,
