@@ -97,6 +97,7 @@ fn gateway_round_trip(c: &mut Criterion) {
                 data_dir: dir.path().join("gateway"),
                 token_ttl: Duration::from_secs(3600),
                 max_blob_bytes: 1 << 30,
+                audiences: Vec::new(),
             },
             view,
             Box::new(store),

@@ -121,6 +121,10 @@ pub struct RunArgs {
     /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`) or `ipfs://HOST:PORT`.
     #[arg(long, value_name = "STORE", default_value = "local")]
     pub gateway_store: String,
+    /// A URL clients reach the gateway at, behind a proxy or a public name (repeat for
+    /// several); logins signed for other addresses are refused. Loopback is always accepted.
+    #[arg(long, value_name = "URL")]
+    pub gateway_public_url: Vec<String>,
     /// How long a gateway login lasts, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 3600)]
     pub gateway_token_ttl: u64,

@@ -483,11 +483,20 @@ async fn start_gateway(
     } else {
         Ipv4Addr::LOCALHOST
     };
+    let audiences = args
+        .gateway_public_url
+        .iter()
+        .map(|url| {
+            cpc_market::gateway::audience_of(url)
+                .ok_or_else(|| Error::Input(format!("--gateway-public-url {url}: no host")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let config = cpc_market::gateway::GatewayConfig {
         listen: SocketAddr::from((ip, port)),
         data_dir,
         token_ttl: Duration::from_secs(args.gateway_token_ttl),
         max_blob_bytes: args.gateway_max_blob_size,
+        audiences,
     };
     let listen = config.listen;
     cpc_market::gateway::serve(config, Arc::new(ClientMarketView { client }), store)

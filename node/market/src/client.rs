@@ -135,12 +135,25 @@ impl GatewayClient {
         nonce: &[u8; 32],
         signature: &[u8; 64],
     ) -> Result<(), ClientError> {
+        let audience = self.audience();
+        self.answer_for(account, &audience, nonce, signature).await
+    }
+
+    /// Answers a challenge with a signature made for `audience`; keeps the token.
+    pub async fn answer_for(
+        &mut self,
+        account: &AccountId,
+        audience: &str,
+        nonce: &[u8; 32],
+        signature: &[u8; 64],
+    ) -> Result<(), ClientError> {
         let reply = self
             .json(
                 Method::POST,
                 "/auth/login",
                 json!({
                     "account": account.to_string(),
+                    "audience": audience,
                     "nonce": hex::encode(nonce),
                     "signature": hex::encode(signature),
                 }),
@@ -153,13 +166,9 @@ impl GatewayClient {
         Ok(())
     }
 
-    /// The gateway's address as this client dials it (`host:port`): what a login signs.
+    /// The gateway's address as this client dials it: what a login signs.
     pub fn audience(&self) -> String {
-        self.base
-            .parse::<hyper::Uri>()
-            .ok()
-            .and_then(|uri| uri.authority().map(|a| a.as_str().to_string()))
-            .unwrap_or_default()
+        gateway::audience_of(&self.base).unwrap_or_default()
     }
 
     /// Logs in as `pair`'s account on the chain of `genesis`.

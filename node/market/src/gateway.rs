@@ -14,9 +14,10 @@
 //! Login is challenge-response: the gateway hands out a random single-use nonce for an
 //! account, valid for a minute; the account signs [`login_payload`] (the chain's genesis hash,
 //! the gateway's address as the client dialled it, and the nonce) with its sr25519 key and gets
-//! a bearer token that expires. The address binds the signature to this gateway: a gateway
-//! that relays another's challenge to its own visitors gets signatures over its own address,
-//! which the other refuses. Buyers name the order they download with (`?order=ID`). Every request
+//! a bearer token that expires. The address binds the signature to this gateway: the gateway
+//! accepts only its own configured addresses ([`GatewayConfig::audiences`]), never one taken
+//! from the request, so a gateway that relays another's challenge to its own visitors gets
+//! signatures over its own address, which the other refuses. Buyers name the order they download with (`?order=ID`). Every request
 //! after login is checked against chain state through [`MarketView`] (the node reads its
 //! finalized state): who sells a product, who holds which order. Refusals are 401 (no, bad or
 //! expired token; failed login) or 403 (a valid account without the right), and carry no data.
@@ -86,6 +87,22 @@ pub fn login_payload(genesis: &H256, audience: &str, nonce: &[u8; 32]) -> Vec<u8
         .encode()
 }
 
+/// The address a login signs for the gateway at `url`: lowercase host, and `:port` unless
+/// it is the scheme's default (what an HTTP client sends as `Host`); `None` if `url` has no
+/// host.
+pub fn audience_of(url: &str) -> Option<String> {
+    let uri: hyper::Uri = url.trim_end_matches('/').parse().ok()?;
+    let host = uri.host()?.to_ascii_lowercase();
+    let default_port = match uri.scheme_str() {
+        Some("https") => 443,
+        _ => 80,
+    };
+    Some(match uri.port_u16() {
+        Some(port) if port != default_port => format!("{host}:{port}"),
+        _ => host,
+    })
+}
+
 /// Signs a login challenge for the gateway at `audience`.
 pub fn sign_login(pair: &Pair, genesis: &H256, audience: &str, nonce: &[u8; 32]) -> Signature {
     pair.sign(&login_payload(genesis, audience, nonce))
@@ -102,6 +119,9 @@ pub struct GatewayConfig {
     pub token_ttl: Duration,
     /// Largest blob accepted.
     pub max_blob_bytes: u64,
+    /// The addresses clients reach this gateway at (`host[:port]`, see [`audience_of`]);
+    /// logins must sign one of them. Loopback addresses of the bound port are added.
+    pub audiences: Vec<String>,
 }
 
 struct State {
@@ -166,6 +186,10 @@ pub async fn serve(
     }
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
+    let mut config = config;
+    for local in ["127.0.0.1", "localhost"] {
+        config.audiences.push(format!("{local}:{}", addr.port()));
+    }
     log::info!(target: "market", "Storage gateway on http://{addr} ({})", store.describe());
     let state = Arc::new(State {
         view,
@@ -294,13 +318,12 @@ async fn challenge(state: &State, request: Request<Incoming>) -> Reply {
 
 async fn login(state: &State, request: Request<Incoming>) -> Reply {
     let unauthorized = |m: &str| Refusal::new(StatusCode::UNAUTHORIZED, m);
-    let audience = request
-        .headers()
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .map(String::from)
-        .ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, "no Host header"))?;
     let body = json_body(request).await?;
+    // The address the client signed for, checked against this gateway's own.
+    let audience = field(&body, "audience")?.to_ascii_lowercase();
+    if !state.config.audiences.contains(&audience) {
+        return Err(unauthorized("the login was signed for another gateway"));
+    }
     let account = parse_account(field(&body, "account")?)?;
     let nonce = parse_hex32(field(&body, "nonce")?)
         .ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, "invalid nonce"))?;
@@ -422,7 +445,7 @@ async fn upload(state: &State, id: ProductId, request: Request<Incoming>) -> Rep
     // Written aside and renamed, so a concurrent download never reads half a record.
     let record = format!("{} {len}", hex::encode(hash));
     let index = index_path(state, id);
-    let partial = index.with_extension("partial");
+    let partial = index.with_extension(format!("{}.partial", hex::encode(&random32()[..8])));
     let written = async {
         tokio::fs::write(&partial, record).await?;
         tokio::fs::rename(&partial, &index).await
@@ -615,4 +638,38 @@ async fn get_key(
         .header("content-type", "application/octet-stream")
         .body(http::full(sealed))
         .expect("static headers are valid; qed"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::audience_of;
+
+    #[test]
+    fn audiences_are_what_a_client_sends_as_host() {
+        assert_eq!(
+            audience_of("http://127.0.0.1:8090/").as_deref(),
+            Some("127.0.0.1:8090")
+        );
+        assert_eq!(
+            audience_of("http://Gateway.Example:80").as_deref(),
+            Some("gateway.example")
+        );
+        assert_eq!(
+            audience_of("https://gw.example:443").as_deref(),
+            Some("gw.example")
+        );
+        assert_eq!(
+            audience_of("https://gw.example:8443").as_deref(),
+            Some("gw.example:8443")
+        );
+        assert_eq!(
+            audience_of("http://user@gw.example:81").as_deref(),
+            Some("gw.example:81")
+        );
+        assert_eq!(
+            audience_of("http://[::1]:9000").as_deref(),
+            Some("[::1]:9000")
+        );
+        assert_eq!(audience_of("not a url"), None);
+    }
 }

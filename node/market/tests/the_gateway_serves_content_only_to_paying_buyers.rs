@@ -239,6 +239,18 @@ async fn forged_replayed_and_misdirected_logins_are_refused() {
         status(client.answer(&account(&dave), &nonce, &relayed.0).await),
         StatusCode::UNAUTHORIZED
     );
+    // ... even when the relay says which address was signed (and forges `Host`): this gateway
+    // accepts only its own addresses.
+    let nonce = client.challenge(&account(&dave)).await.unwrap();
+    let relayed = gateway::sign_login(&dave, &genesis, "evil.example:8090", &nonce);
+    assert_eq!(
+        status(
+            client
+                .answer_for(&account(&dave), "evil.example:8090", &nonce, &relayed.0)
+                .await
+        ),
+        StatusCode::UNAUTHORIZED
+    );
     // A challenge issued to Dave, answered as Eve.
     let nonce = client.challenge(&account(&dave)).await.unwrap();
     let eve = gateway::sign_login(&pair("Eve"), &genesis, &client.audience(), &nonce);

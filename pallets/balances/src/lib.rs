@@ -757,7 +757,8 @@ impl<T: Config> Hooks for Pallet<T> {
         let mut sum: Balance = 0;
         for (_, info) in cpc_pallet_system::Account::iter() {
             let total = info.data.total();
-            if total > 0 && total < T::EXISTENTIAL_DEPOSIT {
+            // Below the existential deposit only while something is reserved.
+            if total > 0 && total < T::EXISTENTIAL_DEPOSIT && info.data.reserved == 0 {
                 return Err("an account holds less than the existential deposit");
             }
             if info.data.frozen > info.data.free.saturating_add(info.data.reserved)

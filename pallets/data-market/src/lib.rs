@@ -23,13 +23,17 @@
 //!              │                   │  └─confirmation deadline─> Completed
 //!              └─delivery deadline─┼─────────────────────────-> Refunded
 //!                                  └─dispute─> Disputed ──resolve (proxy or root)──> Resolved
+//!                                                 └──dispute deadline (refund)────> Resolved
 //!   ```
 //!
-//!   Each deadline is settled once, by `on_initialize` of its block. The split of a price is
+//!   Each deadline is settled once by `on_initialize`: at its block, or in the next blocks
+//!   when more than `MAX_SETTLEMENTS_PER_BLOCK` fall due (never early). A dispute nobody rules
+//!   by its deadline refunds the buyer. The split of a price is
 //!   fixed when the order is made: `protocol = price * protocol‰`, `proxy = price * proxy‰`
 //!   (both rounded down), the seller gets the rest, so the three sum to the price exactly.
 //! - **Ratings** 1 to 5, once per side per order after it is settled: the buyer rates the
-//!   seller's product, the seller rates the buyer, and either may rate the proxy.
+//!   seller's product, the seller rates the buyer, and either may rate the proxy (unless it
+//!   is the proxy). Sellers approve the proxies of each product; buyers pick one of them.
 //! - **Reputation**: a completed sale counts one unit of the seller's data contribution, and
 //!   every proxy rating is reported, through `ReputationReporter`.
 //!
@@ -119,7 +123,8 @@ pub trait Config: cpc_pallet_system::Config<RuntimeEvent: From<Event>> {
 )]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct Params {
-    /// Least bond of a proxy (at least 1: a bonded proxy's account always exists).
+    /// Least bond of a proxy (at least the existential deposit: a bonded proxy's account
+    /// always exists).
     pub proxy_min_bond: Balance,
     /// Highest fee a proxy may ask, per mille of the price.
     pub max_proxy_fee_per_mille: u32,
@@ -127,7 +132,8 @@ pub struct Params {
     pub protocol_fee_per_mille: u32,
     /// Where the protocol's share goes.
     pub protocol_account: AccountId,
-    /// Deposit of a product (at least 1: a listing seller's account always exists).
+    /// Deposit of a product (at least the existential deposit: a listing seller's account
+    /// always exists).
     pub product_deposit_base: Balance,
     /// Deposit per byte of a product's encoded metadata.
     pub product_deposit_per_byte: Balance,
@@ -723,8 +729,9 @@ pub enum Error {
     OpenOrders,
     /// A text field is empty where it must not be, or not UTF-8.
     InvalidText,
-    /// The price must be above zero.
-    ZeroPrice,
+    /// The price must reach the existential deposit (a refund must be able to keep an
+    /// emptied buyer's account).
+    PriceTooLow,
     /// The size must be above zero.
     ZeroSize,
     /// No such product.
@@ -808,7 +815,6 @@ impl ProductInfo {
             StorageLocation::Sidechain { stream, .. } => is_text(stream, false),
         };
         ensure!(location_ok, Error::InvalidText);
-        ensure!(self.price > 0, Error::ZeroPrice);
         ensure!(self.size > 0, Error::ZeroSize);
         ensure!(valid_proxies(&self.proxies), Error::InvalidProxies);
         Ok(())
@@ -830,6 +836,11 @@ impl<T: Config> Pallet<T> {
     /// The parameters.
     pub fn params() -> Params {
         ParamsOf::get_or_default()
+    }
+
+    /// The lowest price: the existential deposit (at least 1).
+    pub fn min_price() -> Balance {
+        T::Currency::minimum_balance().max(1)
     }
 
     /// The storage deposit of a product described by `info`.
@@ -894,7 +905,9 @@ impl<T: Config> Pallet<T> {
     /// below the existential deposit) goes to the seller.
     fn release(order: &Order, refund: Balance, mut split: Split) -> Split {
         let buyer = &order.buyer;
-        T::Currency::unreserve(buyer, refund);
+        if T::Currency::unreserve(buyer, refund) > 0 {
+            log::error!(target: "data-market", "could not release the full refund of an order");
+        }
         let protocol_account = Self::params().protocol_account;
         if split.protocol > 0
             && T::Currency::repatriate_reserved(buyer, &protocol_account, split.protocol).is_err()
@@ -915,6 +928,17 @@ impl<T: Config> Pallet<T> {
     /// Marks `order` settled with `status`: the escrow total, the open-order counters and
     /// indexes; `sold` counts a sale.
     fn close(id: OrderId, order: &mut Order, status: OrderStatus, sold: bool) {
+        // The deadline this order waited for, if it settles early; a settling deadline
+        // removed its own entry already.
+        let waiting = match order.status {
+            OrderStatus::Created => Some(order.delivery_deadline),
+            OrderStatus::Delivered => order.confirmation_deadline,
+            OrderStatus::Disputed => order.dispute_deadline,
+            _ => None,
+        };
+        if let Some(due) = waiting {
+            DeadlineQueue::remove(&due, &id);
+        }
         order.status = status;
         TotalEscrowed::mutate_or_default(|total| *total = total.saturating_sub(order.price));
         for party in [order.buyer, order.seller, order.proxy] {
@@ -1119,6 +1143,7 @@ impl<T: Config> Pallet<T> {
             Call::publish { info } => {
                 let who = ensure_signed(origin)?;
                 info.validate()?;
+                ensure!(info.price >= Self::min_price(), Error::PriceTooLow);
                 let deposit = Self::deposit_of(&info);
                 let id = NextProductId::get_or_default();
                 let next = id.checked_add(1).ok_or(Error::Overflow)?;
@@ -1148,7 +1173,7 @@ impl<T: Config> Pallet<T> {
             Call::set_price { product, price } => {
                 let who = ensure_signed(origin)?;
                 let mut record = Self::product_of_seller(product, &who)?;
-                ensure!(price > 0, Error::ZeroPrice);
+                ensure!(price >= Self::min_price(), Error::PriceTooLow);
                 record.info.price = price;
                 Products::insert(&product, &record);
                 Self::deposit_event(Event::PriceChanged { product, price });
@@ -1192,6 +1217,7 @@ impl<T: Config> Pallet<T> {
                 ensure!(now < record.delivery_deadline, Error::DeadlinePassed);
                 ensure!(!sealed_key.is_empty(), Error::EmptyKey);
                 let deadline = now.saturating_add(Self::params().confirmation_period);
+                DeadlineQueue::remove(&record.delivery_deadline, &order);
                 Self::schedule(deadline, order);
                 record.status = OrderStatus::Delivered;
                 record.sealed_key = Some(sealed_key);
@@ -1222,6 +1248,9 @@ impl<T: Config> Pallet<T> {
                 );
                 ensure!(is_text(&reason, true), Error::InvalidText);
                 let deadline = now.saturating_add(Self::params().dispute_period);
+                if let Some(due) = record.confirmation_deadline {
+                    DeadlineQueue::remove(&due, &order);
+                }
                 Self::schedule(deadline, order);
                 record.status = OrderStatus::Disputed;
                 record.dispute_deadline = Some(deadline);
@@ -1242,6 +1271,13 @@ impl<T: Config> Pallet<T> {
                     ensure!(*who == record.proxy, Error::NotArbiter);
                 }
                 ensure!(record.status == OrderStatus::Disputed, Error::WrongStatus);
+                // Past the deadline the dispute is the deadline's (a refund) unless root rules
+                // first while the queue catches up.
+                let now = System::<T>::block_number();
+                ensure!(
+                    by.is_none() || record.dispute_deadline.is_some_and(|d| now < d),
+                    Error::DeadlinePassed
+                );
                 if let Ruling::Split { buyer_per_mille } = ruling {
                     ensure!(buyer_per_mille <= 1000, Error::InvalidRuling);
                 }
@@ -1507,6 +1543,8 @@ impl<T: Config> PalletDef for Pallet<T> {
                 )
             })?;
         ParamsOf::put(&params);
+        // Deadlines are settled from block 1 on.
+        SettleCursor::put(&1);
         Ok(())
     }
 

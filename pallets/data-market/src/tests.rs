@@ -168,7 +168,10 @@ fn an_unconfirmed_delivery_pays_the_seller_once_at_its_deadline() {
         assert_ok!(buy(0));
         run_to_block(3);
         assert_ok!(deliver(0, SELLER));
+        // The delivery deadline no longer waits in the queue; the confirmation one does.
+        assert!(!DeadlineQueue::contains_key(&(1 + DELIVERY), &0));
         let deadline = 3 + CONFIRMATION;
+        assert!(DeadlineQueue::contains_key(&deadline, &0));
         assert_eq!(
             Orders::get(&0).unwrap().confirmation_deadline,
             Some(deadline)
@@ -326,6 +329,16 @@ fn bad_purchases_are_refused_and_change_nothing() {
         assert_noop!(buy_as(BUYER, 0, PROXY, PRICE - 1), Error::PriceAboveMax);
         // No encryption key: nothing to seal the content key to.
         assert_noop!(buy_as(4, 0, PROXY, PRICE), Error::NoEncryptionKey);
+        assert_noop!(
+            call(
+                Call::set_price {
+                    product: 0,
+                    price: ED - 1
+                },
+                SELLER
+            ),
+            Error::PriceTooLow
+        );
         // A price above the buyer's balance.
         assert_ok!(call(
             Call::set_price {
@@ -435,10 +448,16 @@ fn product_metadata_is_bounded_and_checked() {
             call(Call::publish { info: bad }, SELLER),
             Error::InvalidText
         );
+        // Prices below the existential deposit (10).
         assert_noop!(
             call(Call::publish { info: info(0) }, SELLER),
-            Error::ZeroPrice
+            Error::PriceTooLow
         );
+        assert_noop!(
+            call(Call::publish { info: info(ED - 1) }, SELLER),
+            Error::PriceTooLow
+        );
+
         let mut bad = info(PRICE);
         bad.size = 0;
         assert_noop!(call(Call::publish { info: bad }, SELLER), Error::ZeroSize);
@@ -710,15 +729,16 @@ fn an_unruled_dispute_refunds_the_buyer_once_at_its_deadline() {
 fn paying_out_one_escrow_never_burns_another() {
     new_test_ext().execute_with(|| {
         // Two products; the buyer buys both, then empties its free balance: only its
-        // reserves (10,000 and 5, the second below the existential deposit) remain.
-        assert_ok!(call(Call::publish { info: info(5) }, SELLER));
+        // reserves (10,000 and 10) remain. Paying out the second leaves 9 reserved after the
+        // proxy's 1: below the existential deposit, and it must not burn.
+        assert_ok!(call(Call::publish { info: info(ED) }, SELLER));
         setup();
         assert_ok!(buy(1));
         assert_ok!(call(
             Call::buy {
                 product: 0,
                 proxy: account(PROXY),
-                max_price: 5
+                max_price: ED
             },
             BUYER
         ));
@@ -729,7 +749,7 @@ fn paying_out_one_escrow_never_burns_another() {
             rest,
             cpc_support::traits::ExistenceRequirement::AllowDeath,
         ));
-        assert_eq!((free(BUYER), reserved(BUYER)), (0, PRICE + 5));
+        assert_eq!((free(BUYER), reserved(BUYER)), (0, PRICE + ED));
         let issuance = Balances::total_issuance();
         let seller = free(SELLER);
         for order in [0, 1] {
@@ -737,9 +757,9 @@ fn paying_out_one_escrow_never_burns_another() {
             assert_ok!(call(Call::confirm { order }, BUYER));
             check();
         }
-        // 8,500 of the first (as in the plain sale); 5 has a protocol share of 0 and a proxy
-        // share of 0, so the seller gets all of it.
-        assert_eq!(free(SELLER), seller + 8_500 + 5);
+        // 8,500 of the first (as in the plain sale); of 10, the protocol's share is 0, the
+        // proxy's 1, the seller's 9.
+        assert_eq!(free(SELLER), seller + 8_500 + 9);
         assert_eq!(Balances::total_issuance(), issuance);
         assert_eq!(reserved(BUYER), 0);
     });

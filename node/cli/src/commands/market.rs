@@ -673,7 +673,10 @@ async fn serve(poll: Duration, who: &MarketSigner, wallet: &WalletArgs) -> Resul
         };
         for order in orders {
             let id = order["id"].as_u64().unwrap_or_default();
-            if order["status"] != json!("created") || done.contains(&id) {
+            // Its own purchases are not its to deliver.
+            let mine = str_of(&order["seller"]) == me.to_string()
+                || str_of(&order["proxy"]) == me.to_string();
+            if !mine || order["status"] != json!("created") || done.contains(&id) {
                 continue;
             }
             match deliver(&rpc, &pair, &me, &keys, &order).await {
@@ -810,7 +813,10 @@ async fn fetch(
     };
     decrypting.finish();
     let _ = std::fs::remove_file(&blob);
-    let (hash, size) = result.map_err(|e| Error::Node(format!("decryption: {e}")))?;
+    let (hash, size) = result.map_err(|e| {
+        let _ = std::fs::remove_file(&partial);
+        Error::Node(format!("decryption: {e}"))
+    })?;
     if hash != expected {
         let _ = std::fs::remove_file(&partial);
         return Err(Error::Node(format!(
