@@ -30,6 +30,30 @@ impl Drop for Daemon {
     }
 }
 
+/// `cpchain market serve` as `suri` with its keys in `key_dir`, until dropped.
+fn serve(suri: &str, key_dir: &std::path::Path, rpc: &str) -> Daemon {
+    Daemon(
+        Command::new(binary())
+            .args([
+                "market",
+                "serve",
+                "--suri",
+                suri,
+                "--poll-ms",
+                "300",
+                "--key-dir",
+                key_dir.to_str().unwrap(),
+                "--rpc-url",
+                rpc,
+                "--json",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
 fn cli_json(args: &[&str]) -> Value {
     let (ok, stdout, stderr) = run(args);
     assert!(ok, "cpchain {args:?} failed:\n{stdout}\n{stderr}");
@@ -158,26 +182,7 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
     assert_eq!(found.as_array().unwrap().len(), 1);
 
     // Charlie's delivery daemon.
-    let serve = Daemon(
-        Command::new(binary())
-            .args([
-                "market",
-                "serve",
-                "--suri",
-                "//Charlie",
-                "--poll-ms",
-                "300",
-                "--key-dir",
-                dir.path().join("charlie-keys").to_str().unwrap(),
-                "--rpc-url",
-                &rpc,
-                "--json",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let serve_charlie = serve("//Charlie", &dir.path().join("charlie-keys"), &rpc);
 
     // Dave buys through Charlie.
     let bought = cli_json(&[
@@ -196,7 +201,7 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
     wait_until("Charlie's delivery", Duration::from_secs(90), || {
         node.rpc("market_order", json!([order]))["status"] == json!("delivered")
     });
-    drop(serve);
+    drop(serve_charlie);
 
     // The real gateway refuses Eve, even naming Dave's order, and anyone without a login.
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -261,26 +266,7 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
     assert_eq!(settled["buyerRated"], json!(true));
 
     // A seller delivers from its own key file too: Eve buys, Bob's daemon delivers.
-    let serve = Daemon(
-        Command::new(binary())
-            .args([
-                "market",
-                "serve",
-                "--suri",
-                "//Bob",
-                "--poll-ms",
-                "300",
-                "--key-dir",
-                dir.path().join("bob-keys").to_str().unwrap(),
-                "--rpc-url",
-                &rpc,
-                "--json",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let serve_bob = serve("//Bob", &dir.path().join("bob-keys"), &rpc);
     let bought = cli_json(&[
         "market",
         "buy",
@@ -297,7 +283,7 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
     wait_until("Bob's delivery", Duration::from_secs(90), || {
         node.rpc("market_order", json!([eve_order]))["status"] == json!("delivered")
     });
-    drop(serve);
+    drop(serve_bob);
     let eve_out = dir.path().join("eve.csv");
     cli_json(&[
         "market",

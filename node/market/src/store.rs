@@ -122,6 +122,18 @@ impl BlobStore for LocalStore {
     }
 }
 
+/// A backend's refusal of `what`, with its status and (the start of) its message.
+async fn refusal(what: &str, response: hyper::Response<hyper::body::Incoming>) -> StoreError {
+    let status = response.status();
+    let body = http::read_limited(response.into_body(), 4096)
+        .await
+        .unwrap_or_default();
+    StoreError::Backend(format!(
+        "{what}: {status}: {}",
+        String::from_utf8_lossy(&body)
+    ))
+}
+
 /// An S3-compatible object store: `endpoint` (`http://127.0.0.1:9000`,
 /// `https://s3.eu-central-1.amazonaws.com`), a bucket, credentials.
 pub struct S3Store {
@@ -232,13 +244,7 @@ impl S3Store {
         if status.is_success() || status == StatusCode::CONFLICT {
             return Ok(());
         }
-        let body = http::read_limited(response.into_body(), 4096)
-            .await
-            .unwrap_or_default();
-        Err(StoreError::Backend(format!(
-            "S3 create bucket: {status}: {}",
-            String::from_utf8_lossy(&body)
-        )))
+        Err(refusal("S3 create bucket", response).await)
     }
 }
 
@@ -256,13 +262,7 @@ impl BlobStore for S3Store {
             let response = self.send(request).await?;
             let status = response.status();
             if !status.is_success() {
-                let body = http::read_limited(response.into_body(), 4096)
-                    .await
-                    .unwrap_or_default();
-                return Err(StoreError::Backend(format!(
-                    "S3 PUT {key}: {status}: {}",
-                    String::from_utf8_lossy(&body)
-                )));
+                return Err(refusal(&format!("S3 PUT {key}"), response).await);
             }
             Ok(())
         })
@@ -292,15 +292,7 @@ impl BlobStore for S3Store {
                     )))
                 }
                 StatusCode::NOT_FOUND => Ok(None),
-                status => {
-                    let body = http::read_limited(response.into_body(), 4096)
-                        .await
-                        .unwrap_or_default();
-                    Err(StoreError::Backend(format!(
-                        "S3 GET {key}: {status}: {}",
-                        String::from_utf8_lossy(&body)
-                    )))
-                }
+                _ => Err(refusal(&format!("S3 GET {key}"), response).await),
             }
         })
     }

@@ -407,28 +407,25 @@ fn print_products(products: &[&Value], as_json: bool) {
     }
 }
 
-async fn product_of(rpc: &Wallet, id: u64) -> Result<Value, Error> {
+/// Product or order `id` through `market_<what>`; absent is an input error.
+async fn by_id(rpc: &Wallet, what: &str, id: u64) -> Result<Value, Error> {
     let value: Value = rpc
         .rpc
-        .request("market_product", rpc_params![id])
+        .request(&format!("market_{what}"), rpc_params![id])
         .await
         .map_err(rpc_error)?;
     if value.is_null() {
-        return Err(Error::Input(format!("no product {id}")));
+        return Err(Error::Input(format!("no {what} {id}")));
     }
     Ok(value)
 }
 
+async fn product_of(rpc: &Wallet, id: u64) -> Result<Value, Error> {
+    by_id(rpc, "product", id).await
+}
+
 async fn order_of(rpc: &Wallet, id: u64) -> Result<Value, Error> {
-    let value: Value = rpc
-        .rpc
-        .request("market_order", rpc_params![id])
-        .await
-        .map_err(rpc_error)?;
-    if value.is_null() {
-        return Err(Error::Input(format!("no order {id}")));
-    }
-    Ok(value)
+    by_id(rpc, "order", id).await
 }
 
 fn hex32(value: &Value, what: &str) -> Result<[u8; 32], Error> {
