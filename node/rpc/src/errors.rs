@@ -37,6 +37,12 @@ pub(crate) fn error(
     ErrorObject::owned(code, message.into(), data)
 }
 
+/// An SS58 account parameter.
+pub(crate) fn account(text: &str) -> Result<cpc_primitives::AccountId, ErrorObjectOwned> {
+    text.parse()
+        .map_err(|e| invalid_params(format!("invalid account: {e}")))
+}
+
 pub(crate) fn invalid_params(why: impl Into<String>) -> ErrorObjectOwned {
     error(INVALID_PARAMS, why, None)
 }

@@ -166,9 +166,7 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
                 let mut p = params.sequence();
                 let account: String = p.next()?;
                 let block: Option<H256> = p.optional_next()?;
-                let who: AccountId = account
-                    .parse()
-                    .map_err(|e| invalid_params(format!("invalid account: {e}")))?;
+                let who: AccountId = crate::errors::account(&account)?;
                 let orders: Vec<(u64, Order)> = ctx
                     .client
                     .call_decoded(&at(&ctx, block), api, who)
@@ -199,9 +197,7 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
             ctx.count();
             let mut p = params.sequence();
             let account: String = p.next()?;
-            let who: AccountId = account
-                .parse()
-                .map_err(|e| invalid_params(format!("invalid account: {e}")))?;
+            let who: AccountId = crate::errors::account(&account)?;
             let best = ctx.client.info().best_hash;
             let key: Option<[u8; 32]> = ctx
                 .client

@@ -167,9 +167,7 @@ pub fn build_module(context: RpcContext) -> Result<RpcModule<RpcContext>, Regist
             ctx.count();
             let mut p = params.sequence();
             let account: String = p.next()?;
-            let who: AccountId = account
-                .parse()
-                .map_err(|e| invalid_params(format!("invalid account: {e}")))?;
+            let who: AccountId = crate::errors::account(&account)?;
             let best = ctx.client.info().best_hash;
             let mut nonce: u32 = ctx
                 .client
