@@ -497,63 +497,102 @@ impl<T: Config> Pallet<T> {
 
     fn dispatch_call(call: Call, origin: RawOrigin) -> DispatchResultWithPostInfo {
         match call {
-            Call::transfer { dest, value } => {
-                let from = ensure_signed(origin)?;
-                let to = lookup(&dest)?;
-                Self::do_transfer(&from, &to, value, ExistenceRequirement::AllowDeath)?;
-            }
+            Call::transfer { dest, value } => Self::do_transfer_allow_death(origin, dest, value),
             Call::transfer_keep_alive { dest, value } => {
-                let from = ensure_signed(origin)?;
-                let to = lookup(&dest)?;
-                Self::do_transfer(&from, &to, value, ExistenceRequirement::KeepAlive)?;
+                Self::do_transfer_keep_alive(origin, dest, value)
             }
             Call::transfer_all { dest, keep_alive } => {
-                let from = ensure_signed(origin)?;
-                let to = lookup(&dest)?;
-                let value = Self::reducible_balance(&from, keep_alive);
-                let existence = if keep_alive {
-                    ExistenceRequirement::KeepAlive
-                } else {
-                    ExistenceRequirement::AllowDeath
-                };
-                Self::do_transfer(&from, &to, value, existence)?;
+                Self::do_transfer_all(origin, dest, keep_alive)
             }
             Call::force_transfer {
                 source,
                 dest,
                 value,
-            } => {
-                ensure_root(origin)?;
-                let (from, to) = (lookup(&source)?, lookup(&dest)?);
-                Self::do_transfer(&from, &to, value, ExistenceRequirement::AllowDeath)?;
-            }
-            Call::force_unreserve { who, amount } => {
-                ensure_root(origin)?;
-                let who = lookup(&who)?;
-                let _ = <Self as ReservableCurrency>::unreserve(&who, amount);
-            }
+            } => Self::do_force_transfer(origin, source, dest, value),
+            Call::force_unreserve { who, amount } => Self::do_force_unreserve(origin, who, amount),
             Call::force_set_balance { who, new_free } => {
-                ensure_root(origin)?;
-                let who = lookup(&who)?;
-                let old_free = Self::free_balance(&who);
-                Self::total_issuance()
-                    .checked_add(new_free)
-                    .ok_or(ArithmeticError::Overflow)?;
-                Self::mutate_account(&who, ExistenceRequirement::AllowDeath, |data| {
-                    data.free = new_free;
-                    Ok(())
-                })?;
-                // `mutate_account` already burned any dust; mint or burn the difference.
-                TotalIssuance::mutate_or_default(|i| {
-                    *i = i.saturating_add(new_free).saturating_sub(old_free)
-                });
-                Self::deposit_event(Event::BalanceSet {
-                    who,
-                    free: Self::free_balance(&who),
-                });
+                Self::do_force_set_balance(origin, who, new_free)
             }
-        }
+        }?;
         Ok(Default::default())
+    }
+
+    // The `transfer` call (FRAME's `transfer_allow_death`); `do_transfer` is the transfer that
+    // every call and `Currency::transfer` share.
+    fn do_transfer_allow_death(
+        origin: RawOrigin,
+        dest: MultiAddress,
+        value: Balance,
+    ) -> DispatchResult {
+        let from = ensure_signed(origin)?;
+        let to = lookup(&dest)?;
+        Self::do_transfer(&from, &to, value, ExistenceRequirement::AllowDeath)
+    }
+
+    fn do_transfer_keep_alive(
+        origin: RawOrigin,
+        dest: MultiAddress,
+        value: Balance,
+    ) -> DispatchResult {
+        let from = ensure_signed(origin)?;
+        let to = lookup(&dest)?;
+        Self::do_transfer(&from, &to, value, ExistenceRequirement::KeepAlive)
+    }
+
+    fn do_transfer_all(origin: RawOrigin, dest: MultiAddress, keep_alive: bool) -> DispatchResult {
+        let from = ensure_signed(origin)?;
+        let to = lookup(&dest)?;
+        let value = Self::reducible_balance(&from, keep_alive);
+        let existence = if keep_alive {
+            ExistenceRequirement::KeepAlive
+        } else {
+            ExistenceRequirement::AllowDeath
+        };
+        Self::do_transfer(&from, &to, value, existence)
+    }
+
+    fn do_force_transfer(
+        origin: RawOrigin,
+        source: MultiAddress,
+        dest: MultiAddress,
+        value: Balance,
+    ) -> DispatchResult {
+        ensure_root(origin)?;
+        let (from, to) = (lookup(&source)?, lookup(&dest)?);
+        Self::do_transfer(&from, &to, value, ExistenceRequirement::AllowDeath)
+    }
+
+    fn do_force_unreserve(origin: RawOrigin, who: MultiAddress, amount: Balance) -> DispatchResult {
+        ensure_root(origin)?;
+        let who = lookup(&who)?;
+        let _ = <Self as ReservableCurrency>::unreserve(&who, amount);
+        Ok(())
+    }
+
+    fn do_force_set_balance(
+        origin: RawOrigin,
+        who: MultiAddress,
+        new_free: Balance,
+    ) -> DispatchResult {
+        ensure_root(origin)?;
+        let who = lookup(&who)?;
+        let old_free = Self::free_balance(&who);
+        Self::total_issuance()
+            .checked_add(new_free)
+            .ok_or(ArithmeticError::Overflow)?;
+        Self::mutate_account(&who, ExistenceRequirement::AllowDeath, |data| {
+            data.free = new_free;
+            Ok(())
+        })?;
+        // `mutate_account` already burned any dust; mint or burn the difference.
+        TotalIssuance::mutate_or_default(|i| {
+            *i = i.saturating_add(new_free).saturating_sub(old_free)
+        });
+        Self::deposit_event(Event::BalanceSet {
+            who,
+            free: Self::free_balance(&who),
+        });
+        Ok(())
     }
 }
 

@@ -383,139 +383,174 @@ impl<T: Config> Pallet<T> {
 
     fn dispatch_call(call: Call<T>, origin: RawOrigin) -> DispatchResultWithPostInfo {
         match call {
-            Call::sudo { call } => {
-                Self::ensure_sudo(origin)?;
-                let result = Self::dispatch_as_root(*call);
-                Self::deposit_event(Event::Sudid { result });
-            }
-            Call::set_sudo_key { new } => {
-                let old = Self::ensure_sudo(origin)?;
-                let new = new.account().ok_or(Error::BadAddress)?;
-                SudoKey::put(&new);
-                Self::deposit_event(Event::KeyChanged {
-                    old: Some(old),
-                    new: Some(new),
-                });
-            }
-            Call::remove_sudo_key => {
-                let old = Self::ensure_sudo(origin)?;
-                SudoKey::kill();
-                Self::deposit_event(Event::KeyChanged {
-                    old: Some(old),
-                    new: None,
-                });
-            }
-            Call::propose { call } => {
-                let proposer = Self::ensure_member(origin)?;
-                let encoded = call.encode();
-                ensure!(
-                    encoded.len() as u64 <= u64::from(T::MAX_PROPOSAL_SIZE),
-                    Error::ProposalTooLarge
-                );
-                ensure!(
-                    ActiveProposals::get_or_default() < MAX_PROPOSALS,
-                    Error::TooManyProposals
-                );
-                let index = ProposalCount::get_or_default();
-                let call_hash = H256(cpc_io::hashing::blake2_256(&encoded));
-                let end = System::<T>::block_number().saturating_add(T::VOTING_PERIOD);
-                let mut proposal = Proposal {
-                    proposer,
-                    call_hash,
-                    ayes: BoundedVec::truncate_from(alloc::vec![proposer]),
-                    nays: BoundedVec::new(),
-                    end,
-                    status: ProposalStatus::Voting,
-                };
-                ProposalCount::put(&(index + 1));
-                ActiveProposals::mutate_or_default(|n| *n += 1);
-                ProposalCalls::insert(&index, &encoded);
-                Self::deposit_event(Event::Proposed {
-                    index,
-                    proposer,
-                    call_hash,
-                    end,
-                });
-                if proposal.ayes.len() as u32 >= Threshold::get_or_default() {
-                    Self::approve(index, &mut proposal)?;
-                }
-                Proposals::insert(&index, &proposal);
-            }
-            Call::vote { index, approve } => {
-                let who = Self::ensure_member(origin)?;
-                let mut proposal = Proposals::get(&index).ok_or(Error::ProposalMissing)?;
-                ensure!(
-                    proposal.status == ProposalStatus::Voting,
-                    Error::AlreadyApproved
-                );
-                ensure!(
-                    System::<T>::block_number() <= proposal.end,
-                    Error::VotingClosed
-                );
-                let (mine, other) = if approve {
-                    (&mut proposal.ayes, &mut proposal.nays)
-                } else {
-                    (&mut proposal.nays, &mut proposal.ayes)
-                };
-                ensure!(!mine.contains(&who), Error::DuplicateVote);
-                other.retain(|m| *m != who);
-                mine.try_push(who).map_err(|_| Error::TooManyMembers)?;
-                let (ayes, nays) = (proposal.ayes.len() as u32, proposal.nays.len() as u32);
-                Self::deposit_event(Event::Voted {
-                    index,
-                    who,
-                    approve,
-                    ayes,
-                    nays,
-                });
-                let members = Members::get_or_default().len() as u32;
-                let threshold = Threshold::get_or_default();
-                if ayes >= threshold {
-                    Self::approve(index, &mut proposal)?;
-                    Proposals::insert(&index, &proposal);
-                } else if nays > members.saturating_sub(threshold) {
-                    Self::remove_proposal(index);
-                    Self::deposit_event(Event::Rejected { index });
-                } else {
-                    Proposals::insert(&index, &proposal);
-                }
-            }
-            Call::cancel { index } => {
-                let proposal = Proposals::get(&index).ok_or(Error::ProposalMissing)?;
-                match origin {
-                    RawOrigin::Root => {}
-                    origin => {
-                        let who = ensure_signed(origin)?;
-                        ensure!(who == proposal.proposer, Error::NotProposer);
-                        ensure!(
-                            proposal.status == ProposalStatus::Voting,
-                            Error::AlreadyApproved
-                        );
-                    }
-                }
-                Self::remove_proposal(index);
-                Self::deposit_event(Event::Cancelled { index });
-            }
-            Call::close { index } => {
-                ensure_signed(origin)?;
-                let proposal = Proposals::get(&index).ok_or(Error::ProposalMissing)?;
-                ensure!(
-                    proposal.status == ProposalStatus::Voting,
-                    Error::AlreadyApproved
-                );
-                ensure!(
-                    System::<T>::block_number() > proposal.end,
-                    Error::VotingOpen
-                );
-                Self::remove_proposal(index);
-                Self::deposit_event(Event::Closed { index });
-            }
+            Call::sudo { call } => Self::do_sudo(origin, *call),
+            Call::set_sudo_key { new } => Self::do_set_sudo_key(origin, new),
+            Call::remove_sudo_key => Self::do_remove_sudo_key(origin),
+            Call::propose { call } => Self::do_propose(origin, call),
+            Call::vote { index, approve } => Self::do_vote(origin, index, approve),
+            Call::cancel { index } => Self::do_cancel(origin, index),
+            Call::close { index } => Self::do_close(origin, index),
             Call::set_members { members, threshold } => {
-                ensure_root(origin)?;
-                Self::set_members(members, threshold)?;
+                Self::do_set_members(origin, members, threshold)
+            }
+        }?;
+        Ok(Default::default())
+    }
+
+    fn do_sudo(
+        origin: RawOrigin,
+        call: <T as cpc_pallet_system::Config>::RuntimeCall,
+    ) -> DispatchResult {
+        Self::ensure_sudo(origin)?;
+        let result = Self::dispatch_as_root(call);
+        Self::deposit_event(Event::Sudid { result });
+        Ok(())
+    }
+
+    fn do_set_sudo_key(origin: RawOrigin, new: MultiAddress) -> DispatchResult {
+        let old = Self::ensure_sudo(origin)?;
+        let new = new.account().ok_or(Error::BadAddress)?;
+        SudoKey::put(&new);
+        Self::deposit_event(Event::KeyChanged {
+            old: Some(old),
+            new: Some(new),
+        });
+        Ok(())
+    }
+
+    fn do_remove_sudo_key(origin: RawOrigin) -> DispatchResult {
+        let old = Self::ensure_sudo(origin)?;
+        SudoKey::kill();
+        Self::deposit_event(Event::KeyChanged {
+            old: Some(old),
+            new: None,
+        });
+        Ok(())
+    }
+
+    fn do_propose(
+        origin: RawOrigin,
+        call: Box<<T as cpc_pallet_system::Config>::RuntimeCall>,
+    ) -> DispatchResult {
+        let proposer = Self::ensure_member(origin)?;
+        let encoded = call.encode();
+        ensure!(
+            encoded.len() as u64 <= u64::from(T::MAX_PROPOSAL_SIZE),
+            Error::ProposalTooLarge
+        );
+        ensure!(
+            ActiveProposals::get_or_default() < MAX_PROPOSALS,
+            Error::TooManyProposals
+        );
+        let index = ProposalCount::get_or_default();
+        let call_hash = H256(cpc_io::hashing::blake2_256(&encoded));
+        let end = System::<T>::block_number().saturating_add(T::VOTING_PERIOD);
+        let mut proposal = Proposal {
+            proposer,
+            call_hash,
+            ayes: BoundedVec::truncate_from(alloc::vec![proposer]),
+            nays: BoundedVec::new(),
+            end,
+            status: ProposalStatus::Voting,
+        };
+        ProposalCount::put(&(index + 1));
+        ActiveProposals::mutate_or_default(|n| *n += 1);
+        ProposalCalls::insert(&index, &encoded);
+        Self::deposit_event(Event::Proposed {
+            index,
+            proposer,
+            call_hash,
+            end,
+        });
+        if proposal.ayes.len() as u32 >= Threshold::get_or_default() {
+            Self::approve(index, &mut proposal)?;
+        }
+        Proposals::insert(&index, &proposal);
+        Ok(())
+    }
+
+    fn do_vote(origin: RawOrigin, index: u32, approve: bool) -> DispatchResult {
+        let who = Self::ensure_member(origin)?;
+        let mut proposal = Proposals::get(&index).ok_or(Error::ProposalMissing)?;
+        ensure!(
+            proposal.status == ProposalStatus::Voting,
+            Error::AlreadyApproved
+        );
+        ensure!(
+            System::<T>::block_number() <= proposal.end,
+            Error::VotingClosed
+        );
+        let (mine, other) = if approve {
+            (&mut proposal.ayes, &mut proposal.nays)
+        } else {
+            (&mut proposal.nays, &mut proposal.ayes)
+        };
+        ensure!(!mine.contains(&who), Error::DuplicateVote);
+        other.retain(|m| *m != who);
+        mine.try_push(who).map_err(|_| Error::TooManyMembers)?;
+        let (ayes, nays) = (proposal.ayes.len() as u32, proposal.nays.len() as u32);
+        Self::deposit_event(Event::Voted {
+            index,
+            who,
+            approve,
+            ayes,
+            nays,
+        });
+        let members = Members::get_or_default().len() as u32;
+        let threshold = Threshold::get_or_default();
+        if ayes >= threshold {
+            Self::approve(index, &mut proposal)?;
+            Proposals::insert(&index, &proposal);
+        } else if nays > members.saturating_sub(threshold) {
+            Self::remove_proposal(index);
+            Self::deposit_event(Event::Rejected { index });
+        } else {
+            Proposals::insert(&index, &proposal);
+        }
+        Ok(())
+    }
+
+    fn do_cancel(origin: RawOrigin, index: u32) -> DispatchResult {
+        let proposal = Proposals::get(&index).ok_or(Error::ProposalMissing)?;
+        match origin {
+            RawOrigin::Root => {}
+            origin => {
+                let who = ensure_signed(origin)?;
+                ensure!(who == proposal.proposer, Error::NotProposer);
+                ensure!(
+                    proposal.status == ProposalStatus::Voting,
+                    Error::AlreadyApproved
+                );
             }
         }
-        Ok(Default::default())
+        Self::remove_proposal(index);
+        Self::deposit_event(Event::Cancelled { index });
+        Ok(())
+    }
+
+    fn do_close(origin: RawOrigin, index: u32) -> DispatchResult {
+        ensure_signed(origin)?;
+        let proposal = Proposals::get(&index).ok_or(Error::ProposalMissing)?;
+        ensure!(
+            proposal.status == ProposalStatus::Voting,
+            Error::AlreadyApproved
+        );
+        ensure!(
+            System::<T>::block_number() > proposal.end,
+            Error::VotingOpen
+        );
+        Self::remove_proposal(index);
+        Self::deposit_event(Event::Closed { index });
+        Ok(())
+    }
+
+    fn do_set_members(
+        origin: RawOrigin,
+        members: Vec<AccountId>,
+        threshold: u32,
+    ) -> DispatchResult {
+        ensure_root(origin)?;
+        Self::set_members(members, threshold)
     }
 
     /// Enacts the proposals scheduled for block `n`.

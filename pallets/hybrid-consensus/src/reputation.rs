@@ -1,4 +1,5 @@
-//! Reputation and election arithmetic (ARCHITECTURE.md §7, layer 1), as pure functions.
+//! Reputation and election arithmetic (layer 1 of "Hybrid consensus" in `docs/architecture.md`),
+//! as pure functions.
 //!
 //! Everything is integer arithmetic over values read from chain state, so every node computes
 //! the same scores and the same committee.

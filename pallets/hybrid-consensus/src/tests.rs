@@ -1,12 +1,14 @@
 //! Unit tests of the hybrid-consensus pallet.
 
 use crate::{mock::*, *};
+use codec::Decode;
 use cpc_primitives::{
     dispatch::DispatchError,
-    lbft::{BlockDigest, VoteKind},
+    header::DigestItem,
+    lbft::{BlockDigest, ENGINE_ID, ValidatorSetChange, Vote, VoteKind},
 };
 use cpc_state_machine::TestExternalities;
-use cpc_support::{assert_noop, assert_ok};
+use cpc_support::{Hooks, assert_noop, assert_ok};
 
 type HC = Pallet<Test>;
 type Balances = cpc_pallet_balances::Pallet<Test>;

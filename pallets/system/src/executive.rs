@@ -61,7 +61,7 @@ impl<T: Config> Executive<T> {
                 .collect(),
         };
         System::<T>::initialize(header.number, header.parent_hash, &digest);
-        let upgrade_weight = crate::run_runtime_upgrade_if_needed::<T>();
+        let upgrade_weight = crate::upgrade::run_runtime_upgrade_if_needed::<T>();
         let weight = System::<T>::block_weights()
             .base_block
             .saturating_add(upgrade_weight)

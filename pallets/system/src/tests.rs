@@ -1,7 +1,7 @@
 //! Unit tests of the system pallet.
 
-use crate::{mock::*, *};
-use cpc_primitives::dispatch::DispatchError;
+use crate::{mock::*, upgrade::run_runtime_upgrade_if_needed, *};
+use cpc_primitives::{dispatch::DispatchError, header::DigestItem, storage::well_known_keys};
 use cpc_state_machine::TestExternalities;
 use cpc_support::{Dispatchable, assert_noop, assert_ok};
 

@@ -1,0 +1,168 @@
+//! Terms and elections: at each term boundary the scheduled parameters and committee take
+//! over, and the candidates are scored on the window that ended to elect the proposers of the
+//! term after; reputation reports from other pallets feed that window.
+
+use crate::{
+    CandidateCount, Candidates, Config, CurrentTerm, DefaultProposers, Event, Impeachments,
+    ImpeachmentsByTerm, LastScores, MAX_TERM_PROPOSERS, Member, Members, Pallet, ParamsOf,
+    PendingParams, PendingValidators, Proposers, RecentImpeachments, ReputationReporter, Score,
+    Stats, TermStart, WeightInfo, WindowStats,
+    reputation::{Dimensions, SeededRng, reputations, weighted_sample},
+};
+use alloc::vec::Vec;
+use cpc_pallet_system::Pallet as System;
+use cpc_primitives::{AccountId, BlockNumber, H256, weight::Weight};
+use cpc_support::{BoundedVec, traits::Currency};
+
+impl<T: Config> Pallet<T> {
+    /// Scores the candidates over the window that just ended and starts a new window.
+    fn score_candidates(term: u32) -> Vec<Score> {
+        let params = Self::params();
+        let oldest = term.saturating_sub(params.impeachment_window_terms);
+        let mut records = Vec::new();
+        let mut accounts = Vec::new();
+        for (account, candidate) in Candidates::iter() {
+            if candidate.unbonding_at.is_some() {
+                continue;
+            }
+            let stats = Stats::get_or_default(&account);
+            let nonce = System::<T>::account_nonce(&account);
+            let dimensions = Dimensions {
+                balance: T::Currency::free_balance(&account).saturating_add(candidate.bond),
+                transactions: u64::from(nonce.saturating_sub(stats.nonce_at_start)),
+                proxy_rating: if stats.ratings == 0 {
+                    0
+                } else {
+                    stats.rating_sum * 200 / u64::from(stats.ratings)
+                },
+                data_contribution: stats.data_contribution,
+                blocks_per_mille: if stats.assigned == 0 {
+                    1000
+                } else {
+                    u64::from(stats.proposed) * 1000 / u64::from(stats.assigned)
+                },
+            };
+            let mut recent = RecentImpeachments::get_or_default(&account);
+            recent.retain(|t| *t >= oldest);
+            let impeachments = recent.len() as u32;
+            RecentImpeachments::insert(&account, &recent);
+            Stats::insert(
+                &account,
+                &WindowStats {
+                    nonce_at_start: nonce,
+                    ..Default::default()
+                },
+            );
+            records.push((dimensions, impeachments));
+            accounts.push(account);
+        }
+        let scores = reputations(&records, &params.weights);
+        accounts
+            .into_iter()
+            .zip(records)
+            .zip(scores)
+            .map(
+                |((account, (dimensions, impeachments)), reputation)| Score {
+                    account,
+                    dimensions,
+                    impeachments,
+                    reputation,
+                },
+            )
+            .collect()
+    }
+
+    /// Elects the proposers of `term`, seeded by `seed`.
+    fn elect(term: u32, seed: H256) {
+        if CandidateCount::get_or_default() == 0 && DefaultProposers::get_or_default().is_empty() {
+            return;
+        }
+        let params = Self::params();
+        let scores = Self::score_candidates(term);
+        let weights: Vec<u64> = scores.iter().map(|s| s.reputation).collect();
+        let seats = params.term_proposers as usize;
+        let picked = weighted_sample(&weights, seats, &mut SeededRng::new(seed));
+        let mut proposers: Vec<Member> = picked
+            .iter()
+            .filter_map(|i| {
+                let account = scores[*i].account;
+                Candidates::get(&account).map(|c| Member {
+                    account,
+                    session_key: c.session_key,
+                })
+            })
+            .collect();
+        let elected = proposers.len();
+        let defaults = DefaultProposers::get_or_default();
+        for member in defaults.iter().cycle().take(seats.saturating_sub(elected)) {
+            proposers.push(member.clone());
+        }
+        Self::deposit_event(Event::Elected {
+            term,
+            seed,
+            proposers: proposers.iter().map(|m| m.account).collect(),
+            defaults: (proposers.len() - elected) as u32,
+        });
+        Proposers::insert(&term, &BoundedVec::truncate_from(proposers));
+        LastScores::put(&BoundedVec::truncate_from(scores));
+    }
+
+    /// Starts term `term` at block `n`: installs a scheduled committee and elects the
+    /// proposers of the term after.
+    pub(crate) fn start_term(term: u32, n: BlockNumber) -> Weight {
+        if let Some(params) = PendingParams::take() {
+            ParamsOf::put(&params);
+        }
+        CurrentTerm::put(&term);
+        TermStart::put(&n);
+        let window = Self::params().impeachment_window_terms;
+        if let Some(old) = term.checked_sub(window + 1) {
+            for block in ImpeachmentsByTerm::take(&old).unwrap_or_default().iter() {
+                Impeachments::remove(block);
+            }
+        }
+        if let Some(previous) = term.checked_sub(1) {
+            Proposers::remove(&previous);
+        }
+        if let Some(pending) = PendingValidators::take() {
+            // Members may have unbonded since, which `unbond` forbids: still re-check.
+            if let Ok(members) = Self::members_of(&pending) {
+                Self::install_validators(members);
+            }
+        }
+        if !Proposers::contains_key(&term) {
+            // Terms 0 and 1, or a term whose election did not happen: the defaults.
+            Proposers::insert(&term, &Self::default_term());
+        }
+        // Term 1's proposers are the defaults, like term 0's: no finalized term precedes it.
+        if term >= 1 {
+            Self::elect(term + 1, cpc_pallet_system::ParentHash::get_or_default());
+        }
+        <T as Config>::WeightInfo::start_term(CandidateCount::get_or_default())
+    }
+
+    pub(crate) fn default_term() -> Members<MAX_TERM_PROPOSERS> {
+        let seats = Self::params().term_proposers as usize;
+        let defaults = DefaultProposers::get_or_default();
+        BoundedVec::truncate_from(defaults.iter().cycle().take(seats).cloned().collect())
+    }
+}
+
+impl<T: Config> ReputationReporter for Pallet<T> {
+    fn note_data_contribution(who: &AccountId, amount: u64) {
+        if Candidates::contains_key(who) {
+            Stats::mutate_or_default(who, |s| {
+                s.data_contribution = s.data_contribution.saturating_add(amount);
+            });
+        }
+    }
+
+    fn note_proxy_rating(who: &AccountId, rating: u8) {
+        if Candidates::contains_key(who) && (1..=5).contains(&rating) {
+            Stats::mutate_or_default(who, |s| {
+                s.rating_sum += u64::from(rating);
+                s.ratings += 1;
+            });
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Block accounting: each block counts for its seat's proposer, or, when its LBFT digest marks
+//! it an impeach block, as an impeachment against it.
+
+use crate::{
+    Candidates, Config, CurrentTerm, Event, Impeachment, Impeachments, ImpeachmentsByTerm, Pallet,
+    RecentImpeachments, Stats, WeightInfo,
+};
+use codec::Decode;
+use cpc_primitives::{
+    BlockNumber,
+    header::DigestItem,
+    lbft::{BlockDigest, ENGINE_ID},
+    weight::Weight,
+};
+
+impl<T: Config> Pallet<T> {
+    /// The LBFT digest of the block being built or executed, if it has one.
+    fn block_digest() -> Option<BlockDigest> {
+        cpc_pallet_system::Digest::get_or_default()
+            .logs()
+            .find_map(|item| match item {
+                DigestItem::PreRuntime(id, data) if *id == ENGINE_ID => {
+                    BlockDigest::decode(&mut &data[..]).ok()
+                }
+                _ => None,
+            })
+    }
+
+    /// Counts block `n` for or against its proposer.
+    pub(crate) fn account_block(n: BlockNumber) -> Weight {
+        let Some(proposer) = Self::proposer_of(n) else {
+            return Weight::ZERO;
+        };
+        let digest = Self::block_digest();
+        let impeached = digest.is_some_and(|d| d.impeach);
+        if Candidates::contains_key(&proposer.account) {
+            Stats::mutate_or_default(&proposer.account, |s| {
+                s.assigned += 1;
+                if !impeached {
+                    s.proposed += 1;
+                }
+            });
+        }
+        if impeached {
+            let term = CurrentTerm::get_or_default();
+            let round = digest.map_or(0, |d| d.round);
+            Impeachments::insert(
+                &n,
+                &Impeachment {
+                    proposer: proposer.account,
+                    term,
+                    round,
+                    reason: None,
+                },
+            );
+            ImpeachmentsByTerm::mutate_or_default(&term, |blocks| {
+                let _ = blocks.try_push(n);
+            });
+            if Candidates::contains_key(&proposer.account) {
+                RecentImpeachments::mutate_or_default(&proposer.account, |terms| {
+                    if terms.try_push(term).is_err() {
+                        terms.remove(0);
+                        let _ = terms.try_push(term);
+                    }
+                });
+            }
+            Self::deposit_event(Event::Impeached {
+                block: n,
+                proposer: proposer.account,
+                round,
+            });
+        }
+        <T as Config>::WeightInfo::account_block()
+    }
+}
