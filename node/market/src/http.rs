@@ -1,9 +1,9 @@
 //! HTTP plumbing shared by the gateway, its client and the object-store backends: one hyper
 //! client type (HTTP or HTTPS with the system's roots), bodies streamed from files with
-//! progress, and AWS Signature Version 4 for S3-compatible stores.
+//! progress, and AWS Signature Version 4 (by `aws-sigv4`) for S3-compatible stores.
 
 use bytes::Bytes;
-use futures_util::TryStreamExt;
+use futures_util::{Stream, TryStreamExt};
 use http_body_util::{BodyExt, Full, StreamBody, combinators::UnsyncBoxBody};
 use hyper::body::Frame;
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
@@ -70,6 +70,13 @@ pub fn reader_body(
     StreamBody::new(stream).boxed_unsync()
 }
 
+/// A body of the chunks of `stream`.
+pub fn stream_body(
+    stream: impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
+) -> Body {
+    StreamBody::new(stream.map_ok(Frame::data)).boxed_unsync()
+}
+
 /// A body streaming the file at `path`.
 pub async fn file_body(path: &Path, progress: Option<Progress>) -> Result<Body, std::io::Error> {
     let file = tokio::fs::File::open(path).await?;
@@ -104,8 +111,15 @@ pub async fn read_limited(
 
 /// AWS Signature Version 4 (the `s3` service), for S3-compatible object stores.
 pub mod sigv4 {
-    use hmac::{Hmac, KeyInit, Mac};
-    use sha2::{Digest, Sha256};
+    use aws_sigv4::{
+        http_request::{
+            PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest,
+            SigningSettings, UriPathNormalizationMode, sign as sign_request,
+        },
+        sign::v4::SigningParams,
+    };
+    use hyper::{Request, header::HeaderValue};
+    use std::time::SystemTime;
 
     /// Credentials and scope.
     #[derive(Clone, Debug)]
@@ -118,142 +132,112 @@ pub mod sigv4 {
         pub region: String,
     }
 
-    fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
-            .expect("HMAC takes keys of any length; qed");
-        mac.update(data);
-        mac.finalize().into_bytes().into()
-    }
-
-    /// sha2-256 of `data`, hex.
-    pub fn hex_sha256(data: &[u8]) -> String {
-        hex::encode(Sha256::digest(data))
-    }
-
-    /// Percent-encodes per RFC 3986 as SigV4 wants (`/` kept when `path`).
-    pub fn uri_encode(s: &str, path: bool) -> String {
-        let mut out = String::new();
-        for b in s.bytes() {
-            match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    out.push(b as char)
-                }
-                b'/' if path => out.push('/'),
-                _ => out.push_str(&format!("%{b:02X}")),
-            }
-        }
-        out
-    }
-
-    /// The `Authorization` header of a request: `method`, the encoded `path` and `query`
-    /// (already canonical: sorted, encoded), the `headers` to sign (lowercase names, must
-    /// include `host`, `x-amz-date` and `x-amz-content-sha256`), the payload hash and the time
-    /// (`YYYYMMDDTHHMMSSZ`).
-    pub fn authorization(
+    /// Signs `request` as of `time`, over every header it has (which must include `host`),
+    /// with `payload` as its body's hash: adds `x-amz-date`, `x-amz-content-sha256` and
+    /// `authorization`. The request's path must already be URI-encoded.
+    pub fn sign<B>(
+        request: &mut Request<B>,
         credentials: &Credentials,
-        method: &str,
-        path: &str,
-        query: &str,
-        headers: &[(&str, &str)],
-        payload_hash: &str,
-        amz_date: &str,
-    ) -> String {
-        let mut headers: Vec<(String, String)> = headers
-            .iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v.trim().to_string()))
-            .collect();
-        headers.sort();
-        let canonical_headers: String = headers.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
-        let signed_headers = headers
-            .iter()
-            .map(|(k, _)| k.as_str())
-            .collect::<Vec<_>>()
-            .join(";");
-        let canonical_request = format!(
-            "{method}\n{path}\n{query}\n{canonical_headers}\n{signed_headers}\n{payload_hash}"
-        );
-        let date = &amz_date[..8];
-        let scope = format!("{date}/{}/s3/aws4_request", credentials.region);
-        let string_to_sign = format!(
-            "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-            hex_sha256(canonical_request.as_bytes())
-        );
-        let k_date = hmac(
-            format!("AWS4{}", credentials.secret_key).as_bytes(),
-            date.as_bytes(),
-        );
-        let k_region = hmac(&k_date, credentials.region.as_bytes());
-        let k_service = hmac(&k_region, b"s3");
-        let k_signing = hmac(&k_service, b"aws4_request");
-        let signature = hex::encode(hmac(&k_signing, string_to_sign.as_bytes()));
-        format!(
-            "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
-            credentials.access_key
+        payload: SignableBody<'_>,
+        time: SystemTime,
+    ) -> Result<(), String> {
+        let identity = aws_credential_types::Credentials::new(
+            &credentials.access_key,
+            &credentials.secret_key,
+            None,
+            None,
+            "cpc-market",
         )
-    }
-
-    /// `YYYYMMDDTHHMMSSZ` of a Unix time (UTC).
-    pub fn amz_date(unix_secs: u64) -> String {
-        let days = (unix_secs / 86_400) as i64;
-        let secs = unix_secs % 86_400;
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
-        format!(
-            "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
+        .into();
+        let mut settings = SigningSettings::default();
+        // S3's variant of SigV4: the body's hash goes in a header too, and the path is signed
+        // as sent (encoded once, never normalized), unlike the other AWS services.
+        settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        settings.percent_encoding_mode = PercentEncodingMode::Single;
+        settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+        let params = SigningParams::builder()
+            .identity(&identity)
+            .region(&credentials.region)
+            .name("s3")
+            .time(time)
+            .settings(settings)
+            .build()
+            .expect("every parameter is set; qed")
+            .into();
+        let headers = request
+            .headers()
+            .iter()
+            .map(|(name, value)| Ok((name.as_str(), value.to_str()?)))
+            .collect::<Result<Vec<_>, hyper::header::ToStrError>>()
+            .map_err(|e| e.to_string())?;
+        let signable = SignableRequest::new(
+            request.method().as_str(),
+            request.uri().to_string(),
+            headers.into_iter(),
+            payload,
         )
+        .map_err(|e| e.to_string())?;
+        let (instructions, _signature) = sign_request(signable, &params)
+            .map_err(|e| e.to_string())?
+            .into_parts();
+        let (headers, _query) = instructions.into_parts();
+        // Applied here rather than by the library's `apply_to_request_http1x`, which panics
+        // on a value that is no valid header (an access key id with a line break).
+        for header in headers {
+            let value = HeaderValue::from_str(header.value()).map_err(|e| e.to_string())?;
+            request.headers_mut().insert(header.name(), value);
+        }
+        Ok(())
     }
 
     #[cfg(test)]
     mod tests {
         use super::*;
+        use std::time::{Duration, UNIX_EPOCH};
 
-        /// The example of AWS's documentation ("Signature Calculations for the Authorization
-        /// Header: GET Object").
-        #[test]
-        fn matches_the_aws_documentation_example() {
+        fn signed(unix_secs: u64) -> Request<()> {
             let credentials = Credentials {
                 access_key: "AKIAIOSFODNN7EXAMPLE".into(),
                 secret_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
                 region: "us-east-1".into(),
             };
-            let empty = hex_sha256(b"");
-            let auth = authorization(
+            let mut request = Request::get("https://examplebucket.s3.amazonaws.com/test.txt")
+                .header("host", "examplebucket.s3.amazonaws.com")
+                .header("range", "bytes=0-9")
+                .body(())
+                .unwrap();
+            sign(
+                &mut request,
                 &credentials,
-                "GET",
-                "/test.txt",
-                "",
-                &[
-                    ("host", "examplebucket.s3.amazonaws.com"),
-                    ("range", "bytes=0-9"),
-                    ("x-amz-content-sha256", &empty),
-                    ("x-amz-date", "20130524T000000Z"),
-                ],
-                &empty,
-                "20130524T000000Z",
-            );
+                SignableBody::empty(),
+                UNIX_EPOCH + Duration::from_secs(unix_secs),
+            )
+            .unwrap();
+            request
+        }
+
+        /// The example of AWS's documentation ("Signature Calculations for the Authorization
+        /// Header: GET Object").
+        #[test]
+        fn matches_the_aws_documentation_example() {
+            let request = signed(1_369_353_600);
+            let header = |name: &str| request.headers()[name].to_str().unwrap();
             assert_eq!(
-                auth,
+                header("authorization"),
                 "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
+            );
+            assert_eq!(header("x-amz-date"), "20130524T000000Z");
+            assert_eq!(
+                header("x-amz-content-sha256"),
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
             );
         }
 
         #[test]
-        fn dates_and_encoding() {
-            assert_eq!(amz_date(1_369_353_600), "20130524T000000Z");
-            assert_eq!(amz_date(951_782_400 + 3_723), "20000229T010203Z");
-            assert_eq!(uri_encode("a b/c~", true), "a%20b/c~");
-            assert_eq!(uri_encode("a/b", false), "a%2Fb");
+        fn dates_are_utc_in_the_amz_format() {
+            let date = |unix_secs| signed(unix_secs).headers()["x-amz-date"].clone();
+            assert_eq!(date(1_369_353_600), "20130524T000000Z");
+            assert_eq!(date(951_782_400 + 3_723), "20000229T010203Z");
         }
     }
 }

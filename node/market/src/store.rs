@@ -9,14 +9,17 @@
 //!   local index from blob hash to CID.
 
 use crate::http::{self, Body, HttpClient, sigv4};
+use aws_sigv4::http_request::SignableBody;
 use hyper::{Method, Request, StatusCode};
+use mpart_async::client::MultipartRequest;
 use std::{
     future::Future,
     path::{Path, PathBuf},
     pin::Pin,
-    time::{SystemTime, UNIX_EPOCH},
+    time::SystemTime,
 };
 use tokio::io::AsyncRead;
+use tokio_util::io::ReaderStream;
 
 /// A blob's address: sha2-256 of its bytes.
 pub type BlobHash = [u8; 32];
@@ -174,55 +177,33 @@ impl S3Store {
         &self,
         method: Method,
         key: Option<&str>,
-        payload_hash: &str,
+        payload: SignableBody<'_>,
         content_length: Option<u64>,
         body: Body,
     ) -> Result<Request<Body>, StoreError> {
+        // Keys are hex, so the path needs no escaping.
         let path = match key {
-            Some(key) => format!("/{}/{}", self.bucket, sigv4::uri_encode(key, true)),
+            Some(key) => format!("/{}/{key}", self.bucket),
             None => format!("/{}", self.bucket),
         };
         let host = match self.endpoint.port_u16() {
             Some(port) => format!("{}:{port}", self.endpoint.host().unwrap_or_default()),
             None => self.endpoint.host().unwrap_or_default().to_string(),
         };
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let date = sigv4::amz_date(now);
-        let length = content_length.map(|l| l.to_string());
-        let mut signed: Vec<(&str, &str)> = vec![
-            ("host", &host),
-            ("x-amz-content-sha256", payload_hash),
-            ("x-amz-date", &date),
-        ];
-        if let Some(length) = &length {
-            signed.push(("content-length", length));
-        }
-        let authorization = sigv4::authorization(
-            &self.credentials,
-            method.as_str(),
-            &path,
-            "",
-            &signed,
-            payload_hash,
-            &date,
-        );
         let scheme = self.endpoint.scheme_str().unwrap_or("http");
         let mut builder = Request::builder()
             .method(method)
             .uri(format!("{scheme}://{host}{path}"))
-            .header("host", &host)
-            .header("x-amz-content-sha256", payload_hash)
-            .header("x-amz-date", &date)
-            .header("authorization", authorization);
-        if let Some(length) = &length {
+            .header("host", &host);
+        if let Some(length) = content_length {
             builder = builder.header("content-length", length);
         }
-        builder
+        let mut request = builder
             .body(body)
-            .map_err(|e| StoreError::Backend(e.to_string()))
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        sigv4::sign(&mut request, &self.credentials, payload, SystemTime::now())
+            .map_err(StoreError::Backend)?;
+        Ok(request)
     }
 
     async fn send(
@@ -237,8 +218,13 @@ impl S3Store {
 
     /// Creates the bucket (for a fresh S3-compatible server; an existing bucket is fine).
     pub async fn create_bucket(&self) -> Result<(), StoreError> {
-        let empty = sigv4::hex_sha256(b"");
-        let request = self.request(Method::PUT, None, &empty, Some(0), http::empty())?;
+        let request = self.request(
+            Method::PUT,
+            None,
+            SignableBody::empty(),
+            Some(0),
+            http::empty(),
+        )?;
         let response = self.send(request).await?;
         let status = response.status();
         if status.is_success() || status == StatusCode::CONFLICT {
@@ -258,7 +244,9 @@ impl BlobStore for S3Store {
         Box::pin(async move {
             let key = hex::encode(hash);
             let body = http::file_body(path, None).await?;
-            let request = self.request(Method::PUT, Some(&key), &key, Some(len), body)?;
+            // The key is the body's sha2-256: its signed hash without reading the file twice.
+            let payload = SignableBody::Precomputed(key.clone());
+            let request = self.request(Method::PUT, Some(&key), payload, Some(len), body)?;
             let response = self.send(request).await?;
             let status = response.status();
             if !status.is_success() {
@@ -274,8 +262,13 @@ impl BlobStore for S3Store {
     ) -> BoxFuture<'a, Result<Option<BlobReader>, StoreError>> {
         Box::pin(async move {
             let key = hex::encode(hash);
-            let empty = sigv4::hex_sha256(b"");
-            let request = self.request(Method::GET, Some(&key), &empty, None, http::empty())?;
+            let request = self.request(
+                Method::GET,
+                Some(&key),
+                SignableBody::empty(),
+                None,
+                http::empty(),
+            )?;
             let response = self.send(request).await?;
             match response.status() {
                 StatusCode::OK => {
@@ -351,22 +344,22 @@ impl BlobStore for IpfsStore {
         _len: u64,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            let boundary = format!("cpc{}", hex::encode(&hash[..8]));
-            let head = format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
-                hex::encode(hash)
-            );
-            let tail = format!("\r\n--{boundary}--\r\n");
             let file = tokio::fs::File::open(path).await?;
-            let reader = tokio::io::AsyncReadExt::chain(
-                tokio::io::AsyncReadExt::chain(std::io::Cursor::new(head.into_bytes()), file),
-                std::io::Cursor::new(tail.into_bytes()),
+            // A boundary from the blob's hash: no blob can hold it short of finding a
+            // sha2-256 that names part of its own input.
+            let mut form = MultipartRequest::new(format!("cpc{}", hex::encode(&hash[..8])));
+            form.add_stream(
+                "file".to_string(),
+                hex::encode(hash),
+                "application/octet-stream".to_string(),
+                ReaderStream::with_capacity(file, http::FRAME_SIZE),
             );
+            let content_type = format!("multipart/form-data; boundary={}", form.get_boundary());
             let response = self
                 .post(
                     "/api/v0/add?cid-version=1&raw-leaves=true&pin=true&quieter=true",
-                    http::reader_body(reader, None),
-                    Some(&format!("multipart/form-data; boundary={boundary}")),
+                    http::stream_body(form),
+                    Some(&content_type),
                 )
                 .await?;
             let status = response.status();
