@@ -22,7 +22,7 @@ suris=(//Alice //Bob //Charlie //Dave //Eve //Ferdie "")
 
 start() {
     if [ ! -x "$bin" ]; then
-        cargo build -p cpc-node
+        cargo build -p cpchain
     fi
     mkdir -p "$dir"
     local boot=""

@@ -6,6 +6,7 @@
 #![allow(missing_docs)]
 
 use codec::Encode;
+use cpc_api::{Method, block_builder, core};
 use cpc_benches::*;
 use cpc_client::{
     AcceptAll, BlockOrigin, BuildParams, Client, ClientConfig, ExecutionMode, ImportParams,
@@ -35,7 +36,9 @@ fn runtime_calls(c: &mut Criterion) {
             b.iter(|| {
                 let mut overlay = OverlayedChanges::new();
                 let mut ext = Ext::new(&mut overlay, &backend, None);
-                executor.call(&mut ext, &code, "Core_version", &[]).unwrap()
+                executor
+                    .call(&mut ext, &code, <core::version as Method>::NAME, &[])
+                    .unwrap()
             })
         });
     }
@@ -65,7 +68,12 @@ fn runtime_calls(c: &mut Criterion) {
                     let mut overlay = OverlayedChanges::new();
                     let mut ext = Ext::new(&mut overlay, &backend, None);
                     executor
-                        .call(&mut ext, &code, "BlockBuilder_apply_extrinsic", &input)
+                        .call(
+                            &mut ext,
+                            &code,
+                            <block_builder::apply_extrinsic as Method>::NAME,
+                            &input,
+                        )
                         .unwrap()
                 },
                 BatchSize::SmallInput,

@@ -7,10 +7,11 @@
 #![allow(missing_docs)]
 
 use codec::Encode;
+use cpc_api::BlockBuilder;
 use cpc_benches::*;
 use cpc_pallet_balances::Call as BalancesCall;
 use cpc_primitives::{AccountId, OpaqueExtrinsic};
-use cpc_runtime::{RuntimeCall, api};
+use cpc_runtime::{Runtime, RuntimeCall};
 use cpc_support::{Dispatchable, RawOrigin};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
@@ -143,7 +144,7 @@ fn apply_signed_transfer(c: &mut Criterion) {
             || block_ext(&storage),
             |mut ext| {
                 ext.execute_with(|| {
-                    let result = api::apply_extrinsic(opaque.clone());
+                    let result = Runtime::apply_extrinsic(opaque.clone());
                     assert!(matches!(result, Ok(Ok(()))), "{result:?}");
                 });
                 ext

@@ -3,13 +3,14 @@
 //! produced them are in `docs/benchmarks.md`.
 
 use codec::Encode;
+use cpc_api::{Core, GenesisBuilder};
 use cpc_crypto::sr25519::Pair;
 use cpc_primitives::{
     AccountId, H256,
     era::Era,
     extrinsic::{AdditionalSigned, SignedExtra},
 };
-use cpc_runtime::{RuntimeCall, UncheckedExtrinsic, VERSION, api};
+use cpc_runtime::{Runtime, RuntimeCall, UncheckedExtrinsic, VERSION};
 use cpc_state_machine::TestExternalities;
 use std::collections::BTreeMap;
 
@@ -43,7 +44,7 @@ pub fn genesis_with_period(
         serde_json_like(&balances)
     );
     let mut ext = TestExternalities::default();
-    ext.execute_with(|| api::build_state(json.into_bytes()).expect("valid genesis"));
+    ext.execute_with(|| Runtime::build_state(json.into_bytes()).expect("valid genesis"));
     ext.into_storage()
 }
 
@@ -59,7 +60,7 @@ fn serde_json_like(balances: &[(String, u128)]) -> String {
 pub fn block_ext(storage: &BTreeMap<Vec<u8>, Vec<u8>>) -> TestExternalities {
     let mut ext = TestExternalities::new(storage.clone());
     ext.execute_with(|| {
-        api::initialize_block(cpc_primitives::Header {
+        Runtime::initialize_block(cpc_primitives::Header {
             parent_hash: H256([1; 32]),
             number: 1,
             state_root: H256::zero(),
@@ -78,12 +79,7 @@ pub fn signed(signer: &Pair, call: RuntimeCall, nonce: u32) -> UncheckedExtrinsi
         nonce,
         tip: 0,
     };
-    let additional = AdditionalSigned {
-        spec_version: VERSION.spec_version,
-        transaction_version: VERSION.transaction_version,
-        genesis_hash: H256([1; 32]),
-        era_block_hash: H256([1; 32]),
-    };
+    let additional = AdditionalSigned::immortal(&VERSION, H256([1; 32]));
     UncheckedExtrinsic::sign(call, signer, extra, &additional)
 }
 
@@ -104,11 +100,6 @@ pub fn signed_for(
         nonce,
         tip: 0,
     };
-    let additional = AdditionalSigned {
-        spec_version: VERSION.spec_version,
-        transaction_version: VERSION.transaction_version,
-        genesis_hash,
-        era_block_hash: genesis_hash,
-    };
+    let additional = AdditionalSigned::immortal(&VERSION, genesis_hash);
     UncheckedExtrinsic::sign(call, signer, extra, &additional)
 }

@@ -272,12 +272,7 @@ fn main() {
         .map(|i| pair(&format!("//Sender{i}")))
         .collect();
     let dest = MultiAddress::Id(account(&pair("//Dest")));
-    let additional = AdditionalSigned {
-        spec_version: VERSION.spec_version,
-        transaction_version: VERSION.transaction_version,
-        genesis_hash: genesis,
-        era_block_hash: genesis,
-    };
+    let additional = AdditionalSigned::immortal(&VERSION, genesis);
     let transactions: Vec<(H256, String)> = (0..total)
         .map(|i| {
             let call = RuntimeCall::Balances(cpc_pallet_balances::Call::transfer_keep_alive {

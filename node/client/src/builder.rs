@@ -1,8 +1,8 @@
 //! Block building: what an author does on its slot.
 
 use crate::{Client, ClientError, import::Changes};
-use codec::{Decode, Encode};
-use cpc_executor::RuntimeExecutor;
+use cpc_api::{block_builder, core};
+use cpc_executor::{CallApi, RuntimeExecutor};
 use cpc_io::Externalities;
 use cpc_primitives::{
     Block, Digest, H256, Header, OpaqueExtrinsic,
@@ -66,15 +66,12 @@ impl Client {
             extrinsics_root: H256::zero(),
             digest: params.digest,
         };
-        executor.call(&mut ext, &code, "Core_initialize_block", &header.encode())?;
-        let output = executor.call(
+        executor.call_api::<core::initialize_block>(&mut ext, &code, (&header,))?;
+        let inherents = executor.call_api::<block_builder::inherent_extrinsics>(
             &mut ext,
             &code,
-            "BlockBuilder_inherent_extrinsics",
-            &params.inherent_data.encode(),
+            (&params.inherent_data,),
         )?;
-        let inherents = Vec::<OpaqueExtrinsic>::decode(&mut &output[..])
-            .map_err(|_| ClientError::BadRuntimeOutput("inherent extrinsics"))?;
 
         let mut extrinsics = Vec::new();
         for inherent in inherents {
@@ -126,9 +123,7 @@ impl Client {
             }
         }
 
-        let output = executor.call(&mut ext, &code, "BlockBuilder_finalize_block", &[])?;
-        let header = Header::decode(&mut &output[..])
-            .map_err(|_| ClientError::BadRuntimeOutput("header"))?;
+        let header = executor.call_api::<block_builder::finalize_block>(&mut ext, &code, ())?;
         let changes = overlay.drain_committed();
         Ok(BuiltBlock {
             block: Block { header, extrinsics },
@@ -146,7 +141,5 @@ fn apply(
     code: &cpc_executor::RuntimeCode<'_>,
     xt: &OpaqueExtrinsic,
 ) -> Result<ApplyExtrinsicResult, ClientError> {
-    let output = executor.call(ext, code, "BlockBuilder_apply_extrinsic", &xt.encode())?;
-    ApplyExtrinsicResult::decode(&mut &output[..])
-        .map_err(|_| ClientError::BadRuntimeOutput("apply result"))
+    Ok(executor.call_api::<block_builder::apply_extrinsic>(ext, code, (xt,))?)
 }

@@ -1,8 +1,9 @@
 //! Genesis: the storage and the header of block 0 of a chain spec.
 
 use crate::chain_spec::{ChainSpec, Genesis, RuntimeGenesis, merge_json};
-use codec::{Decode, Encode};
-use cpc_executor::{RuntimeCode, RuntimeExecutor};
+use codec::EncodeLike;
+use cpc_api::{Method, genesis_builder};
+use cpc_executor::{CallApi, RuntimeCode, RuntimeExecutor};
 use cpc_primitives::{Bytes, Digest, H256, Header, storage::well_known_keys};
 use cpc_state_machine::{Ext, InMemoryBackend, OverlayedChanges};
 use std::collections::BTreeMap;
@@ -35,18 +36,17 @@ impl GenesisState {
     }
 }
 
-fn call(
+fn call<M: Method>(
     executor: &dyn RuntimeExecutor,
     backend: &InMemoryBackend,
     overlay: &mut OverlayedChanges,
     code: &RuntimeCode<'_>,
-    method: &str,
-    input: &[u8],
-) -> Result<Vec<u8>, String> {
+    args: impl EncodeLike<M::Args>,
+) -> Result<M::Output, String> {
     let mut ext = Ext::new(overlay, backend, None);
     executor
-        .call(&mut ext, code, method, input)
-        .map_err(|e| format!("{method}: {e}"))
+        .call_api::<M>(&mut ext, code, args)
+        .map_err(|e| format!("{}: {e}", M::NAME))
 }
 
 /// Builds the genesis storage of `spec`, running its runtime's `GenesisBuilder` in `executor`.
@@ -83,17 +83,14 @@ pub fn build_genesis_storage(
     let mut json = match (config, &preset) {
         (Some(config), _) => config,
         (None, preset) => {
-            let output = call(
+            let bytes = call::<genesis_builder::get_preset>(
                 executor,
                 &backend,
                 &mut overlay,
                 &runtime,
-                "GenesisBuilder_get_preset",
-                &preset.encode(),
-            )?;
-            let bytes = Option::<Vec<u8>>::decode(&mut &output[..])
-                .map_err(|e| format!("bad preset from the runtime: {e}"))?
-                .ok_or_else(|| format!("the runtime has no genesis preset {preset:?}"))?;
+                (preset,),
+            )?
+            .ok_or_else(|| format!("the runtime has no genesis preset {preset:?}"))?;
             serde_json::from_slice(&bytes).map_err(|e| format!("bad preset JSON: {e}"))?
         }
     };
@@ -105,19 +102,8 @@ pub fn build_genesis_storage(
         &mut json,
         serde_json::json!({ "system": { "blockPeriodMs": spec.block_period_ms() } }),
     );
-    let input = serde_json::to_vec(&json)
-        .expect("JSON values serialize; qed")
-        .encode();
-    let output = call(
-        executor,
-        &backend,
-        &mut overlay,
-        &runtime,
-        "GenesisBuilder_build_state",
-        &input,
-    )?;
-    Result::<(), String>::decode(&mut &output[..])
-        .map_err(|e| format!("bad result from the runtime: {e}"))?
+    let json = serde_json::to_vec(&json).expect("JSON values serialize; qed");
+    call::<genesis_builder::build_state>(executor, &backend, &mut overlay, &runtime, (json,))?
         .map_err(|e| format!("the runtime refused the genesis config: {e}"))?;
 
     let mut storage: BTreeMap<Vec<u8>, Vec<u8>> = overlay

@@ -2,10 +2,10 @@
 //! [`Client::import_block`].
 
 use crate::{BlockNotification, Client, ClientError, ExecutionMode, State};
-use codec::{Decode, Encode};
+use cpc_api::{block_builder, core};
 use cpc_db::BlockCommit;
-use cpc_executor::{ExecutionError, RuntimeCode, RuntimeExecutor};
-use cpc_primitives::{Block, H256, inherent::CheckInherentsResult};
+use cpc_executor::{CallApi, ExecutionError, RuntimeCode, RuntimeExecutor};
+use cpc_primitives::{Block, H256};
 use cpc_state_machine::{Ext, OverlayedChanges};
 use std::{collections::BTreeMap, sync::Arc, time::Instant};
 
@@ -202,17 +202,10 @@ impl Client {
         let data = (self.config.inherent_data)();
         let mut overlay = OverlayedChanges::new();
         let mut ext = Ext::new(&mut overlay, parent, Some(self.version_reader()));
-        let output = self
+        let result = self
             .wasm
-            .call(
-                &mut ext,
-                &code,
-                "BlockBuilder_check_inherents",
-                &(block, data).encode(),
-            )
+            .call_api::<block_builder::check_inherents>(&mut ext, &code, (block, data))
             .map_err(|e| ImportError::ExecutionFailed(e.to_string()))?;
-        let result = CheckInherentsResult::decode(&mut &output[..])
-            .map_err(|_| ClientError::BadRuntimeOutput("CheckInherentsResult"))?;
         if result.ok() {
             return Ok(());
         }
@@ -235,7 +228,7 @@ impl Client {
         let mut overlay = OverlayedChanges::new();
         {
             let mut ext = Ext::new(&mut overlay, parent, Some(self.version_reader()));
-            executor.call(&mut ext, code, "Core_execute_block", &block.encode())?;
+            executor.call_api::<core::execute_block>(&mut ext, code, (block,))?;
         }
         Ok(overlay.drain_committed())
     }

@@ -20,9 +20,12 @@ mod import;
 pub use builder::{BuildParams, BuiltBlock};
 pub use import::{BlockOrigin, Changes, ImportError, ImportParams, ImportedBlock};
 
-use codec::{Decode, Encode};
+use codec::EncodeLike;
+use cpc_api::Method;
 use cpc_db::{ChainDb, DbError, StateStorage};
-use cpc_executor::{ExecutionError, NativeExecutor, RuntimeCode, RuntimeExecutor, WasmExecutor};
+use cpc_executor::{
+    CallApi, ExecutionError, NativeExecutor, RuntimeCode, RuntimeExecutor, WasmExecutor,
+};
 use cpc_primitives::{
     Block, H256, Header, OpaqueExtrinsic, inherent::InherentData, storage::well_known_keys,
 };
@@ -329,15 +332,18 @@ impl Client {
             .call(&mut ext, &RuntimeCode::from_bytes(code), method, input)?)
     }
 
-    /// Calls `method` and decodes its result as `R`.
-    pub fn call_decoded<R: Decode>(
+    /// Calls runtime API method `M` (a marker from `cpc-api` or a pallet's primitives crate)
+    /// with `args` on the state of block `at`, and decodes its result; changes are discarded.
+    pub fn call_api<M: Method>(
         &self,
         at: &H256,
-        method: &str,
-        input: impl Encode,
-    ) -> Result<R, ClientError> {
-        let output = self.call_at(at, method, &input.encode())?;
-        R::decode(&mut &output[..]).map_err(|_| ClientError::BadRuntimeOutput("result"))
+        args: impl EncodeLike<M::Args>,
+    ) -> Result<M::Output, ClientError> {
+        let state = self.state_at(at)?;
+        let code = self.runtime_code(&state, self.number(at)?)?;
+        let mut overlay = OverlayedChanges::new();
+        let mut ext = Ext::new(&mut overlay, &state, Some(self.version_reader()));
+        Ok(self.wasm.call_api::<M>(&mut ext, &code, args)?)
     }
 
     /// The runtime version at block `at` (cached by code hash).
@@ -349,9 +355,9 @@ impl Client {
         }
         let mut overlay = OverlayedChanges::new();
         let mut ext = Ext::new(&mut overlay, &state, Some(self.version_reader()));
-        let output = self.wasm.call(&mut ext, &code, "Core_version", &[])?;
-        let version = RuntimeVersion::decode(&mut &output[..])
-            .map_err(|_| ClientError::BadRuntimeOutput("RuntimeVersion"))?;
+        let version = self
+            .wasm
+            .call_api::<cpc_api::core::version>(&mut ext, &code, ())?;
         self.versions.lock().insert(code.hash, version.clone());
         Ok(version)
     }

@@ -1,4 +1,4 @@
-//! LBFT finality (ARCHITECTURE.md §7, layer 2): the consensus engine a validator runs.
+//! LBFT finality (`docs/architecture.md` §7, layer 2): the consensus engine a validator runs.
 //!
 //! The engine is a sans-IO state machine. It is fed messages from peers and the firing of
 //! timeouts it asked for, asks the [`Chain`] to build, check and finalize blocks, and emits

@@ -1,15 +1,62 @@
-//! The `cpchain` binary.
+//! The `cpchain` binary: parses the command line and hands it to the node service, a local
+//! operator command or an RPC-client command.
+
+mod cli;
 
 use clap::Parser;
+use cli::{Cli, Command};
+use cpc_service::{commands, init_logging};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = cpc_node::cli::Cli::parse();
-    match cpc_node::run(cli) {
+    match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("Error: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    match cli.command {
+        None => {
+            init_logging(cli.run.shared.log.as_deref());
+            async_runtime()?.block_on(cpc_service::service::run(cli.run))?
+        }
+        Some(Command::BuildSpec { shared, raw }) => commands::build_spec(&shared, raw)?,
+        Some(Command::PurgeChain { shared, yes }) => commands::purge_chain(&shared, yes)?,
+        Some(Command::Key(key)) => commands::key(key)?,
+        Some(Command::ExportBlocks {
+            shared,
+            from,
+            to,
+            output,
+        }) => {
+            init_logging(shared.log.as_deref());
+            commands::export_blocks(&shared, from, to, output)?
+        }
+        Some(Command::ImportBlocks {
+            shared,
+            execution,
+            input,
+        }) => {
+            init_logging(shared.log.as_deref());
+            commands::import_blocks(&shared, &execution, input)?
+        }
+        Some(Command::Tx(tx)) => async_runtime()?.block_on(cpc_rpc_client::tx(tx))?,
+        Some(Command::Upgrade(upgrade)) => {
+            async_runtime()?.block_on(cpc_rpc_client::upgrade(upgrade))?
+        }
+        Some(Command::Market(market)) => {
+            async_runtime()?.block_on(cpc_rpc_client::market(market))?
+        }
+    }
+    Ok(())
+}
+
+fn async_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
 }

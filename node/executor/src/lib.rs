@@ -21,6 +21,8 @@ mod wasm;
 pub use native::NativeExecutor;
 pub use wasm::{WasmExecutor, WasmExecutorConfig};
 
+use codec::{Decode, EncodeLike};
+use cpc_api::{Method, core};
 use cpc_io::Externalities;
 use cpc_primitives::{H256, hashing::blake2_256};
 use std::{borrow::Cow, sync::Arc};
@@ -114,6 +116,9 @@ pub enum ExecutionError {
         /// The on-chain code's version.
         on_chain: String,
     },
+    /// The runtime returned bytes that do not decode as the method's declared result.
+    #[error("runtime call `{0}` returned a result that does not decode")]
+    BadOutput(&'static str),
 }
 
 /// Calls runtime API functions.
@@ -129,6 +134,31 @@ pub trait RuntimeExecutor: Send + Sync {
     ) -> Result<Vec<u8>, ExecutionError>;
 }
 
+/// Typed calls of the runtime APIs declared in `cpc-api`: the method's marker names the export,
+/// the argument tuple (anything that encodes like it, e.g. references) and the result type, so a
+/// call with the wrong arguments does not compile.
+pub trait CallApi {
+    /// Calls method `M` of `code` over `ext` with `args`, and decodes its result.
+    fn call_api<M: Method>(
+        &self,
+        ext: &mut dyn Externalities,
+        code: &RuntimeCode<'_>,
+        args: impl EncodeLike<M::Args>,
+    ) -> Result<M::Output, ExecutionError>;
+}
+
+impl<E: RuntimeExecutor + ?Sized> CallApi for E {
+    fn call_api<M: Method>(
+        &self,
+        ext: &mut dyn Externalities,
+        code: &RuntimeCode<'_>,
+        args: impl EncodeLike<M::Args>,
+    ) -> Result<M::Output, ExecutionError> {
+        let output = self.call(ext, code, M::NAME, &args.encode())?;
+        M::Output::decode(&mut &output[..]).map_err(|_| ExecutionError::BadOutput(M::NAME))
+    }
+}
+
 /// The encoded `RuntimeVersion` of `code`, read by calling `Core_version` over empty state.
 pub fn read_runtime_version(
     executor: &dyn RuntimeExecutor,
@@ -137,7 +167,7 @@ pub fn read_runtime_version(
     let backend = cpc_state_machine::InMemoryBackend::default();
     let mut overlay = cpc_state_machine::OverlayedChanges::new();
     let mut ext = cpc_state_machine::Ext::new(&mut overlay, &backend, None);
-    executor.call(&mut ext, code, "Core_version", &[])
+    executor.call(&mut ext, code, <core::version as Method>::NAME, &[])
 }
 
 fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {

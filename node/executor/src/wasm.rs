@@ -199,7 +199,7 @@ impl WasmExecutor {
     }
 
     /// Checks that `code` compiles and exports what every runtime must
-    /// ([`cpc_version::REQUIRED_EXPORTS`]).
+    /// ([`cpc_api::REQUIRED_EXPORTS`]).
     pub fn check_exports(
         &self,
         code: &RuntimeCode<'_>,
@@ -209,7 +209,7 @@ impl WasmExecutor {
             .instance_pre(code)
             .map_err(|_| RuntimeVersionError::InvalidCode)?;
         let module = pre.module();
-        let missing = cpc_version::REQUIRED_EXPORTS
+        let missing = cpc_api::REQUIRED_EXPORTS
             .iter()
             .any(|name| module.get_export(name).is_none());
         if missing {

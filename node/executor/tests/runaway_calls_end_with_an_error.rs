@@ -1,6 +1,7 @@
 //! A runtime call that loops forever, recurses without end, or grabs unbounded memory ends with
 //! an error within a bound, and the executor keeps working; so does code that is not usable.
 
+use cpc_api::{Method, core};
 use cpc_executor::{
     ExecutionError, RuntimeCode, RuntimeExecutor, WasmExecutor, WasmExecutorConfig,
 };
@@ -114,7 +115,12 @@ fn bad_pointers_from_the_runtime_trap_without_harming_the_host() {
 #[test]
 fn unusable_code_is_refused_with_a_reason() {
     let executor = executor();
-    let garbage = call(&executor, b"definitely not wasm", "Core_version", &[]);
+    let garbage = call(
+        &executor,
+        b"definitely not wasm",
+        <core::version as Method>::NAME,
+        &[],
+    );
     assert!(
         matches!(garbage, Err(ExecutionError::InvalidCode(_))),
         "{garbage:?}"
@@ -124,17 +130,24 @@ fn unusable_code_is_refused_with_a_reason() {
         r#"(module (import "env" "ext_unknown_version_9" (func)) (memory (export "memory") 1))"#,
     )
     .unwrap();
-    let result = call(&executor, &foreign_import, "Core_version", &[]);
+    let result = call(
+        &executor,
+        &foreign_import,
+        <core::version as Method>::NAME,
+        &[],
+    );
     assert!(
         matches!(&result, Err(ExecutionError::InvalidCode(why)) if why.contains("ext_unknown_version_9")),
         "{result:?}"
     );
 
     let code = wat::parse_str(MODULE).unwrap();
-    let missing = call(&executor, &code, "Core_version", &[]);
+    let missing = call(&executor, &code, <core::version as Method>::NAME, &[]);
     assert_eq!(
         missing,
-        Err(ExecutionError::MissingExport("Core_version".into()))
+        Err(ExecutionError::MissingExport(
+            <core::version as Method>::NAME.into()
+        ))
     );
 
     let simd = wat::parse_str(

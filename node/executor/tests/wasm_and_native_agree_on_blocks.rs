@@ -3,6 +3,7 @@
 //! the block is built or imported.
 
 use codec::{Decode, Encode};
+use cpc_api::{Method, block_builder, core};
 use cpc_executor::{
     NativeExecutor, RuntimeCode, RuntimeExecutor, WasmExecutor, WasmExecutorConfig,
 };
@@ -43,7 +44,12 @@ fn call_over(
 
 #[test]
 fn the_wasm_runtime_reports_the_native_version() {
-    let (result, _) = call_over(&wasm(), &BTreeMap::new(), "Core_version", &[]);
+    let (result, _) = call_over(
+        &wasm(),
+        &BTreeMap::new(),
+        <core::version as Method>::NAME,
+        &[],
+    );
     let version = RuntimeVersion::decode(&mut &result.unwrap()[..]).unwrap();
     assert_eq!(version, VERSION);
 }
@@ -76,10 +82,18 @@ fn a_block_of_many_transfers_gives_the_same_root_in_wasm_and_natively() {
     let (genesis, block) = block_of_transfers(200);
     let wasm = wasm();
     let native = NativeExecutor::new(api::dispatch, VERSION, None);
-    let (wasm_result, wasm_state) =
-        call_over(&wasm, &genesis, "Core_execute_block", &block.encode());
-    let (native_result, native_state) =
-        call_over(&native, &genesis, "Core_execute_block", &block.encode());
+    let (wasm_result, wasm_state) = call_over(
+        &wasm,
+        &genesis,
+        <core::execute_block as Method>::NAME,
+        &block.encode(),
+    );
+    let (native_result, native_state) = call_over(
+        &native,
+        &genesis,
+        <core::execute_block as Method>::NAME,
+        &block.encode(),
+    );
     wasm_result.expect("wasm imports the block");
     native_result.expect("native imports the block");
     assert_eq!(wasm_state, native_state);
@@ -101,7 +115,7 @@ fn building_a_block_in_wasm_gives_the_native_header() {
         wasm.call(
             &mut ext,
             &code(),
-            "Core_initialize_block",
+            <core::initialize_block as Method>::NAME,
             &partial.encode(),
         )
         .unwrap();
@@ -110,7 +124,7 @@ fn building_a_block_in_wasm_gives_the_native_header() {
                 .call(
                     &mut ext,
                     &code(),
-                    "BlockBuilder_apply_extrinsic",
+                    <block_builder::apply_extrinsic as Method>::NAME,
                     &xt.encode(),
                 )
                 .unwrap();
@@ -119,7 +133,12 @@ fn building_a_block_in_wasm_gives_the_native_header() {
             assert!(matches!(result, Ok(Ok(()))), "{result:?}");
         }
         let header = wasm
-            .call(&mut ext, &code(), "BlockBuilder_finalize_block", &[])
+            .call(
+                &mut ext,
+                &code(),
+                <block_builder::finalize_block as Method>::NAME,
+                &[],
+            )
             .unwrap();
         cpc_primitives::Header::decode(&mut &header[..]).unwrap()
     };
@@ -131,7 +150,12 @@ fn building_a_block_in_wasm_gives_the_native_header() {
 fn a_tampered_block_fails_in_wasm_with_the_runtime_reason() {
     let (genesis, mut block) = block_of_transfers(3);
     block.header.state_root = cpc_primitives::H256([7; 32]);
-    let (result, _) = call_over(&wasm(), &genesis, "Core_execute_block", &block.encode());
+    let (result, _) = call_over(
+        &wasm(),
+        &genesis,
+        <core::execute_block as Method>::NAME,
+        &block.encode(),
+    );
     let error = result.unwrap_err().to_string();
     assert!(error.contains("state root mismatch"), "{error}");
 }
@@ -142,7 +166,12 @@ fn the_native_executor_refuses_code_of_another_version() {
     let mut other = VERSION;
     other.spec_version += 1;
     let native = NativeExecutor::new(api::dispatch, other, Some(wasm));
-    let (result, _) = call_over(&native, &BTreeMap::new(), "Core_version", &[]);
+    let (result, _) = call_over(
+        &native,
+        &BTreeMap::new(),
+        <core::version as Method>::NAME,
+        &[],
+    );
     assert!(matches!(
         result,
         Err(cpc_executor::ExecutionError::NativeVersionMismatch { .. })
@@ -157,7 +186,12 @@ fn modules_are_compiled_once_and_cached_by_hash() {
     assert!(wasm.is_cached(&code().hash));
     let started = std::time::Instant::now();
     for _ in 0..20 {
-        let (result, _) = call_over(&wasm, &BTreeMap::new(), "Core_version", &[]);
+        let (result, _) = call_over(
+            &wasm,
+            &BTreeMap::new(),
+            <core::version as Method>::NAME,
+            &[],
+        );
         result.unwrap();
     }
     // Reported, not asserted: instantiation from the pool with copy-on-write memory.

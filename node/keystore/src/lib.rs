@@ -1,5 +1,8 @@
 //! A file keystore: one file per key, named by the hex public key, holding the secret URI as a
 //! JSON string (Substrate's layout), readable only by its owner.
+//!
+//! The node service reads validator keys from it and the wallet commands read signing keys, so
+//! it is its own crate: a wallet links it without linking the node.
 
 use cpc_crypto::sr25519::{Pair, Public};
 use std::path::{Path, PathBuf};
@@ -20,8 +23,9 @@ pub fn insert(dir: &Path, suri: &str) -> Result<Public, String> {
     Ok(pair.public())
 }
 
+/// Writes `data` to `path` readable and writable by its owner only (secrets: keys, node keys).
 #[cfg(unix)]
-pub(crate) fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+pub fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     use std::{io::Write, os::unix::fs::OpenOptionsExt};
     let mut file = std::fs::OpenOptions::new()
         .create(true)
@@ -32,8 +36,9 @@ pub(crate) fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     file.write_all(data)
 }
 
+/// Writes `data` to `path` (no permission bits on this platform).
 #[cfg(not(unix))]
-pub(crate) fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+pub fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     std::fs::write(path, data)
 }
 
@@ -68,4 +73,63 @@ pub fn get(dir: &Path, public: &Public) -> Result<Option<Pair>, String> {
         return Err(format!("key file {} holds another key", path.display()));
     }
     Ok(Some(pair))
+}
+
+/// The default base path of a node and its keystore: `$XDG_DATA_HOME/cpchain` or
+/// `~/.local/share/cpchain`.
+pub fn default_base_path() -> PathBuf {
+    if let Some(data) = std::env::var_os("XDG_DATA_HOME") {
+        return PathBuf::from(data).join("cpchain");
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
+    home.join(".local/share/cpchain")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inserted_keys_are_listed_read_back_and_private() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(list(dir.path()).is_empty());
+        let alice = insert(dir.path(), "//Alice").unwrap();
+        let bob = insert(dir.path(), "//Bob").unwrap();
+        let mut expected = vec![alice, bob];
+        expected.sort();
+        assert_eq!(list(dir.path()), expected);
+        assert_eq!(get(dir.path(), &alice).unwrap().unwrap().public(), alice);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(key_file(dir.path(), &alice))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn missing_corrupt_and_mismatched_files_are_told_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let alice = insert(dir.path(), "//Alice").unwrap();
+        let (bob, _) = Pair::from_suri("//Bob").unwrap();
+        assert!(get(dir.path(), &bob.public()).unwrap().is_none());
+        // A file named for Bob holding Alice's secret is refused, not returned as Bob.
+        std::fs::copy(
+            key_file(dir.path(), &alice),
+            key_file(dir.path(), &bob.public()),
+        )
+        .unwrap();
+        assert!(
+            get(dir.path(), &bob.public())
+                .unwrap_err()
+                .contains("another key")
+        );
+        std::fs::write(key_file(dir.path(), &alice), b"not json").unwrap();
+        assert!(get(dir.path(), &alice).unwrap_err().contains("corrupt"));
+    }
 }

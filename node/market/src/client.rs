@@ -6,7 +6,7 @@ use crate::{
     http::{self, HttpClient, Progress},
 };
 use cpc_crypto::sr25519::Pair;
-use cpc_pallet_data_market::ProductId;
+use cpc_data_market_primitives::ProductId;
 use cpc_primitives::{AccountId, H256};
 use hyper::{Method, Request, StatusCode};
 use serde_json::{Value, json};

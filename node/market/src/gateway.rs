@@ -32,7 +32,7 @@ use crate::{
 };
 use codec::Encode;
 use cpc_crypto::sr25519::Pair;
-use cpc_pallet_data_market::{Order, OrderId, OrderStatus, Product, ProductId};
+use cpc_data_market_primitives::{Order, OrderId, OrderStatus, Product, ProductId};
 use cpc_primitives::{
     AccountId, H256,
     sr25519::{Public, Signature},

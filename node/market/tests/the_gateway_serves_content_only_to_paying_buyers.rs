@@ -6,13 +6,13 @@
 mod common;
 
 use common::*;
+use cpc_data_market_primitives::OrderStatus;
 use cpc_market::{
     client::{ClientError, GatewayClient},
     crypto::{self, ContentKey},
     gateway,
     store::LocalStore,
 };
-use cpc_pallet_data_market::OrderStatus;
 use hyper::StatusCode;
 use std::{sync::Arc, time::Duration};
 

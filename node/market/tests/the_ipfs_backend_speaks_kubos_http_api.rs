@@ -61,7 +61,7 @@ async fn kubo(objects: Objects, request: Request<Incoming>) -> Response<Full<Byt
             let Some(file) = file_part(&body, boundary) else {
                 return reply(400, b"{\"Message\":\"malformed multipart\"}".to_vec());
             };
-            let cid = cpc_pallet_data_market::content_cid(&cpc_market::crypto::sha256(&file));
+            let cid = cpc_data_market_primitives::content_cid(&cpc_market::crypto::sha256(&file));
             objects.lock().insert(cid.clone(), file);
             reply(
                 200,
@@ -126,7 +126,7 @@ async fn the_ipfs_backend_speaks_kubos_http_api() {
         .await
         .unwrap();
     // The daemon received exactly the blob, and the index names its CID.
-    let cid = cpc_pallet_data_market::content_cid(&hash);
+    let cid = cpc_data_market_primitives::content_cid(&hash);
     assert_eq!(objects.lock().get(&cid), Some(&blob));
     assert_eq!(
         std::fs::read_to_string(dir.path().join("index").join(hex::encode(hash))).unwrap(),

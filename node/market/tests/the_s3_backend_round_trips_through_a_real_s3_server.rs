@@ -7,13 +7,13 @@
 mod common;
 
 use common::*;
+use cpc_data_market_primitives::OrderStatus;
 use cpc_market::{
     client::GatewayClient,
     crypto::{self, ContentKey},
     http::sigv4::Credentials,
     store::{BlobStore, S3Store},
 };
-use cpc_pallet_data_market::OrderStatus;
 use std::{
     net::TcpStream,
     process::{Child, Command, Stdio},

@@ -6,14 +6,14 @@
 //! sellers and proxies `serve` (seal the content key of each new order to its buyer and submit
 //! the delivery). Chain reads go through the node's `market_*` RPC methods.
 
-use super::wallet::{Included, Wallet, rpc_error, signer};
 use crate::{
     Error,
-    cli::{MarketCommand, MarketSigner, WalletArgs},
-    default_base_path,
+    args::{MarketCommand, MarketSigner, WalletArgs},
+    wallet::{Included, Wallet, rpc_error, signer},
 };
 use codec::Encode;
 use cpc_crypto::sr25519::Pair;
+use cpc_keystore::default_base_path;
 use cpc_market::{
     client::GatewayClient,
     crypto::{self, ContentKey, EncryptionKeypair},

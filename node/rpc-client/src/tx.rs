@@ -1,7 +1,10 @@
 //! `tx transfer`: sign a transfer, submit it over RPC and follow it to finality.
 
-use super::wallet::{Wallet, signer};
-use crate::{Error, cli::TxCommand};
+use crate::{
+    Error,
+    args::TxCommand,
+    wallet::{Wallet, signer},
+};
 use codec::Encode;
 use cpc_crypto::AccountId32;
 use cpc_pallet_balances::Call as BalancesCall;

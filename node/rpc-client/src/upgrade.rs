@@ -11,21 +11,22 @@
 //! `propose` runs the check, then submits `set_code` through the sudo key or as a council
 //! proposal; `vote` votes on a proposal.
 
-use super::wallet::{Included, Wallet, rpc_error, signer};
 use crate::{
     Error,
-    cli::{UpgradeCommand, WalletArgs},
+    args::{UpgradeCommand, WalletArgs},
+    wallet::{Included, Wallet, rpc_error, signer},
 };
 use codec::{Decode, Encode};
+use cpc_api::{Method, UpgradeReport, try_runtime};
 use cpc_pallet_governance::{Call as GovernanceCall, Event as GovernanceEvent};
 use cpc_pallet_system::{Call as SystemCall, Event as SystemEvent};
 use cpc_primitives::{Bytes, H256};
 use cpc_runtime::{RuntimeCall, RuntimeEvent};
-use cpc_support::api::UpgradeReport;
 use cpc_version::RuntimeVersion;
 use jsonrpsee::{
     core::client::{ClientT, Error as RpcClientError},
     rpc_params,
+    types::ErrorCode,
 };
 use serde_json::{Value, json};
 use std::path::Path;
@@ -268,24 +269,10 @@ async fn check(wallet: &Wallet, code: &[u8], at: Option<H256>) -> Result<CheckRe
     let number = wallet.header(Some(block)).await?.number;
     let current = wallet.runtime_version(Some(block)).await?;
 
-    let verdict: Bytes = wallet
-        .rpc
-        .request(
-            "state_call",
-            rpc_params![
-                "TryRuntime_check_code",
-                Bytes(code.to_vec().encode()),
-                block
-            ],
-        )
+    let set_code = wallet
+        .runtime_call::<try_runtime::check_code>((code,), Some(block))
         .await
-        .map_err(|e| {
-            Error::Node(format!(
-                "the chain's runtime cannot check code (TryRuntime_check_code): {e}"
-            ))
-        })?;
-    let set_code = Result::<RuntimeVersion, String>::decode(&mut &verdict[..])
-        .map_err(|_| Error::Node("TryRuntime_check_code returned something else".into()))?;
+        .map_err(|e| Error::Node(format!("the chain's runtime cannot check code: {e}")))?;
 
     let migrations = if set_code.is_ok() {
         let result: Result<Bytes, _> = wallet
@@ -294,17 +281,20 @@ async fn check(wallet: &Wallet, code: &[u8], at: Option<H256>) -> Result<CheckRe
                 "dev_callWithCode",
                 rpc_params![
                     Bytes(code.to_vec()),
-                    "TryRuntime_on_runtime_upgrade",
-                    Bytes(true.encode()),
+                    <try_runtime::on_runtime_upgrade as Method>::NAME,
+                    Bytes((true,).encode()),
                     block
                 ],
             )
             .await;
         Some(match result {
             Ok(output) => UpgradeReport::decode(&mut &output[..]).map_err(|_| {
-                "the new code's TryRuntime_on_runtime_upgrade returned something else".to_string()
+                format!(
+                    "the new code's {} returned something else",
+                    <try_runtime::on_runtime_upgrade as Method>::NAME
+                )
             }),
-            Err(RpcClientError::Call(e)) if e.code() == cpc_rpc::errors::UNSAFE_CALL => {
+            Err(RpcClientError::Call(e)) if e.code() == ErrorCode::MethodNotFound.code() => {
                 return Err(Error::Node(
                     "the node refuses dev_callWithCode: run the check against a node you operate \
                      (unsafe RPC methods are local-only by default, `--rpc-methods unsafe`)"

@@ -6,9 +6,11 @@
 //! events of a newer runtime that this binary does not know end the decoding, and the outcome
 //! says so instead of failing.
 
-use crate::{Error, default_base_path, keystore};
-use codec::{Compact, Decode, Encode};
+use crate::Error;
+use codec::{Compact, Decode, Encode, EncodeLike};
+use cpc_api::Method;
 use cpc_crypto::{AccountId32, sr25519::Pair};
+use cpc_keystore::{self as keystore, default_base_path};
 use cpc_pallet_balances::Event as BalancesEvent;
 use cpc_pallet_system::{Event as SystemEvent, EventRecord, Phase};
 use cpc_primitives::{
@@ -143,6 +145,22 @@ impl Wallet {
         Ok(value.map(|b| b.0))
     }
 
+    /// Calls runtime API method `M` (a marker of `cpc-api` or a pallet's primitives crate)
+    /// through `state_call` in block `at` (the best if `None`), and decodes its result.
+    pub async fn runtime_call<M: Method>(
+        &self,
+        args: impl EncodeLike<M::Args>,
+        at: Option<H256>,
+    ) -> Result<M::Output, Error> {
+        let output: Bytes = self
+            .rpc
+            .request("state_call", rpc_params![M::NAME, Bytes(args.encode()), at])
+            .await
+            .map_err(|e| Error::Node(format!("{}: {e}", M::NAME)))?;
+        M::Output::decode(&mut &output[..])
+            .map_err(|_| Error::Node(format!("{} returned something else", M::NAME)))
+    }
+
     /// Signs the encoded `call` by `pair` for the chain's current runtime, with the sender's
     /// next nonce and a mortal era from the finalized block.
     pub async fn sign(&self, pair: &Pair, call: Vec<u8>, tip: u128) -> Result<Signed, Error> {
@@ -160,12 +178,7 @@ impl Wallet {
             nonce,
             tip,
         };
-        let additional = AdditionalSigned {
-            spec_version: version.spec_version,
-            transaction_version: version.transaction_version,
-            genesis_hash: self.genesis,
-            era_block_hash: finalized,
-        };
+        let additional = AdditionalSigned::new(&version, self.genesis, finalized);
         let xt = cpc_primitives::UncheckedExtrinsic::sign(RawCall(call), pair, extra, &additional);
         Ok(Signed {
             encoded: xt.encode(),

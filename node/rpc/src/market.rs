@@ -5,7 +5,10 @@ use crate::{
     errors::{client as client_error, invalid_params},
     methods::RpcContext,
 };
-use cpc_pallet_data_market::{Order, OrderStatus, Product, Ruling, StorageLocation, content_cid};
+use cpc_client::{Client, ClientError};
+use cpc_data_market_primitives::{
+    Order, OrderId, OrderStatus, Product, Ruling, StorageLocation, content_cid, data_market_api,
+};
 use cpc_primitives::{AccountId, H256};
 use jsonrpsee::{
     RpcModule,
@@ -124,11 +127,10 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
                     "at most {MAX_PRODUCTS_PER_CALL} products per call"
                 )));
             }
-            let products: Vec<(u64, Product)> = ctx
+            let products = ctx
                 .client
-                .call_decoded(
+                .call_api::<data_market_api::products>(
                     &at(&ctx, block),
-                    "DataMarketApi_products",
                     (start.unwrap_or(0), limit),
                 )
                 .map_err(client_error)?;
@@ -147,18 +149,19 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
             let mut p = params.sequence();
             let id: u64 = p.next()?;
             let block: Option<H256> = p.optional_next()?;
-            let product: Option<Product> = ctx
+            let product = ctx
                 .client
-                .call_decoded(&at(&ctx, block), "DataMarketApi_product", id)
+                .call_api::<data_market_api::product>(&at(&ctx, block), (id,))
                 .map_err(client_error)?;
             Ok(product.map_or(Value::Null, |p| product_json(id, &p)))
         },
     )?;
     // An account's orders: all (the latest 1,000) or the open ones.
-    for (method, api) in [
-        ("market_orders", "DataMarketApi_orders"),
-        ("market_openOrders", "DataMarketApi_open_orders"),
-    ] {
+    type OrdersQuery = fn(&Client, &H256, AccountId) -> Result<Vec<(OrderId, Order)>, ClientError>;
+    let all: OrdersQuery = |client, at, who| client.call_api::<data_market_api::orders>(at, (who,));
+    let open: OrdersQuery =
+        |client, at, who| client.call_api::<data_market_api::open_orders>(at, (who,));
+    for (method, query) in [("market_orders", all), ("market_openOrders", open)] {
         module.register_blocking_method(
             method,
             move |params: Params<'_>, ctx: Arc<RpcContext>, _| -> RpcResult<Value> {
@@ -167,10 +170,7 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
                 let account: String = p.next()?;
                 let block: Option<H256> = p.optional_next()?;
                 let who: AccountId = crate::errors::account(&account)?;
-                let orders: Vec<(u64, Order)> = ctx
-                    .client
-                    .call_decoded(&at(&ctx, block), api, who)
-                    .map_err(client_error)?;
+                let orders = query(&ctx.client, &at(&ctx, block), who).map_err(client_error)?;
                 Ok(Value::Array(
                     orders.iter().map(|(id, o)| order_json(*id, o)).collect(),
                 ))
@@ -184,9 +184,9 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
             let mut p = params.sequence();
             let id: u64 = p.next()?;
             let block: Option<H256> = p.optional_next()?;
-            let order: Option<Order> = ctx
+            let order = ctx
                 .client
-                .call_decoded(&at(&ctx, block), "DataMarketApi_order", id)
+                .call_api::<data_market_api::order>(&at(&ctx, block), (id,))
                 .map_err(client_error)?;
             Ok(order.map_or(Value::Null, |o| order_json(id, &o)))
         },
@@ -199,9 +199,9 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
             let account: String = p.next()?;
             let who: AccountId = crate::errors::account(&account)?;
             let best = ctx.client.info().best_hash;
-            let key: Option<[u8; 32]> = ctx
+            let key = ctx
                 .client
-                .call_decoded(&best, "DataMarketApi_encryption_key", who)
+                .call_api::<data_market_api::encryption_key>(&best, (who,))
                 .map_err(client_error)?;
             Ok(key.map_or(Value::Null, |k| json!(format!("0x{}", hex::encode(k)))))
         },

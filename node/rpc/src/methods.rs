@@ -2,7 +2,8 @@
 
 use crate::errors::{self, client as client_error, invalid_params, pool as pool_error};
 use codec::{Decode, Encode};
-use cpc_client::{Client, ClientError};
+use cpc_api::{account_nonce_api, metadata, transaction_payment_api};
+use cpc_client::Client;
 use cpc_primitives::{
     AccountId, Block, Bytes, H256, Header, OpaqueExtrinsic, transaction_validity::TransactionSource,
 };
@@ -169,9 +170,9 @@ pub fn build_module(context: RpcContext) -> Result<RpcModule<RpcContext>, Regist
             let account: String = p.next()?;
             let who: AccountId = crate::errors::account(&account)?;
             let best = ctx.client.info().best_hash;
-            let mut nonce: u32 = ctx
+            let mut nonce = ctx
                 .client
-                .call_decoded(&best, "AccountNonceApi_account_nonce", who)
+                .call_api::<account_nonce_api::account_nonce>(&best, (who,))
                 .map_err(client_error)?;
             // Count the account's transactions waiting in the pool, as Substrate does.
             let pooled: std::collections::HashSet<u32> = ctx
@@ -353,9 +354,9 @@ pub fn build_module(context: RpcContext) -> Result<RpcModule<RpcContext>, Regist
         |params: Params<'_>, ctx: Arc<Ctx>, _| -> RpcResult<Bytes> {
             ctx.count();
             let at: Option<H256> = params.sequence().optional_next()?;
-            let metadata: Vec<u8> = ctx
+            let metadata = ctx
                 .client
-                .call_decoded(&ctx.at(at), "Metadata_metadata", ())
+                .call_api::<metadata::metadata>(&ctx.at(at), ())
                 .map_err(client_error)?;
             Ok(Bytes(metadata))
         },
@@ -434,21 +435,15 @@ pub fn build_module(context: RpcContext) -> Result<RpcModule<RpcContext>, Regist
             let at: Option<H256> = p.optional_next()?;
             let xt = decode_extrinsic(&bytes)?;
             let len = xt.encode().len() as u32;
-            let output = ctx
+            let info = ctx
                 .client
-                .call_at(
-                    &ctx.at(at),
-                    "TransactionPaymentApi_query_info",
-                    &(xt, len).encode(),
-                )
+                .call_api::<transaction_payment_api::query_info>(&ctx.at(at), (xt, len))
                 .map_err(client_error)?;
-            let info = <(
-                cpc_primitives::Weight,
-                cpc_primitives::dispatch::DispatchClass,
-                u128,
-            )>::decode(&mut &output[..])
-            .map_err(|_| client_error(ClientError::BadRuntimeOutput("query_info")))?;
-            Ok(json!({ "weight": info.0, "class": info.1, "partialFee": info.2.to_string() }))
+            Ok(json!({
+                "weight": info.weight,
+                "class": info.class,
+                "partialFee": info.partial_fee.to_string(),
+            }))
         },
     )?;
 

@@ -3,7 +3,7 @@
 
 use crate::{
     metrics::Metrics,
-    service::{PoolApi, inherent_data, now_millis},
+    pool::{PoolApi, inherent_data, now_millis},
 };
 use cpc_client::{BlockOrigin, BuildParams, Client, ImportParams};
 use cpc_primitives::Digest;
@@ -73,7 +73,7 @@ fn author(
             precomputed: Some(built.changes),
         })
         .map_err(|e| e.to_string())?;
-    metrics.observe_authored(started.elapsed());
+    metrics.observe_authored();
     log::info!(
         target: "authoring",
         "Authored block #{number} ({}) with {count} transactions in {:?}{}",

@@ -1,6 +1,6 @@
 //! Built-in chain specs and loading specs from files.
 
-use crate::{Error, cli::SharedArgs};
+use crate::{Error, args::SharedArgs};
 use cpc_client::chain_spec::ChainSpec;
 
 /// The dev chain: one authority (Alice), instant finality, dev accounts endowed.

@@ -1,7 +1,7 @@
 //! Log lines an operator can follow: each imported block, runtime upgrades, and a status line
 //! every few seconds.
 
-use crate::{metrics::Metrics, service::PoolApi};
+use crate::{metrics::Metrics, pool::PoolApi};
 use cpc_client::{BlockOrigin, Client};
 use cpc_primitives::DigestItem;
 use cpc_txpool::Pool;

@@ -11,7 +11,7 @@
 
 use crate::{
     metrics::Metrics,
-    service::{PoolApi, inherent_data, now_millis},
+    pool::{PoolApi, inherent_data, now_millis},
 };
 use codec::{Decode, Encode};
 use cpc_client::{BlockOrigin, BlockVerifier, BuildParams, Changes, Client, ImportParams};
@@ -19,8 +19,8 @@ use cpc_consensus::{
     Certificate, Chain, Config, Engine, Equivocation, Output, Persisted, ValidatorSet, VoteKind,
     engine::{ImpeachReason, TimeoutKind},
 };
+use cpc_consensus_primitives::hybrid_consensus_api;
 use cpc_crypto::sr25519::{Pair, Public};
-use cpc_pallet_hybrid_consensus::Member;
 use cpc_primitives::{
     Block, Digest, DigestItem, H256, Header,
     hashing::twox_128,
@@ -32,7 +32,7 @@ use std::{
     cmp::Reverse,
     collections::{BinaryHeap, HashMap},
     path::{Path, PathBuf},
-    sync::{Arc, atomic::Ordering, mpsc},
+    sync::{Arc, mpsc},
     time::{Duration, Instant},
 };
 
@@ -41,8 +41,8 @@ pub type PeerId = String;
 
 /// The committee recorded in the state at `at`.
 pub fn committee_at(client: &Client, at: &H256) -> Result<ValidatorSet, String> {
-    let (_, members): (u64, Vec<Member>) = client
-        .call_decoded(at, "HybridConsensusApi_validators", ())
+    let (_, members) = client
+        .call_api::<hybrid_consensus_api::validators>(at, ())
         .map_err(|e| format!("cannot read the validator committee: {e}"))?;
     ValidatorSet::new(members.iter().map(|m| m.session_key).collect())
         .map_err(|e| format!("the runtime's committee is unusable: {e:?}"))
@@ -221,21 +221,17 @@ impl ClientChain {
             ));
         }
         let who = cpc_primitives::AccountId::new(key.public().0);
-        let nonce: u32 = self
+        let nonce = self
             .client
-            .call_decoded(&info.best_hash, "AccountNonceApi_account_nonce", who)
+            .call_api::<cpc_api::account_nonce_api::account_nonce>(&info.best_hash, (who,))
             .map_err(|e| e.to_string())?;
         let extra = cpc_primitives::SignedExtra {
             era: cpc_primitives::Era::Immortal,
             nonce,
             tip: 0,
         };
-        let additional = cpc_primitives::extrinsic::AdditionalSigned {
-            spec_version: version.spec_version,
-            transaction_version: version.transaction_version,
-            genesis_hash: info.genesis_hash,
-            era_block_hash: info.genesis_hash,
-        };
+        let additional =
+            cpc_primitives::extrinsic::AdditionalSigned::immortal(&version, info.genesis_hash);
         let xt = cpc_primitives::UncheckedExtrinsic::sign(call, key, extra, &additional);
         let opaque = cpc_primitives::OpaqueExtrinsic::from_encoded(&xt.encode())
             .map_err(|e| e.to_string())?;
@@ -322,7 +318,7 @@ impl Chain<Block> for ClientChain {
         let at = self.client.info().finalized_hash;
         match self
             .client
-            .call_decoded::<Option<Member>>(&at, "HybridConsensusApi_proposer", height)
+            .call_api::<hybrid_consensus_api::proposer>(&at, (height,))
         {
             Ok(Some(member)) => member.session_key,
             // No elected proposer: the slot falls to the committee's rotation.
@@ -522,12 +518,10 @@ fn run(
         if now.0 == position.0 && now.1 > position.1 {
             metrics
                 .lbft_round_changes
-                .fetch_add(u64::from(now.1 - position.1), Ordering::Relaxed);
+                .inc_by(u64::from(now.1 - position.1));
         }
         position = now;
-        metrics
-            .lbft_round
-            .store(u64::from(now.1), Ordering::Relaxed);
+        metrics.lbft_round.set(i64::from(now.1));
         for output in engine.drain() {
             match output {
                 Output::Schedule {
@@ -542,7 +536,7 @@ fn run(
                     kind,
                 ))),
                 Output::Finalized { .. } => {
-                    metrics.lbft_finalized.fetch_add(1, Ordering::Relaxed);
+                    metrics.lbft_finalized.inc();
                 }
                 Output::Impeached {
                     height,

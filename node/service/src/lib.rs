@@ -1,22 +1,27 @@
-//! The CPChain node.
+//! The CPChain node service: everything a running `cpchain` node is made of, wired together.
 //!
-//! [`run`] dispatches the command line: without a subcommand it runs the node
-//! ([`service`]), otherwise one of the [`commands`]. The node assembles the chain store, the
-//! executor, the client, the transaction pool, JSON-RPC, Prometheus metrics, the informant's log
-//! lines and, on a dev chain, the block authoring loop ([`authoring`]).
+//! [`service::run`] assembles the chain store, the executor, the client, the transaction pool,
+//! JSON-RPC, Prometheus [`metrics`], the [`informant`]'s log lines, the peer-to-peer
+//! [`network`], LBFT finality ([`lbft`]) or, on a single-authority chain, the [`authoring`]
+//! loop, and the data market's storage gateway. [`pool`] is the transaction pool's view of the
+//! chain and this node's inherent data, which authoring, LBFT, metrics and the network share.
+//! [`commands`] are the operator commands that work on local data without a running node.
+//!
+//! The command line's options are in [`args`]; the `cpchain` binary parses them and calls in.
 
+pub mod args;
 pub mod authoring;
 pub mod chain_specs;
-pub mod cli;
 pub mod commands;
 pub mod informant;
-pub mod keystore;
 pub mod lbft;
 pub mod metrics;
 pub mod network;
+pub mod pool;
 pub mod service;
 
-use cli::{Cli, Command, SharedArgs};
+use args::SharedArgs;
+pub use cpc_keystore::default_base_path;
 use std::path::PathBuf;
 
 /// Errors the node reports to the operator.
@@ -34,59 +39,9 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn node(e: impl std::fmt::Display) -> Self {
+    /// A node failure from anything displayable.
+    pub fn node(e: impl std::fmt::Display) -> Self {
         Self::Node(e.to_string())
-    }
-}
-
-/// Runs the command line.
-pub fn run(cli: Cli) -> Result<(), Error> {
-    match cli.command {
-        None => {
-            init_logging(cli.run.shared.log.as_deref());
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(service::run(cli.run))
-        }
-        Some(Command::BuildSpec { shared, raw }) => commands::build_spec(&shared, raw),
-        Some(Command::PurgeChain { shared, yes }) => commands::purge_chain(&shared, yes),
-        Some(Command::Key(key)) => commands::key(key),
-        Some(Command::ExportBlocks {
-            shared,
-            from,
-            to,
-            output,
-        }) => {
-            init_logging(shared.log.as_deref());
-            commands::export_blocks(&shared, from, to, output)
-        }
-        Some(Command::ImportBlocks {
-            shared,
-            execution,
-            input,
-        }) => {
-            init_logging(shared.log.as_deref());
-            commands::import_blocks(&shared, &execution, input)
-        }
-        Some(Command::Tx(tx)) => {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(commands::tx(tx))
-        }
-        Some(Command::Upgrade(upgrade)) => {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(commands::upgrade(upgrade))
-        }
-        Some(Command::Market(market)) => {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(commands::market(market))
-        }
     }
 }
 
@@ -122,17 +77,6 @@ impl ChainPaths {
     pub fn keystore(&self) -> PathBuf {
         self.chain_dir.join("keystore")
     }
-}
-
-/// The default base path: `$XDG_DATA_HOME/cpchain` or `~/.local/share/cpchain`.
-pub fn default_base_path() -> PathBuf {
-    if let Some(data) = std::env::var_os("XDG_DATA_HOME") {
-        return PathBuf::from(data).join("cpchain");
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."));
-    home.join(".local/share/cpchain")
 }
 
 /// The chain's directories for `shared` and the chain spec id.

@@ -3,7 +3,7 @@
 
 use crate::{
     lbft::{Input, LbftSender},
-    service::PoolApi,
+    pool::PoolApi,
 };
 use codec::{Decode, Encode};
 use cpc_client::{BlockOrigin, Client, ImportError, ImportParams};
@@ -56,7 +56,7 @@ pub fn node_key(file: Option<&Path>, chain_dir: &Path) -> Result<cpc_network::Ke
                 std::fs::create_dir_all(dir)
                     .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             }
-            crate::keystore::write_private(&path, hex::encode(secret).as_bytes())
+            cpc_keystore::write_private(&path, hex::encode(secret).as_bytes())
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             Ok(keypair)
         }

@@ -1,72 +1,24 @@
 //! The running node.
 
-use crate::{Error, authoring, chain_paths, chain_specs, cli::RunArgs, informant, metrics};
+use crate::{
+    Error,
+    args::RunArgs,
+    authoring, chain_paths, chain_specs, informant, metrics,
+    pool::{PoolApi, inherent_data, now_millis},
+};
 use cpc_client::{
     AcceptAll, Client, ClientConfig, ExecutionMode, chain_spec::ChainSpec, genesis::GenesisState,
 };
 use cpc_crypto::sr25519::Pair;
+use cpc_data_market_primitives::{Order, OrderId, Product, ProductId, data_market_api};
 use cpc_db::{ChainDb, DbConfig};
 use cpc_executor::{NativeExecutor, WasmExecutor, WasmExecutorConfig};
-use cpc_primitives::{
-    H256, OpaqueExtrinsic,
-    inherent::InherentData,
-    transaction_validity::{TransactionSource, TransactionValidity},
-};
-use cpc_txpool::{ChainApi, Pool, PoolConfig};
+use cpc_txpool::{Pool, PoolConfig};
 use std::{
     net::{Ipv4Addr, SocketAddr},
     sync::{Arc, atomic::AtomicU64},
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::Duration,
 };
-
-/// The pool's view of the chain: validation through the runtime at the best block.
-pub struct PoolApi {
-    client: Arc<Client>,
-}
-
-impl PoolApi {
-    /// Validation over `client`.
-    pub fn new(client: Arc<Client>) -> Self {
-        Self { client }
-    }
-}
-
-impl ChainApi for PoolApi {
-    fn best(&self) -> (H256, u32) {
-        let info = self.client.info();
-        (info.best_hash, info.best_number)
-    }
-
-    fn validate(
-        &self,
-        at: H256,
-        source: TransactionSource,
-        xt: &OpaqueExtrinsic,
-    ) -> Result<TransactionValidity, String> {
-        self.client
-            .call_decoded(
-                &at,
-                "TaggedTransactionQueue_validate_transaction",
-                (source, xt, at),
-            )
-            .map_err(|e| e.to_string())
-    }
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
-/// Inherent data of this node: its clock.
-pub fn inherent_data(now: u64) -> InherentData {
-    let mut data = InherentData::new();
-    data.put(cpc_pallet_timestamp::INHERENT_IDENTIFIER, &now);
-    data
-}
 
 fn parse_execution(s: &str) -> Result<ExecutionMode, Error> {
     match s {
@@ -140,15 +92,15 @@ fn lbft_key(
     }
     for keystore in keystores {
         for member in committee.members() {
-            if let Some(pair) = crate::keystore::get(keystore, member).map_err(Error::Node)? {
+            if let Some(pair) = cpc_keystore::get(keystore, member).map_err(Error::Node)? {
                 return Ok(pair);
             }
         }
     }
     // Not in the committee: a proposer candidate proposes in the slots it is elected to.
     for keystore in keystores {
-        if let Some(public) = crate::keystore::list(keystore).first()
-            && let Some(pair) = crate::keystore::get(keystore, public).map_err(Error::Node)?
+        if let Some(public) = cpc_keystore::list(keystore).first()
+            && let Some(pair) = cpc_keystore::get(keystore, public).map_err(Error::Node)?
         {
             log::info!(
                 target: "cpchain",
@@ -282,12 +234,20 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
     let (rpc, rpc_bound) = cpc_rpc::start(&rpc_config, context)
         .await
         .map_err(|e| Error::Node(format!("cannot start JSON-RPC on {rpc_addr}: {e}")))?;
-    log::info!(target: "cpchain", "JSON-RPC (HTTP and WebSocket) on {rpc_bound}");
+    log::info!(
+        target: "cpchain",
+        "JSON-RPC on ws://{rpc_bound} (WebSocket) and http://{rpc_bound} (HTTP)"
+    );
 
-    let node_metrics = Arc::new(metrics::Metrics::new(rpc_calls, {
-        let network = network.clone();
-        Arc::new(move || network.peers())
-    }));
+    let node_metrics = Arc::new(metrics::Metrics::new(
+        client.clone(),
+        pool.clone(),
+        rpc_calls,
+        {
+            let network = network.clone();
+            Arc::new(move || network.peers())
+        },
+    ));
     if !args.no_prometheus {
         let ip = if args.prometheus_external {
             Ipv4Addr::UNSPECIFIED
@@ -295,7 +255,7 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
             Ipv4Addr::LOCALHOST
         };
         let addr = SocketAddr::from((ip, args.prometheus_port));
-        let bound = metrics::serve(addr, node_metrics.clone(), client.clone(), pool.clone())
+        let bound = metrics::serve(addr, node_metrics.clone())
             .await
             .map_err(|e| Error::Node(format!("cannot serve metrics on {addr}: {e}")))?;
         log::info!(target: "cpchain", "Prometheus metrics on http://{bound}/metrics");
@@ -448,23 +408,17 @@ impl cpc_market::gateway::MarketView for ClientMarketView {
         self.client.info().genesis_hash
     }
 
-    fn product(
-        &self,
-        id: cpc_pallet_data_market::ProductId,
-    ) -> Result<Option<cpc_pallet_data_market::Product>, String> {
+    fn product(&self, id: ProductId) -> Result<Option<Product>, String> {
         let at = self.client.info().finalized_hash;
         self.client
-            .call_decoded(&at, "DataMarketApi_product", id)
+            .call_api::<data_market_api::product>(&at, (id,))
             .map_err(|e| e.to_string())
     }
 
-    fn order(
-        &self,
-        id: cpc_pallet_data_market::OrderId,
-    ) -> Result<Option<cpc_pallet_data_market::Order>, String> {
+    fn order(&self, id: OrderId) -> Result<Option<Order>, String> {
         let at = self.client.info().finalized_hash;
         self.client
-            .call_decoded(&at, "DataMarketApi_order", id)
+            .call_api::<data_market_api::order>(&at, (id,))
             .map_err(|e| e.to_string())
     }
 }

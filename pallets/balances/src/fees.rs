@@ -16,10 +16,12 @@
 //! `TransactionFeePaid { who, actual_fee, tip }` reports it, `actual_fee` including the tip.
 
 use crate::{Config, Event, Pallet, TotalIssuance};
+pub use cpc_api::{FeeDetails, InclusionFee, RuntimeDispatchInfo};
 use cpc_primitives::{
     AccountId, Balance,
     dispatch::{DispatchInfo, Pays},
     transaction_validity::{InvalidTransaction, TransactionValidityError},
+    weight::Weight,
 };
 use cpc_support::traits::{ExistenceRequirement, OnChargeTransaction};
 
@@ -37,15 +39,27 @@ impl OnFee for () {
 impl<T: Config> Pallet<T> {
     /// The fee of a call of `info` with encoded length `len`, excluding the tip.
     pub fn compute_fee(len: u32, info: &DispatchInfo) -> Balance {
-        if info.pays_fee == Pays::No {
-            return 0;
-        }
-        let weight_fee = Balance::from(info.weight.ref_time)
-            .saturating_mul(T::WEIGHT_FEE_NUMERATOR)
-            / T::WEIGHT_FEE_DENOMINATOR.max(1);
-        T::TRANSACTION_BASE_FEE
-            .saturating_add(T::TRANSACTION_BYTE_FEE.saturating_mul(Balance::from(len)))
-            .saturating_add(weight_fee)
+        Self::fee_details(len, info).map_or(0, |fee| fee.total())
+    }
+
+    /// The parts of that fee; `None` for a call that pays none.
+    pub fn fee_details(len: u32, info: &DispatchInfo) -> Option<InclusionFee> {
+        (info.pays_fee == Pays::Yes).then(|| InclusionFee {
+            base_fee: T::TRANSACTION_BASE_FEE,
+            len_fee: Self::length_to_fee(len),
+            adjusted_weight_fee: Self::weight_to_fee(info.weight),
+        })
+    }
+
+    /// The fee for `weight`.
+    pub fn weight_to_fee(weight: Weight) -> Balance {
+        Balance::from(weight.ref_time).saturating_mul(T::WEIGHT_FEE_NUMERATOR)
+            / T::WEIGHT_FEE_DENOMINATOR.max(1)
+    }
+
+    /// The fee for `len` bytes of extrinsic.
+    pub fn length_to_fee(len: u32) -> Balance {
+        T::TRANSACTION_BYTE_FEE.saturating_mul(Balance::from(len))
     }
 }
 
@@ -105,15 +119,4 @@ impl<T: Config> OnChargeTransaction for Pallet<T> {
             tip,
         });
     }
-}
-
-/// What `TransactionPaymentApi_query_info` returns: Substrate's `RuntimeDispatchInfo`.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, codec::Encode, codec::Decode, scale_info::TypeInfo)]
-pub struct RuntimeDispatchInfo {
-    /// The call's declared weight.
-    pub weight: cpc_primitives::weight::Weight,
-    /// Its class.
-    pub class: cpc_primitives::dispatch::DispatchClass,
-    /// The fee without tip, for an extrinsic of the given length.
-    pub partial_fee: Balance,
 }

@@ -5,11 +5,10 @@ use crate::{
     Config, DeadlineQueue, EncryptionKeys, Error, Event, MAX_PRODUCT_PROXIES, MAX_REASON_LEN,
     MAX_SEALED_KEY_LEN, NextOrderId, NextProductId, OpenOrdersOf, Order, OrderId, OrderStatus,
     Orders, OrdersOf, Pallet, Params, ParamsOf, Product, ProductId, ProductInfo, Products, Proxies,
-    Proxy, Ruling, Text, TotalEscrowed,
-    types::{is_text, valid_proxies},
+    Proxy, Ruling, Text, TotalEscrowed, types::validate_info,
 };
 use codec::{Decode, Encode};
-use cpc_pallet_hybrid_consensus::ReputationReporter;
+use cpc_data_market_primitives::{is_text, valid_proxies};
 use cpc_pallet_system::Pallet as System;
 use cpc_primitives::{
     AccountId, Balance,
@@ -17,7 +16,7 @@ use cpc_primitives::{
 };
 use cpc_support::{
     BoundedVec, ConstU32, RawOrigin, ensure, ensure_root, ensure_signed,
-    traits::{Currency, ReservableCurrency},
+    traits::{Currency, ReputationReporter, ReservableCurrency},
 };
 use scale_info::TypeInfo;
 
@@ -265,7 +264,7 @@ impl<T: Config> Pallet<T> {
 
     fn do_publish(origin: RawOrigin, info: ProductInfo) -> DispatchResult {
         let who = ensure_signed(origin)?;
-        info.validate()?;
+        validate_info(&info)?;
         ensure!(info.price >= Self::min_price(), Error::PriceTooLow);
         let deposit = Self::deposit_of(&info);
         let id = NextProductId::get_or_default();

@@ -61,7 +61,6 @@ pub mod weights;
 use alloc::{string::String, vec::Vec};
 use codec::Encode;
 use core::marker::PhantomData;
-use cpc_pallet_hybrid_consensus::ReputationReporter;
 use cpc_pallet_system::Pallet as System;
 use cpc_primitives::{
     AccountId, Balance, BlockNumber,
@@ -70,35 +69,24 @@ use cpc_primitives::{
 use cpc_support::{
     PalletDef, RawOrigin,
     metadata::{StorageEntry, constant},
-    traits::{Currency, ReservableCurrency},
+    traits::{Currency, ReputationReporter, ReservableCurrency},
 };
 use serde::{Deserialize, Serialize};
 
 pub use calls::Call;
+pub use cpc_data_market_primitives::{
+    DataMarketApi, MAX_DESCRIPTION_LEN, MAX_LICENSE_LEN, MAX_LOCATION_LEN, MAX_ORDERS_QUERY,
+    MAX_PRODUCT_PROXIES, MAX_SEALED_KEY_LEN, MAX_TAG_LEN, MAX_TAGS, MAX_TITLE_LEN, Order, OrderId,
+    OrderStatus, Product, ProductId, ProductInfo, Proxy, Ruling, StorageLocation, Text,
+    content_cid, data_market_api,
+};
 pub use events::{Error, Event};
 pub use settlement::{per_mille_of, split};
-pub use types::{
-    Order, OrderId, OrderStatus, Params, Product, ProductId, ProductInfo, Proxy, Ruling, Split,
-    StorageLocation, Text, content_cid,
-};
+pub use types::{Params, Split};
 pub use weights::WeightInfo;
 
 /// The pallet's name.
 pub const PALLET: &str = "DataMarket";
-/// Longest title, in bytes.
-pub const MAX_TITLE_LEN: u32 = 128;
-/// Longest description, in bytes.
-pub const MAX_DESCRIPTION_LEN: u32 = 2048;
-/// Most tags of a product.
-pub const MAX_TAGS: u32 = 8;
-/// Longest tag or category, in bytes.
-pub const MAX_TAG_LEN: u32 = 32;
-/// Longest license text, in bytes.
-pub const MAX_LICENSE_LEN: u32 = 512;
-/// Longest storage URI (an S3 URI, an IPFS CID, a sidechain stream name), in bytes.
-pub const MAX_LOCATION_LEN: u32 = 256;
-/// Longest sealed content key (ephemeral key, nonce, ciphertext and tag fit in 128).
-pub const MAX_SEALED_KEY_LEN: u32 = 256;
 /// Longest dispute reason, in bytes.
 pub const MAX_REASON_LEN: u32 = 256;
 /// Most deadlines settled in one block; the rest wait for the next blocks (a deadline is
@@ -107,10 +95,6 @@ pub const MAX_REASON_LEN: u32 = 256;
 pub const MAX_SETTLEMENTS_PER_BLOCK: u32 = 64;
 /// Most deadline blocks the settlement cursor moves over in one block.
 pub const MAX_CURSOR_STEPS: u32 = 64;
-/// Most proxies a seller approves for a product.
-pub const MAX_PRODUCT_PROXIES: u32 = 8;
-/// Most orders one account's index returns through the runtime API.
-pub const MAX_ORDERS_QUERY: u32 = 1000;
 
 /// Configuration.
 pub trait Config: cpc_pallet_system::Config<RuntimeEvent: From<Event>> {

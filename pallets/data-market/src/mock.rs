@@ -43,7 +43,7 @@ thread_local! {
 /// Records what the market reports.
 pub struct RecordingReporter;
 
-impl cpc_pallet_hybrid_consensus::ReputationReporter for RecordingReporter {
+impl cpc_support::traits::ReputationReporter for RecordingReporter {
     fn note_data_contribution(who: &AccountId, amount: u64) {
         REPORTS.with(|r| r.borrow_mut().push(Report::Sale(*who, amount)));
     }

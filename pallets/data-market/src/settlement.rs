@@ -6,9 +6,11 @@ use crate::{
     Config, DeadlineQueue, Error, Event, OpenOrdersOf, Order, OrderId, OrderStatus, Orders, Pallet,
     Products, Proxies, Ruling, Split, TotalEscrowed,
 };
-use cpc_pallet_hybrid_consensus::ReputationReporter;
 use cpc_primitives::{AccountId, Balance};
-use cpc_support::{ensure, traits::ReservableCurrency};
+use cpc_support::{
+    ensure,
+    traits::{ReputationReporter, ReservableCurrency},
+};
 
 /// `amount * per_mille / 1000` rounded down, without overflow for any `amount`.
 pub fn per_mille_of(amount: Balance, per_mille: u32) -> Balance {

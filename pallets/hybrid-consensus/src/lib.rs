@@ -71,10 +71,10 @@ use cpc_support::{
 use serde::{Deserialize, Serialize};
 
 pub use calls::{Call, session_key_proof_payload};
+pub use cpc_consensus_primitives::{HybridConsensusApi, Member, hybrid_consensus_api};
 pub use events::{Error, Event};
 pub use types::{
-    Candidate, CommitteeRecord, ImpeachReason, Impeachment, Member, Params, Score, SignedVote,
-    WindowStats,
+    Candidate, CommitteeRecord, ImpeachReason, Impeachment, Params, Score, SignedVote, WindowStats,
 };
 pub use weights::WeightInfo;
 
@@ -105,18 +105,7 @@ pub trait Config: cpc_pallet_system::Config<RuntimeEvent: From<Event>> {
     type WeightInfo: WeightInfo;
 }
 
-/// How other pallets feed reputation (the data market: completed sales, proxy ratings).
-pub trait ReputationReporter {
-    /// `who` contributed `amount` units of data (a completed sale, anchored sidechain data).
-    fn note_data_contribution(who: &AccountId, amount: u64);
-    /// `who` was rated `rating` out of 5 as a proxy.
-    fn note_proxy_rating(who: &AccountId, rating: u8);
-}
-
-impl ReputationReporter for () {
-    fn note_data_contribution(_: &AccountId, _: u64) {}
-    fn note_proxy_rating(_: &AccountId, _: u8) {}
-}
+pub use cpc_support::traits::ReputationReporter;
 
 type Members<const N: u32> = BoundedVec<Member, ConstU32<N>>;
 

@@ -110,15 +110,6 @@ pub struct WindowStats {
     pub ratings: u32,
 }
 
-/// A seat holder: an account and its session key.
-#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
-pub struct Member {
-    /// The account (bond, rewards, slashing).
-    pub account: AccountId,
-    /// The session key (signatures).
-    pub session_key: Public,
-}
-
 /// What a validator saw when it impeached a proposer.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub enum ImpeachReason {

@@ -13,6 +13,21 @@ use cpc_primitives::{
 };
 use frame_metadata::v14::{PalletConstantMetadata, StorageEntryMetadata};
 
+/// How pallets feed the proposers' reputation (the data market: completed sales and proxy
+/// ratings); hybrid-consensus implements it. A trait of the framework's so a reporting pallet
+/// does not depend on the consensus pallet.
+pub trait ReputationReporter {
+    /// `who` contributed `amount` units of data (a completed sale, anchored sidechain data).
+    fn note_data_contribution(who: &AccountId, amount: u64);
+    /// `who` was rated `rating` out of 5 as a proxy.
+    fn note_proxy_rating(who: &AccountId, rating: u8);
+}
+
+impl ReputationReporter for () {
+    fn note_data_contribution(_: &AccountId, _: u64) {}
+    fn note_proxy_rating(_: &AccountId, _: u8) {}
+}
+
 /// Block lifecycle hooks; every method has a no-op default.
 pub trait Hooks {
     /// At the start of block `n`, before any extrinsic; returns the weight used.

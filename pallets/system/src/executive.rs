@@ -98,12 +98,11 @@ impl<T: Config> Executive<T> {
                 BlockHash::get(&birth).ok_or(invalid(InvalidTransaction::AncientBirthBlock))?
             }
         };
-        Ok(AdditionalSigned {
-            spec_version: T::VERSION.spec_version,
-            transaction_version: T::VERSION.transaction_version,
+        Ok(AdditionalSigned::new(
+            &T::VERSION,
             genesis_hash,
             era_block_hash,
-        })
+        ))
     }
 
     /// Checks the signature, telling an expired mortal era apart from a bad signature.

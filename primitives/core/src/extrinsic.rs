@@ -23,6 +23,7 @@ use crate::{
 };
 use alloc::vec::Vec;
 use codec::{Compact, Decode, Encode, Error, Input};
+use cpc_version::RuntimeVersion;
 use scale_info::TypeInfo;
 
 /// The extrinsic format version.
@@ -122,6 +123,24 @@ pub struct AdditionalSigned {
     pub genesis_hash: H256,
     /// The hash of the era's birth block (the genesis hash for immortal transactions).
     pub era_block_hash: H256,
+}
+
+impl AdditionalSigned {
+    /// What a transaction for `version` of the runtime on the chain of `genesis_hash` signs
+    /// beyond what it carries, with its era born at block `era_block_hash`.
+    pub fn new(version: &RuntimeVersion, genesis_hash: H256, era_block_hash: H256) -> Self {
+        Self {
+            spec_version: version.spec_version,
+            transaction_version: version.transaction_version,
+            genesis_hash,
+            era_block_hash,
+        }
+    }
+
+    /// The same for an immortal transaction: its era block is the genesis.
+    pub fn immortal(version: &RuntimeVersion, genesis_hash: H256) -> Self {
+        Self::new(version, genesis_hash, genesis_hash)
+    }
 }
 
 /// What a signature signs: `call ++ extra ++ additional`, hashed if longer than 256 bytes.

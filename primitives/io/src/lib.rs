@@ -1,4 +1,4 @@
-//! The host functions of the runtime ABI (ARCHITECTURE.md §4, `docs/runtime-abi.md`).
+//! The host functions of the runtime ABI (`docs/architecture.md` §4, `docs/runtime-abi.md`).
 //!
 //! Runtime code calls the functions of this crate (`storage::get`, `hashing::blake2_256`,
 //! `crypto::sr25519_verify`, ...) and never knows where it runs:

@@ -9,7 +9,7 @@
 //!   encoded nodes, as Substrate's `state_getReadProof` returns them.
 //!
 //! Roots computed here equal Substrate's; `tests/substrate_vectors.rs` checks every reference
-//! root in `shared/vectors/trie.json`.
+//! root in `tests/vectors/trie.json` (computed by Substrate's sp-trie).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 

@@ -1,11 +1,11 @@
-//! Every reference root in `shared/vectors/trie.json`, computed by Substrate's sp-trie, must be
+//! Every reference root in `tests/vectors/trie.json`, computed by Substrate's sp-trie, must be
 //! reproduced exactly: state tries and ordered (extrinsics) tries.
 
 use cpc_trie::{MemoryDB, build_trie, ordered_trie_root, trie_root};
 use serde_json::Value;
 
 fn vectors() -> Value {
-    // A copy of `shared/vectors/trie.json`, so a clean clone carries its own reference data.
+    // Substrate's reference roots, kept in the repository so a clean clone carries them.
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/trie.json");
     let text = std::fs::read_to_string(path).expect("trie vectors");
     serde_json::from_str(&text).unwrap()

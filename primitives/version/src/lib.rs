@@ -2,8 +2,8 @@
 //!
 //! The node reads [`RuntimeVersion`] (through `Core_version`) to know which runtime it runs,
 //! wallets sign `spec_version` and `transaction_version` into every transaction, and a runtime
-//! upgrade must keep `spec_name` and raise `spec_version`. API identifiers are blake2b with an
-//! 8-byte output of the API's name, as in Substrate, so standard clients recognize the APIs.
+//! upgrade must keep `spec_name` and raise `spec_version`. The APIs a runtime lists are declared
+//! in `cpc-api`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -14,49 +14,9 @@ use codec::{Decode, Encode};
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 
-/// A runtime API identifier: blake2b-64 of the API's name.
+/// A runtime API identifier: blake2b-64 of the API's name (`cpc-api` declares the APIs and
+/// computes their ids).
 pub type ApiId = [u8; 8];
-
-/// Identifiers of the runtime APIs, with the versions this runtime implements.
-pub mod apis {
-    use super::ApiId;
-
-    /// `Core`: version, execute_block, initialize_block.
-    pub const CORE: (ApiId, u32) = (*b"\xdf\x6a\xcb\x68\x99\x07\x60\x9b", 4);
-    /// `Metadata`: FRAME metadata.
-    pub const METADATA: (ApiId, u32) = (*b"\x37\xe3\x97\xfc\x7c\x91\xf5\xe4", 2);
-    /// `BlockBuilder`: apply_extrinsic, finalize_block, inherent_extrinsics, check_inherents.
-    pub const BLOCK_BUILDER: (ApiId, u32) = (*b"\x40\xfe\x3a\xd4\x01\xf8\x95\x9a", 6);
-    /// `TaggedTransactionQueue`: validate_transaction.
-    pub const TAGGED_TRANSACTION_QUEUE: (ApiId, u32) = (*b"\xd2\xbc\x98\x97\xee\xd0\x8f\x15", 3);
-    /// `GenesisBuilder`: build_state from JSON, presets.
-    pub const GENESIS_BUILDER: (ApiId, u32) = (*b"\xfb\xc5\x77\xb9\xd7\x47\xef\xd6", 1);
-    /// `AccountNonceApi`: account_nonce.
-    pub const ACCOUNT_NONCE: (ApiId, u32) = (*b"\xbc\x9d\x89\x90\x4f\x5b\x92\x3f", 1);
-    /// `TransactionPaymentApi`: query_info, query_fee_details.
-    pub const TRANSACTION_PAYMENT: (ApiId, u32) = (*b"\x37\xc8\xbb\x13\x50\xa9\xa2\xa8", 4);
-    /// `TryRuntime`: dry runs of runtime upgrades (`cpchain upgrade check`).
-    pub const TRY_RUNTIME: (ApiId, u32) = (*b"\xe0\x83\x7f\xce\x09\xf4\x82\x9a", 1);
-    /// `HybridConsensusApi`: proposers, committee and term (CPChain's own).
-    pub const HYBRID_CONSENSUS: (ApiId, u32) = (*b"\x0c\xe8\x9b\xca\x7d\x43\xc8\x21", 1);
-    /// `DataMarketApi`: products, orders, encryption keys (CPChain's own).
-    pub const DATA_MARKET: (ApiId, u32) = (*b"\x6b\x48\xa8\x75\xf0\x9f\x03\x81", 1);
-}
-
-/// The exports every runtime must have: without them a node cannot run its blocks. Runtime
-/// upgrades to code lacking any of them are refused.
-pub const REQUIRED_EXPORTS: &[&str] = &[
-    "memory",
-    "cpc_alloc",
-    "Core_version",
-    "Core_execute_block",
-    "Core_initialize_block",
-    "BlockBuilder_apply_extrinsic",
-    "BlockBuilder_finalize_block",
-    "BlockBuilder_inherent_extrinsics",
-    "BlockBuilder_check_inherents",
-    "TaggedTransactionQueue_validate_transaction",
-];
 
 /// The version of a runtime. Encoding and JSON follow Substrate's `RuntimeVersion`.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo, Serialize, Deserialize)]
@@ -147,25 +107,9 @@ mod apis_as_hex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cpc_primitives::hashing::blake2_64;
 
-    #[test]
-    fn api_ids_are_blake2_64_of_their_names() {
-        for (name, (id, _)) in [
-            ("Core", apis::CORE),
-            ("Metadata", apis::METADATA),
-            ("BlockBuilder", apis::BLOCK_BUILDER),
-            ("TaggedTransactionQueue", apis::TAGGED_TRANSACTION_QUEUE),
-            ("GenesisBuilder", apis::GENESIS_BUILDER),
-            ("AccountNonceApi", apis::ACCOUNT_NONCE),
-            ("TransactionPaymentApi", apis::TRANSACTION_PAYMENT),
-            ("TryRuntime", apis::TRY_RUNTIME),
-            ("HybridConsensusApi", apis::HYBRID_CONSENSUS),
-            ("DataMarketApi", apis::DATA_MARKET),
-        ] {
-            assert_eq!(blake2_64(name.as_bytes()), id, "{name}");
-        }
-    }
+    /// `Core` at version 4.
+    const CORE: (ApiId, u32) = (*b"\xdf\x6a\xcb\x68\x99\x07\x60\x9b", 4);
 
     fn version(name: &'static str, spec: u32) -> RuntimeVersion {
         RuntimeVersion {
@@ -174,7 +118,7 @@ mod tests {
             authoring_version: 1,
             spec_version: spec,
             impl_version: 0,
-            apis: Cow::Borrowed(&[apis::CORE, apis::METADATA]),
+            apis: Cow::Borrowed(&[CORE]),
             transaction_version: 1,
             system_version: 1,
         }

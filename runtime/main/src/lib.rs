@@ -25,7 +25,7 @@ use alloc::borrow::Cow;
 use constants::*;
 use cpc_primitives::{Balance, Moment, weight::Weight};
 use cpc_support::weights::{BlockLength, BlockWeights, RuntimeDbWeight};
-use cpc_version::{RuntimeVersion, apis};
+use cpc_version::RuntimeVersion;
 
 cpc_support::compose_runtime! {
     /// The main-chain runtime.
@@ -50,17 +50,36 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     // The `v2` feature builds the next version of this runtime, for upgrade tests and docs.
     spec_version: if cfg!(feature = "v2") { 101 } else { 100 },
     impl_version: 0,
+    // Each id and version comes from the API's declaration, which `api.rs` implements.
     apis: Cow::Borrowed(&[
-        apis::CORE,
-        apis::METADATA,
-        apis::BLOCK_BUILDER,
-        apis::TAGGED_TRANSACTION_QUEUE,
-        apis::GENESIS_BUILDER,
-        apis::ACCOUNT_NONCE,
-        apis::TRANSACTION_PAYMENT,
-        apis::TRY_RUNTIME,
-        apis::HYBRID_CONSENSUS,
-        apis::DATA_MARKET,
+        (cpc_api::core::ID, cpc_api::core::VERSION),
+        (cpc_api::metadata::ID, cpc_api::metadata::VERSION),
+        (cpc_api::block_builder::ID, cpc_api::block_builder::VERSION),
+        (
+            cpc_api::tagged_transaction_queue::ID,
+            cpc_api::tagged_transaction_queue::VERSION,
+        ),
+        (
+            cpc_api::genesis_builder::ID,
+            cpc_api::genesis_builder::VERSION,
+        ),
+        (
+            cpc_api::account_nonce_api::ID,
+            cpc_api::account_nonce_api::VERSION,
+        ),
+        (
+            cpc_api::transaction_payment_api::ID,
+            cpc_api::transaction_payment_api::VERSION,
+        ),
+        (cpc_api::try_runtime::ID, cpc_api::try_runtime::VERSION),
+        (
+            cpc_consensus_primitives::hybrid_consensus_api::ID,
+            cpc_consensus_primitives::hybrid_consensus_api::VERSION,
+        ),
+        (
+            cpc_data_market_primitives::data_market_api::ID,
+            cpc_data_market_primitives::data_market_api::VERSION,
+        ),
     ]),
     transaction_version: 1,
     system_version: 1,

@@ -3,9 +3,11 @@
 //! confirms. Every balance moves by exactly the split plus the fees each signer paid, the
 //! proposer reputation learns of the sale, and the runtime API answers the queries.
 
+use cpc_api::GenesisBuilder;
+use cpc_data_market_primitives::DataMarketApi;
 use cpc_pallet_data_market::{self as market, OrderStatus, ProductInfo, StorageLocation};
 use cpc_primitives::{AccountId, Balance};
-use cpc_runtime::{Runtime, RuntimeCall, RuntimeEvent, api, constants::UNITS};
+use cpc_runtime::{Runtime, RuntimeCall, RuntimeEvent, constants::UNITS};
 use cpc_runtime_test_utils::{Chain, account, free, pair};
 use cpc_support::BoundedVec;
 use std::collections::BTreeMap;
@@ -52,7 +54,7 @@ fn block(chain: &mut Chain, calls: Vec<(&str, RuntimeCall)>) -> BTreeMap<Account
 fn a_data_sale_settles_through_signed_extrinsics() {
     // The local testnet: all dev accounts are proposer candidates, so the market's reports
     // reach their reputation stats.
-    let mut chain = Chain::from_json(&api::get_preset(Some("local_testnet".into())).unwrap());
+    let mut chain = Chain::from_json(&Runtime::get_preset(Some("local_testnet".into())).unwrap());
     let [alice, bob, charlie, dave] = ["Alice", "Bob", "Charlie", "Dave"].map(account);
     let price = 50 * UNITS;
     let info = ProductInfo {
@@ -110,7 +112,7 @@ fn a_data_sale_settles_through_signed_extrinsics() {
             }),
         )],
     ));
-    let order = chain.ext.execute_with(|| api::market_order(0)).unwrap();
+    let order = chain.ext.execute_with(|| Runtime::order(0)).unwrap();
     assert_eq!(order.status, OrderStatus::Created);
     assert_eq!(order.buyer_key, [4; 32]);
     add(block(
@@ -133,7 +135,7 @@ fn a_data_sale_settles_through_signed_extrinsics() {
     let seller = price - protocol - proxy;
     let deposit = chain
         .ext
-        .execute_with(|| api::market_product(0))
+        .execute_with(|| Runtime::product(0))
         .unwrap()
         .deposit;
     let fee = |who: &AccountId| fees.get(who).copied().unwrap_or(0);
@@ -149,16 +151,16 @@ fn a_data_sale_settles_through_signed_extrinsics() {
     assert!(fee(&dave) > 0 && fee(&bob) > 0 && fee(&charlie) > 0);
 
     chain.ext.execute_with(|| {
-        assert_eq!(api::market_order(0).unwrap().status, OrderStatus::Completed);
-        let orders: Vec<u64> = api::market_orders(dave)
+        assert_eq!(Runtime::order(0).unwrap().status, OrderStatus::Completed);
+        let orders: Vec<u64> = Runtime::orders(dave)
             .into_iter()
             .map(|(id, _)| id)
             .collect();
         assert_eq!(orders, vec![0]);
-        assert_eq!(api::market_orders(charlie).len(), 1);
-        assert_eq!(api::market_products(0, 10).len(), 1);
-        assert_eq!(api::market_encryption_key(dave), Some([4; 32]));
-        assert_eq!(api::market_proxy(charlie).unwrap().open_orders, 0);
+        assert_eq!(Runtime::orders(charlie).len(), 1);
+        assert_eq!(Runtime::products(0, 10).len(), 1);
+        assert_eq!(Runtime::encryption_key(dave), Some([4; 32]));
+        assert_eq!(Runtime::proxy(charlie).unwrap().open_orders, 0);
         assert_eq!(market::TotalEscrowed::get(), Some(0));
         let stats = cpc_pallet_hybrid_consensus::Stats::get_or_default(&bob);
         assert_eq!(stats.data_contribution, 1, "the sale counts for the seller");

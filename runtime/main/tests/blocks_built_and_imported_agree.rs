@@ -3,14 +3,15 @@
 //! extrinsic is refused with a reason.
 
 use codec::Encode;
+use cpc_api::Core;
 use cpc_primitives::{Block, H256, OpaqueExtrinsic};
-use cpc_runtime::api;
+use cpc_runtime::Runtime;
 use cpc_runtime_test_utils::*;
 
 fn import(block: Block) -> Result<H256, String> {
     let mut fresh = Chain::dev();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        fresh.ext.execute_with(|| api::execute_block(block))
+        fresh.ext.execute_with(|| Runtime::execute_block(block))
     }));
     match result {
         Ok(()) => {

@@ -1,17 +1,18 @@
 //! `GenesisBuilder`: genesis state is built from JSON (presets or a chain spec's config), the
 //! presets endow the well-known dev accounts, and bad configurations are refused with a reason.
 
+use cpc_api::GenesisBuilder;
 use cpc_crypto::sr25519::Pair;
 use cpc_primitives::AccountId;
 use cpc_runtime::{
-    Runtime, api,
+    Runtime,
     genesis::{CANDIDATE_BOND, DEV_ACCOUNTS, DEV_ENDOWMENT},
 };
 use cpc_state_machine::TestExternalities;
 
 fn build(json: &str) -> Result<TestExternalities, String> {
     let mut ext = TestExternalities::default();
-    ext.execute_with(|| api::build_state(json.as_bytes().to_vec()))?;
+    ext.execute_with(|| Runtime::build_state(json.as_bytes().to_vec()))?;
     ext.commit_all();
     Ok(ext)
 }
@@ -26,8 +27,11 @@ fn the_dev_accounts_are_the_well_known_keys() {
 
 #[test]
 fn the_development_preset_endows_every_dev_account() {
-    assert_eq!(api::preset_names(), vec!["development", "local_testnet"]);
-    let json = String::from_utf8(api::get_preset(Some("development".into())).unwrap()).unwrap();
+    assert_eq!(
+        Runtime::preset_names(),
+        vec!["development", "local_testnet"]
+    );
+    let json = String::from_utf8(Runtime::get_preset(Some("development".into())).unwrap()).unwrap();
     assert!(
         json.contains("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"),
         "{json}"
@@ -68,12 +72,12 @@ fn the_development_preset_endows_every_dev_account() {
             assert_eq!(stored, code, "{pallet}");
         }
     });
-    assert!(api::get_preset(Some("mainnet".into())).is_none());
+    assert!(Runtime::get_preset(Some("mainnet".into())).is_none());
 }
 
 #[test]
 fn the_same_config_gives_the_same_genesis_root() {
-    let json = String::from_utf8(api::get_preset(None).unwrap()).unwrap();
+    let json = String::from_utf8(Runtime::get_preset(None).unwrap()).unwrap();
     let a = build(&json).unwrap().storage_root();
     let b = build(&json).unwrap().storage_root();
     assert_eq!(a, b);

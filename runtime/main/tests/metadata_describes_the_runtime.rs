@@ -3,6 +3,8 @@
 //! extrinsic format with Substrate's signed extensions.
 
 use codec::Decode;
+use cpc_api::Metadata;
+use cpc_runtime::Runtime;
 use frame_metadata::{
     RuntimeMetadata, RuntimeMetadataPrefixed,
     v14::{RuntimeMetadataV14, StorageEntryType, StorageHasher},
@@ -184,8 +186,8 @@ fn every_type_reference_resolves() {
 
 #[test]
 fn only_v14_is_offered() {
-    let versions = cpc_runtime::api::metadata_versions();
+    let versions = Runtime::metadata_versions();
     assert_eq!(versions, vec![14]);
-    assert!(cpc_runtime::api::metadata_at_version(15).is_none());
-    assert!(cpc_runtime::api::metadata_at_version(14).is_some());
+    assert!(Runtime::metadata_at_version(15).is_none());
+    assert!(Runtime::metadata_at_version(14).is_some());
 }

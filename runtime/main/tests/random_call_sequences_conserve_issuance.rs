@@ -7,13 +7,14 @@
 //!   bookkeeping: events, weight, extrinsic data).
 
 use codec::Encode;
+use cpc_api::{BlockBuilder, Core};
 use cpc_crypto::sr25519::Pair;
 use cpc_pallet_balances::{Call as BalancesCall, Event as BalancesEvent};
 use cpc_pallet_system::{Account, AccountInfo};
 use cpc_primitives::{
     AccountId, OpaqueExtrinsic, storage::storage_prefix, storage::well_known_keys,
 };
-use cpc_runtime::{Runtime, RuntimeCall, RuntimeEvent, api, constants::*};
+use cpc_runtime::{Runtime, RuntimeCall, RuntimeEvent, constants::*};
 use cpc_runtime_test_utils::*;
 use cpc_support::Hooks;
 use proptest::prelude::*;
@@ -157,15 +158,15 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         let data = chain.inherent_data();
         let parent = chain.best.clone();
         chain.ext.execute_with(|| {
-            api::initialize_block(cpc_primitives::Header {
+            Runtime::initialize_block(cpc_primitives::Header {
                 parent_hash: parent.hash(),
                 number: parent.number + 1,
                 state_root: Default::default(),
                 extrinsics_root: Default::default(),
                 digest: Default::default(),
             });
-            for inherent in api::inherent_extrinsics(data) {
-                assert!(matches!(api::apply_extrinsic(inherent), Ok(Ok(()))));
+            for inherent in Runtime::inherent_extrinsics(data) {
+                assert!(matches!(Runtime::apply_extrinsic(inherent), Ok(Ok(()))));
             }
         });
     };
@@ -174,7 +175,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     for op in ops {
         let (from, call, tip) = match op {
             Op::NextBlock => {
-                let header = chain.ext.execute_with(api::finalize_block);
+                let header = chain.ext.execute_with(Runtime::finalize_block);
                 chain.best = header;
                 start(&mut chain);
                 continue;
@@ -256,7 +257,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         let opaque = OpaqueExtrinsic::from_encoded(&xt.encode()).unwrap();
 
         let before = chain.ext.storage();
-        let result = chain.ext.execute_with(|| api::apply_extrinsic(opaque));
+        let result = chain.ext.execute_with(|| Runtime::apply_extrinsic(opaque));
         let after = chain.ext.storage();
 
         match result {

@@ -2,10 +2,12 @@
 //! extrinsic bytes given to the transaction APIs are refused as invalid, never a panic.
 
 use codec::{Decode, Encode};
+use cpc_api::{BlockBuilder, TaggedTransactionQueue, TransactionPaymentApi};
 use cpc_primitives::{
     OpaqueExtrinsic,
     transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
 };
+use cpc_runtime::Runtime;
 use cpc_runtime::{VERSION, api};
 use cpc_runtime_test_utils::*;
 use cpc_version::RuntimeVersion;
@@ -38,7 +40,7 @@ fn fees_are_quoted_for_wallets() {
     let xt = chain.sign(&pair("Alice"), transfer(&account("Bob"), 1), 0);
     let len = xt.encode().len() as u32;
     let opaque = OpaqueExtrinsic::from_encoded(&xt.encode()).unwrap();
-    let info = api::query_info(opaque, len);
+    let info = Runtime::query_info(opaque, len);
     assert!(info.partial_fee > cpc_runtime::constants::TRANSACTION_BASE_FEE);
 }
 
@@ -49,11 +51,11 @@ proptest! {
         let genesis = chain.genesis_hash;
         let opaque = OpaqueExtrinsic(bytes);
         let validity = chain.ext.execute_with(|| {
-            api::validate_transaction(TransactionSource::External, opaque.clone(), genesis)
+            Runtime::validate_transaction(TransactionSource::External, opaque.clone(), genesis)
         });
         prop_assert!(validity.is_err());
         chain.build_block(Vec::new());
-        let applied = chain.ext.execute_with(|| api::apply_extrinsic(opaque));
+        let applied = chain.ext.execute_with(|| Runtime::apply_extrinsic(opaque));
         prop_assert!(matches!(
             applied,
             Err(TransactionValidityError::Invalid(InvalidTransaction::Call))

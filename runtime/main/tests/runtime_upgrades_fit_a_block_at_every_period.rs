@@ -2,19 +2,20 @@
 //! the measured cost of compiling the code, on short ones it takes the block to itself, and a
 //! block holding it never exceeds the block's weight limit.
 
+use cpc_api::GenesisBuilder;
 use cpc_pallet_system::weights::{CpcWeight, WeightInfo};
 use cpc_pallet_system::{
     Call as SystemCall, Config as _, MAX_BLOCK_PERIOD_MS, MIN_BLOCK_PERIOD_MS,
 };
 use cpc_primitives::dispatch::DispatchClass;
-use cpc_runtime::{Runtime, RuntimeCall, api};
+use cpc_runtime::{Runtime, RuntimeCall};
 use cpc_state_machine::TestExternalities;
 use cpc_support::GetDispatchInfo;
 
 fn with_period<R>(period_ms: u64, f: impl FnOnce() -> R) -> R {
     let mut ext = TestExternalities::default();
     let json = format!(r#"{{"system":{{"blockPeriodMs":{period_ms}}}}}"#);
-    ext.execute_with(|| api::build_state(json.into_bytes()))
+    ext.execute_with(|| Runtime::build_state(json.into_bytes()))
         .unwrap();
     ext.commit_all();
     ext.execute_with(f)

@@ -2,6 +2,7 @@
 //! and priority the pool needs, and refuses each kind of bad one with its own reason.
 
 use codec::Encode;
+use cpc_api::TaggedTransactionQueue;
 use cpc_primitives::{
     OpaqueExtrinsic,
     era::Era,
@@ -10,7 +11,8 @@ use cpc_primitives::{
         ValidTransaction, custom,
     },
 };
-use cpc_runtime::{RuntimeCall, UncheckedExtrinsic, api, constants::*};
+use cpc_runtime::Runtime;
+use cpc_runtime::{RuntimeCall, UncheckedExtrinsic, constants::*};
 use cpc_runtime_test_utils::*;
 
 /// A chain at block 5 where Alice has sent one transaction.
@@ -28,7 +30,8 @@ fn validate_bytes(chain: &mut Chain, bytes: Vec<u8>) -> TransactionValidity {
     let opaque = OpaqueExtrinsic(bytes);
     // Validation runs on a scratch copy of state, as the pool does.
     let mut scratch = cpc_state_machine::TestExternalities::new(chain.ext.storage());
-    scratch.execute_with(|| api::validate_transaction(TransactionSource::External, opaque, best))
+    scratch
+        .execute_with(|| Runtime::validate_transaction(TransactionSource::External, opaque, best))
 }
 
 fn validate(chain: &mut Chain, xt: &UncheckedExtrinsic) -> TransactionValidity {

@@ -2,6 +2,7 @@
 //! block builder driving the runtime API exactly as the node does.
 
 use codec::Encode;
+use cpc_api::{AccountNonceApi, BlockBuilder, Core, GenesisBuilder};
 use cpc_crypto::sr25519::Pair;
 use cpc_primitives::{
     AccountId, Block, Digest, H256, Header, OpaqueExtrinsic,
@@ -10,7 +11,8 @@ use cpc_primitives::{
     extrinsic::{AdditionalSigned, SignedExtra},
     inherent::InherentData,
 };
-use cpc_runtime::{RuntimeCall, UncheckedExtrinsic, VERSION, api};
+use cpc_runtime::Runtime;
+use cpc_runtime::{RuntimeCall, UncheckedExtrinsic, VERSION};
 use cpc_state_machine::TestExternalities;
 use cpc_trie::EMPTY_TRIE_ROOT;
 
@@ -39,7 +41,7 @@ pub struct Chain {
 /// The genesis state of a JSON configuration, with the genesis header.
 pub fn genesis_from_json(json: &[u8]) -> (TestExternalities, Header) {
     let mut ext = TestExternalities::default();
-    ext.execute_with(|| api::build_state(json.to_vec()).expect("valid genesis"));
+    ext.execute_with(|| Runtime::build_state(json.to_vec()).expect("valid genesis"));
     ext.commit_all();
     let state_root = ext.storage_root();
     let header = Header {
@@ -55,7 +57,7 @@ pub fn genesis_from_json(json: &[u8]) -> (TestExternalities, Header) {
 impl Chain {
     /// The development preset's genesis.
     pub fn dev() -> Self {
-        let json = api::get_preset(None).unwrap();
+        let json = Runtime::get_preset(None).unwrap();
         Self::from_json(&json)
     }
 
@@ -73,7 +75,7 @@ impl Chain {
     /// The next nonce of `who`.
     pub fn nonce(&mut self, who: &AccountId) -> u32 {
         let who = *who;
-        self.ext.execute_with(|| api::account_nonce(who))
+        self.ext.execute_with(|| Runtime::account_nonce(who))
     }
 
     /// Signs `call` by `signer` with an explicit nonce and era.
@@ -87,12 +89,7 @@ impl Chain {
         era_block_hash: H256,
     ) -> UncheckedExtrinsic {
         let extra = SignedExtra { era, nonce, tip };
-        let additional = AdditionalSigned {
-            spec_version: VERSION.spec_version,
-            transaction_version: VERSION.transaction_version,
-            genesis_hash: self.genesis_hash,
-            era_block_hash,
-        };
+        let additional = AdditionalSigned::new(&VERSION, self.genesis_hash, era_block_hash);
         UncheckedExtrinsic::sign(call, signer, extra, &additional)
     }
 
@@ -128,23 +125,23 @@ impl Chain {
             digest: Digest::default(),
         };
         let (header, included, results) = self.ext.execute_with(|| {
-            api::initialize_block(partial);
+            Runtime::initialize_block(partial);
             let mut included = Vec::new();
             let mut results = Vec::new();
-            for inherent in api::inherent_extrinsics(data) {
-                let result = api::apply_extrinsic(inherent.clone());
+            for inherent in Runtime::inherent_extrinsics(data) {
+                let result = Runtime::apply_extrinsic(inherent.clone());
                 assert!(matches!(result, Ok(Ok(()))), "inherent failed: {result:?}");
                 included.push(inherent);
             }
             for xt in extrinsics {
                 let opaque = OpaqueExtrinsic::from_encoded(&xt.encode()).unwrap();
-                let result = api::apply_extrinsic(opaque.clone());
+                let result = Runtime::apply_extrinsic(opaque.clone());
                 if result.is_ok() {
                     included.push(opaque);
                 }
                 results.push(result);
             }
-            (api::finalize_block(), included, results)
+            (Runtime::finalize_block(), included, results)
         });
         self.ext.commit_all();
         self.best = header.clone();
@@ -199,7 +196,7 @@ pub fn fake_runtime_code(spec_name: &str, spec_version: u32) -> Vec<u8> {
     }
     .encode();
     let data: String = version.iter().map(|b| format!("\\{b:02x}")).collect();
-    let stubs: String = cpc_version::REQUIRED_EXPORTS
+    let stubs: String = cpc_api::REQUIRED_EXPORTS
         .iter()
         .filter(|name| !["memory", "cpc_alloc", "Core_version"].contains(name))
         .map(|name| {

@@ -114,12 +114,11 @@ pub fn sign_raw(
     nonce: u32,
 ) -> OpaqueExtrinsic {
     let genesis = client.info().genesis_hash;
-    let additional = AdditionalSigned {
+    let version = cpc_version::RuntimeVersion {
         spec_version,
-        transaction_version: VERSION.transaction_version,
-        genesis_hash: genesis,
-        era_block_hash: genesis,
+        ..VERSION
     };
+    let additional = AdditionalSigned::immortal(&version, genesis);
     let xt = UncheckedExtrinsic::sign(
         RawCall(call),
         &pair(signer),

@@ -7,7 +7,7 @@ use std::{
     io::{Read, Write},
     net::TcpStream,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Child, Command},
     time::{Duration, Instant},
 };
 
@@ -37,7 +37,6 @@ impl Node {
     /// Starts `cpchain` with `args`, logging to `log`, on ports the system picks (read back from
     /// the log, so parallel tests never collide), and waits until RPC answers.
     pub fn start(args: &[&str], log: &Path) -> Node {
-        let log_file = std::fs::File::create(log).unwrap();
         // `--tmp` becomes a base path beside the log, inside the test's temporary directory:
         // a node killed by a test cannot remove its own temporary directory, and hundreds of
         // them filled /tmp.
@@ -47,13 +46,21 @@ impl Node {
         if !args.iter().any(|a| *a == "--base-path" || *a == "-d") {
             args.extend(["--base-path", base.to_str().expect("UTF-8 test paths")]);
         }
-        let child = Command::new(binary())
-            .args(&args)
+        let mut command = Command::new(binary());
+        command.args(&args);
+        Node::spawn(command, log)
+    }
+
+    /// Starts `command` (which runs a `cpchain` node, maybe through a script) on loopback, on
+    /// ports the system picks, logging stdout and stderr to `log`, and waits until RPC answers.
+    pub fn spawn(mut command: Command, log: &Path) -> Node {
+        let log_file = std::fs::File::create(log).unwrap();
+        let child = command
             // Loopback only, on ports the system picks, and no mDNS: parallel tests must
             // neither collide nor find each other.
             .args(["--rpc-port", "0", "--prometheus-port", "0"])
             .args(["--listen-addr", "/ip4/127.0.0.1/tcp/0", "--no-mdns"])
-            .stdout(Stdio::null())
+            .stdout(log_file.try_clone().unwrap())
             .stderr(log_file)
             .spawn()
             .expect("the node starts");
@@ -78,7 +85,7 @@ impl Node {
         let started = Instant::now();
         while started.elapsed() < limit {
             let text = self.log_text();
-            let rpc = port_after(&text, "JSON-RPC (HTTP and WebSocket) on ");
+            let rpc = port_after(&text, "JSON-RPC on ws://");
             let metrics = port_after(&text, "Prometheus metrics on http://");
             if let (Some(rpc), Some(metrics)) = (rpc, metrics) {
                 self.rpc_port = rpc;
@@ -317,12 +324,11 @@ pub fn signed_call(
         nonce,
         tip: 0,
     };
-    let additional = cpc_primitives::extrinsic::AdditionalSigned {
+    let version = cpc_version::RuntimeVersion {
         spec_version,
-        transaction_version: cpc_runtime::VERSION.transaction_version,
-        genesis_hash: genesis,
-        era_block_hash: genesis,
+        ..cpc_runtime::VERSION
     };
+    let additional = cpc_primitives::extrinsic::AdditionalSigned::immortal(&version, genesis);
     let pair = cpc_runtime_test_utils::pair(signer);
     let xt = cpc_primitives::UncheckedExtrinsic::sign(
         cpc_primitives::extrinsic::RawCall(call),

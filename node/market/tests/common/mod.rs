@@ -4,12 +4,12 @@
 #![allow(dead_code)]
 
 use cpc_crypto::sr25519::Pair;
+use cpc_data_market_primitives::{
+    Order, OrderId, OrderStatus, Product, ProductId, ProductInfo, StorageLocation,
+};
 use cpc_market::{
     gateway::{self, GatewayConfig, GatewayHandle, MarketView},
     store::BlobStore,
-};
-use cpc_pallet_data_market::{
-    Order, OrderId, OrderStatus, Product, ProductId, ProductInfo, StorageLocation,
 };
 use cpc_primitives::{AccountId, H256};
 use cpc_support::BoundedVec;

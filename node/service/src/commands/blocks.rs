@@ -3,7 +3,7 @@
 //! The file is `CPCBLKS1` followed by one record per block: a little-endian `u32` length and
 //! the SCALE encoding of `(Block, Option<justification>)`.
 
-use crate::{Error, chain_paths, chain_specs, cli::SharedArgs, service::open_client};
+use crate::{Error, args::SharedArgs, chain_paths, chain_specs, service::open_client};
 use codec::{Decode, Encode};
 use cpc_client::{BlockOrigin, ImportError, ImportParams};
 use cpc_primitives::Block;

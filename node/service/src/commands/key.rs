@@ -1,8 +1,57 @@
 //! `key generate|inspect|insert`.
 
-use crate::{Error, cli::KeyCommand, default_base_path, keystore};
+use crate::Error;
+use clap::Subcommand;
 use cpc_crypto::{AccountId32, sr25519::Pair, suri::generate_phrase};
+use cpc_keystore::{self as keystore, default_base_path};
 use serde_json::json;
+use std::path::PathBuf;
+
+/// Key commands.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Generates a new sr25519 key with its phrase.
+    Generate {
+        /// Words in the phrase: 12, 15, 18, 21 or 24.
+        #[arg(long, short = 'w', default_value_t = 12)]
+        words: usize,
+        /// `text` or `json`.
+        #[arg(long, default_value = "text")]
+        output_type: String,
+        /// SS58 prefix of the address.
+        #[arg(long, short = 'n', default_value_t = 42)]
+        network: u16,
+    },
+    /// Shows the public key and address of a secret URI or an address.
+    Inspect {
+        /// A secret URI (`//Alice`, a phrase, `0x` seed) or an SS58 address / public key.
+        uri: String,
+        /// `text` or `json`.
+        #[arg(long, default_value = "text")]
+        output_type: String,
+        /// SS58 prefix of the address.
+        #[arg(long, short = 'n', default_value_t = 42)]
+        network: u16,
+    },
+    /// Generates a network key (ed25519) and prints its peer id.
+    GenerateNodeKey {
+        /// Where to write the secret (hex); printed on standard output if left out.
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
+    },
+    /// Stores a secret URI in the keystore, to sign with its address later.
+    Insert {
+        /// The secret URI.
+        #[arg(long)]
+        suri: String,
+        /// The keystore directory.
+        #[arg(long, value_name = "PATH")]
+        keystore_path: Option<PathBuf>,
+        /// The node's base path (the keystore is in `<base>/keystore`).
+        #[arg(long, short = 'd', value_name = "PATH")]
+        base_path: Option<PathBuf>,
+    },
+}
 
 fn show(
     output_type: &str,
@@ -84,7 +133,7 @@ pub fn key(command: KeyCommand) -> Result<(), Error> {
                             path.display()
                         )));
                     }
-                    crate::keystore::write_private(&path, hex::encode(secret).as_bytes())?;
+                    keystore::write_private(&path, hex::encode(secret).as_bytes())?;
                     eprintln!("Peer id: {peer}");
                     println!("{peer}");
                 }

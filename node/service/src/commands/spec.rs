@@ -1,6 +1,6 @@
 //! `build-spec` and `purge-chain`.
 
-use crate::{Error, chain_paths, chain_specs, cli::SharedArgs};
+use crate::{Error, args::SharedArgs, chain_paths, chain_specs};
 use cpc_executor::{WasmExecutor, WasmExecutorConfig};
 use std::io::{BufRead, Write};
 

@@ -1,0 +1,310 @@
+//! The command-line arguments of the RPC-client commands (`cpchain tx|upgrade|market`), as clap
+//! types a binary embeds with `#[command(subcommand)]`.
+
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+/// Wallet commands.
+#[derive(Debug, Subcommand)]
+pub enum TxCommand {
+    /// Transfers tokens, waiting for inclusion and finality.
+    Transfer {
+        /// The payer: a secret URI, or an address whose key is in the keystore.
+        #[arg(long)]
+        from: String,
+        /// The recipient's SS58 address.
+        #[arg(long)]
+        to: String,
+        /// The amount, in the smallest unit.
+        #[arg(long)]
+        amount: u128,
+        /// A tip for priority.
+        #[arg(long, default_value_t = 0)]
+        tip: u128,
+        /// Allow the payer's account to be removed (a plain `transfer` instead of
+        /// `transfer_keep_alive`).
+        #[arg(long)]
+        allow_death: bool,
+        /// The node's WebSocket RPC address.
+        #[arg(long, default_value = "ws://127.0.0.1:9944")]
+        rpc_url: String,
+        /// The keystore directory, for `--from <address>`.
+        #[arg(long, value_name = "PATH")]
+        keystore_path: Option<PathBuf>,
+        /// Return once the node accepted the transaction, without waiting.
+        #[arg(long)]
+        no_wait: bool,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runtime upgrade commands.
+#[derive(Debug, Subcommand)]
+pub enum UpgradeCommand {
+    /// Dry-runs an upgrade on the node's current state: would `set_code` accept the code, what
+    /// do its migrations do, do the invariant checks pass after them. Changes nothing. Needs
+    /// the node's unsafe RPC methods (local by default).
+    Check {
+        /// The new runtime's wasm file.
+        wasm: PathBuf,
+        /// The node's WebSocket RPC address.
+        #[arg(long, default_value = "ws://127.0.0.1:9944")]
+        rpc_url: String,
+        /// The block whose state to try it on (default: the best block).
+        #[arg(long)]
+        at: Option<String>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Checks the code, then submits it as root: through the sudo key, or (`--council`) as a
+    /// council proposal that members vote on.
+    Propose {
+        /// The new runtime's wasm file.
+        wasm: PathBuf,
+        /// The sudo key or council member: a secret URI, or an address whose key is in the
+        /// keystore.
+        #[arg(long)]
+        from: String,
+        /// Propose to the council instead of using the sudo key.
+        #[arg(long)]
+        council: bool,
+        /// Submit even if the check fails (for example without unsafe RPC access).
+        #[arg(long)]
+        skip_check: bool,
+        /// Connection, keystore and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Votes on a council proposal.
+    Vote {
+        /// The proposal's index.
+        index: u32,
+        /// The council member: a secret URI, or an address whose key is in the keystore.
+        #[arg(long)]
+        from: String,
+        /// Vote against (the default is for).
+        #[arg(long)]
+        nay: bool,
+        /// Connection, keystore and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+}
+
+/// How a wallet command reaches the node and reports.
+#[derive(Debug, Args)]
+pub struct WalletArgs {
+    /// The node's WebSocket RPC address.
+    #[arg(long, default_value = "ws://127.0.0.1:9944")]
+    pub rpc_url: String,
+    /// The keystore directory, for `--from <address>`.
+    #[arg(long, value_name = "PATH")]
+    pub keystore_path: Option<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The signer of a market command and where its content keys are kept.
+#[derive(Debug, Args)]
+pub struct MarketSigner {
+    /// The account: a secret URI, or an address whose key is in the keystore.
+    #[arg(long)]
+    pub suri: String,
+    /// Where content keys of published products are kept (default
+    /// `<base>/market/keys/<genesis>`).
+    #[arg(long, value_name = "PATH")]
+    pub key_dir: Option<PathBuf>,
+}
+
+/// Data-market commands.
+#[derive(Debug, Subcommand)]
+pub enum MarketCommand {
+    /// Encrypts a file, lists it as a product, uploads the blob to a gateway and keeps the
+    /// content key.
+    Publish {
+        /// The file to sell.
+        file: PathBuf,
+        /// Title.
+        #[arg(long)]
+        title: String,
+        /// Price, in the smallest unit.
+        #[arg(long)]
+        price: u128,
+        /// The storage gateway to upload to (its URL is the product's location).
+        #[arg(long)]
+        gateway: String,
+        /// Description.
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Tags (repeat for several).
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// Category.
+        #[arg(long, default_value = "")]
+        category: String,
+        /// License terms.
+        #[arg(long, default_value = "")]
+        license: String,
+        /// Proxies approved to deliver and to rule disputes (repeat for several, at least
+        /// one; the seller's own account if it is a proxy). Each other than the seller gets
+        /// the content key, sealed to it, through the gateway.
+        #[arg(long = "proxy", value_name = "ACCOUNT", required = true)]
+        proxies: Vec<String>,
+        /// The signer (the seller).
+        #[command(flatten)]
+        signer: MarketSigner,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Lists products (listed ones unless `--all`).
+    List {
+        /// Include delisted products.
+        #[arg(long)]
+        all: bool,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Searches listed products' titles, descriptions, tags and categories.
+    Search {
+        /// Words that must all appear (case-insensitive).
+        query: Vec<String>,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Shows a product.
+    Show {
+        /// The product id.
+        product: u64,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Lists the orders of an account (as buyer, seller or proxy).
+    Orders {
+        /// The account.
+        account: String,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Registers the signer's encryption key (derived from its account key).
+    SetKey {
+        /// The signer.
+        #[command(flatten)]
+        signer: MarketSigner,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Registers the signer as a proxy.
+    RegisterProxy {
+        /// Its fee, per mille of a price.
+        #[arg(long)]
+        fee_per_mille: u32,
+        /// The bond to reserve.
+        #[arg(long)]
+        bond: u128,
+        /// The signer.
+        #[command(flatten)]
+        signer: MarketSigner,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Buys a product through a proxy (registers the encryption key first if needed).
+    Buy {
+        /// The product id.
+        product: u64,
+        /// The proxy's account.
+        #[arg(long)]
+        proxy: String,
+        /// The most to pay (default: the current price).
+        #[arg(long)]
+        max_price: Option<u128>,
+        /// The signer (the buyer).
+        #[command(flatten)]
+        signer: MarketSigner,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Runs a seller's or proxy's delivery daemon: seals the content key of every new order
+    /// to its buyer and submits the delivery. Runs until stopped.
+    Serve {
+        /// How often to look for new orders, in milliseconds.
+        #[arg(long, default_value_t = 1000)]
+        poll_ms: u64,
+        /// The signer (a seller or a proxy).
+        #[command(flatten)]
+        signer: MarketSigner,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Downloads an order's content, decrypts it and checks its hash.
+    Fetch {
+        /// The order id.
+        order: u64,
+        /// Where to write the content.
+        #[arg(long)]
+        out: PathBuf,
+        /// A gateway to use instead of the product's location.
+        #[arg(long)]
+        gateway: Option<String>,
+        /// The signer (the buyer).
+        #[command(flatten)]
+        signer: MarketSigner,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Confirms a delivery: the seller, proxy and protocol are paid.
+    Confirm {
+        /// The order id.
+        order: u64,
+        /// The signer (the buyer).
+        #[command(flatten)]
+        signer: MarketSigner,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Rates the other side of a settled order, and optionally its proxy (1 to 5).
+    Rate {
+        /// The order id.
+        order: u64,
+        /// The rating.
+        #[arg(long)]
+        rating: u8,
+        /// The proxy's rating.
+        #[arg(long)]
+        proxy_rating: Option<u8>,
+        /// The signer (the buyer or the seller).
+        #[command(flatten)]
+        signer: MarketSigner,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Disputes a delivery before its confirmation deadline.
+    Dispute {
+        /// The order id.
+        order: u64,
+        /// What is wrong.
+        #[arg(long)]
+        reason: String,
+        /// The signer (the buyer).
+        #[command(flatten)]
+        signer: MarketSigner,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+}

@@ -1,0 +1,119 @@
+//! The node's command-line options, in Substrate's conventions: what `cpchain` accepts when it
+//! runs a node, and the options every command that opens a chain shares.
+
+use clap::Args;
+use std::path::PathBuf;
+
+/// Options shared by the commands that open a chain.
+#[derive(Debug, Args, Clone)]
+pub struct SharedArgs {
+    /// A development chain: `--chain dev`, authoring blocks, in a temporary directory unless
+    /// `--base-path` is given.
+    #[arg(long)]
+    pub dev: bool,
+    /// The chain: `dev`, `local`, or a chain spec file.
+    #[arg(long, value_name = "CHAIN")]
+    pub chain: Option<String>,
+    /// Where the node keeps its data.
+    #[arg(long, short = 'd', value_name = "PATH")]
+    pub base_path: Option<PathBuf>,
+    /// Keep data in a temporary directory, removed when the node stops.
+    #[arg(long)]
+    pub tmp: bool,
+    /// Log filter, like `info,runtime=debug` (also `RUST_LOG`).
+    #[arg(long, short = 'l', value_name = "FILTER")]
+    pub log: Option<String>,
+}
+
+/// Options of the running node.
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// Shared options.
+    #[command(flatten)]
+    pub shared: SharedArgs,
+    /// The node's name, shown in logs.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Author blocks (implied by `--dev`).
+    #[arg(long)]
+    pub validator: bool,
+    /// The peer-to-peer port (listening on all interfaces unless `--listen-addr` is given).
+    #[arg(long, default_value_t = 30333)]
+    pub port: u16,
+    /// Peer-to-peer addresses to listen on, instead of all interfaces at `--port`
+    /// (e.g. `/ip4/127.0.0.1/tcp/30333`).
+    #[arg(long = "listen-addr", value_name = "MULTIADDR")]
+    pub listen_addr: Vec<String>,
+    /// Peers to connect to at start: `/ip4/<ip>/tcp/<port>/p2p/<peer id>`.
+    #[arg(long, value_name = "MULTIADDR", num_args = 1..)]
+    pub bootnodes: Vec<String>,
+    /// Do not look for peers on the local network (mDNS is on for development and local
+    /// chains).
+    #[arg(long)]
+    pub no_mdns: bool,
+    /// The file holding the node's ed25519 network key (32 bytes, hex); default
+    /// `<base>/chains/<id>/network/secret_ed25519`, created on first start.
+    #[arg(long, value_name = "PATH")]
+    pub node_key_file: Option<PathBuf>,
+    /// The JSON-RPC port (HTTP and WebSocket).
+    #[arg(long, default_value_t = 9944)]
+    pub rpc_port: u16,
+    /// Listen for RPC on all interfaces, not only loopback.
+    #[arg(long)]
+    pub rpc_external: bool,
+    /// Which RPC methods to offer: `auto` (unsafe ones on loopback only), `safe` or `unsafe`.
+    #[arg(long, default_value = "auto")]
+    pub rpc_methods: String,
+    /// Most RPC connections at once.
+    #[arg(long, default_value_t = 100)]
+    pub rpc_max_connections: u32,
+    /// The Prometheus metrics port.
+    #[arg(long, default_value_t = 9615)]
+    pub prometheus_port: u16,
+    /// Serve metrics on all interfaces.
+    #[arg(long)]
+    pub prometheus_external: bool,
+    /// Do not serve metrics.
+    #[arg(long)]
+    pub no_prometheus: bool,
+    /// State pruning: `archive`, or the number of finalized states to keep. Fixed when the
+    /// database is created.
+    #[arg(long, value_name = "MODE")]
+    pub state_pruning: Option<String>,
+    /// Size of the cache of state trie nodes in front of the database, in bytes (0 disables
+    /// it).
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub trie_cache_size: usize,
+    /// Which runtime executes imported blocks: `wasm`, `native`, or `both` (compared).
+    #[arg(long, default_value = "wasm")]
+    pub execution: String,
+    /// The longest a runtime call may run, in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    pub execution_timeout_ms: u64,
+    /// Most transactions in the pool (ready and future).
+    #[arg(long, default_value_t = 8192)]
+    pub pool_limit: usize,
+    /// Most kilobytes of transactions in the pool.
+    #[arg(long, default_value_t = 32 * 1024)]
+    pub pool_kbytes: usize,
+    /// Serve the data market's storage gateway (the proxy role) on this port.
+    #[arg(long, value_name = "PORT")]
+    pub gateway_port: Option<u16>,
+    /// Serve the gateway on all interfaces, not only loopback.
+    #[arg(long)]
+    pub gateway_external: bool,
+    /// Where the gateway keeps blobs: `local`, `s3://BUCKET@ENDPOINT` (credentials from
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`) or `ipfs://HOST:PORT`.
+    #[arg(long, value_name = "STORE", default_value = "local")]
+    pub gateway_store: String,
+    /// A URL clients reach the gateway at, behind a proxy or a public name (repeat for
+    /// several); logins signed for other addresses are refused. Loopback is always accepted.
+    #[arg(long, value_name = "URL")]
+    pub gateway_public_url: Vec<String>,
+    /// How long a gateway login lasts, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 3600)]
+    pub gateway_token_ttl: u64,
+    /// Largest blob the gateway accepts, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 30)]
+    pub gateway_max_blob_size: u64,
+}
