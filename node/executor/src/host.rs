@@ -4,12 +4,18 @@
 //! call (it is a runtime bug, and must not crash the node). Data flows out only through
 //! buffers the runtime provides.
 
-use crate::wasm::HostState;
 use codec::Decode;
 use cpc_crypto::sr25519::{Public, Signature};
 use cpc_io::Externalities;
 use std::fmt;
-use wasmtime::{Caller, Linker};
+use wasmtime::{Caller, Linker, StoreLimits};
+
+/// State of one call's store: its memory limits, and the memory the host functions read and
+/// write (set once the instance exists).
+pub(crate) struct HostState {
+    pub(crate) limits: StoreLimits,
+    pub(crate) memory: Option<wasmtime::Memory>,
+}
 
 /// A runtime panic: the message the runtime passed to `ext_misc_panic_version_1`.
 #[derive(Debug)]

@@ -1,6 +1,10 @@
 //! The wasmtime executor.
 
-use crate::{ExecutionError, RuntimeCode, RuntimeExecutor, host, panic_message};
+use crate::{
+    ExecutionError, RuntimeCode, RuntimeExecutor,
+    host::{self, HostState},
+    panic_message,
+};
 use cpc_io::Externalities;
 use cpc_primitives::H256;
 use parking_lot::Mutex;
@@ -15,7 +19,7 @@ use std::{
 };
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module, OptLevel,
-    PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder, Trap,
+    PoolingAllocationConfig, Store, StoreLimitsBuilder, Trap,
 };
 
 /// How often the epoch advances; call time limits are counted in these ticks.
@@ -49,12 +53,6 @@ impl Default for WasmExecutorConfig {
             max_concurrent_calls: 64,
         }
     }
-}
-
-/// State of one call's store.
-pub(crate) struct HostState {
-    pub(crate) limits: StoreLimits,
-    pub(crate) memory: Option<wasmtime::Memory>,
 }
 
 struct CachedModule {

@@ -23,7 +23,6 @@ use cpc_consensus_primitives::hybrid_consensus_api;
 use cpc_crypto::sr25519::{Pair, Public};
 use cpc_primitives::{
     Block, Digest, DigestItem, H256, Header,
-    hashing::twox_128,
     lbft::{BlockDigest, ENGINE_ID},
 };
 use cpc_txpool::Pool;
@@ -245,7 +244,9 @@ impl ClientChain {
     }
 
     fn parent_timestamp(&self) -> u64 {
-        let key = [twox_128(b"Timestamp"), twox_128(b"Now")].concat();
+        // The key comes from the pallet's own declaration, so a renamed item or pallet cannot
+        // silently read nothing.
+        let key = cpc_pallet_timestamp::Now::hashed_key();
         self.client
             .storage(&self.client.info().finalized_hash, &key)
             .ok()

@@ -68,8 +68,7 @@ pub trait Externalities {
 
     /// Loads `code` in the executor and returns its encoded `RuntimeVersion`, or why it cannot
     /// be loaded.
-    fn runtime_version(&mut self, code: &[u8])
-    -> Result<Vec<u8>, crate::misc::RuntimeVersionError>;
+    fn runtime_version(&mut self, code: &[u8]) -> Result<Vec<u8>, crate::RuntimeVersionError>;
 }
 
 environmental::environmental!(ext: trait Externalities);

@@ -47,3 +47,35 @@ pub struct ClearPrefixResult {
     /// Whether no key with the prefix remains.
     pub complete: bool,
 }
+
+/// Why the version of a code blob could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuntimeVersionError {
+    /// The bytes are not usable wasm (they do not compile, or import unknown host functions).
+    InvalidCode,
+    /// The module lacks exports every runtime must have (`memory`, `cpc_alloc`, the Core,
+    /// BlockBuilder and TaggedTransactionQueue functions).
+    MissingExports,
+    /// `Core_version` trapped or returned something that is not a version.
+    VersionCallFailed,
+}
+
+impl RuntimeVersionError {
+    /// The code the host function returns for this error.
+    pub const fn code(self) -> i64 {
+        match self {
+            Self::InvalidCode => -1,
+            Self::MissingExports => -2,
+            Self::VersionCallFailed => -3,
+        }
+    }
+
+    /// The error a host function's return code stands for.
+    pub const fn from_code(code: i64) -> Self {
+        match code {
+            -2 => Self::MissingExports,
+            -3 => Self::VersionCallFailed,
+            _ => Self::InvalidCode,
+        }
+    }
+}
