@@ -22,6 +22,8 @@
 
 extern crate alloc;
 
+#[cfg(feature = "runtime-benchmarks")]
+pub mod benchmarking;
 pub mod fees;
 #[cfg(test)]
 mod mock;

@@ -46,6 +46,8 @@
 extern crate alloc;
 
 mod api;
+#[cfg(feature = "runtime-benchmarks")]
+pub mod benchmarking;
 mod calls;
 mod deadlines;
 mod events;
@@ -183,7 +185,7 @@ impl<T: Config> PalletDef for Pallet<T> {
             Call::resolve { .. } => <T as Config>::WeightInfo::resolve(),
             Call::rate { .. } => <T as Config>::WeightInfo::rate(),
             Call::set_params { .. } => <T as Config>::WeightInfo::set_params(),
-            Call::set_proxies { .. } => <T as Config>::WeightInfo::set_price(),
+            Call::set_proxies { .. } => <T as Config>::WeightInfo::set_proxies(),
         };
         DispatchInfo {
             weight,

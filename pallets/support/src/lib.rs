@@ -22,6 +22,7 @@
 extern crate alloc;
 
 pub mod api;
+pub mod benchmarking;
 pub mod bounded;
 pub mod compose;
 pub mod dispatch;

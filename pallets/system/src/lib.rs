@@ -17,6 +17,8 @@
 extern crate alloc;
 
 mod accounts;
+#[cfg(feature = "runtime-benchmarks")]
+pub mod benchmarking;
 mod block;
 mod calls;
 mod events;
