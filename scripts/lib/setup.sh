@@ -1,0 +1,52 @@
+# Installs what building CPChain needs on a Debian machine, skipping what is already there.
+# Sourced by scripts/dev.sh and scripts/test.sh; quick (a few checks) once everything is in.
+#
+#   clang, libclang-dev   RocksDB's bindings are generated with libclang;
+#   librocksdb-dev        RocksDB is linked from the system (.cargo/config.toml) instead of
+#                         compiling its C++ for 20 minutes;
+#   the pinned toolchain  rust-toolchain.toml, with its wasm32 target for the runtime blob.
+# shellcheck shell=bash
+
+cpc_apt_install() {
+    local sudo=""
+    if [ "$(id -u)" != 0 ]; then
+        command -v sudo >/dev/null 2>&1 || {
+            echo "error: installing $* needs root (or sudo); install them by hand" >&2
+            return 1
+        }
+        sudo=sudo
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -q
+    $sudo apt-get install -y -q "$@"
+}
+
+cpc_setup_build() {
+    local missing=()
+    command -v clang >/dev/null 2>&1 || missing+=(clang)
+    ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || missing+=(libclang-dev)
+    [ -e /usr/lib/x86_64-linux-gnu/librocksdb.so ] || [ -n "${ROCKSDB_COMPILE:-}" ] \
+        || missing+=(librocksdb-dev)
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "Installing ${missing[*]}" >&2
+        cpc_apt_install "${missing[@]}"
+    fi
+    command -v rustup >/dev/null 2>&1 || {
+        echo "error: rustup is needed (https://rustup.rs)" >&2
+        return 1
+    }
+    # Reads rust-toolchain.toml; adds the wasm target, which is not installed automatically.
+    # `rustup target list` alone would not do it: the target is per toolchain.
+    local channel
+    channel=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
+    if ! rustup "+$channel" target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+        rustup toolchain install
+    fi
+}
+
+cpc_setup_tests() {
+    cpc_setup_build
+    command -v cargo-nextest >/dev/null 2>&1 || cargo install cargo-nextest --locked
+    # A real S3-compatible server for the storage gateway's S3 backend test.
+    command -v moto_server >/dev/null 2>&1 || python3 -m pip install --quiet 'moto[server]'
+}
