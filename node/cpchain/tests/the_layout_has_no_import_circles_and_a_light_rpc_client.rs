@@ -34,23 +34,57 @@ fn module_of(src: &Path, file: &Path) -> Option<String> {
     (!matches!(name, "lib" | "main")).then(|| name.to_string())
 }
 
+/// `line` without its `//` comment (a `//` inside a string such as `"http://"` is kept: a
+/// comment starts the line or follows white space).
+fn without_comment(line: &str) -> &str {
+    let mut from = 0;
+    while let Some(at) = line[from..].find("//") {
+        let at = from + at;
+        if at == 0 || line[..at].ends_with(char::is_whitespace) {
+            return &line[..at];
+        }
+        from = at + 2;
+    }
+    line
+}
+
+/// The top-level names of a `use` group's body `a, b::{c, d}, e}` (nested groups skipped).
+fn group_heads(group: &str) -> Vec<&str> {
+    let (mut heads, mut depth, mut start) = (Vec::new(), 0usize, 0);
+    for (i, c) in group.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => {
+                heads.push(&group[start..i]);
+                return heads;
+            }
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                heads.push(&group[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    heads.push(&group[start..]);
+    heads
+}
+
 /// The sibling modules `text` names through `crate::<module>`, comments left out.
 fn crate_references(text: &str) -> BTreeSet<String> {
     let code: String = text
         .lines()
-        .map(|line| line.split("//").next().unwrap_or(""))
+        .map(without_comment)
         .collect::<Vec<_>>()
         .join("\n");
     let mut found = BTreeSet::new();
     let mut rest = code.as_str();
     while let Some(at) = rest.find("crate::") {
         rest = &rest[at + "crate::".len()..];
-        // `crate::{a, b::c}` names several.
-        let names: Vec<&str> = if let Some(group) = rest.strip_prefix('{') {
-            let end = group.find('}').unwrap_or(group.len());
-            group[..end].split(',').collect()
-        } else {
-            vec![rest]
+        // `crate::{a, b::{c, d}, e}` names several.
+        let names = match rest.strip_prefix('{') {
+            Some(group) => group_heads(group),
+            None => vec![rest],
         };
         for name in names {
             let ident: String = name
@@ -156,6 +190,15 @@ fn the_circle_check_finds_a_circle() {
     assert_eq!(circle, ["a", "b", "c", "a"]);
     std::fs::write(dir.path().join("c.rs"), "// use crate::a::A;").unwrap();
     assert_eq!(circle_in(dir.path()), None);
+    // A module after a nested group, and code after a URL in a string, still count.
+    std::fs::write(dir.path().join("c.rs"), "use crate::{b::{X, Y}, a};").unwrap();
+    assert!(circle_in(dir.path()).is_some());
+    std::fs::write(
+        dir.path().join("c.rs"),
+        "const U: &str = \"http://x\"; use crate::a;",
+    )
+    .unwrap();
+    assert!(circle_in(dir.path()).is_some());
 }
 
 #[test]

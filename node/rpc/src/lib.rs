@@ -9,11 +9,13 @@
 //! carries a reason. Unsafe methods answer only when [`RpcMethods`] allows them: `auto` allows
 //! them when the server listens on loopback only.
 
+mod context;
 pub mod errors;
 pub mod market;
 mod methods;
 
-pub use methods::{RpcContext, SystemInfo, build_module};
+pub use context::{RpcContext, SystemInfo};
+pub use methods::build_module;
 
 use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
 use std::{net::SocketAddr, str::FromStr};

@@ -2,8 +2,8 @@
 //! `DataMarketApi` at the best block (or a given one).
 
 use crate::{
+    context::RpcContext,
     errors::{client as client_error, invalid_params},
-    methods::RpcContext,
 };
 use cpc_client::{Client, ClientError};
 use cpc_data_market_primitives::{

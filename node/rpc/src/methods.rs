@@ -1,13 +1,15 @@
 //! The methods.
 
-use crate::errors::{self, client as client_error, invalid_params, pool as pool_error};
+use crate::{
+    context::RpcContext,
+    errors::{self, client as client_error, invalid_params, pool as pool_error},
+};
 use codec::{Decode, Encode};
 use cpc_api::{account_nonce_api, metadata, transaction_payment_api};
-use cpc_client::Client;
 use cpc_primitives::{
     AccountId, Block, Bytes, H256, Header, OpaqueExtrinsic, transaction_validity::TransactionSource,
 };
-use cpc_txpool::{TransactionPool, TxStatus};
+use cpc_txpool::TxStatus;
 use jsonrpsee::{
     PendingSubscriptionSink, RpcModule,
     core::RegisterMethodError,
@@ -15,61 +17,15 @@ use jsonrpsee::{
 };
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::sync::{
-    Arc,
-    atomic::{AtomicU64, Ordering},
-};
+use std::sync::Arc;
 
 /// The most keys `state_getKeysPaged` returns per call.
 const MAX_KEYS_PER_PAGE: u32 = 1000;
 /// The most keys one read proof covers.
 const MAX_PROOF_KEYS: usize = 1000;
 
-/// Facts about the node for `system_*`.
-#[derive(Clone, Debug)]
-pub struct SystemInfo {
-    /// Implementation name.
-    pub name: String,
-    /// Implementation version.
-    pub version: String,
-    /// The chain's name.
-    pub chain: String,
-    /// The chain's type, as JSON (`"Development"`, ...).
-    pub chain_type: Value,
-    /// The chain's properties.
-    pub properties: serde_json::Map<String, Value>,
-}
-
-/// What the methods need.
-pub struct RpcContext {
-    /// The chain.
-    pub client: Arc<Client>,
-    /// The transaction pool.
-    pub pool: Arc<dyn TransactionPool>,
-    /// Facts for `system_*`.
-    pub system: SystemInfo,
-    /// Whether unsafe methods are refused.
-    pub deny_unsafe: bool,
-    /// Connected peers, for `system_health`.
-    pub peers: Arc<dyn Fn() -> usize + Send + Sync>,
-    /// Whether the node is catching up.
-    pub syncing: Arc<dyn Fn() -> bool + Send + Sync>,
-    /// Counts method calls (a metric).
-    pub calls: Arc<AtomicU64>,
-}
-
 type Ctx = RpcContext;
 type RpcResult<T> = Result<T, ErrorObjectOwned>;
-
-impl RpcContext {
-    fn at(&self, at: Option<H256>) -> H256 {
-        at.unwrap_or_else(|| self.client.info().best_hash)
-    }
-
-    pub(crate) fn count(&self) {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-    }
-}
 
 fn decode_extrinsic(bytes: &Bytes) -> RpcResult<OpaqueExtrinsic> {
     if bytes.len() > cpc_primitives::limits::MAX_EXTRINSIC_SIZE + 8 {
