@@ -37,16 +37,30 @@ cpc_setup_build() {
     }
     # Reads rust-toolchain.toml; adds the wasm target, which is not installed automatically.
     # `rustup target list` alone would not do it: the target is per toolchain.
-    local channel
+    local channel installed
     channel=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
-    if ! rustup "+$channel" target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
-        rustup toolchain install
+    installed=$(rustup "+$channel" target list --installed 2>/dev/null || true)
+    if ! grep -qx 'wasm32-unknown-unknown' <<<"$installed"; then
+        rustup toolchain install "$channel" --profile minimal \
+            --target wasm32-unknown-unknown --component rustfmt,clippy
     fi
 }
 
 cpc_setup_tests() {
     cpc_setup_build
     command -v cargo-nextest >/dev/null 2>&1 || cargo install cargo-nextest --locked
-    # A real S3-compatible server for the storage gateway's S3 backend test.
-    command -v moto_server >/dev/null 2>&1 || python3 -m pip install --quiet 'moto[server]'
+    # A real S3-compatible server for the storage gateway's S3 backend test. A system Python
+    # that refuses pip installs (PEP 668) gets a virtual environment of our own instead.
+    if ! command -v moto_server >/dev/null 2>&1; then
+        local venv="$HOME/.cache/cpchain-moto"
+        if [ -x "$venv/bin/moto_server" ]; then
+            :
+        elif ! python3 -m pip install --quiet 'moto[server]' 2>/dev/null \
+            || ! command -v moto_server >/dev/null 2>&1; then
+            python3 -m venv "$venv"
+            "$venv/bin/pip" install --quiet 'moto[server]'
+        fi
+        [ -x "$venv/bin/moto_server" ] && export PATH="$venv/bin:$PATH"
+    fi
+    return 0
 }

@@ -55,8 +55,8 @@ pub trait Method {
 }
 
 /// Decodes a method's argument tuple in the runtime; panics (traps in wasm) with the method's
-/// name if it does not decode. Arguments come from the node, not from users, but are still
-/// decoded with limits.
+/// name if it does not decode. Arguments come from the node, not from users: the length is the
+/// host's to bound, the nesting depth is limited here.
 pub fn decode_args<T: Decode>(method: &str, input: &[u8]) -> T {
     match cpc_primitives::limits::decode_bounded::<T>(input, usize::MAX) {
         Ok(args) => args,
