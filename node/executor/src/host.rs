@@ -276,6 +276,31 @@ pub(crate) fn define(linker: &mut Linker<HostState>) -> Result<()> {
     )?;
     linker.func_wrap(
         "env",
+        "ext_crypto_sr25519_generate_version_1",
+        |mut c: C<'_>,
+         key_type_ptr: i32,
+         seed_ptr: i32,
+         seed_len: i32,
+         out_ptr: i32|
+         -> Result<()> {
+            let mut key_type = [0u8; 4];
+            key_type.copy_from_slice(&read(&c, key_type_ptr, 4)?);
+            let seed = if seed_len < 0 {
+                None
+            } else {
+                let bytes = read(&c, seed_ptr, seed_len)?;
+                Some(String::from_utf8(bytes).map_err(|_| {
+                    wasmtime::Error::msg("the seed of a generated key is not UTF-8")
+                })?)
+            };
+            let public = with_ext(|ext| ext.sr25519_generate(key_type, seed.as_deref()))?.map_err(
+                |why| wasmtime::Error::new(HostError(format!("cannot generate a key: {why}"))),
+            )?;
+            write(&mut c, out_ptr, &public)
+        },
+    )?;
+    linker.func_wrap(
+        "env",
         "ext_trie_blake2_256_ordered_root_version_1",
         |mut c: C<'_>, items_ptr: i32, items_len: i32, out_ptr: i32| -> Result<()> {
             let bytes = read(&c, items_ptr, items_len)?;

@@ -23,6 +23,17 @@ pub fn insert(dir: &Path, suri: &str) -> Result<Public, String> {
     Ok(pair.public())
 }
 
+/// Generates a new key from a fresh 12-word phrase, stores it, and returns its public key.
+pub fn generate(dir: &Path) -> Result<Public, String> {
+    let (_, phrase) = Pair::generate();
+    insert(dir, &phrase)
+}
+
+/// Whether the keystore holds the secret of `public`.
+pub fn contains(dir: &Path, public: &Public) -> bool {
+    key_file(dir, public).is_file()
+}
+
 /// Writes `data` to `path` readable and writable by its owner only (secrets: keys, node keys).
 #[cfg(unix)]
 pub fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
@@ -110,6 +121,18 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn generated_keys_are_new_stored_and_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let one = generate(dir.path()).unwrap();
+        let two = generate(dir.path()).unwrap();
+        assert_ne!(one, two);
+        assert!(contains(dir.path(), &one) && contains(dir.path(), &two));
+        assert_eq!(get(dir.path(), &one).unwrap().unwrap().public(), one);
+        let (bob, _) = Pair::from_suri("//Bob").unwrap();
+        assert!(!contains(dir.path(), &bob.public()));
     }
 
     #[test]

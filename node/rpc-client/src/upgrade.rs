@@ -2,10 +2,10 @@
 //!
 //! `check` asks the node two questions about new code, on the state of one block, and changes
 //! nothing:
-//! 1. would `set_code` accept it? The current runtime answers (`TryRuntime_check_code`, the same
+//! 1. would `set_code` accept it? The current runtime answers (`UpgradeDryRunApi_check_code`, the same
 //!    checks `set_code` runs, through the node's executor);
 //! 2. what do its migrations do? The new code runs every pallet's `on_runtime_upgrade` and the
-//!    invariant checks (`TryRuntime_on_runtime_upgrade` through `dev_callWithCode`); a migration
+//!    invariant checks (`UpgradeDryRunApi_on_runtime_upgrade` through `dev_callWithCode`); a migration
 //!    that panics is reported with its message.
 //!
 //! `propose` runs the check, then submits `set_code` through the sudo key or as a council
@@ -17,7 +17,7 @@ use crate::{
     wallet::{Included, Wallet, rpc_error, signer},
 };
 use codec::{Decode, Encode};
-use cpc_api::{Method, UpgradeReport, try_runtime};
+use cpc_api::{Method, UpgradeReport, upgrade_dry_run_api};
 use cpc_pallet_governance::{Call as GovernanceCall, Event as GovernanceEvent};
 use cpc_pallet_system::{Call as SystemCall, Event as SystemEvent};
 use cpc_primitives::{Bytes, H256};
@@ -270,7 +270,7 @@ async fn check(wallet: &Wallet, code: &[u8], at: Option<H256>) -> Result<CheckRe
     let current = wallet.runtime_version(Some(block)).await?;
 
     let set_code = wallet
-        .runtime_call::<try_runtime::check_code>((code,), Some(block))
+        .runtime_call::<upgrade_dry_run_api::check_code>((code,), Some(block))
         .await
         .map_err(|e| Error::Node(format!("the chain's runtime cannot check code: {e}")))?;
 
@@ -281,7 +281,7 @@ async fn check(wallet: &Wallet, code: &[u8], at: Option<H256>) -> Result<CheckRe
                 "dev_callWithCode",
                 rpc_params![
                     Bytes(code.to_vec()),
-                    <try_runtime::on_runtime_upgrade as Method>::NAME,
+                    <upgrade_dry_run_api::on_runtime_upgrade as Method>::NAME,
                     Bytes((true,).encode()),
                     block
                 ],
@@ -291,7 +291,7 @@ async fn check(wallet: &Wallet, code: &[u8], at: Option<H256>) -> Result<CheckRe
             Ok(output) => UpgradeReport::decode(&mut &output[..]).map_err(|_| {
                 format!(
                     "the new code's {} returned something else",
-                    <try_runtime::on_runtime_upgrade as Method>::NAME
+                    <upgrade_dry_run_api::on_runtime_upgrade as Method>::NAME
                 )
             }),
             Err(RpcClientError::Call(e)) if e.code() == ErrorCode::MethodNotFound.code() => {

@@ -89,10 +89,7 @@ pub enum Call {
     },
 }
 
-/// What a session key signs to prove its holder registers it for `account`.
-pub fn session_key_proof_payload(account: &AccountId) -> Vec<u8> {
-    (b"cpc/session-key", account).encode()
-}
+pub use cpc_consensus_primitives::session_key_proof_payload;
 
 impl<T: Config> Pallet<T> {
     pub(crate) fn dispatch_call(call: Call, origin: RawOrigin) -> DispatchResultWithPostInfo {

@@ -31,6 +31,24 @@
 //!     pub const ID: cpc_api::ApiId = cpc_api::api_id(NAME);
 //!     /// The version this declaration describes.
 //!     pub const VERSION: u32 = 2;
+//!     /// The API as metadata V15 describes it to clients: its methods, their parameters'
+//!     /// names and types, and the docs.
+//!     pub fn api_metadata() -> cpc_api::frame_metadata::v15::RuntimeApiMetadata {
+//!         use cpc_api::frame_metadata::v15::{RuntimeApiMethodMetadata, RuntimeApiMethodParamMetadata};
+//!         cpc_api::frame_metadata::v15::RuntimeApiMetadata {
+//!             name: NAME,
+//!             methods: vec![RuntimeApiMethodMetadata {
+//!                 name: "hello",
+//!                 inputs: vec![RuntimeApiMethodParamMetadata {
+//!                     name: "name",
+//!                     ty: cpc_api::scale_info::meta_type::<u32>(),
+//!                 }],
+//!                 output: cpc_api::scale_info::meta_type::<u64>(),
+//!                 docs: vec![" A greeting for `name`."],
+//!             }],
+//!             docs: vec![" Greets."],
+//!         }
+//!     }
 //!     /// A greeting for `name`.
 //!     #[allow(non_camel_case_types)]
 //!     pub struct hello;
@@ -91,27 +109,28 @@
 //! }
 //! ```
 
-/// Declares a runtime API. See the [module docs](self) for the expansion.
+/// Declares a runtime API. See the [module docs](self) for the expansion. Only doc comments
+/// may annotate the trait and its methods: they become the API's docs in the metadata.
 #[macro_export]
 macro_rules! decl_runtime_api {
     (
-        $(#[$meta:meta])*
+        $(#[doc = $doc:literal])*
         pub trait $api:ident in $module:ident, version $version:literal {
             $(
-                $(#[$method_meta:meta])*
+                $(#[doc = $method_doc:literal])*
                 fn $method:ident($($arg:ident : $ty:ty),* $(,)?) -> $ret:ty;
             )+
         }
     ) => {
-        $(#[$meta])*
+        $(#[doc = $doc])*
         pub trait $api {
             $(
-                $(#[$method_meta])*
+                $(#[doc = $method_doc])*
                 fn $method($($arg: $ty),*) -> $ret;
             )+
         }
 
-        $(#[$meta])*
+        $(#[doc = $doc])*
         pub mod $module {
             #[allow(unused_imports)]
             use super::*;
@@ -123,8 +142,27 @@ macro_rules! decl_runtime_api {
             /// The version this declaration describes.
             pub const VERSION: u32 = $version;
 
+            /// The API as metadata V15 describes it to clients: its methods, their parameters'
+            /// names and types, and the docs.
+            pub fn api_metadata() -> $crate::frame_metadata::v15::RuntimeApiMetadata {
+                use $crate::frame_metadata::v15::{RuntimeApiMethodMetadata, RuntimeApiMethodParamMetadata};
+                $crate::frame_metadata::v15::RuntimeApiMetadata {
+                    name: NAME,
+                    methods: $crate::alloc::vec![$(RuntimeApiMethodMetadata {
+                        name: stringify!($method),
+                        inputs: $crate::alloc::vec![$(RuntimeApiMethodParamMetadata {
+                            name: stringify!($arg),
+                            ty: $crate::scale_info::meta_type::<$ty>(),
+                        }),*],
+                        output: $crate::scale_info::meta_type::<$ret>(),
+                        docs: $crate::alloc::vec![$($method_doc),*],
+                    }),+],
+                    docs: $crate::alloc::vec![$($doc),*],
+                }
+            }
+
             $(
-                $(#[$method_meta])*
+                $(#[doc = $method_doc])*
                 #[allow(non_camel_case_types)]
                 pub struct $method;
 

@@ -24,6 +24,10 @@
 pub extern crate alloc;
 #[doc(hidden)]
 pub use codec;
+#[doc(hidden)]
+pub use frame_metadata;
+#[doc(hidden)]
+pub use scale_info;
 
 pub mod decl;
 mod id;
@@ -150,8 +154,11 @@ decl_runtime_api! {
 }
 
 decl_runtime_api! {
-    /// `TryRuntime`: dry runs of runtime upgrades (`cpchain upgrade check`).
-    pub trait TryRuntime in try_runtime, version 1 {
+    /// `UpgradeDryRunApi`: dry runs of runtime upgrades (`cpchain upgrade check`). Not
+    /// Substrate's `TryRuntime` (whose id it would share while returning other types), and
+    /// answered by the node's RPC only where unsafe methods are allowed: a dry run costs a
+    /// migration of the whole state.
+    pub trait UpgradeDryRunApi in upgrade_dry_run_api, version 1 {
         /// Runs every pallet's `on_runtime_upgrade` on the current state, as the first block
         /// with this code would, and (with `checks`) the pallets' invariant checks after.
         fn on_runtime_upgrade(checks: bool) -> UpgradeReport;
@@ -160,9 +167,24 @@ decl_runtime_api! {
     }
 }
 
-/// What `TryRuntime_on_runtime_upgrade` reports: the dry run of a runtime upgrade's migrations
-/// on the current state.
-#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+/// A key type: four bytes naming what a key is for (`lbft`: the hybrid-consensus session key).
+pub type KeyTypeId = [u8; 4];
+
+decl_runtime_api! {
+    /// `SessionKeys`: the keys a validator's node holds, generated in its keystore and
+    /// registered on chain with a transaction (`author_rotateKeys`, `author_hasSessionKeys`).
+    pub trait SessionKeys in session_keys, version 1 {
+        /// Generates a new set of session keys in the node's keystore (from `seed`, a secret
+        /// URI, when given) and returns their public keys, encoded.
+        fn generate_session_keys(seed: Option<Vec<u8>>) -> Vec<u8>;
+        /// Decodes encoded session keys into `(public key, key type)` pairs.
+        fn decode_session_keys(encoded: Vec<u8>) -> Option<Vec<(Vec<u8>, KeyTypeId)>>;
+    }
+}
+
+/// What `UpgradeDryRunApi_on_runtime_upgrade` reports: the dry run of a runtime upgrade's
+/// migrations on the current state.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, scale_info::TypeInfo)]
 pub struct UpgradeReport {
     /// The weight the migrations reported.
     pub weight: Weight,
@@ -207,11 +229,16 @@ mod tests {
         );
         assert_eq!(genesis_builder::ID, *b"\xfb\xc5\x77\xb9\xd7\x47\xef\xd6");
         assert_eq!(account_nonce_api::ID, *b"\xbc\x9d\x89\x90\x4f\x5b\x92\x3f");
+        assert_eq!(session_keys::ID, *b"\xab\x3c\x05\x72\x29\x1f\xeb\x8b");
         assert_eq!(
             transaction_payment_api::ID,
             *b"\x37\xc8\xbb\x13\x50\xa9\xa2\xa8"
         );
-        assert_eq!(try_runtime::ID, *b"\xe0\x83\x7f\xce\x09\xf4\x82\x9a");
+        // Substrate's `TryRuntime` id: ours must differ, its methods return other types.
+        assert_ne!(
+            upgrade_dry_run_api::ID,
+            *b"\xe0\x83\x7f\xce\x09\xf4\x82\x9a"
+        );
     }
 
     struct Echo;

@@ -23,6 +23,16 @@ pub struct Member {
     pub session_key: Public,
 }
 
+/// What a session key signs to prove its holder registers it for `account`
+/// (`HybridConsensus.register` and `set_session_key`; `cpchain key sign --session-key-proof`).
+pub fn session_key_proof_payload(account: &AccountId) -> Vec<u8> {
+    (b"cpc/session-key", account).encode()
+}
+
+/// The key type of the hybrid-consensus session key (LBFT votes, proposals) in the keystore
+/// and in `SessionKeys`.
+pub const SESSION_KEY_TYPE: [u8; 4] = *b"lbft";
+
 cpc_api::decl_runtime_api! {
     /// `HybridConsensusApi`: proposers, the validator committee and the term (CPChain's own).
     pub trait HybridConsensusApi in hybrid_consensus_api, version 1 {

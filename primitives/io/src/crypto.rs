@@ -1,4 +1,5 @@
-//! Signature verification through the host: the runtime links no curve arithmetic.
+//! Signature verification through the host: the runtime links no curve arithmetic; and key
+//! generation in the node's keystore, for calls that are offered one.
 
 use cpc_crypto::sr25519::{Public, Signature};
 
@@ -30,5 +31,37 @@ pub fn sr25519_batch_verify(items: &[(Signature, alloc::vec::Vec<u8>, Public)]) 
         unsafe {
             ext_crypto_sr25519_batch_verify_version_1(encoded.as_ptr(), encoded.len() as u32) != 0
         }
+    }
+}
+
+/// Generates a new sr25519 key of `key_type` in the node's keystore (from the secret URI
+/// `seed` when given) and returns its public key: `SessionKeys_generate_session_keys`, which
+/// the node calls for `author_rotateKeys`. Traps (panics natively) where the call was given no
+/// keystore, as in block execution.
+pub fn sr25519_generate(key_type: [u8; 4], seed: Option<&[u8]>) -> Public {
+    #[cfg(feature = "std")]
+    {
+        let seed = seed.map(|s| core::str::from_utf8(s).unwrap_or("\u{fffd}"));
+        match crate::externalities::ext(|ext| ext.sr25519_generate(key_type, seed)) {
+            Ok(public) => Public(public),
+            Err(why) => panic!("cannot generate a key: {why}"),
+        }
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        let mut public = Public([0; 32]);
+        let (seed_ptr, seed_len) = match seed {
+            Some(seed) => (seed.as_ptr(), seed.len() as i32),
+            None => (core::ptr::null(), -1),
+        };
+        unsafe {
+            ext_crypto_sr25519_generate_version_1(
+                key_type.as_ptr(),
+                seed_ptr,
+                seed_len,
+                public.0.as_mut_ptr(),
+            )
+        };
+        public
     }
 }

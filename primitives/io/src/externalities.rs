@@ -69,6 +69,18 @@ pub trait Externalities {
     /// Loads `code` in the executor and returns its encoded `RuntimeVersion`, or why it cannot
     /// be loaded.
     fn runtime_version(&mut self, code: &[u8]) -> Result<Vec<u8>, crate::RuntimeVersionError>;
+
+    /// Generates a new sr25519 key of `key_type` in the node's keystore (from the secret URI
+    /// `seed` when given) and returns its public key. Only calls the node makes on behalf of
+    /// its operator (`author_rotateKeys`) offer a keystore; block execution never does.
+    fn sr25519_generate(
+        &mut self,
+        key_type: [u8; 4],
+        seed: Option<&str>,
+    ) -> Result<[u8; 32], String> {
+        let _ = (key_type, seed);
+        Err("no keystore is offered to this call".into())
+    }
 }
 
 environmental::environmental!(ext: trait Externalities);

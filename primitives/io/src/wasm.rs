@@ -54,6 +54,12 @@ unsafe extern "C" {
         public_ptr: *const u8,
     ) -> i32;
     pub fn ext_crypto_sr25519_batch_verify_version_1(items_ptr: *const u8, items_len: u32) -> i32;
+    pub fn ext_crypto_sr25519_generate_version_1(
+        key_type_ptr: *const u8,
+        seed_ptr: *const u8,
+        seed_len: i32,
+        out_ptr: *mut u8,
+    );
 
     pub fn ext_trie_blake2_256_ordered_root_version_1(
         items_ptr: *const u8,

@@ -11,11 +11,18 @@ pub trait ReadRuntimeVersion {
     fn read_runtime_version(&self, code: &[u8]) -> Result<Vec<u8>, RuntimeVersionError>;
 }
 
+/// A keystore a runtime call may generate keys in (`author_rotateKeys`).
+pub trait KeystoreExt {
+    /// Generates a key of `key_type` (from the secret URI `seed` when given); its public key.
+    fn sr25519_generate(&self, key_type: [u8; 4], seed: Option<&str>) -> Result<[u8; 32], String>;
+}
+
 /// Externalities over an overlay and a backend.
 pub struct Ext<'a, B> {
     overlay: &'a mut OverlayedChanges,
     backend: &'a B,
     version_reader: Option<&'a dyn ReadRuntimeVersion>,
+    keystore: Option<&'a dyn KeystoreExt>,
 }
 
 impl<'a, B: Backend> Ext<'a, B> {
@@ -29,7 +36,14 @@ impl<'a, B: Backend> Ext<'a, B> {
             overlay,
             backend,
             version_reader,
+            keystore: None,
         }
+    }
+
+    /// These externalities, offering `keystore` to the runtime.
+    pub fn with_keystore(mut self, keystore: &'a dyn KeystoreExt) -> Self {
+        self.keystore = Some(keystore);
+        self
     }
 
     fn backend_storage(&self, key: &[u8]) -> Option<Vec<u8>> {
@@ -175,6 +189,17 @@ impl<B: Backend> Externalities for Ext<'_, B> {
             Some(reader) => reader.read_runtime_version(code),
             // Without an executor (plain tests) no code can be loaded.
             None => Err(RuntimeVersionError::InvalidCode),
+        }
+    }
+
+    fn sr25519_generate(
+        &mut self,
+        key_type: [u8; 4],
+        seed: Option<&str>,
+    ) -> Result<[u8; 32], String> {
+        match self.keystore {
+            Some(keystore) => keystore.sr25519_generate(key_type, seed),
+            None => Err("no keystore is offered to this call".into()),
         }
     }
 }

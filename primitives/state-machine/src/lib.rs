@@ -17,7 +17,7 @@ mod testing;
 mod trie_backend;
 
 pub use backend::{Backend, BackendError, InMemoryBackend, StorageCollection};
-pub use ext::{Ext, ReadRuntimeVersion, append_to_encoded_vec};
+pub use ext::{Ext, KeystoreExt, ReadRuntimeVersion, append_to_encoded_vec};
 pub use overlay::{MAX_TRANSACTION_DEPTH, OverlayedChanges};
 pub use testing::TestExternalities;
 pub use trie_backend::{TrieBackend, TrieNodeStorage};

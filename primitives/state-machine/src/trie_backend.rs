@@ -218,6 +218,25 @@ impl<S: TrieNodeStorage> TrieBackend<S> {
         Ok(keys)
     }
 
+    /// The Merkle value of the trie node at `key`, or of its closest descendant when no node
+    /// sits exactly there: the node itself when it is inlined, else its hash. `None` when no
+    /// key starts with `key`. (`chainHead_v1_storage`'s `closestDescendantMerkleValue`: it
+    /// changes exactly when something under `key` changes.)
+    pub fn closest_descendant_merkle_value(
+        &self,
+        key: &[u8],
+    ) -> Result<Option<Vec<u8>>, BackendError> {
+        let db = self.db();
+        let trie = TrieDBBuilder::<LayoutV1>::new(&db, &self.root).build();
+        Ok(
+            match trie.lookup_first_descendant(key).map_err(trie_error)? {
+                Some(trie_db::MerkleValue::Node(node)) => Some(node),
+                Some(trie_db::MerkleValue::Hash(hash)) => Some(hash.0.to_vec()),
+                None => None,
+            },
+        )
+    }
+
     /// Every key-value pair under `prefix`, in order (for export and RPC paging).
     pub fn pairs(&self, prefix: &[u8]) -> Result<KeyValues, BackendError> {
         let db = self.db();
@@ -331,6 +350,42 @@ mod tests {
         let trie = build(&entries);
         let (root, _) = trie.apply_changes([(&[1u8][..], None)]).unwrap();
         assert_eq!(root, trie.root(), "nothing was removed");
+    }
+
+    #[test]
+    fn the_closest_descendant_merkle_value_changes_with_what_is_under_the_key() {
+        let entries: BTreeMap<Vec<u8>, Vec<u8>> = (0u8..20)
+            .map(|i| (vec![7, i % 4, i], vec![i; 40]))
+            .chain([(vec![9, 9], vec![1; 40])])
+            .collect();
+        let trie = build(&entries);
+        let under = trie
+            .closest_descendant_merkle_value(&[7, 1])
+            .unwrap()
+            .unwrap();
+        assert_eq!(trie.closest_descendant_merkle_value(&[8]).unwrap(), None);
+        let whole = trie.closest_descendant_merkle_value(&[]).unwrap().unwrap();
+        assert_eq!(whole, trie.root().0.to_vec(), "the root node's hash");
+
+        let mut changed = entries.clone();
+        changed.insert(vec![7, 1, 200], vec![2; 40]);
+        let other = build(&changed);
+        assert_ne!(
+            other
+                .closest_descendant_merkle_value(&[7, 1])
+                .unwrap()
+                .unwrap(),
+            under
+        );
+        let mut elsewhere = entries;
+        elsewhere.insert(vec![7, 2, 200], vec![2; 40]);
+        let same = build(&elsewhere);
+        assert_eq!(
+            same.closest_descendant_merkle_value(&[7, 1])
+                .unwrap()
+                .unwrap(),
+            under
+        );
     }
 
     #[test]

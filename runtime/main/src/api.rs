@@ -27,9 +27,6 @@ type HybridConsensus = cpc_pallet_hybrid_consensus::Pallet<Runtime>;
 type DataMarket = cpc_pallet_data_market::Pallet<Runtime>;
 type Balances = cpc_pallet_balances::Pallet<Runtime>;
 
-/// The metadata versions this runtime can produce.
-pub const METADATA_VERSIONS: [u32; 1] = [14];
-
 impl cpc_api::Core for Runtime {
     fn version() -> RuntimeVersion {
         VERSION
@@ -99,24 +96,59 @@ impl cpc_api::AccountNonceApi for Runtime {
 }
 
 impl cpc_api::Metadata for Runtime {
-    /// The runtime's FRAME metadata (V14), prefixed with the `meta` magic.
+    /// The runtime's FRAME metadata V14, prefixed with the `meta` magic (what clients that
+    /// predate `metadata_at_version` read).
     fn metadata() -> Vec<u8> {
-        cpc_support::metadata::runtime_metadata(
-            Runtime::pallets_metadata(),
-            scale_info::meta_type::<UncheckedExtrinsic>(),
-            scale_info::meta_type::<Runtime>(),
-        )
+        metadata_at(14).expect("V14 is one of cpc_support::metadata::VERSIONS; qed")
     }
 
     fn metadata_at_version(version: u32) -> Option<Vec<u8>> {
-        METADATA_VERSIONS
-            .contains(&version)
-            .then(<Runtime as cpc_api::Metadata>::metadata)
+        metadata_at(version)
     }
 
     fn metadata_versions() -> Vec<u32> {
-        METADATA_VERSIONS.to_vec()
+        cpc_support::metadata::VERSIONS.to_vec()
     }
+}
+
+/// The metadata at `version`: the pallets, the extrinsic format, the outer enums and (V15)
+/// every runtime API listed in [`apis_metadata`].
+fn metadata_at(version: u32) -> Option<Vec<u8>> {
+    use cpc_primitives::extrinsic::{MultiAddress, MultiSignature, SignedExtra};
+    use scale_info::meta_type;
+    cpc_support::metadata::runtime_metadata(
+        version,
+        cpc_support::metadata::RuntimeDescription {
+            pallets: Runtime::pallets_metadata(),
+            extrinsic: meta_type::<UncheckedExtrinsic>(),
+            address: meta_type::<MultiAddress>(),
+            call: meta_type::<RuntimeCall>(),
+            signature: meta_type::<MultiSignature>(),
+            extra: meta_type::<SignedExtra>(),
+            runtime: meta_type::<Runtime>(),
+            event: meta_type::<crate::RuntimeEvent>(),
+            error: meta_type::<crate::RuntimeError>(),
+            apis: apis_metadata(),
+        },
+    )
+}
+
+/// The description of every runtime API in `VERSION.apis`, for metadata V15 (a test checks
+/// the two lists agree).
+pub fn apis_metadata() -> Vec<cpc_support::frame_metadata::v15::RuntimeApiMetadata> {
+    alloc::vec![
+        cpc_api::core::api_metadata(),
+        cpc_api::metadata::api_metadata(),
+        cpc_api::block_builder::api_metadata(),
+        cpc_api::tagged_transaction_queue::api_metadata(),
+        cpc_api::genesis_builder::api_metadata(),
+        cpc_api::account_nonce_api::api_metadata(),
+        cpc_api::transaction_payment_api::api_metadata(),
+        cpc_api::session_keys::api_metadata(),
+        cpc_api::upgrade_dry_run_api::api_metadata(),
+        cpc_consensus_primitives::hybrid_consensus_api::api_metadata(),
+        cpc_data_market_primitives::data_market_api::api_metadata(),
+    ]
 }
 
 /// The call of `xt` and whether it is signed (only signed extrinsics pay fees).
@@ -171,7 +203,7 @@ impl cpc_api::TransactionPaymentApi for Runtime {
     }
 }
 
-impl cpc_api::TryRuntime for Runtime {
+impl cpc_api::UpgradeDryRunApi for Runtime {
     /// Runs every pallet's `on_runtime_upgrade` on the current state, as the first block with
     /// this code would, and (with `checks`) the pallets' invariant checks after. Meant for dry
     /// runs with new code on a copy of the chain's state (`cpchain upgrade check`): a migration
@@ -204,6 +236,25 @@ impl cpc_api::TryRuntime for Runtime {
     /// ...).
     fn check_code(code: Vec<u8>) -> Result<RuntimeVersion, String> {
         cpc_pallet_system::Pallet::<Runtime>::can_set_code(&code).map_err(|e| alloc::format!("{e}"))
+    }
+}
+
+impl cpc_api::SessionKeys for Runtime {
+    /// One key: hybrid consensus's sr25519 session key (`HybridConsensus.set_session_key`).
+    fn generate_session_keys(seed: Option<Vec<u8>>) -> Vec<u8> {
+        cpc_io::crypto::sr25519_generate(
+            cpc_consensus_primitives::SESSION_KEY_TYPE,
+            seed.as_deref(),
+        )
+        .encode()
+    }
+
+    fn decode_session_keys(encoded: Vec<u8>) -> Option<Vec<(Vec<u8>, cpc_api::KeyTypeId)>> {
+        let key: [u8; 32] = encoded.as_slice().try_into().ok()?;
+        Some(alloc::vec![(
+            key.to_vec(),
+            cpc_consensus_primitives::SESSION_KEY_TYPE
+        )])
     }
 }
 
@@ -280,8 +331,10 @@ cpc_support::runtime_apis! {
             cpc_api::transaction_payment_api::query_weight_to_fee;
         TransactionPaymentApi_query_length_to_fee =>
             cpc_api::transaction_payment_api::query_length_to_fee;
-        TryRuntime_on_runtime_upgrade => cpc_api::try_runtime::on_runtime_upgrade;
-        TryRuntime_check_code => cpc_api::try_runtime::check_code;
+        SessionKeys_generate_session_keys => cpc_api::session_keys::generate_session_keys;
+        SessionKeys_decode_session_keys => cpc_api::session_keys::decode_session_keys;
+        UpgradeDryRunApi_on_runtime_upgrade => cpc_api::upgrade_dry_run_api::on_runtime_upgrade;
+        UpgradeDryRunApi_check_code => cpc_api::upgrade_dry_run_api::check_code;
         HybridConsensusApi_proposer => cpc_consensus_primitives::hybrid_consensus_api::proposer;
         HybridConsensusApi_validators =>
             cpc_consensus_primitives::hybrid_consensus_api::validators;

@@ -71,7 +71,11 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
             cpc_api::transaction_payment_api::ID,
             cpc_api::transaction_payment_api::VERSION,
         ),
-        (cpc_api::try_runtime::ID, cpc_api::try_runtime::VERSION),
+        (cpc_api::session_keys::ID, cpc_api::session_keys::VERSION),
+        (
+            cpc_api::upgrade_dry_run_api::ID,
+            cpc_api::upgrade_dry_run_api::VERSION,
+        ),
         (
             cpc_consensus_primitives::hybrid_consensus_api::ID,
             cpc_consensus_primitives::hybrid_consensus_api::VERSION,
