@@ -3,7 +3,8 @@
 //! [`compose_runtime!`](crate::compose_runtime!) takes the runtime's name and its pallets with
 //! explicit, stable indices, and writes the plain code that joins them:
 //!
-//! - `RuntimeCall` and `RuntimeEvent`: one variant per pallet, SCALE index = pallet index;
+//! - `RuntimeCall`, `RuntimeEvent` and `RuntimeError`: one variant per pallet, SCALE index =
+//!   pallet index;
 //! - dispatch, dispatch info and inherent handling for `RuntimeCall`, each a `match` over the
 //!   pallets;
 //! - `AllPallets`: the tuple of pallets, whose [`Hooks`](crate::Hooks) run in index order;
@@ -109,6 +110,22 @@ macro_rules! compose_runtime {
                 #[doc = concat!("An event of `", stringify!($name), "`.")]
                 #[codec(index = $index)]
                 $name($module::Event),
+            )+
+        }
+
+        /// An error of any pallet: the pallet index, then the pallet's error (what a
+        /// `DispatchError::Module` names, for clients that decode it; metadata V15).
+        #[derive(
+            Clone, PartialEq, Eq, Debug,
+            $crate::codec::Encode, $crate::codec::Decode, $crate::scale_info::TypeInfo,
+        )]
+        #[codec(crate = $crate::codec)]
+        #[scale_info(crate = $crate::scale_info)]
+        pub enum RuntimeError {
+            $(
+                #[doc = concat!("An error of `", stringify!($name), "`.")]
+                #[codec(index = $index)]
+                $name($module::Error),
             )+
         }
 
@@ -275,7 +292,7 @@ macro_rules! compose_runtime {
             }
 
             /// Metadata of every pallet.
-            pub fn pallets_metadata() -> $crate::alloc_vec::Vec<$crate::frame_metadata::v14::PalletMetadata> {
+            pub fn pallets_metadata() -> $crate::alloc_vec::Vec<$crate::frame_metadata::v15::PalletMetadata> {
                 $crate::alloc_vec![$($crate::metadata::pallet::<$module::Pallet<$runtime>>($index)),+]
             }
         }

@@ -32,9 +32,10 @@ const SIGNED_BIT: u8 = 0b1000_0000;
 /// Payloads longer than this are hashed before signing.
 pub const MAX_UNHASHED_PAYLOAD: usize = 256;
 
-/// An address in a transaction. Only accounts (`Id`, `Address32`) resolve on this chain;
-/// the other forms decode (for compatibility) but fail lookup.
-#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+/// An address in a transaction: Substrate's `MultiAddress<AccountId32, ()>`. Only accounts
+/// (`Id`, `Address32`) resolve on this chain; the other forms decode (for compatibility) but
+/// fail lookup.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
 pub enum MultiAddress {
     /// An account id.
     #[codec(index = 0)]
@@ -61,6 +62,57 @@ impl MultiAddress {
             Self::Address32(bytes) => Some(AccountId::new(*bytes)),
             _ => None,
         }
+    }
+}
+
+impl TypeInfo for MultiAddress {
+    type Identity = Self;
+
+    /// Described as Substrate's generic `MultiAddress<AccountId, AccountIndex>`, with its type
+    /// parameters: clients find the account type of a chain through them, and know to accept
+    /// an SS58 address where the path is `sp_runtime::multiaddress::MultiAddress`.
+    fn type_info() -> scale_info::Type {
+        use scale_info::{Path, Type, TypeParameter, build::Variants, meta_type};
+        Type::builder()
+            .path(Path::new("MultiAddress", "sp_runtime::multiaddress"))
+            .type_params(alloc::vec![
+                TypeParameter::new("AccountId", Some(meta_type::<AccountId>())),
+                TypeParameter::new("AccountIndex", Some(meta_type::<()>())),
+            ])
+            .docs(&["An address in a transaction."])
+            .variant(
+                Variants::new()
+                    .variant("Id", |v| {
+                        v.index(0).fields(
+                            scale_info::build::Fields::unnamed()
+                                .field(|f| f.ty::<AccountId>().type_name("AccountId")),
+                        )
+                    })
+                    .variant("Index", |v| {
+                        v.index(1).fields(
+                            scale_info::build::Fields::unnamed()
+                                .field(|f| f.compact::<()>().type_name("AccountIndex")),
+                        )
+                    })
+                    .variant("Raw", |v| {
+                        v.index(2).fields(
+                            scale_info::build::Fields::unnamed()
+                                .field(|f| f.ty::<Vec<u8>>().type_name("Vec<u8>")),
+                        )
+                    })
+                    .variant("Address32", |v| {
+                        v.index(3).fields(
+                            scale_info::build::Fields::unnamed()
+                                .field(|f| f.ty::<[u8; 32]>().type_name("[u8; 32]")),
+                        )
+                    })
+                    .variant("Address20", |v| {
+                        v.index(4).fields(
+                            scale_info::build::Fields::unnamed()
+                                .field(|f| f.ty::<[u8; 20]>().type_name("[u8; 20]")),
+                        )
+                    }),
+            )
     }
 }
 

@@ -1,6 +1,7 @@
-//! `Metadata_metadata` returns FRAME metadata V14 that describes the runtime as clients need
-//! it: pallets with their indices, calls, events, errors, storage and constants, and the
-//! extrinsic format with Substrate's signed extensions.
+//! `Metadata_metadata` returns FRAME metadata V14, and `Metadata_metadata_at_version(15)` V15,
+//! that describe the runtime as clients need it: pallets with their indices, calls, events,
+//! errors, storage and constants, the extrinsic format with Substrate's signed extensions, the
+//! types clients special-case under Substrate's paths, and (V15) every runtime API.
 
 use codec::Decode;
 use cpc_api::Metadata;
@@ -8,6 +9,7 @@ use cpc_runtime::Runtime;
 use frame_metadata::{
     RuntimeMetadata, RuntimeMetadataPrefixed,
     v14::{RuntimeMetadataV14, StorageEntryType, StorageHasher},
+    v15::RuntimeMetadataV15,
 };
 use scale_info::{TypeDef, form::PortableForm};
 
@@ -28,7 +30,11 @@ fn metadata() -> RuntimeMetadataV14 {
 }
 
 fn variants(md: &RuntimeMetadataV14, id: u32) -> Vec<(String, u8)> {
-    match &md.types.resolve(id).unwrap().type_def {
+    variants_of(&md.types, id)
+}
+
+fn variants_of(types: &scale_info::PortableRegistry, id: u32) -> Vec<(String, u8)> {
+    match &types.resolve(id).unwrap().type_def {
         TypeDef::Variant(v) => v
             .variants
             .iter()
@@ -185,9 +191,156 @@ fn every_type_reference_resolves() {
 }
 
 #[test]
-fn only_v14_is_offered() {
-    let versions = Runtime::metadata_versions();
-    assert_eq!(versions, vec![14]);
-    assert!(Runtime::metadata_at_version(15).is_none());
-    assert!(Runtime::metadata_at_version(14).is_some());
+fn v14_and_v15_are_offered() {
+    assert_eq!(Runtime::metadata_versions(), vec![14, 15]);
+    assert!(Runtime::metadata_at_version(13).is_none());
+    assert!(Runtime::metadata_at_version(16).is_none());
+    assert_eq!(
+        Runtime::metadata_at_version(14),
+        Some(Runtime::metadata()),
+        "`metadata()` is V14"
+    );
+}
+
+fn v15() -> RuntimeMetadataV15 {
+    let bytes = Runtime::metadata_at_version(15).expect("V15 offered");
+    match RuntimeMetadataPrefixed::decode(&mut &bytes[..]).unwrap().1 {
+        RuntimeMetadata::V15(v15) => v15,
+        other => panic!("expected V15, got version {}", other.version()),
+    }
+}
+
+fn all_paths(types: &scale_info::PortableRegistry) -> Vec<String> {
+    types
+        .types
+        .iter()
+        .map(|t| t.ty.path.segments.join("::"))
+        .collect()
+}
+
+fn path_of(types: &scale_info::PortableRegistry, id: u32) -> String {
+    types.resolve(id).unwrap().path.segments.join("::")
+}
+
+#[test]
+fn types_clients_special_case_carry_substrates_paths() {
+    let md = metadata();
+    let paths = all_paths(&md.types);
+    for expected in [
+        "sp_core::crypto::AccountId32",
+        "sp_runtime::multiaddress::MultiAddress",
+        "sp_runtime::MultiSignature",
+        "frame_system::EventRecord",
+        "frame_system::Phase",
+        "frame_system::AccountInfo",
+        "pallet_balances::types::AccountData",
+        "sp_weights::weight_v2::Weight",
+        "sp_runtime::DispatchError",
+        "sp_runtime::ModuleError",
+        "sp_runtime::generic::era::Era",
+        "sp_runtime::generic::digest::Digest",
+        "sp_runtime::generic::unchecked_extrinsic::UncheckedExtrinsic",
+        "cpc_runtime::RuntimeCall",
+        "cpc_runtime::RuntimeEvent",
+    ] {
+        assert!(paths.iter().any(|p| p == expected), "{expected} missing");
+    }
+    // Clients learn the account type from MultiAddress's first parameter, the event type from
+    // EventRecord's first.
+    let xt = md.types.resolve(md.extrinsic.ty.id).unwrap();
+    let address = md.types.resolve(xt.type_params[0].ty.unwrap().id).unwrap();
+    let account = address.type_params[0].ty.unwrap().id;
+    assert_eq!(path_of(&md.types, account), "sp_core::crypto::AccountId32");
+    let record = md
+        .types
+        .types
+        .iter()
+        .find(|t| t.ty.path.segments.join("::") == "frame_system::EventRecord")
+        .unwrap();
+    let event = record.ty.type_params[0].ty.unwrap().id;
+    assert_eq!(path_of(&md.types, event), "cpc_runtime::RuntimeEvent");
+}
+
+#[test]
+fn every_rename_in_the_table_is_used() {
+    let md = v15();
+    let paths = all_paths(&md.types);
+    for (ours, substrate) in cpc_support::metadata::SUBSTRATE_PATHS {
+        assert!(
+            paths.iter().any(|p| p == substrate),
+            "{ours} -> {substrate}: no such type in the metadata"
+        );
+        assert!(!paths.iter().any(|p| p == ours), "{ours} left unrenamed");
+    }
+}
+
+#[test]
+fn v15_describes_every_runtime_api_and_the_outer_enums() {
+    let md = v15();
+    let names: Vec<&str> = md.apis.iter().map(|a| a.name.as_str()).collect();
+    let mut declared: Vec<[u8; 8]> = cpc_runtime::VERSION
+        .apis
+        .iter()
+        .map(|(id, _)| *id)
+        .collect();
+    let mut described: Vec<[u8; 8]> = names.iter().map(|n| cpc_api::api_id(n)).collect();
+    declared.sort();
+    described.sort();
+    assert_eq!(
+        declared, described,
+        "VERSION.apis and the metadata's APIs: {names:?}"
+    );
+
+    let market = md.apis.iter().find(|a| a.name == "DataMarketApi").unwrap();
+    let products = market
+        .methods
+        .iter()
+        .find(|m| m.name == "products")
+        .unwrap();
+    let inputs: Vec<&str> = products.inputs.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(inputs, ["start", "limit"]);
+    let payment = md
+        .apis
+        .iter()
+        .find(|a| a.name == "TransactionPaymentApi")
+        .unwrap();
+    let query_info = payment
+        .methods
+        .iter()
+        .find(|m| m.name == "query_info")
+        .unwrap();
+    assert_eq!(
+        path_of(&md.types, query_info.output.id),
+        "pallet_transaction_payment::types::RuntimeDispatchInfo"
+    );
+    assert!(!payment.docs.is_empty() && !query_info.docs.is_empty());
+    // Where an API takes an extrinsic, clients see the runtime's extrinsic type.
+    assert_eq!(
+        path_of(&md.types, query_info.inputs[0].ty.id),
+        "sp_runtime::generic::unchecked_extrinsic::UncheckedExtrinsic"
+    );
+
+    assert_eq!(
+        path_of(&md.types, md.outer_enums.call_enum_ty.id),
+        "cpc_runtime::RuntimeCall"
+    );
+    assert_eq!(
+        path_of(&md.types, md.outer_enums.event_enum_ty.id),
+        "cpc_runtime::RuntimeEvent"
+    );
+    assert_eq!(
+        path_of(&md.types, md.outer_enums.error_enum_ty.id),
+        "cpc_runtime::RuntimeError"
+    );
+    let errors = variants_of(&md.types, md.outer_enums.error_enum_ty.id);
+    assert!(errors.contains(&("Balances".to_string(), 2)), "{errors:?}");
+    assert_eq!(
+        path_of(&md.types, md.extrinsic.address_ty.id),
+        "sp_runtime::multiaddress::MultiAddress"
+    );
+    assert_eq!(
+        path_of(&md.types, md.extrinsic.signature_ty.id),
+        "sp_runtime::MultiSignature"
+    );
+    assert_eq!(md.pallets.len(), 7);
 }
