@@ -120,6 +120,8 @@ pub struct BlockNotification {
     pub header: Header,
     /// Its extrinsics.
     pub extrinsics: Arc<Vec<OpaqueExtrinsic>>,
+    /// The storage changes it made (for storage subscriptions).
+    pub changes: Arc<Changes>,
     /// Whether it is final.
     pub finalized: bool,
     /// Where it came from.
@@ -313,6 +315,23 @@ impl Client {
         let mut overlay = OverlayedChanges::new();
         let mut ext = Ext::new(&mut overlay, &state, Some(self.version_reader()));
         Ok(self.wasm.call(&mut ext, &code, method, input)?)
+    }
+
+    /// Calls runtime API method `M` with `args` on the state of block `at`, offering the
+    /// runtime `keystore` to generate keys in (`SessionKeys_generate_session_keys`); state
+    /// changes are discarded, keys stay.
+    pub fn call_api_with_keystore<M: Method>(
+        &self,
+        at: &H256,
+        args: impl EncodeLike<M::Args>,
+        keystore: &dyn cpc_state_machine::KeystoreExt,
+    ) -> Result<M::Output, ClientError> {
+        let state = self.state_at(at)?;
+        let code = self.runtime_code(&state, self.number(at)?)?;
+        let mut overlay = OverlayedChanges::new();
+        let mut ext =
+            Ext::new(&mut overlay, &state, Some(self.version_reader())).with_keystore(keystore);
+        Ok(self.wasm.call_api::<M>(&mut ext, &code, args)?)
     }
 
     /// Calls `method` of the given `code` (not the chain's) on the state of block `at`, with

@@ -29,10 +29,7 @@ use libp2p::{
 };
 use std::{
     collections::HashMap,
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
+    sync::Arc,
     time::{Duration, Instant},
 };
 use tokio::sync::{mpsc, oneshot};
@@ -142,7 +139,7 @@ enum Command {
 pub struct NetworkHandle {
     commands: mpsc::UnboundedSender<Command>,
     local_peer_id: PeerId,
-    peers: Arc<AtomicUsize>,
+    connected: Arc<std::sync::Mutex<std::collections::BTreeSet<PeerId>>>,
     listening: Arc<std::sync::Mutex<Vec<Multiaddr>>>,
 }
 
@@ -152,9 +149,17 @@ impl NetworkHandle {
         self.local_peer_id
     }
 
-    /// Connected peers.
+    /// How many peers are connected.
     pub fn peers(&self) -> usize {
-        self.peers.load(Ordering::Relaxed)
+        self.connected.lock().map(|c| c.len()).unwrap_or_default()
+    }
+
+    /// The connected peers.
+    pub fn connected_peers(&self) -> Vec<PeerId> {
+        self.connected
+            .lock()
+            .map(|c| c.iter().copied().collect())
+            .unwrap_or_default()
     }
 
     /// The addresses the node listens on.
@@ -290,7 +295,7 @@ pub fn start(
     let handle = NetworkHandle {
         commands,
         local_peer_id,
-        peers: Arc::new(AtomicUsize::new(0)),
+        connected: Default::default(),
         listening: Arc::new(std::sync::Mutex::new(Vec::new())),
     };
     let worker = Worker {
@@ -434,7 +439,9 @@ impl Worker {
                     return;
                 }
                 if num_established.get() == 1 {
-                    self.handle.peers.fetch_add(1, Ordering::Relaxed);
+                    if let Ok(mut connected) = self.handle.connected.lock() {
+                        connected.insert(peer_id);
+                    }
                     let _ = self.events.try_send(NetworkEvent::Connected(peer_id));
                 }
             }
@@ -443,7 +450,9 @@ impl Worker {
                 num_established: 0,
                 ..
             } => {
-                self.handle.peers.fetch_sub(1, Ordering::Relaxed);
+                if let Ok(mut connected) = self.handle.connected.lock() {
+                    connected.remove(&peer_id);
+                }
                 let _ = self.events.try_send(NetworkEvent::Disconnected(peer_id));
             }
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {

@@ -20,6 +20,10 @@ pub const POOL_ALREADY_IMPORTED: i32 = 1013;
 pub const POOL_TOO_LOW_PRIORITY: i32 = 1014;
 /// Dropped because the pool is full.
 pub const POOL_IMMEDIATELY_DROPPED: i32 = 1016;
+/// A key type this keystore does not hold.
+pub const UNSUPPORTED_KEY_TYPE: i32 = 1017;
+/// Any other authoring error: here, a keystore that is missing or cannot be written.
+pub const KEYSTORE_UNAVAILABLE: i32 = 1040;
 /// A client (chain or state) error.
 pub const CLIENT_ERROR: i32 = 4003;
 /// A runtime call failed.
@@ -41,6 +45,27 @@ pub(crate) fn error(
 pub(crate) fn account(text: &str) -> Result<cpc_primitives::AccountId, ErrorObjectOwned> {
     text.parse()
         .map_err(|e| invalid_params(format!("invalid account: {e}")))
+}
+
+/// An extrinsic parameter: bounded, then decoded (Substrate's code 1001 if it does not).
+pub(crate) fn decode_extrinsic(
+    bytes: &[u8],
+) -> Result<cpc_primitives::OpaqueExtrinsic, ErrorObjectOwned> {
+    if bytes.len() > cpc_primitives::limits::MAX_EXTRINSIC_SIZE + 8 {
+        return Err(error(
+            BAD_FORMAT,
+            "Extrinsic has invalid format",
+            Some("too large".into()),
+        ));
+    }
+    cpc_primitives::limits::decode_bounded::<cpc_primitives::OpaqueExtrinsic>(bytes, usize::MAX)
+        .map_err(|e| {
+            error(
+                BAD_FORMAT,
+                "Extrinsic has invalid format",
+                Some(e.to_string()),
+            )
+        })
 }
 
 pub(crate) fn invalid_params(why: impl Into<String>) -> ErrorObjectOwned {

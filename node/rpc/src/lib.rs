@@ -1,24 +1,35 @@
 //! JSON-RPC.
 //!
 //! One jsonrpsee server answers HTTP and WebSocket on the same port, with Substrate's method
-//! names and encodings (`system_*`, `chain_*`, `state_*`, `author_*`, `payment_queryInfo`,
-//! `rpc_methods`) so polkadot.js and subxt work, plus `dev_callWithCode` (unsafe) for dry runs of
-//! new runtime code.
+//! names, parameters, encodings and error codes, so Substrate's clients work unmodified: the
+//! legacy methods (`system_*`, `chain_*`, `state_*`, `author_*`, `payment_*`, `rpc_methods`)
+//! that polkadot.js and subxt's legacy backend use, and the new spec's `chainHead_v1_*`,
+//! `transaction_v1_*`, `transactionWatch_v1_*` and `chainSpec_v1_*` that polkadot-api and
+//! subxt's chainHead backend use. Ours beside them: `market_*` and `dev_callWithCode` (unsafe,
+//! dry runs of new runtime code). `docs/rpc.md` lists every method.
 //!
-//! Requests, responses, connections and subscriptions are bounded ([`RpcConfig`]); every error
+//! Requests, responses, batches, connections, subscriptions and (optionally) calls per minute
+//! are bounded ([`RpcConfig`]); browser origins are checked ([`middleware`]); every error
 //! carries a reason. Unsafe methods answer only when [`RpcMethods`] allows them: `auto` allows
 //! them when the server listens on loopback only.
 
+mod author;
+pub mod chain_head;
 mod context;
 pub mod errors;
 pub mod market;
 mod methods;
+pub mod middleware;
+mod payment;
+pub mod state;
+mod system;
+pub mod transaction;
 
-pub use context::{RpcContext, SystemInfo};
+pub use context::{NetworkStatus, PeerInfo, RpcContext, SystemInfo};
 pub use methods::build_module;
 
 use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
-use std::{net::SocketAddr, str::FromStr};
+use std::{net::SocketAddr, str::FromStr, sync::Arc};
 
 /// Which methods the server offers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -71,6 +82,12 @@ pub struct RpcConfig {
     pub max_connections: u32,
     /// Most subscriptions per WebSocket connection.
     pub max_subscriptions_per_connection: u32,
+    /// Most calls in one batch request.
+    pub max_batch_len: u32,
+    /// Calls per minute per connection, if limited.
+    pub rate_limit: Option<u32>,
+    /// Browser origins that may call.
+    pub cors: middleware::AllowedOrigins,
 }
 
 impl RpcConfig {
@@ -82,6 +99,9 @@ impl RpcConfig {
             max_response_bytes: 20 * 1024 * 1024,
             max_connections: 100,
             max_subscriptions_per_connection: 1024,
+            max_batch_len: 1000,
+            rate_limit: None,
+            cors: middleware::AllowedOrigins::default(),
         }
     }
 }
@@ -97,9 +117,23 @@ pub async fn start(
         .max_response_body_size(config.max_response_bytes)
         .max_connections(config.max_connections)
         .max_subscriptions_per_connection(config.max_subscriptions_per_connection)
+        .set_batch_request_config(jsonrpsee::server::BatchRequestConfig::Limit(
+            config.max_batch_len,
+        ))
+        // String subscription ids, as Substrate uses (the new spec's ids are strings).
+        .set_id_provider(jsonrpsee::server::RandomStringIdProvider::new(16))
         .build();
+    let http = tower::ServiceBuilder::new()
+        .layer(middleware::OriginGuardLayer(Arc::new(config.cors.clone())));
+    let rpc = jsonrpsee::server::middleware::rpc::RpcServiceBuilder::new().option_layer(
+        config
+            .rate_limit
+            .map(|per_minute| middleware::RateLimitLayer { per_minute }),
+    );
     let server = Server::builder()
         .set_config(server_config)
+        .set_http_middleware(http)
+        .set_rpc_middleware(rpc)
         .build(config.listen)
         .await?;
     let addr = server.local_addr()?;

@@ -2,14 +2,10 @@
 
 use crate::{
     context::RpcContext,
-    errors::{self, client as client_error, invalid_params, pool as pool_error},
+    errors::{self, client as client_error, invalid_params},
 };
-use codec::{Decode, Encode};
-use cpc_api::{account_nonce_api, metadata, transaction_payment_api};
-use cpc_primitives::{
-    AccountId, Block, Bytes, H256, Header, OpaqueExtrinsic, transaction_validity::TransactionSource,
-};
-use cpc_txpool::TxStatus;
+use cpc_api::metadata;
+use cpc_primitives::{Block, Bytes, H256, Header};
 use jsonrpsee::{
     PendingSubscriptionSink, RpcModule,
     core::RegisterMethodError,
@@ -27,23 +23,6 @@ const MAX_PROOF_KEYS: usize = 1000;
 type Ctx = RpcContext;
 type RpcResult<T> = Result<T, ErrorObjectOwned>;
 
-fn decode_extrinsic(bytes: &Bytes) -> RpcResult<OpaqueExtrinsic> {
-    if bytes.len() > cpc_primitives::limits::MAX_EXTRINSIC_SIZE + 8 {
-        return Err(errors::error(
-            errors::BAD_FORMAT,
-            "Extrinsic has invalid format",
-            Some("too large".into()),
-        ));
-    }
-    cpc_primitives::limits::decode_bounded::<OpaqueExtrinsic>(bytes, usize::MAX).map_err(|e| {
-        errors::error(
-            errors::BAD_FORMAT,
-            "Extrinsic has invalid format",
-            Some(e.to_string()),
-        )
-    })
-}
-
 fn header_or_best(ctx: &Ctx, hash: Option<H256>) -> RpcResult<Option<Header>> {
     ctx.client.header(&ctx.at(hash)).map_err(client_error)
 }
@@ -52,7 +31,9 @@ fn header_or_best(ctx: &Ctx, hash: Option<H256>) -> RpcResult<Option<Header>> {
 #[derive(Serialize)]
 struct SignedBlock {
     block: Block,
-    justifications: Option<Vec<(Bytes, Bytes)>>,
+    /// Substrate's `Justifications`: `(engine id, encoded justification)` pairs, which serde
+    /// writes as arrays of numbers (clients such as subxt read exactly that).
+    justifications: Option<Vec<([u8; 4], Vec<u8>)>>,
 }
 
 /// Parses a block number given as a number or a hex string.
@@ -75,76 +56,9 @@ fn block_number(value: &Value) -> RpcResult<u32> {
     }
 }
 
-fn status_json(status: &TxStatus) -> Value {
-    match status {
-        TxStatus::Future => json!("future"),
-        TxStatus::Ready => json!("ready"),
-        TxStatus::InBlock(h) => json!({ "inBlock": h }),
-        TxStatus::Finalized(h) => json!({ "finalized": h }),
-        TxStatus::Usurped(h) => json!({ "usurped": h }),
-        TxStatus::Dropped => json!("dropped"),
-        TxStatus::Invalid => json!("invalid"),
-    }
-}
-
 /// Builds the module with every method.
 pub fn build_module(context: RpcContext) -> Result<RpcModule<RpcContext>, RegisterMethodError> {
     let mut module = RpcModule::new(context);
-
-    // system
-    module.register_method("system_name", |_, ctx: &Ctx, _| -> RpcResult<String> {
-        ctx.count();
-        Ok(ctx.system.name.clone())
-    })?;
-    module.register_method("system_version", |_, ctx: &Ctx, _| -> RpcResult<String> {
-        ctx.count();
-        Ok(ctx.system.version.clone())
-    })?;
-    module.register_method("system_chain", |_, ctx: &Ctx, _| -> RpcResult<String> {
-        ctx.count();
-        Ok(ctx.system.chain.clone())
-    })?;
-    module.register_method("system_chainType", |_, ctx: &Ctx, _| -> RpcResult<Value> {
-        ctx.count();
-        Ok(ctx.system.chain_type.clone())
-    })?;
-    module.register_method("system_properties", |_, ctx: &Ctx, _| -> RpcResult<Value> {
-        ctx.count();
-        Ok(Value::Object(ctx.system.properties.clone()))
-    })?;
-    module.register_method("system_health", |_, ctx: &Ctx, _| -> RpcResult<Value> {
-        ctx.count();
-        let peers = (ctx.peers)();
-        let should_have_peers = ctx.system.chain_type != json!("Development");
-        Ok(json!({ "peers": peers, "isSyncing": (ctx.syncing)(), "shouldHavePeers": should_have_peers }))
-    })?;
-    module.register_blocking_method(
-        "system_accountNextIndex",
-        |params: Params<'_>, ctx: Arc<Ctx>, _| -> RpcResult<u32> {
-            ctx.count();
-            let mut p = params.sequence();
-            let account: String = p.next()?;
-            let who: AccountId = crate::errors::account(&account)?;
-            let best = ctx.client.info().best_hash;
-            let mut nonce = ctx
-                .client
-                .call_api::<account_nonce_api::account_nonce>(&best, (who,))
-                .map_err(client_error)?;
-            // Count the account's transactions waiting in the pool, as Substrate does.
-            let pooled: std::collections::HashSet<u32> = ctx
-                .pool
-                .provided_tags()
-                .into_iter()
-                .filter_map(|tag| <(AccountId, u32)>::decode(&mut &tag[..]).ok())
-                .filter(|(a, _)| *a == who)
-                .map(|(_, n)| n)
-                .collect();
-            while pooled.contains(&nonce) {
-                nonce += 1;
-            }
-            Ok(nonce)
-        },
-    )?;
 
     // chain
     module.register_blocking_method(
@@ -168,7 +82,7 @@ pub fn build_module(context: RpcContext) -> Result<RpcModule<RpcContext>, Regist
                 .client
                 .justification(&hash)
                 .map_err(client_error)?
-                .map(|j| vec![(Bytes(b"lbft".to_vec()), Bytes(j))]);
+                .map(|j| vec![(*b"lbft", j)]);
             Ok(Some(
                 serde_json::to_value(SignedBlock {
                     block,
@@ -212,6 +126,11 @@ pub fn build_module(context: RpcContext) -> Result<RpcModule<RpcContext>, Regist
         "chain_unsubscribeNewHeads",
         false,
     )?;
+    // Substrate's older names of the same subscriptions, which clients still call.
+    module.register_alias("chain_subscribeNewHead", "chain_subscribeNewHeads")?;
+    module.register_alias("subscribe_newHead", "chain_subscribeNewHeads")?;
+    module.register_alias("chain_unsubscribeNewHead", "chain_unsubscribeNewHeads")?;
+    module.register_alias("unsubscribe_newHead", "chain_unsubscribeNewHeads")?;
     register_head_subscription(
         &mut module,
         "chain_subscribeAllHeads",
@@ -226,6 +145,15 @@ pub fn build_module(context: RpcContext) -> Result<RpcModule<RpcContext>, Regist
         "chain_unsubscribeFinalizedHeads",
         true,
     )?;
+    module.register_alias(
+        "chain_subscribeFinalisedHeads",
+        "chain_subscribeFinalizedHeads",
+    )?;
+    module.register_alias(
+        "chain_unsubscribeFinalisedHeads",
+        "chain_unsubscribeFinalizedHeads",
+    )?;
+    module.register_alias("chain_getHead", "chain_getBlockHash")?;
 
     // state
     module.register_blocking_method(
@@ -262,6 +190,7 @@ pub fn build_module(context: RpcContext) -> Result<RpcModule<RpcContext>, Regist
                 .map_err(client_error)
         },
     )?;
+    module.register_alias("state_getKeysPagedAt", "state_getKeysPaged")?;
     module.register_blocking_method(
         "state_getRuntimeVersion",
         |params: Params<'_>, ctx: Arc<Ctx>, _| -> RpcResult<cpc_version::RuntimeVersion> {
@@ -272,6 +201,7 @@ pub fn build_module(context: RpcContext) -> Result<RpcModule<RpcContext>, Regist
                 .map_err(client_error)
         },
     )?;
+    module.register_alias("chain_getRuntimeVersion", "state_getRuntimeVersion")?;
     module.register_blocking_method(
         "state_call",
         |params: Params<'_>, ctx: Arc<Ctx>, _| -> RpcResult<Bytes> {
@@ -280,6 +210,11 @@ pub fn build_module(context: RpcContext) -> Result<RpcModule<RpcContext>, Regist
             let method: String = p.next()?;
             let data: Bytes = p.next()?;
             let at: Option<H256> = p.optional_next()?;
+            // A dry run of an upgrade migrates the whole state: the operator's, not the
+            // public's.
+            if method.starts_with(cpc_api::upgrade_dry_run_api::NAME) {
+                ctx.check_unsafe()?;
+            }
             ctx.client
                 .call_at(&ctx.at(at), &method, &data)
                 .map(Bytes)
@@ -318,91 +253,6 @@ pub fn build_module(context: RpcContext) -> Result<RpcModule<RpcContext>, Regist
         },
     )?;
 
-    // author
-    module.register_blocking_method(
-        "author_submitExtrinsic",
-        |params: Params<'_>, ctx: Arc<Ctx>, _| -> RpcResult<H256> {
-            ctx.count();
-            let bytes: Bytes = params.sequence().next()?;
-            let xt = decode_extrinsic(&bytes)?;
-            ctx.pool
-                .submit(TransactionSource::External, xt)
-                .map_err(pool_error)
-        },
-    )?;
-    module.register_method(
-        "author_pendingExtrinsics",
-        |_, ctx: &Ctx, _| -> RpcResult<Vec<Bytes>> {
-            ctx.count();
-            Ok(ctx
-                .pool
-                .pending()
-                .into_iter()
-                .map(|xt| Bytes(xt.encode()))
-                .collect())
-        },
-    )?;
-    module.register_subscription(
-        "author_submitAndWatchExtrinsic",
-        "author_extrinsicUpdate",
-        "author_unwatchExtrinsic",
-        |params: Params<'static>, pending: PendingSubscriptionSink, ctx: Arc<Ctx>, _| async move {
-            ctx.count();
-            let submitted = params
-                .sequence()
-                .next::<Bytes>()
-                .and_then(|bytes| decode_extrinsic(&bytes))
-                .and_then(|xt| {
-                    let pool = ctx.pool.clone();
-                    // Validation calls the runtime: keep it off the async worker.
-                    tokio::task::block_in_place(|| {
-                        pool.submit_and_watch(TransactionSource::External, xt)
-                    })
-                    .map_err(pool_error)
-                });
-            let (_, mut statuses) = match submitted {
-                Ok(ok) => ok,
-                Err(e) => {
-                    pending.reject(e).await;
-                    return;
-                }
-            };
-            let Ok(sink) = pending.accept().await else {
-                return;
-            };
-            while let Some(status) = statuses.recv().await {
-                let done = status.is_final();
-                let message =
-                    serde_json::value::to_raw_value(&status_json(&status)).expect("JSON; qed");
-                if sink.send(message).await.is_err() || done {
-                    break;
-                }
-            }
-        },
-    )?;
-
-    // payment
-    module.register_blocking_method(
-        "payment_queryInfo",
-        |params: Params<'_>, ctx: Arc<Ctx>, _| -> RpcResult<Value> {
-            ctx.count();
-            let mut p = params.sequence();
-            let bytes: Bytes = p.next()?;
-            let at: Option<H256> = p.optional_next()?;
-            let xt = decode_extrinsic(&bytes)?;
-            let len = xt.encode().len() as u32;
-            let info = ctx
-                .client
-                .call_api::<transaction_payment_api::query_info>(&ctx.at(at), (xt, len))
-                .map_err(client_error)?;
-            Ok(json!({
-                "weight": info.weight,
-                "class": info.class,
-                "partialFee": info.partial_fee.to_string(),
-            }))
-        },
-    )?;
-
     // dev (unsafe)
     module.register_blocking_method(
         "dev_callWithCode",
@@ -423,6 +273,12 @@ pub fn build_module(context: RpcContext) -> Result<RpcModule<RpcContext>, Regist
         },
     )?;
 
+    crate::system::register(&mut module)?;
+    crate::state::register(&mut module)?;
+    crate::author::register(&mut module)?;
+    crate::payment::register(&mut module)?;
+    crate::chain_head::register(&mut module)?;
+    crate::transaction::register(&mut module)?;
     crate::market::register(&mut module)?;
 
     let mut methods: Vec<String> = module.method_names().map(String::from).collect();
@@ -442,34 +298,39 @@ fn register_head_subscription(
     unsubscribe: &'static str,
     finalized_only: bool,
 ) -> Result<(), RegisterMethodError> {
-    module.register_subscription(subscribe, notification, unsubscribe, move |_, pending: PendingSubscriptionSink, ctx: Arc<Ctx>, _| async move {
-        ctx.count();
-        let mut imported = ctx.client.subscribe();
-        let Ok(sink) = pending.accept().await else { return };
-        // The current head first, as Substrate sends it.
-        let info = ctx.client.info();
-        let current = if finalized_only { info.finalized_hash } else { info.best_hash };
-        if let Ok(Some(header)) = ctx.client.header(&current) {
-            let message = serde_json::value::to_raw_value(&header).expect("JSON; qed");
-            if sink.send(message).await.is_err() {
+    module.register_subscription(
+        subscribe,
+        notification,
+        unsubscribe,
+        move |_, pending: PendingSubscriptionSink, ctx: Arc<Ctx>, _| async move {
+            ctx.count();
+            let mut imported = ctx.client.subscribe();
+            let Ok(sink) = pending.accept().await else {
                 return;
-            }
-        }
-        loop {
-            tokio::select! {
-                _ = sink.closed() => return,
-                next = imported.recv() => match next {
-                    Ok(block) if !finalized_only || block.finalized => {
-                        let message = serde_json::value::to_raw_value(&block.header).expect("JSON; qed");
-                        if sink.send(message).await.is_err() {
-                            return;
-                        }
-                    }
-                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            };
+            // The current head first, as Substrate sends it.
+            let info = ctx.client.info();
+            let current = if finalized_only {
+                info.finalized_hash
+            } else {
+                info.best_hash
+            };
+            if let Ok(Some(header)) = ctx.client.header(&current) {
+                let message = serde_json::value::to_raw_value(&header).expect("JSON; qed");
+                if sink.send(message).await.is_err() {
+                    return;
                 }
             }
-        }
-    })?;
+            while let Some(block) = crate::state::next_block(&sink, &mut imported).await {
+                if finalized_only && !block.finalized {
+                    continue;
+                }
+                let message = serde_json::value::to_raw_value(&block.header).expect("JSON; qed");
+                if sink.send(message).await.is_err() {
+                    return;
+                }
+            }
+        },
+    )?;
     Ok(())
 }

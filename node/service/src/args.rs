@@ -64,9 +64,32 @@ pub struct RunArgs {
     /// Which RPC methods to offer: `auto` (unsafe ones on loopback only), `safe` or `unsafe`.
     #[arg(long, default_value = "auto")]
     pub rpc_methods: String,
+    /// Listen for RPC on all interfaces and offer unsafe methods there too (author_*, key
+    /// rotation, dry runs): only behind a firewall or proxy you control.
+    #[arg(long)]
+    pub unsafe_rpc_external: bool,
     /// Most RPC connections at once.
     #[arg(long, default_value_t = 100)]
     pub rpc_max_connections: u32,
+    /// Browser origins allowed to call RPC: `all`, or a comma-separated list
+    /// (`http://localhost:*` allows any port). Default: localhost and 127.0.0.1 on any port.
+    #[arg(long, value_name = "ORIGINS")]
+    pub rpc_cors: Option<String>,
+    /// Largest RPC request, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 15)]
+    pub rpc_max_request_size: u32,
+    /// Largest RPC response, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 20)]
+    pub rpc_max_response_size: u32,
+    /// Most subscriptions one RPC connection may hold.
+    #[arg(long, value_name = "COUNT", default_value_t = 1024)]
+    pub rpc_max_subscriptions_per_connection: u32,
+    /// Most calls in one RPC batch request.
+    #[arg(long, value_name = "COUNT", default_value_t = 1000)]
+    pub rpc_max_batch_request_len: u32,
+    /// Calls per minute one RPC connection may make (no limit by default).
+    #[arg(long, value_name = "CALLS")]
+    pub rpc_rate_limit: Option<std::num::NonZeroU32>,
     /// The Prometheus metrics port.
     #[arg(long, default_value_t = 9615)]
     pub prometheus_port: u16,

@@ -13,8 +13,71 @@ use cpc_network::{
 };
 use cpc_primitives::{Block, OpaqueExtrinsic, transaction_validity::TransactionSource};
 use cpc_txpool::Pool;
-use std::{path::Path, sync::Arc};
+use std::{
+    path::Path,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU32, Ordering},
+    },
+};
 use tokio::sync::mpsc;
+
+/// What sync knows about the chain beyond this node: whether it is downloading blocks, and
+/// the highest block a peer is known to have finalized.
+#[derive(Default)]
+pub struct SyncStatus {
+    syncing: AtomicBool,
+    highest: AtomicU32,
+}
+
+/// The network as the RPC reads it (`system_peers`, `system_syncState`, ...).
+pub struct RpcNetwork {
+    /// The network.
+    pub network: NetworkHandle,
+    /// Sync's view.
+    pub sync: Arc<SyncStatus>,
+}
+
+impl cpc_rpc::NetworkStatus for RpcNetwork {
+    fn local_peer_id(&self) -> String {
+        self.network.local_peer_id().to_string()
+    }
+
+    fn listen_addresses(&self) -> Vec<String> {
+        let id = self.network.local_peer_id();
+        self.network
+            .listen_addresses()
+            .into_iter()
+            .map(|address| format!("{address}/p2p/{id}"))
+            .collect()
+    }
+
+    fn peers(&self) -> Vec<cpc_rpc::PeerInfo> {
+        self.network
+            .connected_peers()
+            .into_iter()
+            .map(|peer| cpc_rpc::PeerInfo {
+                peer_id: peer.to_string(),
+                best: None,
+            })
+            .collect()
+    }
+
+    fn peer_count(&self) -> usize {
+        self.network.peers()
+    }
+
+    fn is_syncing(&self) -> bool {
+        self.sync.syncing.load(Ordering::Relaxed)
+    }
+
+    fn highest_seen(&self) -> Option<u32> {
+        match self.sync.highest.load(Ordering::Relaxed) {
+            0 => None,
+            highest => Some(highest),
+        }
+    }
+}
 
 /// Serves this node's finalized blocks to syncing peers.
 pub struct ClientBlocks(pub Arc<Client>);
@@ -62,6 +125,11 @@ pub fn node_key(file: Option<&Path>, chain_dir: &Path) -> Result<cpc_network::Ke
         }
         Err(e) => Err(format!("cannot read the node key {}: {e}", path.display())),
     }
+}
+
+/// The network key in the bytes of a node key file.
+pub fn node_key_from_file_bytes(bytes: &[u8]) -> Result<cpc_network::Keypair, String> {
+    cpc_network::keypair_from_secret(&parse_secret(bytes)?)
 }
 
 /// A node key file holds the 32-byte secret, hex (with or without `0x`) or raw.
@@ -176,6 +244,7 @@ pub fn spawn_sync(
     network: NetworkHandle,
     client: Arc<Client>,
     lbft: Option<LbftSender>,
+    status: Arc<SyncStatus>,
 ) {
     tokio::spawn(async move {
         while let Some((peer, height)) = requests.recv().await {
@@ -184,6 +253,8 @@ pub fn spawn_sync(
             while let Ok((p, h)) = requests.try_recv() {
                 (peer, height) = (p, h);
             }
+            status.highest.fetch_max(height, Ordering::Relaxed);
+            status.syncing.store(true, Ordering::Relaxed);
             loop {
                 let from = client.info().finalized_number + 1;
                 if from > height {
@@ -219,6 +290,7 @@ pub fn spawn_sync(
                     break;
                 }
             }
+            status.syncing.store(false, Ordering::Relaxed);
         }
     });
 }

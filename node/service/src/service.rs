@@ -128,6 +128,15 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
         .transpose()
         .map_err(Error::Input)?;
     let rpc_methods: cpc_rpc::RpcMethods = args.rpc_methods.parse().map_err(Error::Input)?;
+    // Unsafe methods beyond loopback take the explicit flag, as in Substrate.
+    if args.rpc_external && rpc_methods == cpc_rpc::RpcMethods::Unsafe && !args.unsafe_rpc_external
+    {
+        return Err(Error::Input(
+            "`--rpc-methods unsafe` with `--rpc-external` exposes unsafe methods to the network: \
+             use `--unsafe-rpc-external` if that is what you want"
+                .into(),
+        ));
+    }
     let name = args.name.clone().unwrap_or_else(|| "cpchain-node".into());
     let validator = args.validator || args.shared.dev;
 
@@ -205,7 +214,8 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
     log::info!(target: "cpchain", "Peer id: {}", network.local_peer_id());
 
     let rpc_calls = Arc::new(AtomicU64::new(0));
-    let rpc_ip = if args.rpc_external {
+    let sync_status = Arc::new(crate::network::SyncStatus::default());
+    let rpc_ip = if args.rpc_external || args.unsafe_rpc_external {
         Ipv4Addr::UNSPECIFIED
     } else {
         Ipv4Addr::LOCALHOST
@@ -213,6 +223,14 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
     let rpc_addr = SocketAddr::from((rpc_ip, args.rpc_port));
     let mut rpc_config = cpc_rpc::RpcConfig::new(rpc_addr);
     rpc_config.max_connections = args.rpc_max_connections;
+    rpc_config.max_request_bytes = args.rpc_max_request_size.saturating_mul(1024 * 1024);
+    rpc_config.max_response_bytes = args.rpc_max_response_size.saturating_mul(1024 * 1024);
+    rpc_config.max_subscriptions_per_connection = args.rpc_max_subscriptions_per_connection;
+    rpc_config.max_batch_len = args.rpc_max_batch_request_len;
+    rpc_config.rate_limit = args.rpc_rate_limit.map(std::num::NonZeroU32::get);
+    if let Some(cors) = &args.rpc_cors {
+        rpc_config.cors = cors.parse().map_err(Error::Input)?;
+    }
     let context = cpc_rpc::RpcContext {
         client: client.clone(),
         pool: pool.clone(),
@@ -223,12 +241,14 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
             chain_type: serde_json::to_value(&spec.chain_type).unwrap_or_default(),
             properties: spec.properties.clone(),
         },
-        deny_unsafe: rpc_methods.deny_unsafe(&rpc_addr),
-        peers: {
-            let network = network.clone();
-            Arc::new(move || network.peers())
-        },
-        syncing: Arc::new(|| false),
+        deny_unsafe: !args.unsafe_rpc_external && rpc_methods.deny_unsafe(&rpc_addr),
+        network: Arc::new(crate::network::RpcNetwork {
+            network: network.clone(),
+            sync: sync_status.clone(),
+        }),
+        authority: validator,
+        keystore: Some(paths.keystore()),
+        starting_block: client.info().best_number,
         calls: rpc_calls.clone(),
     };
     let (rpc, rpc_bound) = cpc_rpc::start(&rpc_config, context)
@@ -246,6 +266,12 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
         {
             let network = network.clone();
             Arc::new(move || network.peers())
+        },
+        metrics::NodeFacts {
+            name: name.clone(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            chain: spec.name.clone(),
+            authority: validator,
         },
     ));
     if !args.no_prometheus {
@@ -342,7 +368,13 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
         pool.clone(),
         lbft_sender.clone(),
     );
-    crate::network::spawn_sync(sync_queue, network.clone(), client.clone(), lbft_sender);
+    crate::network::spawn_sync(
+        sync_queue,
+        network.clone(),
+        client.clone(),
+        lbft_sender,
+        sync_status,
+    );
 
     wait_for_shutdown().await;
     log::info!(target: "cpchain", "Shutting down");

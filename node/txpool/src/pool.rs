@@ -744,6 +744,9 @@ pub trait TransactionPool: Send + Sync {
     fn status(&self) -> PoolStatus;
     /// Tags the pooled transactions provide.
     fn provided_tags(&self) -> Vec<TransactionTag>;
+    /// Removes the transactions `hashes` and bans them for a while (an operator's
+    /// `author_removeExtrinsic`); returns those that were in the pool.
+    fn remove(&self, hashes: &[H256]) -> Vec<H256>;
 }
 
 impl<A: ChainApi> TransactionPool for Pool<A> {
@@ -769,5 +772,19 @@ impl<A: ChainApi> TransactionPool for Pool<A> {
 
     fn provided_tags(&self) -> Vec<TransactionTag> {
         Pool::provided_tags(self)
+    }
+
+    fn remove(&self, hashes: &[H256]) -> Vec<H256> {
+        let present: Vec<H256> = hashes
+            .iter()
+            .filter(|h| self.contains(h))
+            .copied()
+            .collect();
+        let removed: Vec<(H256, String)> = hashes
+            .iter()
+            .map(|h| (*h, "removed by the operator".to_string()))
+            .collect();
+        self.reject(&removed);
+        present
     }
 }
