@@ -157,6 +157,7 @@ impl Client {
             hash,
             header,
             extrinsics: Arc::new(extrinsics),
+            changes: Arc::new(changes),
             finalized,
             origin,
             import_micros: micros,
@@ -184,7 +185,24 @@ impl Client {
         }
         let parent = self.state_at(&info.best_hash)?;
         self.check_inherents(&parent, block)?;
-        let changes = self.execute(&parent, block)?;
+        Ok(self.execute_and_check_root(&parent, block)?.0)
+    }
+
+    /// Executes `block` again on its parent's state (which must still be stored) and checks
+    /// its state root, changing nothing: `cpchain check-block`. Inherents are not checked
+    /// against this node's clock, which has moved on since the block was made.
+    pub fn reexecute_block(&self, block: &Block) -> Result<H256, ImportError> {
+        let parent = self.state_at(&block.header.parent_hash)?;
+        Ok(self.execute_and_check_root(&parent, block)?.1)
+    }
+
+    /// Executes `block` on `parent` and checks the state root its header claims.
+    fn execute_and_check_root(
+        &self,
+        parent: &State,
+        block: &Block,
+    ) -> Result<(Changes, H256), ImportError> {
+        let changes = self.execute(parent, block)?;
         let (root, _) = parent
             .apply_changes(changes.iter().map(|(k, v)| (k.as_slice(), v.as_deref())))
             .map_err(|e| ClientError::State(e.to_string()))?;
@@ -194,7 +212,7 @@ impl Client {
                 computed: root,
             });
         }
-        Ok(changes)
+        Ok((changes, root))
     }
 
     fn check_inherents(&self, parent: &State, block: &Block) -> Result<(), ImportError> {

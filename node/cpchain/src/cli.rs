@@ -65,6 +65,12 @@ pub enum Command {
         to: Option<u32>,
         /// The file; `-` or nothing for standard output.
         output: Option<PathBuf>,
+        /// Substrate's binary format (SCALE `SignedBlock`s after a `u64` count) instead of ours.
+        #[arg(long, conflicts_with = "json")]
+        binary: bool,
+        /// Substrate's JSON format (one `SignedBlock` per line) instead of ours.
+        #[arg(long)]
+        json: bool,
     },
     /// Imports blocks from a file written by `export-blocks` (or standard input).
     ImportBlocks {
@@ -76,6 +82,41 @@ pub enum Command {
         execution: String,
         /// The file; `-` or nothing for standard input.
         input: Option<PathBuf>,
+        /// The input is in Substrate's binary format (ours and JSON are recognized by
+        /// themselves).
+        #[arg(long)]
+        binary: bool,
+    },
+    /// Executes a block again on its parent's state and checks its state root, importing
+    /// nothing.
+    CheckBlock {
+        /// Shared options.
+        #[command(flatten)]
+        shared: SharedArgs,
+        /// Which runtime executes the block.
+        #[arg(long, default_value = "wasm")]
+        execution: String,
+        /// The block: a number, a `0x` hash, or the hex SCALE encoding of a block.
+        input: String,
+    },
+    /// Reverts blocks that are not final. Under LBFT every block is final on import, so there
+    /// is never one to revert; says so.
+    Revert {
+        /// Shared options.
+        #[command(flatten)]
+        shared: SharedArgs,
+        /// How many blocks to revert.
+        #[arg(default_value_t = 256)]
+        num: u32,
+    },
+    /// Prints the chain spec with a block's state as its raw genesis (the best block's by
+    /// default).
+    ExportState {
+        /// Shared options.
+        #[command(flatten)]
+        shared: SharedArgs,
+        /// The block: a number or a `0x` hash.
+        input: Option<String>,
     },
     /// Wallet transactions.
     #[command(subcommand)]

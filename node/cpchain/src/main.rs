@@ -32,17 +32,41 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             from,
             to,
             output,
+            binary,
+            json,
         }) => {
             init_logging(shared.log.as_deref());
-            commands::export_blocks(&shared, from, to, output)?
+            let format = match (binary, json) {
+                (true, _) => commands::BlockFormat::SubstrateBinary,
+                (_, true) => commands::BlockFormat::SubstrateJson,
+                _ => commands::BlockFormat::Ours,
+            };
+            commands::export_blocks(&shared, from, to, output, format)?
         }
         Some(Command::ImportBlocks {
             shared,
             execution,
             input,
+            binary,
         }) => {
             init_logging(shared.log.as_deref());
-            commands::import_blocks(&shared, &execution, input)?
+            commands::import_blocks(&shared, &execution, input, binary)?
+        }
+        Some(Command::CheckBlock {
+            shared,
+            execution,
+            input,
+        }) => {
+            init_logging(shared.log.as_deref());
+            commands::check_block(&shared, &execution, &input)?
+        }
+        Some(Command::Revert { shared, num }) => {
+            init_logging(shared.log.as_deref());
+            commands::revert(&shared, num)?
+        }
+        Some(Command::ExportState { shared, input }) => {
+            init_logging(shared.log.as_deref());
+            commands::export_state(&shared, input.as_deref())?
         }
         Some(Command::Tx(tx)) => async_runtime()?.block_on(cpc_rpc_client::tx(tx))?,
         Some(Command::Upgrade(upgrade)) => {

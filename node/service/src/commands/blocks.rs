@@ -1,9 +1,16 @@
-//! `export-blocks` and `import-blocks`.
+//! `export-blocks` and `import-blocks`, in three formats:
 //!
-//! The file is `CPCBLKS1` followed by one record per block: a little-endian `u32` length and
-//! the SCALE encoding of `(Block, Option<justification>)`.
+//! - ours (the default): `CPCBLKS1`, then one record per block: a little-endian `u32` length
+//!   and the SCALE encoding of `(Block, Option<justification>)`;
+//! - Substrate's binary (`--binary`): the block count as SCALE `u64`, then each block as SCALE
+//!   `SignedBlock { block, justifications: Option<Vec<(engine id, bytes)>> }` (engine `lbft`);
+//! - Substrate's JSON (`--json`): each `SignedBlock` as JSON (what `chain_getBlock` returns:
+//!   the justifications' engine ids and bytes as arrays of numbers), one per line.
+//!
+//! `import-blocks` reads ours and JSON by their first bytes, and Substrate's binary with
+//! `--binary` (it has no magic to tell it by).
 
-use crate::{Error, args::SharedArgs, chain_paths, chain_specs, service::open_client};
+use crate::{Error, args::SharedArgs};
 use codec::{Decode, Encode};
 use cpc_client::{BlockOrigin, ImportError, ImportParams};
 use cpc_primitives::Block;
@@ -19,22 +26,69 @@ const MAX_RECORD: usize = cpc_primitives::limits::MAX_BLOCK_SIZE + 1024 * 1024;
 
 type Record = (Block, Option<Vec<u8>>);
 
+/// The consensus engine id under which a block's LBFT certificate travels in Substrate's
+/// `Justifications`.
+const LBFT_ENGINE: [u8; 4] = *b"lbft";
+
+/// A block file's format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockFormat {
+    /// `CPCBLKS1` records.
+    Ours,
+    /// Substrate's SCALE `SignedBlock`s.
+    SubstrateBinary,
+    /// Substrate's JSON `SignedBlock`s.
+    SubstrateJson,
+}
+
+/// Substrate's `SignedBlock`, SCALE-encoded: the justifications as `(engine id, bytes)` pairs.
+#[derive(Encode, Decode)]
+struct SignedBlock {
+    block: Block,
+    justifications: Option<Vec<([u8; 4], Vec<u8>)>>,
+}
+
+impl SignedBlock {
+    fn new((block, justification): Record) -> Self {
+        Self {
+            block,
+            justifications: justification.map(|j| vec![(LBFT_ENGINE, j)]),
+        }
+    }
+
+    fn into_record(self) -> Record {
+        let justification = self
+            .justifications
+            .and_then(|all| all.into_iter().find(|(engine, _)| *engine == LBFT_ENGINE))
+            .map(|(_, j)| j);
+        (self.block, justification)
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "block": self.block, "justifications": self.justifications })
+    }
+
+    fn from_json(value: serde_json::Value) -> Result<Self, String> {
+        let block: Block =
+            serde_json::from_value(value["block"].clone()).map_err(|e| e.to_string())?;
+        let justifications = serde_json::from_value(value["justifications"].clone())
+            .map_err(|e| format!("bad justifications: {e}"))?;
+        Ok(Self {
+            block,
+            justifications,
+        })
+    }
+}
+
 /// Writes blocks `from..=to` of the chain.
 pub fn export_blocks(
     shared: &SharedArgs,
     from: u32,
     to: Option<u32>,
     output: Option<PathBuf>,
+    format: BlockFormat,
 ) -> Result<(), Error> {
-    let spec = chain_specs::load(shared)?;
-    let paths = chain_paths(shared, &spec.id)?;
-    let client = open_client(
-        &spec,
-        &paths.db(),
-        Default::default(),
-        "wasm",
-        Duration::from_secs(60),
-    )?;
+    let (client, _) = super::open_local(shared, "wasm")?;
     let to = to
         .unwrap_or(client.info().best_number)
         .min(client.info().best_number);
@@ -44,9 +98,16 @@ pub fn export_blocks(
         Some(path) => Box::new(std::fs::File::create(path)?),
     };
     let mut out = BufWriter::new(&mut out);
-    out.write_all(MAGIC)?;
+    let from = from.max(1);
+    match format {
+        BlockFormat::Ours => out.write_all(MAGIC)?,
+        BlockFormat::SubstrateBinary => {
+            out.write_all(&u64::from(to.saturating_sub(from) + 1).encode())?
+        }
+        BlockFormat::SubstrateJson => {}
+    }
     let mut progress = Progress::new("Exporting", Some(u64::from(to.saturating_sub(from) + 1)));
-    for number in from.max(1)..=to {
+    for number in from..=to {
         let hash = client
             .hash(number)
             .map_err(Error::node)?
@@ -56,9 +117,24 @@ pub fn export_blocks(
             .map_err(Error::node)?
             .ok_or_else(|| Error::Node(format!("block {hash:?} is missing")))?;
         let justification = client.justification(&hash).map_err(Error::node)?;
-        let record = (block, justification).encode();
-        out.write_all(&(record.len() as u32).to_le_bytes())?;
-        out.write_all(&record)?;
+        match format {
+            BlockFormat::Ours => {
+                let record = (block, justification).encode();
+                out.write_all(&(record.len() as u32).to_le_bytes())?;
+                out.write_all(&record)?;
+            }
+            BlockFormat::SubstrateBinary => {
+                out.write_all(&SignedBlock::new((block, justification)).encode())?
+            }
+            BlockFormat::SubstrateJson => {
+                serde_json::to_writer(
+                    &mut out,
+                    &SignedBlock::new((block, justification)).to_json(),
+                )
+                .map_err(|e| Error::Node(e.to_string()))?;
+                out.write_all(b"\n")?;
+            }
+        }
         progress.step();
     }
     out.flush()?;
@@ -106,22 +182,16 @@ fn count_records(path: &std::path::Path) -> Option<u64> {
     }
 }
 
-/// Imports blocks written by `export-blocks`, executing each.
+/// Imports blocks written by `export-blocks` (any format; Substrate's binary with `binary`),
+/// executing each.
 pub fn import_blocks(
     shared: &SharedArgs,
     execution: &str,
     input: Option<PathBuf>,
+    binary: bool,
 ) -> Result<(), Error> {
-    let spec = chain_specs::load(shared)?;
-    let paths = chain_paths(shared, &spec.id)?;
-    let client = open_client(
-        &spec,
-        &paths.db(),
-        Default::default(),
-        execution,
-        Duration::from_secs(60),
-    )?;
-    let (mut reader, total): (Box<dyn Read>, Option<u64>) = match input.as_deref() {
+    let (client, _) = super::open_local(shared, execution)?;
+    let (reader, total): (Box<dyn Read>, Option<u64>) = match input.as_deref() {
         None => (Box::new(std::io::stdin().lock()), None),
         Some(p) if p.as_os_str() == "-" => (Box::new(std::io::stdin().lock()), None),
         Some(path) => (
@@ -129,17 +199,24 @@ pub fn import_blocks(
             count_records(path),
         ),
     };
-    let mut magic = [0u8; 8];
-    reader
-        .read_exact(&mut magic)
-        .map_err(|_| Error::Input("not a block export (too short)".into()))?;
-    if &magic != MAGIC {
-        return Err(Error::Input("not a block export (bad magic)".into()));
-    }
-    let mut progress = Progress::new("Importing", total);
+    let mut reader = std::io::BufReader::new(reader);
+    let head = std::io::BufRead::fill_buf(&mut reader)?.to_vec();
+    let format = if binary {
+        BlockFormat::SubstrateBinary
+    } else if head.starts_with(MAGIC) {
+        BlockFormat::Ours
+    } else if head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        BlockFormat::SubstrateJson
+    } else {
+        return Err(Error::Input(
+            "not a block export: neither ours (CPCBLKS1) nor JSON; Substrate's binary format needs `--binary`".into(),
+        ));
+    };
+    let records = records(reader, format)?;
+    let mut progress = Progress::new("Importing", total.filter(|_| format == BlockFormat::Ours));
     let (mut imported, mut skipped) = (0u64, 0u64);
-    while let Some(record) = read_record(&mut reader)? {
-        let (block, justification): Record = Decode::decode(&mut &record[..]).map_err(|e| {
+    for record in records {
+        let (block, justification) = record.map_err(|e| {
             Error::Input(format!(
                 "block {} does not decode: {e}",
                 imported + skipped + 1
@@ -169,6 +246,87 @@ pub fn import_blocks(
         client.info().best_number
     );
     Ok(())
+}
+
+/// The records of a block file of `format`, decoded with the same bounds as ours.
+fn records<'a>(
+    mut reader: impl Read + 'a,
+    format: BlockFormat,
+) -> Result<Box<dyn Iterator<Item = Result<Record, String>> + 'a>, Error> {
+    match format {
+        BlockFormat::Ours => {
+            let mut magic = [0u8; 8];
+            reader
+                .read_exact(&mut magic)
+                .map_err(|_| Error::Input("not a block export (too short)".into()))?;
+            Ok(Box::new(std::iter::from_fn(move || {
+                match read_record(&mut reader) {
+                    Ok(Some(record)) => Some(
+                        cpc_primitives::limits::decode_bounded::<Record>(&record, MAX_RECORD)
+                            .map_err(|e| e.to_string()),
+                    ),
+                    Ok(None) => None,
+                    Err(e) => Some(Err(e.to_string())),
+                }
+            })))
+        }
+        BlockFormat::SubstrateBinary => {
+            let mut count = [0u8; 8];
+            reader
+                .read_exact(&mut count)
+                .map_err(|_| Error::Input("not a block export (too short)".into()))?;
+            let count = u64::from_le_bytes(count);
+            let mut input = BoundedInput { reader, read: 0 };
+            let mut done = 0u64;
+            Ok(Box::new(std::iter::from_fn(move || {
+                if done == count {
+                    return None;
+                }
+                done += 1;
+                // No lengths frame these records: each may read at most MAX_RECORD bytes.
+                input.read = 0;
+                Some(
+                    <SignedBlock as codec::DecodeLimit>::decode_with_depth_limit(
+                        cpc_primitives::limits::MAX_DECODE_DEPTH,
+                        &mut input,
+                    )
+                    .map(SignedBlock::into_record)
+                    .map_err(|e| e.to_string()),
+                )
+            })))
+        }
+        BlockFormat::SubstrateJson => {
+            let stream =
+                serde_json::Deserializer::from_reader(reader).into_iter::<serde_json::Value>();
+            Ok(Box::new(stream.map(|value| {
+                SignedBlock::from_json(value.map_err(|e| e.to_string())?)
+                    .map(SignedBlock::into_record)
+            })))
+        }
+    }
+}
+
+/// A reader as SCALE input that refuses to read more than [`MAX_RECORD`] bytes since its
+/// counter was last reset.
+struct BoundedInput<R> {
+    reader: R,
+    read: usize,
+}
+
+impl<R: Read> codec::Input for BoundedInput<R> {
+    fn remaining_len(&mut self) -> Result<Option<usize>, codec::Error> {
+        Ok(None)
+    }
+
+    fn read(&mut self, into: &mut [u8]) -> Result<(), codec::Error> {
+        self.read += into.len();
+        if self.read > MAX_RECORD {
+            return Err("a block larger than any block".into());
+        }
+        self.reader
+            .read_exact(into)
+            .map_err(|_| codec::Error::from("truncated file"))
+    }
 }
 
 /// A progress line on standard error, at most once a second.
