@@ -62,5 +62,22 @@ cpc_setup_tests() {
         fi
         [ -x "$venv/bin/moto_server" ] && export PATH="$venv/bin:$PATH"
     fi
+    # The Substrate clients the process tests run (polkadot.js, polkadot-api), pinned by their
+    # lockfiles and reinstalled only when a lockfile changed. No install scripts run: the
+    # clients are plain JavaScript and WebAssembly.
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+        echo "Installing nodejs npm" >&2
+        cpc_apt_install nodejs npm
+    fi
+    local client stamp
+    for client in tests/clients/*/; do
+        [ -f "$client/package-lock.json" ] || continue
+        stamp=$(sha256sum "$client/package-lock.json" | cut -d' ' -f1)
+        if [ "$(cat "$client/node_modules/.cpc-lock" 2>/dev/null)" != "$stamp" ]; then
+            echo "Installing the $(basename "$client") client (npm ci)" >&2
+            (cd "$client" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+            echo "$stamp" >"$client/node_modules/.cpc-lock"
+        fi
+    done
     return 0
 }

@@ -18,14 +18,9 @@ fn certificate_of(node: &Node, number: u32) -> (cpc_primitives::H256, Certificat
     let hash = block_hash(node, number);
     let block = node.rpc("chain_getBlock", json!([hash]));
     let justifications = block["justifications"].as_array().expect("a justification");
-    assert_eq!(justifications[0][0], "0x6c626674", "engine id `lbft`");
-    let bytes = hex::decode(
-        justifications[0][1]
-            .as_str()
-            .unwrap()
-            .trim_start_matches("0x"),
-    )
-    .unwrap();
+    // Substrate's shape: the engine id and the bytes as arrays of numbers.
+    assert_eq!(justifications[0][0], json!(b"lbft"), "engine id `lbft`");
+    let bytes: Vec<u8> = serde_json::from_value(justifications[0][1].clone()).unwrap();
     let hash = cpc_primitives::H256(
         hex::decode(hash.trim_start_matches("0x"))
             .unwrap()

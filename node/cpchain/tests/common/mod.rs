@@ -197,16 +197,31 @@ pub fn number(header: &Value) -> u32 {
 
 /// A minimal HTTP/1.1 POST; returns the status code and body.
 pub fn http_post(port: u16, path: &str, body: &[u8]) -> std::io::Result<(u16, String)> {
+    http_post_with(port, path, &[], body).map(|(status, _, body)| (status, body))
+}
+
+/// A minimal HTTP/1.1 POST with extra `headers` (`Origin: ...`); returns the status code, the
+/// response head (lowercased) and the body.
+pub fn http_post_with(
+    port: u16,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<(u16, String, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
     let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes())?;
     // A server may refuse early (413) and close while we still write a large body.
     let _ = stream.write_all(body);
-    read_response(stream)
+    read_full_response(stream)
 }
 
 /// A minimal HTTP/1.1 GET; returns the status code and body.
@@ -220,7 +235,11 @@ pub fn http_get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
     read_response(stream)
 }
 
-fn read_response(mut stream: TcpStream) -> std::io::Result<(u16, String)> {
+fn read_response(stream: TcpStream) -> std::io::Result<(u16, String)> {
+    read_full_response(stream).map(|(status, _, body)| (status, body))
+}
+
+fn read_full_response(mut stream: TcpStream) -> std::io::Result<(u16, String, String)> {
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
     let text = String::from_utf8_lossy(&raw).into_owned();
@@ -238,7 +257,7 @@ fn read_response(mut stream: TcpStream) -> std::io::Result<(u16, String)> {
     } else {
         body.to_string()
     };
-    Ok((status, body))
+    Ok((status, head.to_ascii_lowercase(), body))
 }
 
 fn dechunk(mut body: &str) -> String {
@@ -478,4 +497,60 @@ pub fn start_validators(dir: &Path, spec: &str, names: &[&str]) -> (Vec<Node>, V
         nodes.push(node);
     }
     (nodes, addresses)
+}
+
+/// The directory of a client test under `tests/clients/` (`polkadot-js`, `polkadot-api`).
+pub fn client_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/clients")
+        .join(name)
+}
+
+/// Runs `node <script>` in the client directory `name` with `env`, bounded by `limit`, and
+/// returns whether it succeeded and what it printed. The packages come from the directory's
+/// lockfile (`scripts/test.sh` installs them with `npm ci`); a missing install is a failure
+/// that says so, never a skipped test.
+pub fn run_node_script(
+    name: &str,
+    script: &str,
+    env: &[(&str, String)],
+    limit: Duration,
+) -> (bool, String) {
+    let dir = client_dir(name);
+    assert!(
+        dir.join("node_modules").is_dir(),
+        "{} has no node_modules: run `npm ci --ignore-scripts` there (scripts/test.sh does)",
+        dir.display()
+    );
+    let out = dir.join(format!("{script}.out"));
+    let mut command = Command::new("node");
+    command
+        .arg(script)
+        .current_dir(&dir)
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(out.with_extension("err")).unwrap());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("node (Node.js 20) is installed");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let text = format!(
+        "{}{}",
+        std::fs::read_to_string(&out).unwrap_or_default(),
+        std::fs::read_to_string(out.with_extension("err")).unwrap_or_default()
+    );
+    let _ = std::fs::remove_file(&out);
+    let _ = std::fs::remove_file(out.with_extension("err"));
+    (status.is_some_and(|s| s.success()), text)
 }

@@ -1,0 +1,43 @@
+//! `@polkadot/api` 16.5.6, unmodified and without custom types, against a `cpchain --dev`
+//! process: it reads accounts by SS58 address, quotes a fee, signs a `transferKeepAlive` and
+//! follows it to finalization, decodes events by name, publishes on the data market, reads
+//! hybrid-consensus storage and runtime APIs, subscribes to heads and to an account, and keeps
+//! working across a runtime upgrade by sudo. The script is `tests/clients/polkadot-js/test.mjs`.
+
+mod common;
+
+use common::*;
+use std::time::Duration;
+
+#[test]
+fn polkadot_js_signs_transfers_and_follows_a_runtime_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = Node::start(&["--dev"], &dir.path().join("node.log"));
+    let wasm = dir.path().join("runtime-v2.wasm");
+    std::fs::write(&wasm, cpc_runtime_v2::WASM_BINARY_V2.unwrap()).unwrap();
+    let (ok, output) = run_node_script(
+        "polkadot-js",
+        "test.mjs",
+        &[
+            ("CPC_WS", format!("ws://127.0.0.1:{}", node.rpc_port)),
+            ("CPC_V2_WASM", wasm.display().to_string()),
+        ],
+        Duration::from_secs(180),
+    );
+    assert!(
+        ok,
+        "polkadot.js failed:\n{output}\nnode log:\n{}",
+        node.log_text()
+    );
+    assert!(
+        output.contains("polkadot.js: all checks passed"),
+        "{output}"
+    );
+    assert_eq!(spec_version(&node), 101, "the upgrade landed");
+}
+
+fn spec_version(node: &Node) -> u64 {
+    node.rpc("state_getRuntimeVersion", serde_json::json!([]))["specVersion"]
+        .as_u64()
+        .unwrap()
+}
