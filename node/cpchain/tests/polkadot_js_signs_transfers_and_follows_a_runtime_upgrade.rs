@@ -1,8 +1,10 @@
 //! `@polkadot/api` 16.5.6, unmodified and without custom types, against a `cpchain --dev`
 //! process: it reads accounts by SS58 address, quotes a fee, signs a `transferKeepAlive` and
 //! follows it to finalization, decodes events by name, publishes on the data market, reads
-//! hybrid-consensus storage and runtime APIs, subscribes to heads and to an account, and keeps
-//! working across a runtime upgrade by sudo. The script is `tests/clients/polkadot-js/test.mjs`.
+//! hybrid-consensus storage and runtime APIs, subscribes to heads and to an account, sets up a
+//! validator candidate the Substrate way (`author_rotateKeys`, the proof from `cpchain key
+//! sign`, then `hybridConsensus.register`), and keeps working across a runtime upgrade by
+//! sudo. The script is `tests/clients/polkadot-js/test.mjs`.
 
 mod common;
 
@@ -12,7 +14,10 @@ use std::time::Duration;
 #[test]
 fn polkadot_js_signs_transfers_and_follows_a_runtime_upgrade() {
     let dir = tempfile::tempdir().unwrap();
-    let node = Node::start(&["--dev"], &dir.path().join("node.log"));
+    let log = dir.path().join("node.log");
+    let node = Node::start(&["--dev"], &log);
+    // Node::start puts the base path beside the log.
+    let keystore = log.with_extension("base").join("chains/dev/keystore");
     let wasm = dir.path().join("runtime-v2.wasm");
     std::fs::write(&wasm, cpc_runtime_v2::WASM_BINARY_V2.unwrap()).unwrap();
     let (ok, output) = run_node_script(
@@ -21,6 +26,8 @@ fn polkadot_js_signs_transfers_and_follows_a_runtime_upgrade() {
         &[
             ("CPC_WS", format!("ws://127.0.0.1:{}", node.rpc_port)),
             ("CPC_V2_WASM", wasm.display().to_string()),
+            ("CPC_BIN", binary().to_string()),
+            ("CPC_KEYSTORE", keystore.display().to_string()),
         ],
         Duration::from_secs(180),
     );

@@ -196,20 +196,35 @@ fn storage_queries_system_facts_payment_and_keys_answer_as_substrate_does() {
     );
     assert_eq!(removed, json!([]));
 
-    // Malformed parameters get Substrate's codes.
+    // Malformed parameters to every method this chain added get Substrate's codes.
     for (method, params) in [
         ("state_queryStorageAt", json!(["not a list"])),
-        ("state_getStorageHash", json!([42])),
         ("state_queryStorage", json!([[], "0x12"])),
-        ("chainHead_v1_header", json!(["sub", "zz"])),
+        ("state_queryStorage", json!([["0x00"]])),
+        ("state_getStorageHash", json!([42])),
+        ("state_getStorageSize", json!(["0xzz"])),
+        ("state_getKeys", json!([])),
+        ("state_getPairs", json!([{"prefix": 1}])),
+        ("system_dryRun", json!([7])),
+        ("author_insertKey", json!(["lbft", "//Dave"])),
         ("author_hasKey", json!(["0x00", "lbft"])),
+        ("author_hasSessionKeys", json!([[1, 2]])),
+        ("author_removeExtrinsic", json!(["0x00"])),
+        ("payment_queryFeeDetails", json!(["0x"])),
+        ("chainHead_v1_header", json!(["sub", "zz"])),
+        ("chainHead_v1_body", json!(["sub"])),
+        ("chainHead_v1_call", json!(["sub", H256::zero(), "Core_version"])),
+        ("chainHead_v1_storage", json!(["sub", H256::zero(), [{"key": "0x00", "type": "everything"}]])),
+        ("chainHead_v1_unpin", json!(["sub", "0x12"])),
+        ("chainHead_v1_continue", json!(["sub"])),
+        ("chainHead_v1_stopOperation", json!([])),
+        ("transaction_v1_broadcast", json!(["not hex"])),
         ("transaction_v1_stop", json!(["no such operation"])),
     ] {
-        assert_eq!(
-            error_code(node.try_rpc(method, params.clone())),
-            -32602,
-            "{method} {params}"
-        );
+        let code = error_code(node.try_rpc(method, params.clone()));
+        // Bytes that are no extrinsic get Substrate's 1001, as for author_submitExtrinsic.
+        let expected = if method == "payment_queryFeeDetails" { 1001 } else { -32602 };
+        assert_eq!(code, expected, "{method} {params}");
     }
 
     // Substrate's metric names beside ours.

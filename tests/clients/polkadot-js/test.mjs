@@ -9,10 +9,14 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 
 const URL = process.env.CPC_WS ?? 'ws://127.0.0.1:9944';
 const V2_WASM = process.env.CPC_V2_WASM;
+// The cpchain binary and the node's keystore, for the session-key proof (optional).
+const BIN = process.env.CPC_BIN;
+const KEYSTORE = process.env.CPC_KEYSTORE;
 const ALICE = '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY';
 const BOB = '5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty';
 const UNITS = 1_000_000_000_000n;
@@ -165,6 +169,25 @@ const term = await api.query.hybridConsensus.currentTerm();
 console.log(`validators: ${validators.map((v) => v.account.toString()).join(', ')}; term ${term}`);
 const fromApi = await api.call.hybridConsensusApi.validators();
 assert.equal(fromApi[1][0].account.toString(), ALICE, 'the runtime API decodes through metadata V15');
+
+if (BIN && KEYSTORE) {
+  step('a validator set up the Substrate way: author_rotateKeys, then a registration');
+  const keys = (await api.rpc.author.rotateKeys()).toHex();
+  assert.equal((await api.rpc.author.hasSessionKeys(keys)).toHuman(), true);
+  assert.equal((await api.rpc.author.hasKey(keys, 'lbft')).toHuman(), true);
+  const proof = execFileSync(
+    BIN,
+    ['key', 'sign', '--keystore-path', KEYSTORE, '--public', keys, '--session-key-proof', bob.address],
+    { encoding: 'utf8', timeout: 30_000 },
+  ).trim();
+  const minBond = (await api.query.hybridConsensus.paramsOf()).minBond.toBigInt();
+  const registered = await sendAndFinalize(api.tx.hybridConsensus.register(keys, proof, minBond), bob);
+  assert.ok(names(registered.events).includes('hybridConsensus.Registered'), names(registered.events).join());
+  const candidate = await api.query.hybridConsensus.candidates(bob.address);
+  assert.ok(candidate.isSome, 'Bob is a candidate');
+  assert.equal(candidate.unwrap().sessionKey.toHex(), keys);
+  console.log(`Bob registered with session key ${keys}`);
+}
 
 if (V2_WASM) {
   step('a runtime upgrade by sudo, seen by the running client');
