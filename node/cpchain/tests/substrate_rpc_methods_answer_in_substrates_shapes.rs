@@ -213,8 +213,14 @@ fn storage_queries_system_facts_payment_and_keys_answer_as_substrate_does() {
         ("payment_queryFeeDetails", json!(["0x"])),
         ("chainHead_v1_header", json!(["sub", "zz"])),
         ("chainHead_v1_body", json!(["sub"])),
-        ("chainHead_v1_call", json!(["sub", H256::zero(), "Core_version"])),
-        ("chainHead_v1_storage", json!(["sub", H256::zero(), [{"key": "0x00", "type": "everything"}]])),
+        (
+            "chainHead_v1_call",
+            json!(["sub", H256::zero(), "Core_version"]),
+        ),
+        (
+            "chainHead_v1_storage",
+            json!(["sub", H256::zero(), [{"key": "0x00", "type": "everything"}]]),
+        ),
         ("chainHead_v1_unpin", json!(["sub", "0x12"])),
         ("chainHead_v1_continue", json!(["sub"])),
         ("chainHead_v1_stopOperation", json!([])),
@@ -223,7 +229,11 @@ fn storage_queries_system_facts_payment_and_keys_answer_as_substrate_does() {
     ] {
         let code = error_code(node.try_rpc(method, params.clone()));
         // Bytes that are no extrinsic get Substrate's 1001, as for author_submitExtrinsic.
-        let expected = if method == "payment_queryFeeDetails" { 1001 } else { -32602 };
+        let expected = if method == "payment_queryFeeDetails" {
+            1001
+        } else {
+            -32602
+        };
         assert_eq!(code, expected, "{method} {params}");
     }
 
