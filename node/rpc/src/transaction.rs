@@ -15,19 +15,54 @@ use jsonrpsee::{
 };
 use parking_lot::Mutex;
 use serde_json::{Value, json};
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::BTreeMap, sync::Arc};
 
 /// Broadcasts one connection may hold.
 pub const MAX_BROADCASTS_PER_CONNECTION: usize = 16;
+/// Broadcasts remembered over all connections. A client that disconnects without `stop`
+/// leaves its operations behind (the server is not told), so past this many the oldest are
+/// forgotten: the transactions are in the pool already, only the bookkeeping goes.
+pub const MAX_TRACKED_BROADCASTS: usize = 4096;
 
 type Ctx = RpcContext;
 type RpcResult<T> = Result<T, ErrorObjectOwned>;
 
-/// Live broadcasts: operation id -> the connection that started it.
+/// Live broadcasts: operation id (a counter, so the oldest comes first) -> the connection
+/// that started it.
 #[derive(Default)]
 struct Broadcasts {
-    live: Mutex<HashMap<String, ConnectionId>>,
-    next: Mutex<u64>,
+    live: Mutex<(BTreeMap<u64, ConnectionId>, u64)>,
+}
+
+impl Broadcasts {
+    /// A new operation of `conn`, or `None` if it holds its limit already.
+    fn start(&self, conn: ConnectionId) -> Option<u64> {
+        let mut guard = self.live.lock();
+        let (live, next) = &mut *guard;
+        if live.values().filter(|c| **c == conn).count() >= MAX_BROADCASTS_PER_CONNECTION {
+            return None;
+        }
+        if live.len() >= MAX_TRACKED_BROADCASTS {
+            live.pop_first();
+        }
+        *next += 1;
+        live.insert(*next, conn);
+        Some(*next)
+    }
+
+    /// Ends operation `id` of `conn`; false if it is not one of `conn`'s.
+    fn stop(&self, id: &str, conn: ConnectionId) -> bool {
+        let mut guard = self.live.lock();
+        let Ok(id) = id.parse::<u64>() else {
+            return false;
+        };
+        if guard.0.get(&id) == Some(&conn) {
+            guard.0.remove(&id);
+            true
+        } else {
+            false
+        }
+    }
 }
 
 fn connection(ext: &Extensions) -> ConnectionId {
@@ -77,18 +112,10 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
         move |params: Params<'_>, ctx: Arc<Ctx>, ext: Extensions| -> RpcResult<Option<String>> {
             ctx.count();
             let bytes: Bytes = params.sequence().next()?;
-            let conn = connection(&ext);
-            let id = {
-                let mut live = broadcasts.live.lock();
-                if live.values().filter(|c| **c == conn).count() >= MAX_BROADCASTS_PER_CONNECTION {
-                    return Ok(None);
-                }
-                let mut next = broadcasts.next.lock();
-                *next += 1;
-                let id = next.to_string();
-                live.insert(id.clone(), conn);
-                id
+            let Some(id) = broadcasts.start(connection(&ext)) else {
+                return Ok(None);
             };
+            let id = id.to_string();
             // Invalid transactions are ignored but count toward the limit, as the spec says.
             if let Ok(xt) = crate::errors::decode_extrinsic(&bytes)
                 && let Err(e) = ctx.pool.submit(TransactionSource::External, xt)
@@ -103,13 +130,10 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
         move |params: Params<'_>, ctx: &Ctx, ext: &Extensions| -> RpcResult<()> {
             ctx.count();
             let id: String = params.sequence().next()?;
-            let mut live = broadcasts.live.lock();
-            match live.get(&id) {
-                Some(conn) if *conn == connection(ext) => {
-                    live.remove(&id);
-                    Ok(())
-                }
-                _ => Err(invalid_params("Invalid operation id")),
+            if broadcasts.stop(&id, connection(ext)) {
+                Ok(())
+            } else {
+                Err(invalid_params("Invalid operation id"))
             }
         }
     })?;
@@ -206,4 +230,33 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
         },
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcasts_are_bounded_per_connection_and_in_all() {
+        let broadcasts = Broadcasts::default();
+        let (one, two) = (ConnectionId(1), ConnectionId(2));
+        let first = broadcasts.start(one).unwrap();
+        for _ in 1..MAX_BROADCASTS_PER_CONNECTION {
+            broadcasts.start(one).unwrap();
+        }
+        assert_eq!(broadcasts.start(one), None, "one connection's limit");
+        assert!(
+            !broadcasts.stop(&first.to_string(), two),
+            "another connection's operation"
+        );
+        assert!(broadcasts.stop(&first.to_string(), one));
+        assert!(!broadcasts.stop(&first.to_string(), one), "stopped once");
+        assert!(broadcasts.start(one).is_some(), "a slot again");
+
+        // Connections that leave without stopping cannot grow the table.
+        for c in 10..10 + MAX_TRACKED_BROADCASTS {
+            broadcasts.start(ConnectionId(c)).unwrap();
+        }
+        assert_eq!(broadcasts.live.lock().0.len(), MAX_TRACKED_BROADCASTS);
+    }
 }
