@@ -396,7 +396,8 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
                     return;
                 };
                 let id = subscription_key(&sink);
-                let finalized = ctx.client.info().finalized_hash;
+                let info = ctx.client.info();
+                let (finalized, mut head_number) = (info.finalized_hash, info.finalized_number);
                 follows.0.lock().insert(
                     id.clone(),
                     Follow {
@@ -422,7 +423,6 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
                 if with_runtime {
                     initialized["finalizedBlockRuntime"] = runtime_json(last_version.clone());
                 }
-                let mut head = finalized;
                 let mut alive = send(&sink, initialized).await;
                 while alive {
                     let block = tokio::select! {
@@ -438,7 +438,7 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
                         },
                     };
                     // Blocks imported before `initialized` was read are already covered.
-                    if block.header.number <= ctx.client.header(&head).ok().flatten().map_or(0, |h| h.number) {
+                    if block.header.number <= head_number {
                         continue;
                     }
                     let over_limit = {
@@ -469,7 +469,7 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
                             Value::Null
                         };
                     }
-                    head = block.hash;
+                    head_number = block.header.number;
                     alive = send(&sink, new_block).await
                         && send(&sink, json!({ "event": "bestBlockChanged", "bestBlockHash": block.hash })).await
                         && send(
