@@ -693,6 +693,10 @@ fn unsafe_methods_need_the_explicit_flag_beyond_loopback() {
         -32601
     );
     assert_eq!(
+        error_code(node.try_rpc("state_queryStorage", json!([["0x00"], H256::zero()]))),
+        -32601
+    );
+    assert_eq!(
         error_code(node.try_rpc("system_dryRun", json!(["0x"]))),
         -32601
     );

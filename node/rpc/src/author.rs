@@ -153,7 +153,15 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
             let Ok(sink) = pending.accept().await else {
                 return;
             };
-            while let Some(status) = statuses.recv().await {
+            loop {
+                // The watch ends with its subscriber, not only with a final status.
+                let status = tokio::select! {
+                    _ = sink.closed() => return,
+                    status = statuses.recv() => match status {
+                        Some(status) => status,
+                        None => return,
+                    },
+                };
                 let done = status.is_final();
                 let message =
                     serde_json::value::to_raw_value(&status_json(&status)).expect("JSON; qed");

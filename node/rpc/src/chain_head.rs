@@ -10,7 +10,8 @@
 //! [`MAX_FOLLOWS_PER_CONNECTION`] follow subscriptions (`-32800` past it),
 //! [`MAX_OPERATIONS`] operations at once (`limitReached` past it; each storage item counts
 //! one), [`MAX_PINNED`] pinned blocks (the subscription is stopped past it: a client that
-//! never unpins cannot make the node hold blocks forever).
+//! never unpins cannot make the node hold blocks forever; the bound stays inside the state
+//! pruning window, so every pinned block's state is readable).
 
 use crate::{
     context::RpcContext,
@@ -38,8 +39,11 @@ use tokio::sync::broadcast::error::RecvError;
 pub const MAX_FOLLOWS_PER_CONNECTION: usize = 4;
 /// Operations one follow subscription may run at once.
 pub const MAX_OPERATIONS: usize = 16;
-/// Blocks one follow subscription may keep pinned.
-pub const MAX_PINNED: usize = 512;
+/// Blocks one follow subscription may keep pinned. Pinning does not hold state back from
+/// pruning, so the bound stays below the default pruning window (256 finalized states): a
+/// client that reads a block it pinned finds its state, unless the node prunes harder
+/// (`--state-pruning` under 128), when the read ends in `operationError`.
+pub const MAX_PINNED: usize = 128;
 /// Keys a descendants query sends per `operationStorageItems` event.
 const DESCENDANTS_PAGE: usize = 64;
 
@@ -67,9 +71,14 @@ struct Follow {
     next_operation: u64,
 }
 
-/// Every live follow subscription, by id.
+/// Every live follow subscription, by id, and the subscriptions each connection is opening
+/// (counted from the limit check until they are registered, so requests racing each other
+/// cannot pass the check together).
 #[derive(Default)]
-struct Follows(Mutex<HashMap<String, Follow>>);
+struct Follows(
+    Mutex<HashMap<String, Follow>>,
+    Mutex<HashMap<ConnectionId, usize>>,
+);
 
 /// What an operation method found: a live subscription of the caller's connection on which
 /// `hash` is pinned, and the operation id it may use.
@@ -88,12 +97,28 @@ enum Admission {
 }
 
 impl Follows {
-    fn count_for(&self, connection: ConnectionId) -> usize {
-        self.0
-            .lock()
-            .values()
-            .filter(|f| f.connection == connection)
-            .count()
+    /// Reserves a follow subscription for `connection`, unless it holds its limit.
+    fn reserve(&self, connection: ConnectionId) -> bool {
+        let live = self.0.lock();
+        let mut opening = self.1.lock();
+        let held = live.values().filter(|f| f.connection == connection).count()
+            + opening.get(&connection).copied().unwrap_or(0);
+        if held >= MAX_FOLLOWS_PER_CONNECTION {
+            return false;
+        }
+        *opening.entry(connection).or_default() += 1;
+        true
+    }
+
+    /// Ends a reservation (the subscription is registered, or was never accepted).
+    fn unreserve(&self, connection: ConnectionId) {
+        let mut opening = self.1.lock();
+        if let Some(count) = opening.get_mut(&connection) {
+            *count -= 1;
+            if *count == 0 {
+                opening.remove(&connection);
+            }
+        }
     }
 
     /// Reserves up to `wanted` operation slots on `id` for a method on `hash`.
@@ -380,7 +405,7 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
                     }
                 };
                 let connection = pending.connection_id();
-                if follows.count_for(connection) >= MAX_FOLLOWS_PER_CONNECTION {
+                if !follows.reserve(connection) {
                     pending
                         .reject(error(
                             REACHED_LIMITS,
@@ -393,6 +418,7 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
                 // Subscribe before reading the head, so no block falls in between.
                 let mut imported = ctx.client.subscribe();
                 let Ok(sink) = pending.accept().await else {
+                    follows.unreserve(connection);
                     return;
                 };
                 let id = subscription_key(&sink);
@@ -409,6 +435,7 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
                         next_operation: 0,
                     },
                 );
+                follows.unreserve(connection);
                 let version_at = |hash: H256| {
                     let ctx = ctx.clone();
                     async move {

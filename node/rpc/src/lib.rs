@@ -59,10 +59,11 @@ impl FromStr for RpcMethods {
 }
 
 impl RpcMethods {
-    /// Whether unsafe methods are refused for a server at `listen`.
-    pub fn deny_unsafe(self, listen: &SocketAddr) -> bool {
+    /// Whether unsafe methods are refused for a server at `listen`; `unsafe_external`
+    /// (`--unsafe-rpc-external`) lifts `auto`'s loopback-only rule, never `safe`.
+    pub fn deny_unsafe(self, listen: &SocketAddr, unsafe_external: bool) -> bool {
         match self {
-            Self::Auto => !listen.ip().is_loopback(),
+            Self::Auto => !listen.ip().is_loopback() && !unsafe_external,
             Self::Safe => true,
             Self::Unsafe => false,
         }
@@ -148,10 +149,15 @@ mod tests {
     fn unsafe_methods_are_local_only_under_auto() {
         let local: SocketAddr = "127.0.0.1:9944".parse().unwrap();
         let external: SocketAddr = "0.0.0.0:9944".parse().unwrap();
-        assert!(!RpcMethods::Auto.deny_unsafe(&local));
-        assert!(RpcMethods::Auto.deny_unsafe(&external));
-        assert!(RpcMethods::Safe.deny_unsafe(&local));
-        assert!(!RpcMethods::Unsafe.deny_unsafe(&external));
+        assert!(!RpcMethods::Auto.deny_unsafe(&local, false));
+        assert!(RpcMethods::Auto.deny_unsafe(&external, false));
+        assert!(!RpcMethods::Auto.deny_unsafe(&external, true));
+        assert!(RpcMethods::Safe.deny_unsafe(&local, false));
+        assert!(
+            RpcMethods::Safe.deny_unsafe(&external, true),
+            "safe stays safe"
+        );
+        assert!(!RpcMethods::Unsafe.deny_unsafe(&external, false));
         assert_eq!("unsafe".parse(), Ok(RpcMethods::Unsafe));
         assert!("some".parse::<RpcMethods>().is_err());
     }

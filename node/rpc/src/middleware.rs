@@ -196,7 +196,9 @@ struct Bucket {
 /// What one call costs in the bucket: a minute, in milliseconds.
 const CALL_COST: u64 = 60_000;
 
-/// The RPC layer limiting each connection to `per_minute` calls (`--rpc-rate-limit`).
+/// The RPC layer limiting each connection to `per_minute` calls (`--rpc-rate-limit`). The
+/// server builds the RPC layers once per WebSocket connection and once per HTTP request, so
+/// the budget is a WebSocket connection's; an HTTP request starts with a full one.
 #[derive(Clone, Copy, Debug)]
 pub struct RateLimitLayer {
     /// Calls per minute per connection.

@@ -74,7 +74,7 @@ fn query_storage(
             .header(hash)
             .map_err(client_error)?
             .map(|h| h.number)
-            .ok_or_else(|| invalid_params(format!("unknown block {hash:?}")))
+            .ok_or_else(|| client_error(cpc_client::ClientError::UnknownBlock(*hash)))
     };
     let to = ctx.at(to);
     let (first, last) = (number_of(&from)?, number_of(&to)?);
@@ -171,6 +171,8 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
         "state_queryStorage",
         |params: Params<'_>, ctx: Arc<Ctx>, _| -> RpcResult<Vec<StorageChangeSet>> {
             ctx.count();
+            // A range of blocks opens one state per block: unsafe, as in Substrate.
+            ctx.check_unsafe()?;
             let mut p = params.sequence();
             let keys = keys_param(p.next()?)?;
             let from: H256 = p.next()?;
@@ -231,10 +233,10 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
             ctx.count();
             let mut imported = ctx.client.subscribe();
             let best = ctx.client.info().best_hash;
-            let current = match ctx.client.runtime_version(&best) {
+            let current = match version_at(&ctx, best).await {
                 Ok(version) => version,
                 Err(e) => {
-                    pending.reject(client_error(e)).await;
+                    pending.reject(e).await;
                     return;
                 }
             };
@@ -250,7 +252,7 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
                     return;
                 };
                 // The version is cached by code hash: cheap unless the code changed.
-                let Ok(version) = ctx.client.runtime_version(&block.hash) else {
+                let Ok(version) = version_at(&ctx, block.hash).await else {
                     continue;
                 };
                 if version != last {
@@ -302,8 +304,19 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
             let mut imported = ctx.client.subscribe();
             let best = ctx.client.info().best_hash;
             // The current values first, as Substrate sends them.
-            let initial = match &keys {
-                Some(keys) => match values_at(&ctx, &best, keys) {
+            let read = match &keys {
+                Some(keys) => {
+                    let (ctx, keys) = (ctx.clone(), keys.clone());
+                    Some(
+                        tokio::task::spawn_blocking(move || values_at(&ctx, &best, &keys))
+                            .await
+                            .unwrap_or_else(|e| Err(crate::errors::invalid_params(e.to_string()))),
+                    )
+                }
+                None => None,
+            };
+            let initial = match (&keys, read) {
+                (Some(keys), Some(read)) => match read {
                     Ok(values) => Some(StorageChangeSet {
                         block: best,
                         changes: keys
@@ -318,7 +331,7 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
                         return;
                     }
                 },
-                None => None,
+                _ => None,
             };
             let Ok(sink) = pending.accept().await else {
                 return;
@@ -340,6 +353,15 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
         },
     )?;
     Ok(())
+}
+
+/// The runtime version at `hash`, read off the async workers (it may load new code).
+async fn version_at(ctx: &Arc<Ctx>, hash: H256) -> RpcResult<cpc_version::RuntimeVersion> {
+    let ctx = ctx.clone();
+    tokio::task::spawn_blocking(move || ctx.client.runtime_version(&hash))
+        .await
+        .map_err(|e| crate::errors::invalid_params(e.to_string()))?
+        .map_err(client_error)
 }
 
 /// The next imported block for a subscription, skipping over notifications it was too slow

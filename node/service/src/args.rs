@@ -64,8 +64,9 @@ pub struct RunArgs {
     /// Which RPC methods to offer: `auto` (unsafe ones on loopback only), `safe` or `unsafe`.
     #[arg(long, default_value = "auto")]
     pub rpc_methods: String,
-    /// Listen for RPC on all interfaces and offer unsafe methods there too (author_*, key
-    /// rotation, dry runs): only behind a firewall or proxy you control.
+    /// Listen for RPC on all interfaces and offer unsafe methods there too under
+    /// `--rpc-methods auto` (key rotation, dry runs, ...): only behind a firewall or proxy you
+    /// control.
     #[arg(long)]
     pub unsafe_rpc_external: bool,
     /// Most RPC connections at once.
@@ -87,7 +88,7 @@ pub struct RunArgs {
     /// Most calls in one RPC batch request.
     #[arg(long, value_name = "COUNT", default_value_t = 1000)]
     pub rpc_max_batch_request_len: u32,
-    /// Calls per minute one RPC connection may make (no limit by default).
+    /// Calls per minute one RPC WebSocket connection may make (no limit by default).
     #[arg(long, value_name = "CALLS")]
     pub rpc_rate_limit: Option<std::num::NonZeroU32>,
     /// The Prometheus metrics port.

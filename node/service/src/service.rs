@@ -241,7 +241,7 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
             chain_type: serde_json::to_value(&spec.chain_type).unwrap_or_default(),
             properties: spec.properties.clone(),
         },
-        deny_unsafe: !args.unsafe_rpc_external && rpc_methods.deny_unsafe(&rpc_addr),
+        deny_unsafe: rpc_methods.deny_unsafe(&rpc_addr, args.unsafe_rpc_external),
         network: Arc::new(crate::network::RpcNetwork {
             network: network.clone(),
             sync: sync_status.clone(),

@@ -102,7 +102,8 @@ pub fn export_blocks(
     match format {
         BlockFormat::Ours => out.write_all(MAGIC)?,
         BlockFormat::SubstrateBinary => {
-            out.write_all(&u64::from(to.saturating_sub(from) + 1).encode())?
+            // The count of the blocks that follow: none when `from` is past `to`.
+            out.write_all(&u64::from((to + 1).saturating_sub(from)).encode())?
         }
         BlockFormat::SubstrateJson => {}
     }

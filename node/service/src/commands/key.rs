@@ -68,8 +68,9 @@ pub enum KeyCommand {
         /// The keystore directory.
         #[arg(long, value_name = "PATH", group = "keystore")]
         keystore_path: Option<PathBuf>,
-        /// The node's base path (the keystore is in `<base>/keystore`, or
-        /// `<base>/chains/<id>/keystore` with `--chain`).
+        /// The node's base path (the keystore is in `<base>/keystore`; a running node's own
+        /// keystore, where `author_rotateKeys` writes, is `<base>/chains/<id>/keystore`: give
+        /// it with `--keystore-path`).
         #[arg(long, short = 'd', value_name = "PATH", group = "keystore")]
         base_path: Option<PathBuf>,
     },
