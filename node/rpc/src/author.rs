@@ -100,6 +100,18 @@ impl cpc_state_machine::KeystoreExt for FileKeystore<'_> {
     }
 }
 
+/// The next status of a watched transaction; `None` once it has no more, or once the
+/// subscriber is gone (a watch ends with its subscriber, not only with a final status).
+pub(crate) async fn next_status(
+    sink: &jsonrpsee::SubscriptionSink,
+    statuses: &mut tokio::sync::mpsc::UnboundedReceiver<TxStatus>,
+) -> Option<TxStatus> {
+    tokio::select! {
+        _ = sink.closed() => None,
+        status = statuses.recv() => status,
+    }
+}
+
 /// Registers the methods.
 pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> {
     module.register_blocking_method(
@@ -131,18 +143,29 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
         "author_unwatchExtrinsic",
         |params: Params<'static>, pending: PendingSubscriptionSink, ctx: Arc<Ctx>, _| async move {
             ctx.count();
-            let submitted = params
+            let xt = params
                 .sequence()
                 .next::<Bytes>()
-                .and_then(|bytes| decode_extrinsic(&bytes))
-                .and_then(|xt| {
+                .and_then(|bytes| decode_extrinsic(&bytes));
+            let submitted = match xt {
+                Ok(xt) => {
                     let pool = ctx.pool.clone();
-                    // Validation calls the runtime: keep it off the async worker.
-                    tokio::task::block_in_place(|| {
+                    // Validation calls the runtime: keep it off the async workers.
+                    tokio::task::spawn_blocking(move || {
                         pool.submit_and_watch(TransactionSource::External, xt)
                     })
-                    .map_err(pool_error)
-                });
+                    .await
+                    .map_err(|e| {
+                        errors::error(
+                            errors::VERIFICATION_ERROR,
+                            "Verification Error",
+                            Some(e.to_string()),
+                        )
+                    })
+                    .and_then(|submitted| submitted.map_err(pool_error))
+                }
+                Err(e) => Err(e),
+            };
             let (_, mut statuses) = match submitted {
                 Ok(ok) => ok,
                 Err(e) => {
@@ -153,15 +176,7 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
             let Ok(sink) = pending.accept().await else {
                 return;
             };
-            loop {
-                // The watch ends with its subscriber, not only with a final status.
-                let status = tokio::select! {
-                    _ = sink.closed() => return,
-                    status = statuses.recv() => match status {
-                        Some(status) => status,
-                        None => return,
-                    },
-                };
+            while let Some(status) = next_status(&sink, &mut statuses).await {
                 let done = status.is_final();
                 let message =
                     serde_json::value::to_raw_value(&status_json(&status)).expect("JSON; qed");

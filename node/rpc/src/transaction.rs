@@ -186,14 +186,7 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
                     return;
                 }
             };
-            loop {
-                let status = tokio::select! {
-                    _ = sink.closed() => return,
-                    status = statuses.recv() => match status {
-                        Some(status) => status,
-                        None => return,
-                    },
-                };
+            while let Some(status) = crate::author::next_status(&sink, &mut statuses).await {
                 let event = {
                     let ctx = ctx.clone();
                     let status = status.clone();
