@@ -275,6 +275,15 @@ fn subscriptions_follow_storage_versions_and_the_new_spec_with_its_limits() {
             .unwrap();
         let initial = next(&mut storage).await;
         assert_eq!(initial["changes"][0][0], json!(bob_key));
+        // Without keys (unsafe, allowed on loopback): every change of every block.
+        let mut everything: Subscription<Value> = client
+            .subscribe(
+                "state_subscribeStorage",
+                rpc_params![],
+                "state_unsubscribeStorage",
+            )
+            .await
+            .unwrap();
         // The runtime version, under its `chain_` alias too.
         let mut versions: Subscription<Value> = client
             .subscribe(
@@ -315,6 +324,28 @@ fn subscriptions_follow_storage_versions_and_the_new_spec_with_its_limits() {
         assert_eq!(
             changed["block"], last["block"]["hash"],
             "the change set names its block"
+        );
+        // The firehose carries the same change, among the block's others (it may first
+        // deliver blocks imported before the transfer's).
+        let mut seen = Vec::new();
+        let all = loop {
+            let set = next(&mut everything).await;
+            if set["block"] == last["block"]["hash"] {
+                break set;
+            }
+            seen.push(set["block"].clone());
+            assert!(seen.len() < 10, "the transfer's block never came: {seen:?}");
+        };
+        let keys: Vec<&Value> = all["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| &c[0])
+            .collect();
+        assert!(keys.contains(&&json!(bob_key)), "{keys:?}");
+        assert!(
+            keys.len() > 2,
+            "the block's other changes too (timestamp, events, fees)"
         );
         assert_eq!(changed["changes"][0][0], json!(bob_key));
 
