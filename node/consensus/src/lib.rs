@@ -31,9 +31,4 @@ pub use types::{
     SignedVote, ValidatorSet, Vote, VoteKind,
 };
 
-/// A block number.
-pub type Height = u32;
-/// A round within a height.
-pub type Round = u32;
-/// A validator's position in the committee.
-pub type ValidatorIndex = u16;
+pub use cpc_consensus_primitives::{Height, Round, ValidatorIndex};

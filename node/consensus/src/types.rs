@@ -7,12 +7,12 @@
 
 use crate::{Height, Round, ValidatorIndex};
 use codec::{Decode, DecodeLimit, Encode};
-use cpc_crypto::sr25519::{self, Pair, Public, Signature, VerifyingKey};
+use cpc_consensus_primitives::Committee;
+use cpc_crypto::sr25519::{self, Public, Signature, VerifyingKey};
 use cpc_primitives::H256;
 use std::fmt::Debug;
 
-/// Most validators a committee may have: bounds certificates and vote tables.
-pub const MAX_VALIDATORS: usize = 256;
+pub use cpc_consensus_primitives::certificate::MAX_VALIDATORS;
 /// Largest encoded message accepted from a peer, in bytes (a full block plus certificates).
 pub const MAX_MESSAGE_SIZE: usize = 8 * 1024 * 1024;
 /// Nesting depth accepted when decoding a message.
@@ -102,13 +102,12 @@ impl ValidatorSet {
 
     /// The most faulty validators the committee tolerates: `f = (n - 1) / 3`.
     pub fn max_faulty(&self) -> usize {
-        (self.len() - 1) / 3
+        cpc_consensus_primitives::certificate::max_faulty(self.len())
     }
 
-    /// Signatures a certificate needs: `n - f`, which is `2f + 1` when `n = 3f + 1`. Any two
-    /// quorums then share at least `f + 1` validators, so at least one honest one.
+    /// Signatures a certificate needs: `n - f` (see [`cpc_consensus_primitives::certificate::quorum`]).
     pub fn quorum(&self) -> usize {
-        self.len() - self.max_faulty()
+        cpc_consensus_primitives::certificate::quorum(self.len())
     }
 
     /// The members in committee order.
@@ -142,173 +141,30 @@ impl ValidatorSet {
     }
 }
 
+pub use cpc_consensus_primitives::{Certificate, CertificateError, Equivocation, SignedVote};
 pub use cpc_primitives::lbft::{Vote, VoteKind};
 
-/// A vote with its validator's signature.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode)]
-pub struct SignedVote {
-    /// The vote.
-    pub vote: Vote,
-    /// Who voted, by committee index.
-    pub validator: ValidatorIndex,
-    /// The validator's signature on [`Vote::signing_payload`].
-    pub signature: Signature,
-}
-
-impl SignedVote {
-    /// Signs `vote` as validator `validator` with `pair`.
-    pub fn sign(vote: Vote, validator: ValidatorIndex, pair: &Pair, chain: &H256) -> Self {
-        Self {
-            vote,
-            validator,
-            signature: pair.sign(&vote.signing_payload(chain)),
-        }
+/// The node's committees check signatures natively, with keys decoded once.
+impl Committee for ValidatorSet {
+    fn size(&self) -> usize {
+        self.len()
     }
 
-    /// Whether the signer is in `set` and the signature is its.
-    pub fn verify(&self, set: &ValidatorSet, chain: &H256) -> bool {
-        set.verifying_key(self.validator)
-            .is_some_and(|key| key.verify(&self.signature, &self.vote.signing_payload(chain)))
-    }
-}
-
-/// Two signed votes of one validator for different blocks in the same height, round and kind:
-/// proof that it is faulty, which the hybrid-consensus pallet slashes.
-#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
-pub struct Equivocation {
-    /// The first vote seen.
-    pub first: SignedVote,
-    /// The conflicting one.
-    pub second: SignedVote,
-}
-
-impl Equivocation {
-    /// Whether this is real evidence against a member of `set`.
-    pub fn verify(&self, set: &ValidatorSet, chain: &H256) -> bool {
-        let (a, b) = (&self.first, &self.second);
-        a.validator == b.validator
-            && a.vote.kind == b.vote.kind
-            && a.vote.height == b.vote.height
-            && a.vote.round == b.vote.round
-            && a.vote.hash != b.vote.hash
-            && a.verify(set, chain)
-            && b.verify(set, chain)
-    }
-}
-
-/// 2f+1 signatures of one kind for one block in one round. A commit certificate is the
-/// justification stored with a finalized block; a prepare certificate lets a locked validator
-/// move to a block prepared in a later round.
-#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
-pub struct Certificate {
-    /// Prepare or commit.
-    pub kind: VoteKind,
-    /// The height.
-    pub height: Height,
-    /// The round all signatures are from.
-    pub round: Round,
-    /// The block.
-    pub hash: H256,
-    /// `(validator index, signature)`, indices strictly increasing.
-    pub signatures: Vec<(ValidatorIndex, Signature)>,
-}
-
-/// Why a certificate is refused.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub enum CertificateError {
-    /// Not the kind expected (a prepare certificate offered as a commit certificate).
-    WrongKind,
-    /// For another height or block than expected.
-    WrongTarget,
-    /// Fewer signatures than the committee's quorum.
-    NotEnoughSignatures {
-        /// Signatures present.
-        got: usize,
-        /// The quorum.
-        need: usize,
-    },
-    /// Indices not strictly increasing (a duplicate signer).
-    Unordered,
-    /// An index outside the committee.
-    NotAMember(ValidatorIndex),
-    /// A signature does not verify.
-    BadSignature,
-}
-
-impl Certificate {
-    /// The vote every signature of this certificate signs.
-    pub fn vote(&self) -> Vote {
-        Vote {
-            kind: self.kind,
-            height: self.height,
-            round: self.round,
-            hash: self.hash,
-        }
-    }
-
-    /// Checks that this is a `kind` certificate for `hash` at `height` signed by a quorum of
-    /// `set`.
-    pub fn verify(
-        &self,
-        kind: VoteKind,
-        height: Height,
-        hash: &H256,
-        set: &ValidatorSet,
-        chain: &H256,
-    ) -> Result<(), CertificateError> {
-        self.verify_with_known(kind, height, hash, set, chain, |_, _| false)
-    }
-
-    /// Like [`Certificate::verify`], but signatures for which `known(index, signature)` holds
-    /// were verified before (as votes) and are not checked again.
-    pub fn verify_with_known(
-        &self,
-        kind: VoteKind,
-        height: Height,
-        hash: &H256,
-        set: &ValidatorSet,
-        chain: &H256,
-        known: impl Fn(ValidatorIndex, &Signature) -> bool,
-    ) -> Result<(), CertificateError> {
-        if self.kind != kind {
-            return Err(CertificateError::WrongKind);
-        }
-        if self.height != height || self.hash != *hash {
-            return Err(CertificateError::WrongTarget);
-        }
-        let need = set.quorum();
-        if self.signatures.len() < need {
-            return Err(CertificateError::NotEnoughSignatures {
-                got: self.signatures.len(),
-                need,
-            });
-        }
-        if self.signatures.windows(2).any(|w| w[0].0 >= w[1].0) {
-            return Err(CertificateError::Unordered);
-        }
-        let mut unknown = Vec::with_capacity(self.signatures.len());
-        for (index, signature) in &self.signatures {
-            let key = set
-                .verifying_key(*index)
-                .ok_or(CertificateError::NotAMember(*index))?;
-            if !known(*index, signature) {
-                unknown.push((signature, key));
-            }
-        }
-        let payload = self.vote().signing_payload(chain);
-        let valid = match unknown.as_slice() {
+    fn verify_batch(&self, payload: &[u8], signatures: &[(ValidatorIndex, &Signature)]) -> bool {
+        let key = |index: ValidatorIndex| self.verifying_key(index);
+        match signatures {
             [] => true,
-            [(signature, key)] => key.verify(signature, &payload),
-            _ => sr25519::verify_batch_prepared(
-                unknown
+            [(index, signature)] => key(*index).is_some_and(|k| k.verify(signature, payload)),
+            _ => {
+                let Some(keys) = signatures
                     .iter()
-                    .map(|(signature, key)| (*signature, payload.as_slice(), *key)),
-            ),
-        };
-        if valid {
-            Ok(())
-        } else {
-            Err(CertificateError::BadSignature)
+                    .map(|(index, signature)| key(*index).map(|k| (*signature, payload, k)))
+                    .collect::<Option<Vec<_>>>()
+                else {
+                    return false;
+                };
+                sr25519::verify_batch_prepared(keys)
+            }
         }
     }
 }
@@ -391,6 +247,7 @@ impl<B: Decode> Message<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cpc_crypto::sr25519::Pair;
 
     fn pairs(n: u8) -> Vec<Pair> {
         (0..n).map(|i| Pair::from_seed(&[i + 1; 32])).collect()
@@ -430,6 +287,40 @@ mod tests {
     }
 
     #[test]
+    fn the_native_committee_and_the_host_committee_judge_certificates_alike() {
+        let pairs = pairs(4);
+        let native = set(&pairs);
+        let host: Vec<Public> = pairs.iter().map(Pair::public).collect();
+        let vote = Vote {
+            kind: VoteKind::Commit,
+            height: 5,
+            round: 1,
+            hash: H256([9; 32]),
+        };
+        let good = certificate(&pairs, &[0, 2, 3], vote);
+        let mut forged = good.clone();
+        forged.signatures[1].1 = forged.signatures[0].1;
+        let single = certificate(&pairs, &[1], vote);
+        for (c, expected) in [(&good, true), (&forged, false)] {
+            let hash = H256([9; 32]);
+            let n = c.verify(VoteKind::Commit, 5, &hash, &native, &CHAIN);
+            let h = c.verify(VoteKind::Commit, 5, &hash, host.as_slice(), &CHAIN);
+            assert_eq!((n.is_ok(), h.is_ok()), (expected, expected));
+        }
+        let one = SignedVote {
+            vote,
+            validator: 1,
+            signature: single.signatures[0].1,
+        };
+        assert!(one.verify(&native, &CHAIN) && one.verify(host.as_slice(), &CHAIN));
+        let wrong = SignedVote {
+            validator: 2,
+            ..one
+        };
+        assert!(!wrong.verify(&native, &CHAIN) && !wrong.verify(host.as_slice(), &CHAIN));
+    }
+
+    #[test]
     fn committees_are_bounded_and_without_duplicates() {
         assert_eq!(ValidatorSet::new(vec![]), Err(ValidatorSetError::Empty));
         let key = Public([1; 32]);
@@ -447,98 +338,6 @@ mod tests {
         assert_eq!(
             ValidatorSet::new(many),
             Err(ValidatorSetError::TooLarge(MAX_VALIDATORS + 1))
-        );
-    }
-
-    #[test]
-    fn a_quorum_certificate_verifies_and_every_flaw_is_named() {
-        let pairs = pairs(4);
-        let set = set(&pairs);
-        let vote = Vote {
-            kind: VoteKind::Commit,
-            height: 5,
-            round: 1,
-            hash: H256([9; 32]),
-        };
-        let good = certificate(&pairs, &[0, 2, 3], vote);
-        let verify = |c: &Certificate| c.verify(VoteKind::Commit, 5, &H256([9; 32]), &set, &CHAIN);
-        assert_eq!(verify(&good), Ok(()));
-        assert_eq!(
-            good.verify(VoteKind::Prepare, 5, &H256([9; 32]), &set, &CHAIN),
-            Err(CertificateError::WrongKind)
-        );
-        assert_eq!(
-            good.verify(VoteKind::Commit, 6, &H256([9; 32]), &set, &CHAIN),
-            Err(CertificateError::WrongTarget)
-        );
-        assert_eq!(
-            good.verify(VoteKind::Commit, 5, &H256([9; 32]), &set, &H256([8; 32])),
-            Err(CertificateError::BadSignature),
-            "another chain's votes do not count"
-        );
-        let short = certificate(&pairs, &[0, 2], vote);
-        assert_eq!(
-            verify(&short),
-            Err(CertificateError::NotEnoughSignatures { got: 2, need: 3 })
-        );
-        let mut duplicate = certificate(&pairs, &[0, 2, 2], vote);
-        assert_eq!(verify(&duplicate), Err(CertificateError::Unordered));
-        duplicate.signatures.swap(0, 1);
-        assert_eq!(verify(&duplicate), Err(CertificateError::Unordered));
-        let mut outsider = good.clone();
-        outsider.signatures[2].0 = 4;
-        assert_eq!(verify(&outsider), Err(CertificateError::NotAMember(4)));
-        let mut forged = good.clone();
-        forged.signatures[1].1 = forged.signatures[0].1;
-        assert_eq!(verify(&forged), Err(CertificateError::BadSignature));
-        // Signatures of another round do not make a certificate of this one.
-        let mut mixed = good;
-        mixed.signatures[0] = certificate(&pairs, &[0], Vote { round: 0, ..vote }).signatures[0];
-        assert_eq!(verify(&mixed), Err(CertificateError::BadSignature));
-    }
-
-    #[test]
-    fn equivocation_needs_two_signed_votes_for_different_blocks() {
-        let pairs = pairs(4);
-        let set = set(&pairs);
-        let vote = Vote {
-            kind: VoteKind::Prepare,
-            height: 3,
-            round: 0,
-            hash: H256([1; 32]),
-        };
-        let first = SignedVote::sign(vote, 1, &pairs[1], &CHAIN);
-        let other = Vote {
-            hash: H256([2; 32]),
-            ..vote
-        };
-        let second = SignedVote::sign(other, 1, &pairs[1], &CHAIN);
-        assert!(Equivocation { first, second }.verify(&set, &CHAIN));
-        assert!(
-            !Equivocation {
-                first,
-                second: first
-            }
-            .verify(&set, &CHAIN)
-        );
-        let framed = SignedVote {
-            signature: SignedVote::sign(other, 2, &pairs[2], &CHAIN).signature,
-            ..second
-        };
-        assert!(
-            !Equivocation {
-                first,
-                second: framed
-            }
-            .verify(&set, &CHAIN)
-        );
-        let next_round = SignedVote::sign(Vote { round: 1, ..other }, 1, &pairs[1], &CHAIN);
-        assert!(
-            !Equivocation {
-                first,
-                second: next_round
-            }
-            .verify(&set, &CHAIN)
         );
     }
 

@@ -14,15 +14,8 @@ impl<T: Config> Pallet<T> {
         first: SignedVote,
         second: SignedVote,
     ) -> DispatchResult {
-        let (a, b) = (&first.vote, &second.vote);
-        ensure!(
-            first.validator == second.validator
-                && a.kind == b.kind
-                && a.height == b.height
-                && a.round == b.round
-                && a.hash != b.hash,
-            Error::NotEquivocation
-        );
+        ensure!(first.conflicts_with(&second), Error::NotEquivocation);
+        let a = &first.vote;
         let now = System::<T>::block_number();
         ensure!(
             a.height <= now && now - a.height <= REPORT_WINDOW,

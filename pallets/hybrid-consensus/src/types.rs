@@ -6,11 +6,7 @@ use crate::{
     reputation::{self, Dimensions, Weights},
 };
 use codec::{Decode, Encode, MaxEncodedLen};
-use cpc_primitives::{
-    AccountId, Balance, BlockNumber, H256,
-    lbft::Vote,
-    sr25519::{Public, Signature},
-};
+use cpc_primitives::{AccountId, Balance, BlockNumber, H256, sr25519::Public};
 use cpc_support::{BoundedVec, ConstU32};
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
@@ -139,16 +135,7 @@ pub struct Impeachment {
     pub reason: Option<(ImpeachReason, AccountId)>,
 }
 
-/// A signed LBFT vote, as evidence.
-#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
-pub struct SignedVote {
-    /// The vote.
-    pub vote: Vote,
-    /// The validator's index in the committee.
-    pub validator: u16,
-    /// Its signature on the vote's signing payload.
-    pub signature: Signature,
-}
+pub use cpc_consensus_primitives::SignedVote;
 
 /// A candidate's scores at the last election.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]

@@ -1,13 +1,22 @@
-//! Hybrid consensus's shared types: who holds a seat (a proposer slot or a validator seat) and
+//! Hybrid consensus's shared types: who holds a seat (a proposer slot or a validator seat),
 //! the runtime API through which the node reads the committee and the proposers
-//! ([`HybridConsensusApi`]).
+//! ([`HybridConsensusApi`]), LBFT certificates and their checks ([`certificate`]), and the
+//! checks of a light client following another chain's finality ([`light_client`]).
 //!
-//! A crate of its own so the node and light clients link these without the consensus pallet's
-//! logic; the pallet re-exports them.
+//! A crate of its own so the node, the pallets that follow other chains and light clients
+//! link these without the consensus pallet's logic; the pallet re-exports them.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
+
+pub mod certificate;
+pub mod light_client;
+
+pub use certificate::{
+    Certificate, CertificateError, Committee, Equivocation, Height, Round, SignedVote,
+    ValidatorIndex,
+};
 
 use alloc::vec::Vec;
 use codec::{Decode, Encode, MaxEncodedLen};
