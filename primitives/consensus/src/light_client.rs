@@ -351,7 +351,7 @@ mod tests {
         let handing = header(&genesis, vec![hand_off(4, &new_keys)]);
         let extension = verify_extension(
             &followed,
-            &[handing.clone()],
+            core::slice::from_ref(&handing),
             &commit(&old, &[0, 1, 2], &handing),
             8,
         )
@@ -364,7 +364,7 @@ mod tests {
         assert_eq!(
             verify_extension(
                 &followed,
-                &[handing.clone()],
+                core::slice::from_ref(&handing),
                 &commit(&new, &[0, 1, 2], &handing),
                 8
             ),
@@ -392,7 +392,12 @@ mod tests {
         ] {
             let h = header(&genesis, vec![bad]);
             assert_eq!(
-                verify_extension(&followed, &[h.clone()], &commit(&old, &[0, 1, 2], &h), 8),
+                verify_extension(
+                    &followed,
+                    core::slice::from_ref(&h),
+                    &commit(&old, &[0, 1, 2], &h),
+                    8
+                ),
                 Err(ExtensionError::BadHandOff)
             );
         }
@@ -406,7 +411,12 @@ mod tests {
         );
         for h in [two, garbage] {
             assert_eq!(
-                verify_extension(&followed, &[h.clone()], &commit(&old, &[0, 1, 2], &h), 8),
+                verify_extension(
+                    &followed,
+                    core::slice::from_ref(&h),
+                    &commit(&old, &[0, 1, 2], &h),
+                    8
+                ),
                 Err(ExtensionError::MalformedDigest)
             );
         }
