@@ -6,10 +6,14 @@ use crate::{
 };
 use alloc::collections::BTreeMap;
 use cpc_consensus_primitives::light_client::is_usable_committee;
-use cpc_primitives::{AccountId, Balance, BlockNumber};
+use cpc_primitives::{AccountId, Balance, BlockNumber, weight::Weight};
 use cpc_support::{Hooks, traits::ReservableCurrency};
 
 impl<T: Config> Hooks for Pallet<T> {
+    fn on_runtime_upgrade() -> Weight {
+        crate::migrations::initialise()
+    }
+
     fn try_state(_n: BlockNumber) -> Result<(), &'static str> {
         Self::check_invariants()
     }

@@ -25,6 +25,9 @@
 //!   `Config::DEREGISTRATION_DELAY` blocks the registrant withdraws the bond
 //!   (`withdraw_bond`), which removes the sidechain's records.
 //!
+//! Added to a running chain by a runtime upgrade, the registry initialises its storage in
+//! `on_runtime_upgrade` ([`migrations`]).
+//!
 //! Invariants (checked by `try_state`): the kept anchored headers are at most
 //! `ANCHOR_HISTORY`, all at or below the head, the newest being the head; every committee is
 //! usable; the registrant's reserved balance covers the bonds of its sidechains.
@@ -37,6 +40,7 @@ mod api;
 mod calls;
 mod events;
 mod hooks;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -68,6 +72,8 @@ pub use weights::WeightInfo;
 
 /// The pallet's name.
 pub const PALLET: &str = "SidechainRegistry";
+/// The layout version of the registry's storage.
+pub const STORAGE_VERSION: u16 = 1;
 /// Past committees kept per sidechain, to judge conflicts reported at heights they certified.
 pub const MAX_PAST_COMMITTEES: u32 = 4;
 
@@ -179,7 +185,12 @@ impl<T: Config> PalletDef for Pallet<T> {
     }
 
     fn build_genesis(_config: &GenesisConfig) -> Result<(), String> {
+        NextSidechainId::put(&0);
         Ok(())
+    }
+
+    fn storage_version() -> u16 {
+        STORAGE_VERSION
     }
 
     fn storage_metadata() -> Vec<cpc_support::frame_metadata::v14::StorageEntryMetadata> {

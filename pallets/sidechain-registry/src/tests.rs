@@ -9,7 +9,7 @@ use cpc_primitives::{
     dispatch::{DispatchError, DispatchResultWithPostInfo},
     sr25519::Pair,
 };
-use cpc_support::{assert_noop, assert_ok};
+use cpc_support::{Hooks, assert_noop, assert_ok};
 
 type Registry = Pallet<Test>;
 type Balances = cpc_pallet_balances::Pallet<Test>;
@@ -472,6 +472,31 @@ fn root_deregisters_and_a_retiring_sidechain_can_still_be_reported() {
         ));
         assert_eq!(Balances::reserved_balance(&account(OPERATOR)), 0);
         Registry::check_invariants().unwrap();
+    });
+}
+
+#[test]
+fn the_upgrade_that_adds_the_registry_initialises_its_storage_once() {
+    let mut ext = cpc_state_machine::TestExternalities::default();
+    ext.execute_with(|| {
+        // A chain without the registry: nothing stored under its prefix.
+        assert_eq!(cpc_support::storage::version::on_chain(PALLET), 0);
+        assert!(!NextSidechainId::exists());
+        Registry::on_runtime_upgrade();
+        assert_eq!(cpc_support::storage::version::on_chain(PALLET), 1);
+        assert_eq!(NextSidechainId::get(), Some(0));
+        let root = cpc_support::testing::state_root();
+        Registry::on_runtime_upgrade();
+        assert_eq!(cpc_support::testing::state_root(), root, "only once");
+    });
+    new_test_ext().execute_with(|| {
+        assert_eq!(
+            Test::storage_versions()
+                .into_iter()
+                .find(|(name, ..)| *name == PALLET),
+            Some((PALLET, 1, 1)),
+            "genesis writes the current version"
+        );
     });
 }
 

@@ -47,14 +47,16 @@ pub const fn str_eq(a: &str, b: &str) -> bool {
 /// expands to `API_METHODS` (the export names), `dispatch` (a `match` from each name to
 /// `<marker>::dispatch::<Runtime>(input)`), a `const` assertion per export that its name is
 /// its marker's `Method::NAME`, and on wasm32 an `extern "C"` function per export calling
-/// `dispatch`.
+/// `dispatch`. Attributes written before an entry (`#[cfg(..)]`) are put on each of those, so
+/// a runtime built with and without a pallet exports its API only where it has the pallet.
 #[macro_export]
 macro_rules! runtime_apis {
-    ($runtime:ty { $($export:ident => $method:ty;)+ }) => {
+    ($runtime:ty { $($(#[$attr:meta])* $export:ident => $method:ty;)+ }) => {
         /// The names of every API function this runtime exports.
-        pub const API_METHODS: &[&str] = &[$(stringify!($export)),+];
+        pub const API_METHODS: &[&str] = &[$($(#[$attr])* stringify!($export)),+];
 
         $(
+            $(#[$attr])*
             const _: () = assert!(
                 $crate::api::str_eq(
                     stringify!($export),
@@ -68,7 +70,7 @@ macro_rules! runtime_apis {
         /// function. The native executor's entry point, equal to the wasm exports.
         pub fn dispatch(method: &str, input: &[u8]) -> Option<$crate::alloc_vec::Vec<u8>> {
             match method {
-                $(stringify!($export) => Some(<$method>::dispatch::<$runtime>(input)),)+
+                $($(#[$attr])* stringify!($export) => Some(<$method>::dispatch::<$runtime>(input)),)+
                 _ => None,
             }
         }
@@ -77,6 +79,7 @@ macro_rules! runtime_apis {
         #[cfg(all(target_arch = "wasm32", not(feature = "std")))]
         pub mod wasm_exports {
             $(
+                $(#[$attr])*
                 #[unsafe(no_mangle)]
                 #[allow(non_snake_case)]
                 #[doc = concat!("Export of `", stringify!($export), "`.")]

@@ -26,6 +26,8 @@ use cpc_version::RuntimeVersion;
 type HybridConsensus = cpc_pallet_hybrid_consensus::Pallet<Runtime>;
 type DataMarket = cpc_pallet_data_market::Pallet<Runtime>;
 type Balances = cpc_pallet_balances::Pallet<Runtime>;
+#[cfg(not(feature = "before-sidechains"))]
+type SidechainRegistry = cpc_pallet_sidechain_registry::Pallet<Runtime>;
 
 impl cpc_api::Core for Runtime {
     fn version() -> RuntimeVersion {
@@ -136,7 +138,8 @@ fn metadata_at(version: u32) -> Option<Vec<u8>> {
 /// The description of every runtime API in `VERSION.apis`, for metadata V15 (a test checks
 /// the two lists agree).
 pub fn apis_metadata() -> Vec<cpc_support::frame_metadata::v15::RuntimeApiMetadata> {
-    alloc::vec![
+    #[allow(unused_mut)]
+    let mut apis = alloc::vec![
         cpc_api::core::api_metadata(),
         cpc_api::metadata::api_metadata(),
         cpc_api::block_builder::api_metadata(),
@@ -148,7 +151,10 @@ pub fn apis_metadata() -> Vec<cpc_support::frame_metadata::v15::RuntimeApiMetada
         cpc_api::upgrade_dry_run_api::api_metadata(),
         cpc_consensus_primitives::hybrid_consensus_api::api_metadata(),
         cpc_data_market_primitives::data_market_api::api_metadata(),
-    ]
+    ];
+    #[cfg(not(feature = "before-sidechains"))]
+    apis.push(cpc_sidechain_primitives::sidechain_registry_api::api_metadata());
+    apis
 }
 
 /// The call of `xt` and whether it is signed (only signed extrinsics pay fees).
@@ -306,6 +312,32 @@ impl cpc_data_market_primitives::DataMarketApi for Runtime {
     }
 }
 
+#[cfg(not(feature = "before-sidechains"))]
+impl cpc_sidechain_primitives::SidechainRegistryApi for Runtime {
+    fn sidechains(
+        start: cpc_sidechain_primitives::SidechainId,
+        limit: u32,
+    ) -> Vec<(
+        cpc_sidechain_primitives::SidechainId,
+        cpc_sidechain_primitives::SidechainState,
+    )> {
+        SidechainRegistry::sidechains(start, limit)
+    }
+
+    fn sidechain(
+        id: cpc_sidechain_primitives::SidechainId,
+    ) -> Option<cpc_sidechain_primitives::SidechainState> {
+        SidechainRegistry::sidechain_state(id)
+    }
+
+    fn anchored(
+        id: cpc_sidechain_primitives::SidechainId,
+        height: BlockNumber,
+    ) -> Option<cpc_sidechain_primitives::FinalizedHeader> {
+        SidechainRegistry::anchored(id, height)
+    }
+}
+
 cpc_support::runtime_apis! {
     Runtime {
         Core_version => cpc_api::core::version;
@@ -347,5 +379,14 @@ cpc_support::runtime_apis! {
         DataMarketApi_encryption_key =>
             cpc_data_market_primitives::data_market_api::encryption_key;
         DataMarketApi_proxy => cpc_data_market_primitives::data_market_api::proxy;
+        #[cfg(not(feature = "before-sidechains"))]
+        SidechainRegistryApi_sidechains =>
+            cpc_sidechain_primitives::sidechain_registry_api::sidechains;
+        #[cfg(not(feature = "before-sidechains"))]
+        SidechainRegistryApi_sidechain =>
+            cpc_sidechain_primitives::sidechain_registry_api::sidechain;
+        #[cfg(not(feature = "before-sidechains"))]
+        SidechainRegistryApi_anchored =>
+            cpc_sidechain_primitives::sidechain_registry_api::anchored;
     }
 }

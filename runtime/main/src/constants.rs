@@ -33,3 +33,25 @@ pub const MAX_BLOCK_LENGTH: u32 = 5 * 1024 * 1024;
 pub const SS58_PREFIX: u16 = 42;
 /// The token symbol.
 pub const TOKEN_SYMBOL: &str = "CPC";
+
+/// The treasury: receives the share of a slashed sidechain bond the reporter does not get.
+/// Substrate's module-account layout (`b"modl"` ++ an 8-byte id, zero-padded), so tools show
+/// it as a pallet account.
+pub const TREASURY: cpc_primitives::AccountId = {
+    let mut raw = [0u8; 32];
+    let tag = *b"modlcpc/trsy";
+    let mut i = 0;
+    while i < tag.len() {
+        raw[i] = tag[i];
+        i += 1;
+    }
+    cpc_primitives::AccountId::new(raw)
+};
+/// The bond a sidechain registration reserves at least.
+pub const SIDECHAIN_MIN_BOND: Balance = 1_000 * UNITS;
+/// Anchored sidechain headers kept for proofs, per sidechain: 68 minutes of a sidechain with
+/// 500 ms blocks, longer than any cross-chain message may wait.
+pub const SIDECHAIN_ANCHOR_HISTORY: u32 = 8192;
+/// Blocks from a sidechain's deregistration to its bond's release (one day), so a conflict of
+/// its last days can still be reported.
+pub const SIDECHAIN_DEREGISTRATION_DELAY: u32 = 86_400;

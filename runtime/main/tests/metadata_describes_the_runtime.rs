@@ -61,7 +61,8 @@ fn pallets_have_their_indices_calls_events_and_errors() {
             ("Governance", 3),
             ("Notes", 4),
             ("HybridConsensus", 5),
-            ("DataMarket", 6)
+            ("DataMarket", 6),
+            ("SidechainRegistry", 7)
         ]
     );
     let consensus = md
@@ -342,5 +343,5 @@ fn v15_describes_every_runtime_api_and_the_outer_enums() {
         path_of(&md.types, md.extrinsic.signature_ty.id),
         "sp_runtime::MultiSignature"
     );
-    assert_eq!(md.pallets.len(), 7);
+    assert_eq!(md.pallets.len(), 8);
 }
