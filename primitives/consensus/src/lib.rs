@@ -12,6 +12,8 @@ extern crate alloc;
 
 pub mod certificate;
 pub mod light_client;
+#[cfg(feature = "std")]
+pub mod testing;
 
 pub use certificate::{
     Certificate, CertificateError, Committee, Equivocation, Height, Round, SignedVote,
