@@ -3,7 +3,8 @@
 //!
 //! - the main chain's view of a sidechain ([`Sidechain`], [`Status`]) and
 //!   [`SidechainRegistryApi`], through which relayers and wallets read what is anchored;
-//! - the sidechain's view of the main chain, [`MainchainTrackerApi`].
+//! - the sidechain's view of the main chain, [`MainchainTrackerApi`];
+//! - IoT devices and readings, their proofs and [`iot::IotDevicesApi`] ([`iot`]).
 //!
 //! Both follow the other chain's finality with the checks of
 //! `cpc_consensus_primitives::light_client`; `docs/sidechains.md` describes the protocol.
@@ -11,6 +12,8 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
+
+pub mod iot;
 
 use alloc::vec::Vec;
 use codec::{Decode, Encode, MaxEncodedLen};
