@@ -108,6 +108,10 @@ pub struct ChainSpec {
     /// Consensus settings.
     #[serde(default)]
     pub consensus: ConsensusSpec,
+    /// Which runtime built into the node the chain runs (`main` when absent; `sidechain` for
+    /// an IoT sidechain): its code when the genesis gives none, and its native dispatch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
     /// Replacement runtime code by block number (decimal string keys, as Substrate writes
     /// them), to recover a chain whose runtime fails: calls on the state of that block and of
     /// later blocks run the replacement while the chain's code is still the one it had there.

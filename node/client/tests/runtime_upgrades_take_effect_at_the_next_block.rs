@@ -24,8 +24,10 @@ use cpc_runtime_test_utils::{account, fake_runtime_code, transfer};
 use cpc_support::PalletIndex;
 use std::collections::BTreeMap;
 
+/// The runtime's spec_version.
+const V1: u32 = cpc_runtime::VERSION.spec_version;
 /// The v2 runtime's spec_version.
-const V2: u32 = 101;
+const V2: u32 = V1 + 1;
 
 fn v2_code() -> &'static [u8] {
     cpc_runtime_v2::WASM_BINARY_V2.expect("the v2 runtime is built")
@@ -127,7 +129,7 @@ fn an_upgrade_runs_from_the_next_block_and_migrates_once() {
         storage(&chain, b2, well_known_keys::CODE).as_deref(),
         Some(v2_code())
     );
-    assert_eq!(chain.client.runtime_version(&b1).unwrap().spec_version, 100);
+    assert_eq!(chain.client.runtime_version(&b1).unwrap().spec_version, V1);
     // The state after block 2 holds the new code: block 3 on runs it.
     assert_eq!(chain.client.runtime_version(&b2).unwrap().spec_version, V2);
     assert_eq!(
@@ -266,7 +268,7 @@ fn set_code_refuses_bad_code_with_its_reason_and_changes_nothing() {
                 .contains(&DigestItem::RuntimeEnvironmentUpdated),
             "{what}"
         );
-        assert_eq!(chain.client.runtime_version(&at).unwrap().spec_version, 100);
+        assert_eq!(chain.client.runtime_version(&at).unwrap().spec_version, V1);
     }
 
     // Not root: set_code directly, and sudo by someone without the key. (Each compiles the code
@@ -353,7 +355,7 @@ fn a_code_substitute_revives_a_chain_whose_code_is_broken() {
             .runtime_version(&parent)
             .unwrap()
             .spec_version,
-        100
+        V1
     );
     // Governance repairs the code with a real upgrade; its block still runs the substitute.
     let repair = author(

@@ -89,6 +89,8 @@ pub struct ClientChain {
     key: Option<Pair>,
     /// What to report once the height it concerns is final, by height.
     reports: Mutex<HashMap<u32, Vec<Report>>>,
+    /// The built-in runtime the chain runs, whose types encode the reports.
+    runtime: &'static crate::runtimes::BuiltinRuntime,
 }
 
 /// A report a validator puts on chain about a height once it is final.
@@ -122,7 +124,15 @@ impl ClientChain {
             committee: Mutex::new(Some((info.finalized_number + 1, committee))),
             key: None,
             reports: Mutex::new(HashMap::new()),
+            runtime: &crate::runtimes::MAIN,
         })
+    }
+
+    /// Encodes reports for `runtime`, the built-in runtime the chain runs (the main one unless
+    /// told).
+    pub fn with_runtime(mut self, runtime: &'static crate::runtimes::BuiltinRuntime) -> Self {
+        self.runtime = runtime;
+        self
     }
 
     /// Signs reports with `key`.
@@ -212,11 +222,13 @@ impl ClientChain {
             .runtime_version(&info.best_hash)
             .map_err(|e| e.to_string())?;
         // The call is encoded with this node's runtime types: only valid for that runtime.
-        if version.spec_version != cpc_runtime::VERSION.spec_version {
+        // Hybrid consensus has the same pallet index in the main and the sidechain runtime, so
+        // the main runtime's call type encodes it for both.
+        let native = self.runtime.version;
+        if version.spec_name != native.spec_name || version.spec_version != native.spec_version {
             return Err(format!(
-                "the chain runs spec version {}, this node encodes calls of {}",
-                version.spec_version,
-                cpc_runtime::VERSION.spec_version
+                "the chain runs {} v{}, this node encodes calls of {} v{}",
+                version.spec_name, version.spec_version, native.spec_name, native.spec_version
             ));
         }
         let who = cpc_primitives::AccountId::new(key.public().0);

@@ -18,6 +18,7 @@ pub mod lbft;
 pub mod metrics;
 pub mod network;
 pub mod pool;
+pub mod runtimes;
 pub mod service;
 
 use args::SharedArgs;

@@ -47,17 +47,16 @@ pub fn open_client(
         })
         .map_err(Error::node)?,
     );
-    let code = cpc_runtime::WASM_BINARY.ok_or_else(|| {
-        Error::Node("this node was built without its runtime (CPC_SKIP_WASM_BUILD)".into())
-    })?;
+    let runtime = crate::runtimes::of(spec)?;
+    let code = runtime.code()?;
     let storage = cpc_client::genesis::build_genesis_storage(spec, wasm.as_ref(), code)
         .map_err(Error::Node)?;
     let genesis = GenesisState::from_storage(storage);
     std::fs::create_dir_all(db_path)?;
     let db = ChainDb::open(db_path, &db_config).map_err(Error::node)?;
     let native = Arc::new(NativeExecutor::new(
-        cpc_runtime::api::dispatch,
-        cpc_runtime::VERSION,
+        runtime.dispatch,
+        runtime.version.clone(),
         Some(wasm.clone() as Arc<dyn cpc_executor::RuntimeExecutor>),
     ));
     // LBFT chains accept a block only with a commit certificate of the committee in its
@@ -333,6 +332,7 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
                 config.base_timeout_ms,
             )
             .map_err(Error::Node)?
+            .with_runtime(crate::runtimes::of(&spec)?)
             .with_key(key.clone());
             let outbound = crate::network::lbft_outbound(network.clone(), sync_requests.clone());
             let state_file = paths.chain_dir.join("lbft-state");

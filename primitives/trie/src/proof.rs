@@ -3,6 +3,7 @@
 
 use crate::{Blake2Hasher, EMPTY_TRIE_ROOT, LayoutV1, MemoryDB, TrieError};
 use alloc::{
+    boxed::Box,
     collections::{BTreeMap, BTreeSet},
     vec::Vec,
 };

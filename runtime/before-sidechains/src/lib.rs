@@ -3,4 +3,7 @@
 //! A chain started with it gets the registry by a runtime upgrade to the current runtime,
 //! whose migration initialises the registry's storage; the tests do exactly that.
 
-include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+include!(concat!(
+    env!("OUT_DIR"),
+    "/wasm_binary_before_sidechains.rs"
+));

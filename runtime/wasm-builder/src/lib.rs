@@ -44,7 +44,8 @@ pub fn build() {
 }
 
 /// Builds the wasm blob of workspace package `package` with `features` (besides its default
-/// ones being off) and defines it as `const_name` in `$OUT_DIR/wasm_binary.rs`. A crate that
+/// ones being off) and defines it as `const_name` in `$OUT_DIR/<const_name in lower case>.rs`
+/// (`wasm_binary.rs` for `WASM_BINARY`), so one build script may build several. A crate that
 /// ships another version of a runtime (for upgrade tests) calls this from its build script.
 ///
 /// Every variant shares one target directory, so dependencies compiled for one are reused by
@@ -55,7 +56,8 @@ pub fn build_variant(package: &str, features: &[&str], const_name: &str) {
     let manifest_dir =
         PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let target = env::var("TARGET").unwrap_or_default();
-    let include = out_dir.join("wasm_binary.rs");
+    // One include file per constant, so one build script may build several variants.
+    let include = out_dir.join(format!("{}.rs", const_name.to_lowercase()));
 
     println!("cargo:rerun-if-env-changed={SKIP_ENV}");
     if target.starts_with("wasm32") {

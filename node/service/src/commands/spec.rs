@@ -9,8 +9,7 @@ pub fn build_spec(shared: &SharedArgs, raw: bool) -> Result<(), Error> {
     let spec = chain_specs::load(shared)?;
     let spec = if raw {
         let executor = WasmExecutor::new(WasmExecutorConfig::default()).map_err(Error::node)?;
-        let code = cpc_runtime::WASM_BINARY
-            .ok_or_else(|| Error::Node("no runtime was built into this node".into()))?;
+        let code = crate::runtimes::of(&spec)?.code()?;
         let storage = cpc_client::genesis::build_genesis_storage(&spec, &executor, code)
             .map_err(Error::Node)?;
         cpc_client::genesis::to_raw(&spec, &storage)

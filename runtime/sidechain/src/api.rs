@@ -1,0 +1,359 @@
+//! The runtime APIs: this runtime's implementation of each API trait declared in `cpc-api`
+//! (and in the pallets' primitives crates), and their exports through
+//! [`cpc_support::runtime_apis!`]. A missing method or a signature that differs from its
+//! declaration does not compile.
+
+use crate::{
+    Executive, Runtime, RuntimeCall, RuntimeGenesisConfig, UncheckedExtrinsic, VERSION, genesis,
+};
+use alloc::{string::String, vec::Vec};
+use codec::Encode;
+use cpc_api::{FeeDetails, RuntimeDispatchInfo, UpgradeReport};
+use cpc_consensus_primitives::Member;
+use cpc_primitives::{
+    AccountId, Balance, Block, BlockNumber, H256, Header, Nonce, OpaqueExtrinsic,
+    dispatch::{ApplyExtrinsicResult, DispatchInfo},
+    inherent::{CheckInherentsResult, InherentData},
+    transaction_validity::{
+        InvalidTransaction, TransactionSource, TransactionValidity, TransactionValidityError,
+    },
+    weight::Weight,
+};
+use cpc_sidechain_primitives::{
+    CommitteeRecord, FinalizedHeader,
+    iot::{Device, DeviceId, ReadingsRoot, SignedReading},
+};
+use cpc_support::GetDispatchInfo;
+use cpc_version::RuntimeVersion;
+
+type HybridConsensus = cpc_pallet_hybrid_consensus::Pallet<Runtime>;
+type IotDevices = cpc_pallet_iot_devices::Pallet<Runtime>;
+type MainchainTracker = cpc_pallet_mainchain_tracker::Pallet<Runtime>;
+type Balances = cpc_pallet_balances::Pallet<Runtime>;
+
+impl cpc_api::Core for Runtime {
+    fn version() -> RuntimeVersion {
+        VERSION
+    }
+
+    fn execute_block(block: Block) {
+        Executive::execute_block(block)
+    }
+
+    fn initialize_block(header: Header) {
+        Executive::initialize_block(&header)
+    }
+}
+
+impl cpc_api::BlockBuilder for Runtime {
+    fn apply_extrinsic(xt: OpaqueExtrinsic) -> ApplyExtrinsicResult {
+        match UncheckedExtrinsic::decode_bounded(&xt.encode()) {
+            Ok(xt) => Executive::apply_extrinsic(xt),
+            Err(_) => Err(TransactionValidityError::Invalid(InvalidTransaction::Call)),
+        }
+    }
+
+    fn finalize_block() -> Header {
+        Executive::finalize_block()
+    }
+
+    fn inherent_extrinsics(data: InherentData) -> Vec<OpaqueExtrinsic> {
+        Executive::inherent_extrinsics(&data)
+    }
+
+    fn check_inherents(block: Block, data: InherentData) -> CheckInherentsResult {
+        Executive::check_inherents(&block, &data)
+    }
+}
+
+impl cpc_api::TaggedTransactionQueue for Runtime {
+    fn validate_transaction(
+        source: TransactionSource,
+        tx: OpaqueExtrinsic,
+        block_hash: H256,
+    ) -> TransactionValidity {
+        Executive::validate_transaction(source, &tx.encode(), block_hash)
+    }
+}
+
+impl cpc_api::GenesisBuilder for Runtime {
+    fn build_state(json: Vec<u8>) -> Result<(), String> {
+        RuntimeGenesisConfig::from_json(&json)?.build()
+    }
+
+    fn get_preset(id: Option<String>) -> Option<Vec<u8>> {
+        let name = id.as_deref().unwrap_or(genesis::DEVELOPMENT);
+        genesis::preset(name).map(|config| {
+            serde_json::to_vec(&config.to_json()).expect("JSON values serialize; qed")
+        })
+    }
+
+    fn preset_names() -> Vec<String> {
+        genesis::preset_names()
+    }
+}
+
+impl cpc_api::AccountNonceApi for Runtime {
+    fn account_nonce(who: AccountId) -> Nonce {
+        Executive::account_nonce(&who)
+    }
+}
+
+impl cpc_api::Metadata for Runtime {
+    /// The runtime's FRAME metadata V14, prefixed with the `meta` magic (what clients that
+    /// predate `metadata_at_version` read).
+    fn metadata() -> Vec<u8> {
+        metadata_at(14).expect("V14 is one of cpc_support::metadata::VERSIONS; qed")
+    }
+
+    fn metadata_at_version(version: u32) -> Option<Vec<u8>> {
+        metadata_at(version)
+    }
+
+    fn metadata_versions() -> Vec<u32> {
+        cpc_support::metadata::VERSIONS.to_vec()
+    }
+}
+
+/// The metadata at `version`: the pallets, the extrinsic format, the outer enums and (V15)
+/// every runtime API listed in [`apis_metadata`].
+fn metadata_at(version: u32) -> Option<Vec<u8>> {
+    use cpc_primitives::extrinsic::{MultiAddress, MultiSignature, SignedExtra};
+    use scale_info::meta_type;
+    cpc_support::metadata::runtime_metadata(
+        version,
+        cpc_support::metadata::RuntimeDescription {
+            pallets: Runtime::pallets_metadata(),
+            extrinsic: meta_type::<UncheckedExtrinsic>(),
+            address: meta_type::<MultiAddress>(),
+            call: meta_type::<RuntimeCall>(),
+            signature: meta_type::<MultiSignature>(),
+            extra: meta_type::<SignedExtra>(),
+            runtime: meta_type::<Runtime>(),
+            event: meta_type::<crate::RuntimeEvent>(),
+            error: meta_type::<crate::RuntimeError>(),
+            apis: apis_metadata(),
+        },
+    )
+}
+
+/// The description of every runtime API in `VERSION.apis`, for metadata V15 (a test checks
+/// the two lists agree).
+pub fn apis_metadata() -> Vec<cpc_support::frame_metadata::v15::RuntimeApiMetadata> {
+    alloc::vec![
+        cpc_api::core::api_metadata(),
+        cpc_api::metadata::api_metadata(),
+        cpc_api::block_builder::api_metadata(),
+        cpc_api::tagged_transaction_queue::api_metadata(),
+        cpc_api::genesis_builder::api_metadata(),
+        cpc_api::account_nonce_api::api_metadata(),
+        cpc_api::transaction_payment_api::api_metadata(),
+        cpc_api::session_keys::api_metadata(),
+        cpc_api::upgrade_dry_run_api::api_metadata(),
+        cpc_consensus_primitives::hybrid_consensus_api::api_metadata(),
+        cpc_sidechain_primitives::iot::iot_devices_api::api_metadata(),
+        cpc_sidechain_primitives::mainchain_tracker_api::api_metadata(),
+    ]
+}
+
+/// The call of `xt` and whether it is signed (only signed extrinsics pay fees).
+///
+/// # Panics
+/// If `xt` does not decode as this runtime's extrinsic (a trap: the caller asked about bytes
+/// that are no extrinsic of this runtime).
+fn dispatch_info_of(xt: &OpaqueExtrinsic) -> (DispatchInfo, bool) {
+    let xt = match UncheckedExtrinsic::decode_bounded(&xt.encode()) {
+        Ok(xt) => xt,
+        Err(e) => panic!("the extrinsic does not decode: {e}"),
+    };
+    (
+        <RuntimeCall as GetDispatchInfo>::get_dispatch_info(&xt.function),
+        xt.is_signed(),
+    )
+}
+
+impl cpc_api::TransactionPaymentApi for Runtime {
+    fn query_info(xt: OpaqueExtrinsic, len: u32) -> RuntimeDispatchInfo {
+        let (info, signed) = dispatch_info_of(&xt);
+        let partial_fee = if signed {
+            Balances::compute_fee(len, &info)
+        } else {
+            0
+        };
+        RuntimeDispatchInfo {
+            weight: info.weight,
+            class: info.class,
+            partial_fee,
+        }
+    }
+
+    fn query_fee_details(xt: OpaqueExtrinsic, len: u32) -> FeeDetails {
+        let (info, signed) = dispatch_info_of(&xt);
+        FeeDetails {
+            inclusion_fee: if signed {
+                Balances::fee_details(len, &info)
+            } else {
+                None
+            },
+            tip: 0,
+        }
+    }
+
+    fn query_weight_to_fee(weight: Weight) -> Balance {
+        Balances::weight_to_fee(weight)
+    }
+
+    fn query_length_to_fee(len: u32) -> Balance {
+        Balances::length_to_fee(len)
+    }
+}
+
+impl cpc_api::UpgradeDryRunApi for Runtime {
+    /// Runs every pallet's `on_runtime_upgrade` on the current state, as the first block with
+    /// this code would, and (with `checks`) the pallets' invariant checks after. Meant for dry
+    /// runs with new code on a copy of the chain's state (`cpchain upgrade check`): a migration
+    /// that panics makes the call fail with the panic message.
+    fn on_runtime_upgrade(checks: bool) -> UpgradeReport {
+        use cpc_support::Hooks;
+        let before = Runtime::storage_versions();
+        let weight = <crate::AllPallets as Hooks>::on_runtime_upgrade();
+        let after = Runtime::storage_versions();
+        let versions = before
+            .iter()
+            .zip(&after)
+            .map(|((name, old, _), (_, new, code))| ((*name).into(), *old, *new, *code))
+            .collect();
+        let try_state = if checks {
+            let now = cpc_pallet_system::Pallet::<Runtime>::block_number();
+            <crate::AllPallets as Hooks>::try_state(now).map_err(String::from)
+        } else {
+            Ok(())
+        };
+        UpgradeReport {
+            weight,
+            versions,
+            try_state,
+        }
+    }
+
+    /// What `set_code` would say about `code` on the current state, changing nothing: the new
+    /// code's version, or the reason it would be refused (`System.SpecVersionNeedsToIncrease`,
+    /// ...).
+    fn check_code(code: Vec<u8>) -> Result<RuntimeVersion, String> {
+        cpc_pallet_system::Pallet::<Runtime>::can_set_code(&code).map_err(|e| alloc::format!("{e}"))
+    }
+}
+
+impl cpc_api::SessionKeys for Runtime {
+    /// One key: hybrid consensus's sr25519 session key (`HybridConsensus.set_session_key`).
+    fn generate_session_keys(seed: Option<Vec<u8>>) -> Vec<u8> {
+        cpc_io::crypto::sr25519_generate(
+            cpc_consensus_primitives::SESSION_KEY_TYPE,
+            seed.as_deref(),
+        )
+        .encode()
+    }
+
+    fn decode_session_keys(encoded: Vec<u8>) -> Option<Vec<(Vec<u8>, cpc_api::KeyTypeId)>> {
+        let key: [u8; 32] = encoded.as_slice().try_into().ok()?;
+        Some(alloc::vec![(
+            key.to_vec(),
+            cpc_consensus_primitives::SESSION_KEY_TYPE
+        )])
+    }
+}
+
+impl cpc_consensus_primitives::HybridConsensusApi for Runtime {
+    fn proposer(n: BlockNumber) -> Option<Member> {
+        HybridConsensus::proposer_of(n)
+    }
+
+    fn validators() -> (u64, Vec<Member>) {
+        (
+            cpc_pallet_hybrid_consensus::ValidatorSetId::get_or_default(),
+            HybridConsensus::validators(),
+        )
+    }
+
+    fn term() -> (u32, BlockNumber, BlockNumber) {
+        let (term, start) = HybridConsensus::term();
+        (term, start, HybridConsensus::params().term_length())
+    }
+}
+
+impl cpc_sidechain_primitives::iot::IotDevicesApi for Runtime {
+    fn device(id: DeviceId) -> Option<Device> {
+        cpc_pallet_iot_devices::Devices::get(&id)
+    }
+
+    fn devices(start: DeviceId, limit: u32) -> Vec<(DeviceId, Device)> {
+        IotDevices::devices(start, limit)
+    }
+
+    fn readings_root(block: BlockNumber) -> Option<ReadingsRoot> {
+        cpc_pallet_iot_devices::ReadingRoots::get(&block)
+    }
+
+    fn readings_in(extrinsic: OpaqueExtrinsic) -> Vec<SignedReading> {
+        match UncheckedExtrinsic::decode_bounded(&extrinsic.encode()) {
+            Ok(UncheckedExtrinsic {
+                function:
+                    RuntimeCall::IotDevices(cpc_pallet_iot_devices::Call::submit_readings { readings }),
+                ..
+            }) => readings.into_inner(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl cpc_sidechain_primitives::MainchainTrackerApi for Runtime {
+    fn tracked() -> Option<(H256, FinalizedHeader, CommitteeRecord)> {
+        MainchainTracker::tracked()
+    }
+
+    fn header(height: BlockNumber) -> Option<FinalizedHeader> {
+        cpc_pallet_mainchain_tracker::Headers::get(&height)
+    }
+}
+
+cpc_support::runtime_apis! {
+    Runtime {
+        Core_version => cpc_api::core::version;
+        Core_execute_block => cpc_api::core::execute_block;
+        Core_initialize_block => cpc_api::core::initialize_block;
+        Metadata_metadata => cpc_api::metadata::metadata;
+        Metadata_metadata_at_version => cpc_api::metadata::metadata_at_version;
+        Metadata_metadata_versions => cpc_api::metadata::metadata_versions;
+        BlockBuilder_apply_extrinsic => cpc_api::block_builder::apply_extrinsic;
+        BlockBuilder_finalize_block => cpc_api::block_builder::finalize_block;
+        BlockBuilder_inherent_extrinsics => cpc_api::block_builder::inherent_extrinsics;
+        BlockBuilder_check_inherents => cpc_api::block_builder::check_inherents;
+        TaggedTransactionQueue_validate_transaction =>
+            cpc_api::tagged_transaction_queue::validate_transaction;
+        GenesisBuilder_build_state => cpc_api::genesis_builder::build_state;
+        GenesisBuilder_get_preset => cpc_api::genesis_builder::get_preset;
+        GenesisBuilder_preset_names => cpc_api::genesis_builder::preset_names;
+        AccountNonceApi_account_nonce => cpc_api::account_nonce_api::account_nonce;
+        TransactionPaymentApi_query_info => cpc_api::transaction_payment_api::query_info;
+        TransactionPaymentApi_query_fee_details =>
+            cpc_api::transaction_payment_api::query_fee_details;
+        TransactionPaymentApi_query_weight_to_fee =>
+            cpc_api::transaction_payment_api::query_weight_to_fee;
+        TransactionPaymentApi_query_length_to_fee =>
+            cpc_api::transaction_payment_api::query_length_to_fee;
+        SessionKeys_generate_session_keys => cpc_api::session_keys::generate_session_keys;
+        SessionKeys_decode_session_keys => cpc_api::session_keys::decode_session_keys;
+        UpgradeDryRunApi_on_runtime_upgrade => cpc_api::upgrade_dry_run_api::on_runtime_upgrade;
+        UpgradeDryRunApi_check_code => cpc_api::upgrade_dry_run_api::check_code;
+        HybridConsensusApi_proposer => cpc_consensus_primitives::hybrid_consensus_api::proposer;
+        HybridConsensusApi_validators =>
+            cpc_consensus_primitives::hybrid_consensus_api::validators;
+        HybridConsensusApi_term => cpc_consensus_primitives::hybrid_consensus_api::term;
+        IotDevicesApi_device => cpc_sidechain_primitives::iot::iot_devices_api::device;
+        IotDevicesApi_devices => cpc_sidechain_primitives::iot::iot_devices_api::devices;
+        IotDevicesApi_readings_root => cpc_sidechain_primitives::iot::iot_devices_api::readings_root;
+        IotDevicesApi_readings_in => cpc_sidechain_primitives::iot::iot_devices_api::readings_in;
+        MainchainTrackerApi_tracked => cpc_sidechain_primitives::mainchain_tracker_api::tracked;
+        MainchainTrackerApi_header => cpc_sidechain_primitives::mainchain_tracker_api::header;
+    }
+}
