@@ -5,7 +5,7 @@
 //! them together.
 
 use clap::{Parser, Subcommand};
-use cpc_rpc_client::args::{MarketCommand, TxCommand, UpgradeCommand};
+use cpc_rpc_client::args::{MarketCommand, RelayArgs, SidechainCommand, TxCommand, UpgradeCommand};
 use cpc_service::{
     args::{RunArgs, SharedArgs},
     commands::KeyCommand,
@@ -127,4 +127,17 @@ pub enum Command {
     /// The data market: publish, browse, buy, deliver, fetch, confirm, rate, dispute.
     #[command(subcommand)]
     Market(MarketCommand),
+    /// IoT sidechains on the main chain: register, status, the tracker's checkpoint.
+    #[command(subcommand)]
+    Sidechain(SidechainCommand),
+    /// Carries finalized headers with their certificates between the main chain and a
+    /// sidechain, both ways.
+    Relay {
+        /// Relay options.
+        #[command(flatten)]
+        args: RelayArgs,
+        /// Log filter, as `RUST_LOG` (default `info`).
+        #[arg(long, short = 'l')]
+        log: Option<String>,
+    },
 }

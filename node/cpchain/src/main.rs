@@ -75,6 +75,13 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Some(Command::Market(market)) => {
             async_runtime()?.block_on(cpc_rpc_client::market(market))?
         }
+        Some(Command::Sidechain(command)) => {
+            async_runtime()?.block_on(cpc_rpc_client::sidechain(command))?
+        }
+        Some(Command::Relay { args, log }) => {
+            init_logging(log.as_deref());
+            async_runtime()?.block_on(cpc_rpc_client::run_relay(args))?
+        }
     }
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! The command-line arguments of the RPC-client commands (`cpchain tx|upgrade|market`), as clap
+//! The command-line arguments of the RPC-client commands (`cpchain tx|upgrade|market|sidechain|
+//! relay`), as clap
 //! types a binary embeds with `#[command(subcommand)]`.
 
 use clap::{Args, Subcommand};
@@ -307,4 +308,78 @@ pub enum MarketCommand {
         #[command(flatten)]
         wallet: WalletArgs,
     },
+}
+
+/// Sidechain commands (the main chain's registry, seen by a sidechain operator).
+#[derive(Debug, Subcommand)]
+pub enum SidechainCommand {
+    /// Registers a running sidechain on the main chain: its genesis header and genesis
+    /// committee (read from the sidechain's node) and a bond.
+    Register {
+        /// The sidechain node's WebSocket RPC address.
+        #[arg(long)]
+        sidechain_rpc: String,
+        /// The bond, in the smallest unit (at least the registry's `MinBond`).
+        #[arg(long)]
+        bond: u128,
+        /// Free-form metadata (a name, an operator's URL), at most 256 bytes.
+        #[arg(long)]
+        metadata: Option<String>,
+        /// The registrant: a secret URI, or an address whose key is in the keystore.
+        #[arg(long)]
+        from: String,
+        /// The main chain's connection, keystore and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Shows what the main chain has anchored for each sidechain (or one).
+    Status {
+        /// Only this sidechain.
+        #[arg(long)]
+        id: Option<u32>,
+        /// A sidechain node's RPC address, to show how far behind the anchors are.
+        #[arg(long)]
+        sidechain_rpc: Option<String>,
+        /// The main chain's connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Prints the main chain's finalized header and committee as the `mainchainTracker`
+    /// genesis patch from which a sidechain follows it.
+    Checkpoint {
+        /// The main chain's connection.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+}
+
+/// `cpchain relay`: carries finalized headers with their certificates between the main chain
+/// and a sidechain, both ways.
+#[derive(Debug, Args)]
+pub struct RelayArgs {
+    /// The main chain's WebSocket RPC address.
+    #[arg(long, default_value = "ws://127.0.0.1:9944")]
+    pub main_rpc: String,
+    /// The sidechain's WebSocket RPC address.
+    #[arg(long)]
+    pub side_rpc: String,
+    /// The sidechain's id on the main chain.
+    #[arg(long)]
+    pub sidechain_id: u32,
+    /// Signs and pays on the main chain (and on the sidechain unless `--side-from`): a secret
+    /// URI, or an address whose key is in the keystore.
+    #[arg(long)]
+    pub from: String,
+    /// Signs and pays on the sidechain.
+    #[arg(long)]
+    pub side_from: Option<String>,
+    /// The keystore directory, for addresses.
+    #[arg(long, value_name = "PATH")]
+    pub keystore_path: Option<PathBuf>,
+    /// Serve Prometheus metrics on 127.0.0.1 at this port (0 picks one and logs it).
+    #[arg(long)]
+    pub prometheus_port: Option<u16>,
+    /// Exit once both directions are caught up.
+    #[arg(long)]
+    pub until_caught_up: bool,
 }

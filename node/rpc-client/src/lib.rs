@@ -1,6 +1,6 @@
 //! A CPChain wallet over JSON-RPC: connect to a node, sign calls for its current runtime,
 //! submit them, follow them to finality and read their outcome; and the `cpchain` commands
-//! built on it (`tx`, `upgrade`, `market`).
+//! built on it (`tx`, `upgrade`, `market`, `sidechain`, `relay`).
 //!
 //! It talks to a node only through its RPC and links none of the node service (no database, no
 //! executor, no network), so wallets, scripts and services embed it as a library. The commands'
@@ -8,11 +8,14 @@
 
 pub mod args;
 pub mod market;
+pub mod relay;
+pub mod sidechain;
 pub mod tx;
 pub mod upgrade;
 pub mod wallet;
 
 pub use market::market;
+pub use sidechain::{run_relay, sidechain};
 pub use tx::tx;
 pub use upgrade::upgrade;
 pub use wallet::Wallet;

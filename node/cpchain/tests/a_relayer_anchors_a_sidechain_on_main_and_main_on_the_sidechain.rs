@@ -1,0 +1,240 @@
+//! A main dev chain, an IoT sidechain following it from a checkpoint (`cpchain sidechain
+//! checkpoint`), the sidechain registered on main (`cpchain sidechain register`), and `cpchain
+//! relay` between them: every sidechain header up to a height is anchored on main with the
+//! sidechain's block hashes, main's headers are tracked on the sidechain, the relayer killed
+//! with SIGKILL and restarted resumes with no gap and no header carried twice, the sidechain's
+//! committee hand-off at a term boundary is followed, `sidechain status` and the relayer's
+//! metrics report progress. The lag is printed as a figure, not asserted.
+
+mod common;
+
+use codec::{Decode, Encode};
+use common::*;
+use cpc_sidechain_primitives::{FinalizedHeader, SidechainState};
+use serde_json::{Value, json};
+use std::{
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+const LONG: Duration = Duration::from_secs(120);
+
+fn state_call<T: Decode>(node: &Node, method: &str, args: impl Encode) -> T {
+    let answer = node.rpc(
+        "state_call",
+        json!([method, format!("0x{}", hex::encode(args.encode()))]),
+    );
+    let bytes = hex::decode(answer.as_str().unwrap().trim_start_matches("0x")).unwrap();
+    T::decode(&mut &bytes[..]).unwrap()
+}
+
+fn sidechain_on_main(main: &Node) -> SidechainState {
+    state_call::<Option<SidechainState>>(main, "SidechainRegistryApi_sidechain", 0u32).unwrap()
+}
+
+fn tracked_on_side(side: &Node) -> Option<FinalizedHeader> {
+    state_call::<
+        Option<(
+            cpc_primitives::H256,
+            FinalizedHeader,
+            cpc_sidechain_primitives::CommitteeRecord,
+        )>,
+    >(side, "MainchainTrackerApi_tracked", ())
+    .map(|(_, head, _)| head)
+}
+
+fn ws(node: &Node) -> String {
+    format!("ws://127.0.0.1:{}", node.rpc_port)
+}
+
+fn start_relay(main: &Node, side: &Node, log: &std::path::Path) -> Child {
+    let file = std::fs::File::create(log).unwrap();
+    Command::new(binary())
+        .args(["relay", "--main-rpc", &ws(main), "--side-rpc", &ws(side)])
+        .args([
+            "--sidechain-id",
+            "0",
+            "--from",
+            "//Ferdie",
+            "--prometheus-port",
+            "0",
+        ])
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// The `(from, to)` ranges a relayer log says it anchored on main.
+fn anchored_ranges(log: &str) -> Vec<(u32, u32)> {
+    log.lines()
+        .filter_map(|l| l.split("anchored sidechain #").nth(1))
+        .map(|rest| {
+            let (from, rest) = rest.split_once("..#").unwrap();
+            let to = rest.split_whitespace().next().unwrap();
+            (from.parse().unwrap(), to.parse().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn a_relayer_anchors_a_sidechain_on_main_and_main_on_the_sidechain() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = Node::start(&["--dev"], &dir.path().join("main.log"));
+    main.wait_for_block(2, LONG);
+
+    // The sidechain's spec: the built-in sidechain-dev with the tracker's checkpoint on main.
+    let (ok, checkpoint, stderr) = run(&["sidechain", "checkpoint", "--rpc-url", &ws(&main)]);
+    assert!(ok, "{stderr}");
+    let checkpoint: Value = serde_json::from_str(checkpoint.trim()).unwrap();
+    let (ok, spec, stderr) = run(&["build-spec", "--chain", "sidechain-dev"]);
+    assert!(ok, "{stderr}");
+    let mut spec: Value = serde_json::from_str(&spec).unwrap();
+    spec["genesis"]["runtimeGenesis"]["patch"] = checkpoint;
+    let spec_path = dir.path().join("sidechain.json");
+    std::fs::write(&spec_path, spec.to_string()).unwrap();
+    let side = Node::start(
+        &["--dev", "--chain", spec_path.to_str().unwrap()],
+        &dir.path().join("side.log"),
+    );
+    side.wait_for_block(2, LONG);
+
+    let (ok, out, stderr) = run(&[
+        "sidechain",
+        "register",
+        "--rpc-url",
+        &ws(&main),
+        "--sidechain-rpc",
+        &ws(&side),
+        "--bond",
+        &cpc_runtime::constants::SIDECHAIN_MIN_BOND.to_string(),
+        "--metadata",
+        "greenhouse fleet",
+        "--from",
+        "//Bob",
+        "--json",
+    ]);
+    assert!(ok, "{out} {stderr}");
+    assert_eq!(sidechain_on_main(&main).head.number, 0);
+
+    // The relayer carries both ways.
+    let relay_log = dir.path().join("relay.log");
+    let mut relay = start_relay(&main, &side, &relay_log);
+    let target = side.best_number() + 6;
+    wait_until("anchoring on main", LONG, || {
+        sidechain_on_main(&main).head.number >= target
+    });
+    wait_until("tracking on the sidechain", LONG, || {
+        tracked_on_side(&side).is_some_and(|h| h.number >= 3)
+    });
+    let log = std::fs::read_to_string(&relay_log).unwrap();
+    let metrics_port: u16 = log
+        .split("Prometheus metrics on http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .expect("the relayer logs its metrics port");
+    let (status, metrics) = http_get(metrics_port, "/metrics").unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains("cpc_relay_height{chain=\"side\",kind=\"anchored_on_main\"}"),
+        "{metrics}"
+    );
+
+    // SIGKILL mid-run; the sidechain moves on; a restarted relayer resumes.
+    relay.kill().unwrap();
+    relay.wait().unwrap();
+    let killed_at = sidechain_on_main(&main).head.number;
+    side.wait_for_block(side.best_number() + 6, LONG);
+    let relay_log_2 = dir.path().join("relay-2.log");
+    let mut relay = start_relay(&main, &side, &relay_log_2);
+
+    // The sidechain's committee is handed off at its next term boundary (the same member, a
+    // new set id): the registry follows.
+    let sudo = cpc_runtime_sidechain::RuntimeCall::Governance(cpc_pallet_governance::Call::sudo {
+        call: Box::new(cpc_runtime_sidechain::RuntimeCall::HybridConsensus(
+            cpc_pallet_hybrid_consensus::Call::set_validators {
+                validators: vec![cpc_runtime_test_utils::account("Alice")],
+            },
+        )),
+    });
+    let nonce = side
+        .rpc(
+            "system_accountNextIndex",
+            json!([cpc_runtime_test_utils::account("Alice").to_string()]),
+        )
+        .as_u64()
+        .unwrap() as u32;
+    let xt = signed_call(genesis_hash(&side), "Alice", nonce, sudo.encode(), 1);
+    side.rpc("author_submitExtrinsic", json!([xt]));
+    wait_until("the hand-off anchored on main", LONG, || {
+        sidechain_on_main(&main).committee.set_id == 1
+    });
+    let hand_off_from = sidechain_on_main(&main).committee.from;
+    let target = hand_off_from + 4;
+    wait_until("anchoring past the hand-off", LONG, || {
+        sidechain_on_main(&main).head.number >= target
+    });
+    // The lag, sampled for two seconds: a figure for the log, not a check.
+    let mut lags = Vec::new();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(2) {
+        let anchored = sidechain_on_main(&main).head.number;
+        lags.push(side.best_number().saturating_sub(anchored));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!(
+        "figure: anchoring lag behind the sidechain's tip, in blocks: min {}, max {}, over {} samples",
+        lags.iter().min().unwrap(),
+        lags.iter().max().unwrap(),
+        lags.len()
+    );
+    let head = sidechain_on_main(&main).head.number;
+
+    // Every header up to the head is anchored as the sidechain has it (the registry keeps them
+    // all at this length), and the two relayer runs carried each header exactly once.
+    for n in 1..=head {
+        let anchored = state_call::<Option<FinalizedHeader>>(
+            &main,
+            "SidechainRegistryApi_anchored",
+            (0u32, n),
+        )
+        .unwrap();
+        assert_eq!(format!("{:#}", anchored.hash), block_hash(&side, n), "#{n}");
+    }
+    relay.kill().unwrap();
+    relay.wait().unwrap();
+    let mut ranges = anchored_ranges(&std::fs::read_to_string(&relay_log).unwrap());
+    let first_run_end = ranges.last().map(|r| r.1).unwrap_or(0);
+    assert!(
+        first_run_end <= killed_at,
+        "the first run anchored what main has"
+    );
+    ranges.extend(anchored_ranges(
+        &std::fs::read_to_string(&relay_log_2).unwrap(),
+    ));
+    let mut next = 1;
+    for (from, to) in &ranges {
+        assert_eq!(*from, next, "no gap and no overlap: {ranges:?}");
+        next = to + 1;
+    }
+    assert!(next > head, "{ranges:?} covers #{head}");
+
+    let (ok, out, stderr) = run(&[
+        "sidechain",
+        "status",
+        "--rpc-url",
+        &ws(&main),
+        "--sidechain-rpc",
+        &ws(&side),
+        "--json",
+    ]);
+    assert!(ok, "{stderr}");
+    let status: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(status[0]["status"], json!("Active"));
+    assert!(status[0]["anchored"]["number"].as_u64().unwrap() >= u64::from(head));
+    assert!(status[0]["lag"].is_number());
+    main.stop();
+    side.stop();
+}
