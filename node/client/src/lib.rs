@@ -8,7 +8,8 @@
 //!   execution in the runtime, the state root check, and one atomic database commit; every
 //!   refusal carries its reason ([`ImportError`]);
 //! - block building ([`Client::build_block`]) for authors, whose result goes through the same
-//!   import path.
+//!   import path;
+//! - on sidechains, the index of IoT readings by device and time ([`readings_index`]).
 //!
 //! Imports are serialized; reads run concurrently.
 
@@ -16,6 +17,7 @@ mod builder;
 pub mod chain_spec;
 pub mod genesis;
 mod import;
+pub mod readings_index;
 
 pub use builder::{BuildParams, BuiltBlock};
 pub use import::{BlockOrigin, Changes, ImportError, ImportParams, ImportedBlock};

@@ -5,7 +5,9 @@
 //! them together.
 
 use clap::{Parser, Subcommand};
-use cpc_rpc_client::args::{MarketCommand, RelayArgs, SidechainCommand, TxCommand, UpgradeCommand};
+use cpc_rpc_client::args::{
+    IotCommand, MarketCommand, RelayArgs, SidechainCommand, TxCommand, UpgradeCommand,
+};
 use cpc_service::{
     args::{RunArgs, SharedArgs},
     commands::KeyCommand,
@@ -130,6 +132,10 @@ pub enum Command {
     /// IoT sidechains on the main chain: register, status, the tracker's checkpoint.
     #[command(subcommand)]
     Sidechain(SidechainCommand),
+    /// IoT devices on a sidechain: register, list readings, verify a reading against main,
+    /// simulate a fleet.
+    #[command(subcommand)]
+    Iot(IotCommand),
     /// Carries finalized headers with their certificates between the main chain and a
     /// sidechain, both ways.
     Relay {

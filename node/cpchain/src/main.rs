@@ -75,6 +75,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Some(Command::Market(market)) => {
             async_runtime()?.block_on(cpc_rpc_client::market(market))?
         }
+        Some(Command::Iot(command)) => async_runtime()?.block_on(cpc_rpc_client::iot(command))?,
         Some(Command::Sidechain(command)) => {
             async_runtime()?.block_on(cpc_rpc_client::sidechain(command))?
         }

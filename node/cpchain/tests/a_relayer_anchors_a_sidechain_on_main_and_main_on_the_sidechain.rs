@@ -3,8 +3,10 @@
 //! relay` between them: every sidechain header up to a height is anchored on main with the
 //! sidechain's block hashes, main's headers are tracked on the sidechain, the relayer killed
 //! with SIGKILL and restarted resumes with no gap and no header carried twice, the sidechain's
-//! committee hand-off at a term boundary is followed, `sidechain status` and the relayer's
-//! metrics report progress. The lag is printed as a figure, not asserted.
+//! committee hand-off at a term boundary is followed, a simulated device fleet's readings are
+//! indexed and one verifies with `cpchain iot verify` against the root anchored on main (a
+//! tampered one does not), `sidechain status` and the relayer's metrics report progress. The
+//! lag and the fleet's rate are printed as figures, not asserted.
 
 mod common;
 
@@ -203,23 +205,100 @@ fn a_relayer_anchors_a_sidechain_on_main_and_main_on_the_sidechain() {
         .unwrap();
         assert_eq!(format!("{:#}", anchored.hash), block_hash(&side, n), "#{n}");
     }
+    // Devices on the sidechain: a simulated fleet's readings land, the node indexes them, and a
+    // reading verifies against the state root main anchored, with main's RPC only.
+    let (ok, out, stderr) = run(&[
+        "iot",
+        "simulate",
+        "--rpc-url",
+        &ws(&side),
+        "--devices",
+        "4",
+        "--rate",
+        "40",
+        "--batch",
+        "4",
+        "--duration",
+        "3",
+    ]);
+    assert!(ok, "{out} {stderr}");
+    let report: Value = serde_json::from_str(out.trim()).unwrap();
+    eprintln!("figure: simulated fleet on sidechain-dev (debug build): {report}");
+    assert!(report["finalized"].as_u64().unwrap() > 0, "{report}");
+    let mut readings = Value::Null;
+    wait_until("indexed readings", LONG, || {
+        let (ok, out, _) = run(&[
+            "iot",
+            "readings",
+            "--rpc-url",
+            &ws(&side),
+            "--device",
+            "0",
+            "--json",
+        ]);
+        readings = serde_json::from_str(out.trim()).unwrap_or(Value::Null);
+        ok && readings.as_array().is_some_and(|r| !r.is_empty())
+    });
+    let first = &readings[0];
+    let block = first["block"].as_u64().unwrap() as u32;
+    let index = first["index"].as_u64().unwrap() as u32;
+    wait_until("the reading's block anchored", LONG, || {
+        sidechain_on_main(&main).head.number >= block
+    });
+    let at = sidechain_on_main(&main).head.number;
+    let proof = side.rpc("iot_readingProof", json!([block, index, at]));
+    let proof_hex = proof["proof"].as_str().unwrap().to_string();
+    let verify = |proof: &str| {
+        run(&[
+            "iot",
+            "verify",
+            "--proof",
+            proof,
+            "--sidechain-id",
+            "0",
+            "--rpc-url",
+            &ws(&main),
+            "--json",
+        ])
+    };
+    let (ok, out, stderr) = verify(&proof_hex);
+    assert!(ok, "{out} {stderr}");
+    let verdict: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(verdict["verified"], json!(true));
+    assert_eq!(verdict["payload"], first["payload"]);
+    // A tampered payload does not verify.
+    let mut tampered = cpc_sidechain_primitives::iot::ReadingProof::decode(
+        &mut &hex::decode(proof_hex.trim_start_matches("0x")).unwrap()[..],
+    )
+    .unwrap();
+    tampered.reading.reading.payload =
+        cpc_support::BoundedVec::try_from_vec(b"{\"t\":999}".to_vec()).unwrap();
+    let (ok, out, stderr) = verify(&format!("0x{}", hex::encode(tampered.encode())));
+    assert!(!ok, "{out}");
+    assert!(stderr.contains("does not verify"), "{stderr}");
+
     relay.kill().unwrap();
     relay.wait().unwrap();
-    let mut ranges = anchored_ranges(&std::fs::read_to_string(&relay_log).unwrap());
-    let first_run_end = ranges.last().map(|r| r.1).unwrap_or(0);
+    // Each run's submissions are contiguous; the restarted one starts right after what main
+    // had anchored when the first was killed (which may include a submission the first
+    // finalized but was killed before logging), so no header was carried twice.
+    let contiguous = |ranges: &[(u32, u32)], from: u32| {
+        let mut next = from;
+        for (a, b) in ranges {
+            assert_eq!(*a, next, "no gap and no overlap: {ranges:?}");
+            next = b + 1;
+        }
+        next
+    };
+    let first = anchored_ranges(&std::fs::read_to_string(&relay_log).unwrap());
+    let first_end = contiguous(&first, 1);
     assert!(
-        first_run_end <= killed_at,
+        first_end <= killed_at + 1,
         "the first run anchored what main has"
     );
-    ranges.extend(anchored_ranges(
-        &std::fs::read_to_string(&relay_log_2).unwrap(),
-    ));
-    let mut next = 1;
-    for (from, to) in &ranges {
-        assert_eq!(*from, next, "no gap and no overlap: {ranges:?}");
-        next = to + 1;
-    }
-    assert!(next > head, "{ranges:?} covers #{head}");
+    let second = anchored_ranges(&std::fs::read_to_string(&relay_log_2).unwrap());
+    let next = contiguous(&second, killed_at + 1);
+    assert!(next > head, "{second:?} covers #{head}");
 
     let (ok, out, stderr) = run(&[
         "sidechain",

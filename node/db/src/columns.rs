@@ -7,8 +7,11 @@ pub const JUSTIFICATIONS: &str = "justifications";
 pub const NUMBERS: &str = "numbers";
 pub const STATE: &str = "state";
 pub const JOURNAL: &str = "journal";
+/// Indexes the node keeps beside the chain (for example IoT readings by device), written by
+/// their own writers, never part of a block's batch.
+pub const AUX: &str = "aux";
 
-pub const ALL: [&str; 7] = [
+pub const ALL: [&str; 8] = [
     META,
     HEADERS,
     BODIES,
@@ -16,6 +19,7 @@ pub const ALL: [&str; 7] = [
     NUMBERS,
     STATE,
     JOURNAL,
+    AUX,
 ];
 
 /// Big-endian so that numbers sort in order.

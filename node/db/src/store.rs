@@ -72,6 +72,9 @@ impl CacheUpdate {
     }
 }
 
+/// A key and value of the auxiliary column.
+pub type AuxEntry = (Vec<u8>, Vec<u8>);
+
 /// The chain store.
 pub struct ChainDb {
     db: Arc<DB>,
@@ -256,6 +259,51 @@ impl ChainDb {
     pub fn justification(&self, hash: &H256) -> Result<Option<Vec<u8>>, DbError> {
         let cf = self.cf(columns::JUSTIFICATIONS);
         Ok(self.db.get_cf(cf, hash.as_bytes())?)
+    }
+
+    /// Writes `puts` and removes `deletes` of the auxiliary column in one atomic batch.
+    pub fn write_aux(
+        &self,
+        puts: &[(Vec<u8>, Vec<u8>)],
+        deletes: &[Vec<u8>],
+    ) -> Result<(), DbError> {
+        let cf = self.cf(columns::AUX);
+        let mut batch = rocksdb::WriteBatch::default();
+        for key in deletes {
+            batch.delete_cf(cf, key);
+        }
+        for (key, value) in puts {
+            batch.put_cf(cf, key, value);
+        }
+        Ok(self.db.write(batch)?)
+    }
+
+    /// The auxiliary entry at `key`.
+    pub fn aux(&self, key: &[u8]) -> Result<Option<Vec<u8>>, DbError> {
+        Ok(self.db.get_cf(self.cf(columns::AUX), key)?)
+    }
+
+    /// Auxiliary entries with keys from `start` (inclusive) that begin with `prefix`, in key
+    /// order, at most `limit`.
+    pub fn aux_range(
+        &self,
+        prefix: &[u8],
+        start: &[u8],
+        limit: usize,
+    ) -> Result<Vec<AuxEntry>, DbError> {
+        let iter = self.db.iterator_cf(
+            self.cf(columns::AUX),
+            rocksdb::IteratorMode::From(start, rocksdb::Direction::Forward),
+        );
+        let mut out = Vec::new();
+        for item in iter {
+            let (key, value) = item?;
+            if !key.starts_with(prefix) || out.len() >= limit {
+                break;
+            }
+            out.push((key.to_vec(), value.to_vec()));
+        }
+        Ok(out)
     }
 
     /// The hash of the canonical block at `number`.
@@ -555,6 +603,34 @@ impl ChainDb {
 mod tests {
     use super::*;
     use cpc_primitives::Digest;
+
+    /// The auxiliary column: batches of writes and deletes, ranges bounded by prefix and limit,
+    /// and entries that survive reopening.
+    #[test]
+    fn aux_entries_are_written_ranged_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let open = || ChainDb::open(dir.path(), &DbConfig::default()).unwrap();
+        let db = open();
+        let puts: Vec<AuxEntry> = [b"a/1", b"a/2", b"a/3", b"b/1"]
+            .iter()
+            .map(|k| (k.to_vec(), k.to_vec()))
+            .collect();
+        db.write_aux(&puts, &[]).unwrap();
+        let keys = |rows: Vec<AuxEntry>| rows.into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+        assert_eq!(
+            keys(db.aux_range(b"a/", b"a/2", 10).unwrap()),
+            [b"a/2".to_vec(), b"a/3".to_vec()],
+            "from the start key, within the prefix"
+        );
+        assert_eq!(db.aux_range(b"a/", b"a/", 1).unwrap().len(), 1, "the limit");
+        db.write_aux(&[(b"a/4".to_vec(), vec![4])], &[b"a/1".to_vec()])
+            .unwrap();
+        drop(db);
+        let db = open();
+        assert_eq!(db.aux(b"a/1").unwrap(), None);
+        assert_eq!(db.aux(b"a/4").unwrap(), Some(vec![4]));
+        assert_eq!(db.aux_range(b"a/", b"a/", 10).unwrap().len(), 3);
+    }
 
     /// Nodes a block adds are cached when it commits; nodes pruning deletes leave the cache,
     /// so the cache never serves a node the store no longer has.

@@ -383,3 +383,89 @@ pub struct RelayArgs {
     #[arg(long)]
     pub until_caught_up: bool,
 }
+
+/// IoT device commands (a sidechain's devices and readings).
+#[derive(Debug, Subcommand)]
+pub enum IotCommand {
+    /// Registers a device's key for its owner (the key proves it agrees).
+    RegisterDevice {
+        /// The device's secret URI (its key signs readings).
+        #[arg(long)]
+        device: String,
+        /// Free-form metadata, at most 128 bytes.
+        #[arg(long)]
+        metadata: Option<String>,
+        /// The owner: a secret URI, or an address whose key is in the keystore.
+        #[arg(long)]
+        from: String,
+        /// The sidechain's connection, keystore and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Lists a device's indexed readings in a time range.
+    Readings {
+        /// The device's id.
+        #[arg(long)]
+        device: u32,
+        /// From this time, in milliseconds since the Unix epoch.
+        #[arg(long, default_value_t = 0)]
+        from_ms: u64,
+        /// Up to this time, in milliseconds since the Unix epoch.
+        #[arg(long, default_value_t = u64::MAX)]
+        to_ms: u64,
+        /// At most this many (at most 1,000).
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        /// The sidechain's connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Checks a reading proof (from `iot_readingProof`) against the sidechain state root
+    /// anchored on the main chain, with the main chain's RPC only.
+    Verify {
+        /// The proof, hex, or `@file` holding it.
+        #[arg(long)]
+        proof: String,
+        /// The sidechain's id on the main chain.
+        #[arg(long)]
+        sidechain_id: u32,
+        /// The main chain's connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Simulates devices: keys derived from a seed, registered by an owner, readings signed
+    /// ahead and submitted by a gateway in batches at a rate.
+    Simulate(SimulateArgs),
+}
+
+/// `cpchain iot simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The sidechain's WebSocket RPC address.
+    #[arg(long, default_value = "ws://127.0.0.1:9944")]
+    pub rpc_url: String,
+    /// Number of devices.
+    #[arg(long, default_value_t = 100)]
+    pub devices: u32,
+    /// Readings per second, in all.
+    #[arg(long, default_value_t = 200)]
+    pub rate: u64,
+    /// Readings per batch (one extrinsic), from distinct devices.
+    #[arg(long, default_value_t = 100)]
+    pub batch: u32,
+    /// Seconds to run.
+    #[arg(long, default_value_t = 10)]
+    pub duration: u64,
+    /// The secret the device keys derive from (`<seed>//device//<n>`).
+    #[arg(long, default_value = "//iot-simulator")]
+    pub seed: String,
+    /// Registers the devices and pays their deposits.
+    #[arg(long, default_value = "//Bob")]
+    pub owner: String,
+    /// Submits the readings and pays for them.
+    #[arg(long, default_value = "//Charlie")]
+    pub gateway: String,
+    /// The keystore directory, for addresses.
+    #[arg(long, value_name = "PATH")]
+    pub keystore_path: Option<PathBuf>,
+}

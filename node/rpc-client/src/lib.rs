@@ -1,12 +1,13 @@
 //! A CPChain wallet over JSON-RPC: connect to a node, sign calls for its current runtime,
 //! submit them, follow them to finality and read their outcome; and the `cpchain` commands
-//! built on it (`tx`, `upgrade`, `market`, `sidechain`, `relay`).
+//! built on it (`tx`, `upgrade`, `market`, `sidechain`, `relay`, `iot`).
 //!
 //! It talks to a node only through its RPC and links none of the node service (no database, no
 //! executor, no network), so wallets, scripts and services embed it as a library. The commands'
 //! clap arguments are in [`args`] for a binary to embed.
 
 pub mod args;
+pub mod iot;
 pub mod market;
 pub mod relay;
 pub mod sidechain;
@@ -14,6 +15,7 @@ pub mod tx;
 pub mod upgrade;
 pub mod wallet;
 
+pub use iot::iot;
 pub use market::market;
 pub use sidechain::{run_relay, sidechain};
 pub use tx::tx;

@@ -165,12 +165,24 @@ impl Wallet {
     /// next nonce and a mortal era from the finalized block.
     pub async fn sign(&self, pair: &Pair, call: Vec<u8>, tip: u128) -> Result<Signed, Error> {
         let sender = AccountId32::from(pair.public());
-        let version = self.runtime_version(None).await?;
         let nonce: u32 = self
             .rpc
             .request("system_accountNextIndex", rpc_params![sender.to_string()])
             .await
             .map_err(rpc_error)?;
+        self.sign_with_nonce(pair, call, tip, nonce).await
+    }
+
+    /// Like [`Wallet::sign`] with a nonce of the caller's choosing: for a sender submitting
+    /// several transactions before the first is included.
+    pub async fn sign_with_nonce(
+        &self,
+        pair: &Pair,
+        call: Vec<u8>,
+        tip: u128,
+        nonce: u32,
+    ) -> Result<Signed, Error> {
+        let version = self.runtime_version(None).await?;
         let finalized = self.finalized().await?;
         let finalized_header = self.header(Some(finalized)).await?;
         let extra = SignedExtra {

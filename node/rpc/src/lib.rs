@@ -21,6 +21,7 @@ pub mod market;
 mod methods;
 pub mod middleware;
 mod payment;
+pub mod sidechain;
 pub mod state;
 mod system;
 pub mod transaction;

@@ -280,6 +280,7 @@ pub fn build_module(context: RpcContext) -> Result<RpcModule<RpcContext>, Regist
     crate::chain_head::register(&mut module)?;
     crate::transaction::register(&mut module)?;
     crate::market::register(&mut module)?;
+    crate::sidechain::register(&mut module)?;
 
     let mut methods: Vec<String> = module.method_names().map(String::from).collect();
     methods.push("rpc_methods".into());

@@ -58,6 +58,10 @@ pub struct RunArgs {
     /// The JSON-RPC port (HTTP and WebSocket).
     #[arg(long, default_value_t = 9944)]
     pub rpc_port: u16,
+    /// On a sidechain, how many blocks of IoT readings the node keeps indexed for
+    /// `iot_readings` and `iot_readingProof` (their roots stay in state for ever).
+    #[arg(long, value_name = "BLOCKS", default_value_t = cpc_client::readings_index::DEFAULT_RETENTION)]
+    pub iot_retention: u32,
     /// Listen for RPC on all interfaces, not only loopback.
     #[arg(long)]
     pub rpc_external: bool,

@@ -116,6 +116,34 @@ fn lbft_key(
     )))
 }
 
+/// Keeps the IoT readings index up with finalized blocks, on chains whose runtime has the
+/// devices API (sidechains); does nothing on others.
+fn spawn_readings_index(client: Arc<Client>, retention: u32) {
+    use cpc_client::readings_index;
+    let mut imported = client.subscribe();
+    tokio::spawn(async move {
+        loop {
+            if readings_index::applies(&client) {
+                let client = client.clone();
+                // Bounded steps, so a node catching up indexes while it imports.
+                let result = tokio::task::spawn_blocking(move || {
+                    readings_index::catch_up(&client, retention, 256)
+                })
+                .await;
+                match result {
+                    Ok(Err(why)) => log::warn!(target: "cpchain", "IoT readings index: {why}"),
+                    Err(why) => log::warn!(target: "cpchain", "IoT readings index: {why}"),
+                    Ok(Ok(_)) => {}
+                }
+            }
+            match imported.recv().await {
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+}
+
 /// Runs the node until Ctrl-C or SIGTERM.
 pub async fn run(args: RunArgs) -> Result<(), Error> {
     let spec = chain_specs::load(&args.shared)?;
@@ -287,6 +315,7 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
     }
 
     informant::spawn(client.clone(), pool.clone(), node_metrics.clone());
+    spawn_readings_index(client.clone(), args.iot_retention);
 
     let _gateway = match args.gateway_port {
         Some(port) => Some(start_gateway(&args, port, &paths.chain_dir, client.clone()).await?),

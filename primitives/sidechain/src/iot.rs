@@ -208,8 +208,9 @@ cpc_api::decl_runtime_api! {
         fn devices(start: DeviceId, limit: u32) -> Vec<(DeviceId, Device)>;
         /// The readings root of block `block`, if it held readings.
         fn readings_root(block: BlockNumber) -> Option<ReadingsRoot>;
-        /// The readings `extrinsic` submits, if it is a `submit_readings` of this runtime (the
-        /// node indexes block bodies through this).
-        fn readings_in(extrinsic: cpc_primitives::OpaqueExtrinsic) -> Vec<SignedReading>;
+        /// The readings a block committed, in commitment order (their leaves make its readings
+        /// root), given its body: called on the block's own state, whose events say which
+        /// `submit_readings` were accepted. The node indexes readings through this.
+        fn block_readings(extrinsics: Vec<cpc_primitives::OpaqueExtrinsic>) -> Vec<SignedReading>;
     }
 }

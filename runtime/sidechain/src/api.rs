@@ -294,15 +294,33 @@ impl cpc_sidechain_primitives::iot::IotDevicesApi for Runtime {
         cpc_pallet_iot_devices::ReadingRoots::get(&block)
     }
 
-    fn readings_in(extrinsic: OpaqueExtrinsic) -> Vec<SignedReading> {
-        match UncheckedExtrinsic::decode_bounded(&extrinsic.encode()) {
-            Ok(UncheckedExtrinsic {
+    fn block_readings(extrinsics: Vec<OpaqueExtrinsic>) -> Vec<SignedReading> {
+        let mut readings = Vec::new();
+        for record in cpc_pallet_system::Pallet::<Runtime>::events() {
+            let (
+                cpc_pallet_system::Phase::ApplyExtrinsic(index),
+                crate::RuntimeEvent::IotDevices(cpc_pallet_iot_devices::Event::ReadingsAccepted {
+                    ..
+                }),
+            ) = (record.phase, record.event)
+            else {
+                continue;
+            };
+            let Some(xt) = extrinsics.get(index as usize) else {
+                continue;
+            };
+            if let Ok(UncheckedExtrinsic {
                 function:
-                    RuntimeCall::IotDevices(cpc_pallet_iot_devices::Call::submit_readings { readings }),
+                    RuntimeCall::IotDevices(cpc_pallet_iot_devices::Call::submit_readings {
+                        readings: batch,
+                    }),
                 ..
-            }) => readings.into_inner(),
-            _ => Vec::new(),
+            }) = UncheckedExtrinsic::decode_bounded(&xt.encode())
+            {
+                readings.extend(batch.into_inner());
+            }
         }
+        readings
     }
 }
 
@@ -352,7 +370,7 @@ cpc_support::runtime_apis! {
         IotDevicesApi_device => cpc_sidechain_primitives::iot::iot_devices_api::device;
         IotDevicesApi_devices => cpc_sidechain_primitives::iot::iot_devices_api::devices;
         IotDevicesApi_readings_root => cpc_sidechain_primitives::iot::iot_devices_api::readings_root;
-        IotDevicesApi_readings_in => cpc_sidechain_primitives::iot::iot_devices_api::readings_in;
+        IotDevicesApi_block_readings => cpc_sidechain_primitives::iot::iot_devices_api::block_readings;
         MainchainTrackerApi_tracked => cpc_sidechain_primitives::mainchain_tracker_api::tracked;
         MainchainTrackerApi_header => cpc_sidechain_primitives::mainchain_tracker_api::header;
     }

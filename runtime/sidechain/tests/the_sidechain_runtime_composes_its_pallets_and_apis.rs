@@ -1,8 +1,8 @@
 //! The sidechain runtime: its presets build (a small committee, short terms, the tracker
 //! inert), its metadata lists its pallets at their indices and describes every API it
 //! declares, hybrid consensus's calls encode as on the main chain (validators' reports use one
-//! type for both), API calls answer from state, and `IotDevicesApi_readings_in` finds the readings of
-//! a `submit_readings` extrinsic and nothing in others.
+//! type for both), API calls answer from state, and `IotDevicesApi_block_readings` finds the readings of
+//! the accepted batches of a block, in order.
 
 use codec::{Decode, Encode};
 use cpc_api::{GenesisBuilder, Metadata};
@@ -118,28 +118,51 @@ fn signed(call: RuntimeCall) -> OpaqueExtrinsic {
 }
 
 #[test]
-fn readings_are_found_in_submit_readings_extrinsics_only() {
-    let reading = SignedReading {
+fn a_blocks_readings_are_those_of_its_accepted_batches_in_order() {
+    let reading = |seq: u64| SignedReading {
         reading: Reading {
             device: 3,
-            seq: 9,
+            seq,
             timestamp: 1,
             payload: BoundedVec::try_from_vec(b"21.5C".to_vec()).unwrap(),
         },
         signature: cpc_primitives::sr25519::Signature([0; 64]),
     };
-    let submit = signed(RuntimeCall::IotDevices(
-        cpc_pallet_iot_devices::Call::submit_readings {
-            readings: BoundedVec::try_from_vec(vec![reading.clone(); 2]).unwrap(),
-        },
-    ));
-    assert_eq!(Runtime::readings_in(submit), vec![reading.clone(), reading]);
+    let submit = |seqs: &[u64]| {
+        signed(RuntimeCall::IotDevices(
+            cpc_pallet_iot_devices::Call::submit_readings {
+                readings: BoundedVec::try_from_vec(seqs.iter().map(|s| reading(*s)).collect())
+                    .unwrap(),
+            },
+        ))
+    };
     let transfer = signed(RuntimeCall::Balances(cpc_pallet_balances::Call::transfer {
         dest: cpc_primitives::MultiAddress::Id(AccountId::new([2; 32])),
         value: 5,
     }));
-    assert!(Runtime::readings_in(transfer).is_empty());
-    assert!(Runtime::readings_in(OpaqueExtrinsic::default()).is_empty());
+    // Extrinsic 0 is a transfer, 1 an accepted batch, 2 a refused one (no event), 3 accepted.
+    let body = vec![transfer, submit(&[1, 2]), submit(&[2]), submit(&[3])];
+    let accepted = |index: u32, first: u32, count: u32| cpc_pallet_system::EventRecord {
+        phase: cpc_pallet_system::Phase::ApplyExtrinsic(index),
+        event: cpc_runtime_sidechain::RuntimeEvent::IotDevices(
+            cpc_pallet_iot_devices::Event::ReadingsAccepted {
+                gateway: AccountId::new([1; 32]),
+                first,
+                count,
+            },
+        ),
+        topics: vec![],
+    };
+    let mut ext = preset("sidechain_development");
+    ext.execute_with(|| {
+        cpc_pallet_system::Events::<Runtime>::put(&vec![accepted(1, 0, 2), accepted(3, 2, 1)]);
+        assert_eq!(
+            Runtime::block_readings(body.clone()),
+            vec![reading(1), reading(2), reading(3)]
+        );
+        // A body that does not match the events yields what it can, never a panic.
+        assert_eq!(Runtime::block_readings(vec![]), vec![]);
+    });
 }
 
 #[test]
