@@ -41,6 +41,10 @@ pub enum Command {
         /// Print the raw genesis storage (code included) instead of the runtime genesis.
         #[arg(long)]
         raw: bool,
+        /// Changes to the spec, for a new chain built from a built-in one (a sidechain with
+        /// its own id, committee and parent checkpoint).
+        #[command(flatten)]
+        custom: cpc_service::commands::SpecCustomization,
     },
     /// Removes a chain's database.
     PurgeChain {

@@ -24,7 +24,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             init_logging(cli.run.shared.log.as_deref());
             async_runtime()?.block_on(cpc_service::service::run(cli.run))?
         }
-        Some(Command::BuildSpec { shared, raw }) => commands::build_spec(&shared, raw)?,
+        Some(Command::BuildSpec {
+            shared,
+            raw,
+            custom,
+        }) => commands::build_spec(&shared, raw, &custom)?,
         Some(Command::PurgeChain { shared, yes }) => commands::purge_chain(&shared, yes)?,
         Some(Command::Key(key)) => commands::key(key)?,
         Some(Command::ExportBlocks {

@@ -10,7 +10,7 @@ mod spec;
 pub use blocks::{BlockFormat, export_blocks, import_blocks};
 pub use chain::{check_block, export_state, revert};
 pub use key::{KeyCommand, key};
-pub use spec::{build_spec, purge_chain};
+pub use spec::{SpecCustomization, build_spec, purge_chain};
 
 use crate::{Error, args::SharedArgs, chain_paths, chain_specs, service::open_client};
 use cpc_client::{Client, chain_spec::ChainSpec};
