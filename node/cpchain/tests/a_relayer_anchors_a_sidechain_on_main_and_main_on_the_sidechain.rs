@@ -2,7 +2,8 @@
 //! checkpoint`), the sidechain registered on main (`cpchain sidechain register`), and `cpchain
 //! relay` between them: every sidechain header up to a height is anchored on main with the
 //! sidechain's block hashes, main's headers are tracked on the sidechain, the relayer killed
-//! with SIGKILL and restarted resumes with no gap and no header carried twice, the sidechain's
+//! with SIGKILL and restarted resumes with no gap and no header carried twice (with a second
+//! relayer running beside it), the sidechain's
 //! committee hand-off at a term boundary is followed, a simulated device fleet's readings are
 //! indexed and one verifies with `cpchain iot verify` against the root anchored on main (a
 //! tampered one does not), `sidechain status` and the relayer's metrics report progress. The
@@ -49,7 +50,7 @@ fn ws(node: &Node) -> String {
     format!("ws://127.0.0.1:{}", node.rpc_port)
 }
 
-fn start_relay(main: &Node, side: &Node, log: &std::path::Path) -> Child {
+fn start_relay(main: &Node, side: &Node, from: &str, log: &std::path::Path) -> Child {
     let file = std::fs::File::create(log).unwrap();
     Command::new(binary())
         .args(["relay", "--main-rpc", &ws(main), "--side-rpc", &ws(side)])
@@ -57,7 +58,7 @@ fn start_relay(main: &Node, side: &Node, log: &std::path::Path) -> Child {
             "--sidechain-id",
             "0",
             "--from",
-            "//Ferdie",
+            from,
             "--prometheus-port",
             "0",
         ])
@@ -122,7 +123,7 @@ fn a_relayer_anchors_a_sidechain_on_main_and_main_on_the_sidechain() {
 
     // The relayer carries both ways.
     let relay_log = dir.path().join("relay.log");
-    let mut relay = start_relay(&main, &side, &relay_log);
+    let mut relay = start_relay(&main, &side, "//Ferdie", &relay_log);
     let target = side.best_number() + 6;
     wait_until("anchoring on main", LONG, || {
         sidechain_on_main(&main).head.number >= target
@@ -150,7 +151,11 @@ fn a_relayer_anchors_a_sidechain_on_main_and_main_on_the_sidechain() {
     let killed_at = sidechain_on_main(&main).head.number;
     side.wait_for_block(side.best_number() + 6, LONG);
     let relay_log_2 = dir.path().join("relay-2.log");
-    let mut relay = start_relay(&main, &side, &relay_log_2);
+    let mut relay = start_relay(&main, &side, "//Ferdie", &relay_log_2);
+    // A second relayer at the same time, paying from another account: at worst one of them
+    // submits a run the other already anchored, and the registry refuses it.
+    let relay_log_3 = dir.path().join("relay-3.log");
+    let mut other_relay = start_relay(&main, &side, "//Eve", &relay_log_3);
 
     // The sidechain's committee is handed off at its next term boundary (the same member, a
     // new set id): the registry follows.
@@ -279,6 +284,8 @@ fn a_relayer_anchors_a_sidechain_on_main_and_main_on_the_sidechain() {
 
     relay.kill().unwrap();
     relay.wait().unwrap();
+    other_relay.kill().unwrap();
+    other_relay.wait().unwrap();
     // Each run's submissions are contiguous; the restarted one starts right after what main
     // had anchored when the first was killed (which may include a submission the first
     // finalized but was killed before logging), so no header was carried twice.
@@ -296,7 +303,12 @@ fn a_relayer_anchors_a_sidechain_on_main_and_main_on_the_sidechain() {
         first_end <= killed_at + 1,
         "the first run anchored what main has"
     );
-    let second = anchored_ranges(&std::fs::read_to_string(&relay_log_2).unwrap());
+    // The two relayers after the restart, together: every header carried once.
+    let mut second = anchored_ranges(&std::fs::read_to_string(&relay_log_2).unwrap());
+    second.extend(anchored_ranges(
+        &std::fs::read_to_string(&relay_log_3).unwrap(),
+    ));
+    second.sort();
     let next = contiguous(&second, killed_at + 1);
     assert!(next > head, "{second:?} covers #{head}");
 

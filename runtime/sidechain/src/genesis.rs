@@ -34,7 +34,9 @@ pub fn preset(name: &str) -> Option<RuntimeGenesisConfig> {
         views: 2,
         ..Default::default()
     });
-    consensus.candidates = accounts
+    // Only the validators are proposer candidates: a sidechain's presets run no other node,
+    // and an elected candidate without a node would leave its slots to impeach blocks.
+    consensus.candidates = accounts[..validators]
         .iter()
         .map(|who| (*who, *who, CANDIDATE_BOND))
         .collect();

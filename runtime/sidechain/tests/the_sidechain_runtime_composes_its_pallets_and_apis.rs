@@ -40,6 +40,11 @@ fn the_presets_have_a_small_committee_short_terms_and_an_inert_tracker() {
             let (_, _, term_length) =
                 <Runtime as cpc_consensus_primitives::HybridConsensusApi>::term();
             assert_eq!(term_length, 8, "4 proposers x 2 views");
+            let candidates = cpc_pallet_hybrid_consensus::Candidates::iter().count();
+            assert_eq!(
+                candidates, validators,
+                "{name}: only the validators propose"
+            );
             assert_eq!(
                 cpc_pallet_mainchain_tracker::Pallet::<Runtime>::tracked(),
                 None
