@@ -1,11 +1,14 @@
 //! What CPChain's runtimes share: the token (decimals, fees, existential deposit), the
-//! address format, the treasury account, and the well-known dev accounts their presets endow.
+//! address format, the treasury account, the well-known dev accounts their presets endow, and
+//! the bodies of the runtime APIs they implement alike ([`apis`]).
 //! The main chain and its sidechains use one token, so a value moved between them means the
 //! same everywhere.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
+
+pub mod apis;
 
 use alloc::vec::Vec;
 use cpc_primitives::{AccountId, Balance};

@@ -12,7 +12,7 @@ use cpc_api::{FeeDetails, RuntimeDispatchInfo, UpgradeReport};
 use cpc_consensus_primitives::Member;
 use cpc_primitives::{
     AccountId, Balance, Block, BlockNumber, H256, Header, Nonce, OpaqueExtrinsic,
-    dispatch::{ApplyExtrinsicResult, DispatchInfo},
+    dispatch::ApplyExtrinsicResult,
     inherent::{CheckInherentsResult, InherentData},
     transaction_validity::{
         InvalidTransaction, TransactionSource, TransactionValidity, TransactionValidityError,
@@ -23,7 +23,6 @@ use cpc_sidechain_primitives::{
     CommitteeRecord, FinalizedHeader,
     iot::{Device, DeviceId, ReadingsRoot, SignedReading},
 };
-use cpc_support::GetDispatchInfo;
 use cpc_version::RuntimeVersion;
 
 type HybridConsensus = cpc_pallet_hybrid_consensus::Pallet<Runtime>;
@@ -118,23 +117,13 @@ impl cpc_api::Metadata for Runtime {
 /// The metadata at `version`: the pallets, the extrinsic format, the outer enums and (V15)
 /// every runtime API listed in [`apis_metadata`].
 fn metadata_at(version: u32) -> Option<Vec<u8>> {
-    use cpc_primitives::extrinsic::{MultiAddress, MultiSignature, SignedExtra};
-    use scale_info::meta_type;
-    cpc_support::metadata::runtime_metadata(
-        version,
-        cpc_support::metadata::RuntimeDescription {
-            pallets: Runtime::pallets_metadata(),
-            extrinsic: meta_type::<UncheckedExtrinsic>(),
-            address: meta_type::<MultiAddress>(),
-            call: meta_type::<RuntimeCall>(),
-            signature: meta_type::<MultiSignature>(),
-            extra: meta_type::<SignedExtra>(),
-            runtime: meta_type::<Runtime>(),
-            event: meta_type::<crate::RuntimeEvent>(),
-            error: meta_type::<crate::RuntimeError>(),
-            apis: apis_metadata(),
-        },
-    )
+    cpc_runtime_common::apis::metadata_at::<
+        Runtime,
+        UncheckedExtrinsic,
+        RuntimeCall,
+        crate::RuntimeEvent,
+        crate::RuntimeError,
+    >(version, Runtime::pallets_metadata(), apis_metadata())
 }
 
 /// The description of every runtime API in `VERSION.apis`, for metadata V15 (a test checks
@@ -156,47 +145,13 @@ pub fn apis_metadata() -> Vec<cpc_support::frame_metadata::v15::RuntimeApiMetada
     ]
 }
 
-/// The call of `xt` and whether it is signed (only signed extrinsics pay fees).
-///
-/// # Panics
-/// If `xt` does not decode as this runtime's extrinsic (a trap: the caller asked about bytes
-/// that are no extrinsic of this runtime).
-fn dispatch_info_of(xt: &OpaqueExtrinsic) -> (DispatchInfo, bool) {
-    let xt = match UncheckedExtrinsic::decode_bounded(&xt.encode()) {
-        Ok(xt) => xt,
-        Err(e) => panic!("the extrinsic does not decode: {e}"),
-    };
-    (
-        <RuntimeCall as GetDispatchInfo>::get_dispatch_info(&xt.function),
-        xt.is_signed(),
-    )
-}
-
 impl cpc_api::TransactionPaymentApi for Runtime {
     fn query_info(xt: OpaqueExtrinsic, len: u32) -> RuntimeDispatchInfo {
-        let (info, signed) = dispatch_info_of(&xt);
-        let partial_fee = if signed {
-            Balances::compute_fee(len, &info)
-        } else {
-            0
-        };
-        RuntimeDispatchInfo {
-            weight: info.weight,
-            class: info.class,
-            partial_fee,
-        }
+        cpc_runtime_common::apis::query_info::<Runtime>(xt, len)
     }
 
     fn query_fee_details(xt: OpaqueExtrinsic, len: u32) -> FeeDetails {
-        let (info, signed) = dispatch_info_of(&xt);
-        FeeDetails {
-            inclusion_fee: if signed {
-                Balances::fee_details(len, &info)
-            } else {
-                None
-            },
-            tip: 0,
-        }
+        cpc_runtime_common::apis::query_fee_details::<Runtime>(xt, len)
     }
 
     fn query_weight_to_fee(weight: Weight) -> Balance {
@@ -214,26 +169,11 @@ impl cpc_api::UpgradeDryRunApi for Runtime {
     /// runs with new code on a copy of the chain's state (`cpchain upgrade check`): a migration
     /// that panics makes the call fail with the panic message.
     fn on_runtime_upgrade(checks: bool) -> UpgradeReport {
-        use cpc_support::Hooks;
-        let before = Runtime::storage_versions();
-        let weight = <crate::AllPallets as Hooks>::on_runtime_upgrade();
-        let after = Runtime::storage_versions();
-        let versions = before
-            .iter()
-            .zip(&after)
-            .map(|((name, old, _), (_, new, code))| ((*name).into(), *old, *new, *code))
-            .collect();
-        let try_state = if checks {
-            let now = cpc_pallet_system::Pallet::<Runtime>::block_number();
-            <crate::AllPallets as Hooks>::try_state(now).map_err(String::from)
-        } else {
-            Ok(())
-        };
-        UpgradeReport {
-            weight,
-            versions,
-            try_state,
-        }
+        cpc_runtime_common::apis::upgrade_report::<crate::AllPallets>(
+            Runtime::storage_versions,
+            cpc_pallet_system::Pallet::<Runtime>::block_number(),
+            checks,
+        )
     }
 
     /// What `set_code` would say about `code` on the current state, changing nothing: the new
@@ -247,19 +187,11 @@ impl cpc_api::UpgradeDryRunApi for Runtime {
 impl cpc_api::SessionKeys for Runtime {
     /// One key: hybrid consensus's sr25519 session key (`HybridConsensus.set_session_key`).
     fn generate_session_keys(seed: Option<Vec<u8>>) -> Vec<u8> {
-        cpc_io::crypto::sr25519_generate(
-            cpc_consensus_primitives::SESSION_KEY_TYPE,
-            seed.as_deref(),
-        )
-        .encode()
+        cpc_runtime_common::apis::generate_session_keys(seed)
     }
 
     fn decode_session_keys(encoded: Vec<u8>) -> Option<Vec<(Vec<u8>, cpc_api::KeyTypeId)>> {
-        let key: [u8; 32] = encoded.as_slice().try_into().ok()?;
-        Some(alloc::vec![(
-            key.to_vec(),
-            cpc_consensus_primitives::SESSION_KEY_TYPE
-        )])
+        cpc_runtime_common::apis::decode_session_keys(encoded)
     }
 }
 
@@ -269,15 +201,11 @@ impl cpc_consensus_primitives::HybridConsensusApi for Runtime {
     }
 
     fn validators() -> (u64, Vec<Member>) {
-        (
-            cpc_pallet_hybrid_consensus::ValidatorSetId::get_or_default(),
-            HybridConsensus::validators(),
-        )
+        cpc_runtime_common::apis::validators::<Runtime>()
     }
 
     fn term() -> (u32, BlockNumber, BlockNumber) {
-        let (term, start) = HybridConsensus::term();
-        (term, start, HybridConsensus::params().term_length())
+        cpc_runtime_common::apis::term::<Runtime>()
     }
 }
 
