@@ -134,9 +134,19 @@ fn index_block(
     number: BlockNumber,
     hash: &H256,
 ) -> Result<Option<Vec<SignedReading>>, String> {
-    let root = client
-        .call_api::<iot_devices_api::readings_root>(hash, (number,))
-        .map_err(|e| format!("block #{number}: {e}"))?;
+    let root = match client.call_api::<iot_devices_api::readings_root>(hash, (number,)) {
+        Ok(root) => root,
+        // A node that was down longer than its state pruning window cannot ask the runtime
+        // about those blocks any more: it indexes from where it can, rather than never again.
+        Err(crate::ClientError::StatePruned(_)) => {
+            log::warn!(
+                target: "cpchain",
+                "IoT readings index: the state of block #{number} is pruned; its readings are not indexed"
+            );
+            return Ok(None);
+        }
+        Err(e) => return Err(format!("block #{number}: {e}")),
+    };
     let Some(root) = root else { return Ok(None) };
     let body = client
         .db()
