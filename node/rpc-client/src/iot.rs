@@ -210,6 +210,9 @@ fn now_ms() -> Moment {
 
 /// `cpchain iot simulate`.
 async fn simulate(args: crate::args::SimulateArgs) -> Result<(), Error> {
+    if args.devices == 0 {
+        return Err(Error::Input("--devices must be at least 1".into()));
+    }
     let side = Wallet::connect(&args.rpc_url).await?;
     let owner = signer(&args.owner, args.keystore_path.clone())?;
     let gateway = signer(&args.gateway, args.keystore_path.clone())?;
@@ -224,7 +227,9 @@ async fn simulate(args: crate::args::SimulateArgs) -> Result<(), Error> {
         .clamp(1, cpc_sidechain_primitives::iot::MAX_BATCH);
     // Sequence numbers from the clock: strictly increasing across runs of the simulator.
     let mut seq = now_ms() * 1_000;
-    let interval = Duration::from_micros(u64::from(batch_size) * 1_000_000 / args.rate.max(1));
+    // At least a microsecond: a zero period is not a period (and tokio refuses it).
+    let interval =
+        Duration::from_micros((u64::from(batch_size) * 1_000_000 / args.rate.max(1)).max(1));
     let start_block = side.header(Some(side.finalized().await?)).await?.number;
     let started = Instant::now();
     let mut next_device = 0usize;
