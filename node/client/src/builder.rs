@@ -1,6 +1,6 @@
 //! Block building: what an author does on its slot.
 
-use crate::{Client, ClientError, import::Changes};
+use crate::{Client, ClientError, import::StateChanges};
 use cpc_api::{block_builder, core};
 use cpc_executor::{CallApi, RuntimeExecutor};
 use cpc_io::Externalities;
@@ -29,8 +29,8 @@ pub struct BuildParams {
 pub struct BuiltBlock {
     /// The block.
     pub block: Block,
-    /// Its storage changes, for import without re-execution.
-    pub changes: Changes,
+    /// Its state changes with the trie nodes they make, for import without re-execution.
+    pub changes: StateChanges,
     /// Transactions included.
     pub included: Vec<H256>,
     /// Transactions refused, with the reason: the pool drops them.
@@ -124,7 +124,8 @@ impl Client {
         }
 
         let header = executor.call_api::<block_builder::finalize_block>(&mut ext, &code, ())?;
-        let changes = overlay.drain_committed();
+        // `finalize_block` asked the state for its root: the trie pass it made is taken over.
+        let changes = StateChanges::on(&state, overlay.drain_committed())?;
         Ok(BuiltBlock {
             block: Block { header, extrinsics },
             changes,

@@ -7,10 +7,50 @@ use cpc_db::BlockCommit;
 use cpc_executor::{CallApi, ExecutionError, RuntimeCode, RuntimeExecutor};
 use cpc_primitives::{Block, H256};
 use cpc_state_machine::{Ext, OverlayedChanges};
+use cpc_trie::MemoryDB;
 use std::{collections::BTreeMap, sync::Arc, time::Instant};
 
 /// Storage changes of a block: `None` deletes.
 pub type Changes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// What a block does to its parent's state, computed once by whoever executed it: the storage
+/// changes, the new state root, and the trie nodes the root adds and drops (what the database
+/// commits). Building or checking a block produces it; importing the same block reuses it, so
+/// the trie is walked once per block on every path.
+#[derive(Clone)]
+pub struct StateChanges {
+    /// The storage changes.
+    pub changes: Changes,
+    /// The state root after them.
+    pub root: H256,
+    /// Trie nodes added (count above zero) and no longer referenced (below zero).
+    pub nodes: MemoryDB,
+}
+
+impl StateChanges {
+    /// The changes of a block executed on `parent`, with the root and nodes they make. When
+    /// the execution asked `parent` for the root of the same changes (a runtime's
+    /// `finalize_block` does), the trie work it did is reused.
+    pub fn on(parent: &State, changes: Changes) -> Result<Self, ClientError> {
+        let (root, nodes) = parent
+            .apply_changes(changes.iter().map(|(k, v)| (k.as_slice(), v.as_deref())))
+            .map_err(|e| ClientError::State(e.to_string()))?;
+        Ok(Self {
+            changes,
+            root,
+            nodes,
+        })
+    }
+}
+
+impl std::fmt::Debug for StateChanges {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateChanges")
+            .field("changes", &self.changes.len())
+            .field("root", &self.root)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Where a block comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,9 +75,10 @@ pub struct ImportParams {
     pub origin: BlockOrigin,
     /// Whether it is final.
     pub finalized: bool,
-    /// The block's storage changes, when this node built it (execution is then skipped; the
-    /// state root is still checked).
-    pub precomputed: Option<Changes>,
+    /// The block's state changes, when this node built or checked it on the same parent
+    /// (execution and the trie pass are then skipped; the root is still compared with the
+    /// header's).
+    pub precomputed: Option<StateChanges>,
 }
 
 /// The outcome of a successful import.
@@ -125,17 +166,19 @@ impl Client {
             .verify(self, &block.header, justification.as_deref())
             .map_err(ImportError::InvalidJustification)?;
 
-        let parent = self.state_at(&info.best_hash)?;
-        let changes = match precomputed {
-            Some(changes) => changes,
+        let StateChanges {
+            changes,
+            root,
+            nodes,
+        } = match precomputed {
+            Some(state) => state,
             None => {
+                let parent = self.state_at(&info.best_hash)?;
                 self.check_inherents(&parent, &block)?;
-                self.execute(&parent, &block)?
+                let changes = self.execute(&parent, &block)?;
+                StateChanges::on(&parent, changes)?
             }
         };
-        let (root, nodes) = parent
-            .apply_changes(changes.iter().map(|(k, v)| (k.as_slice(), v.as_deref())))
-            .map_err(|e| ClientError::State(e.to_string()))?;
         if root != block.header.state_root {
             return Err(ImportError::StateRootMismatch {
                 header: block.header.state_root,
@@ -172,7 +215,7 @@ impl Client {
     /// Executes `block` on the best block and checks its state root, importing nothing: what a
     /// validator does before voting for a proposal. The changes can be passed to
     /// [`Client::import_block`] as `precomputed` once the block is final.
-    pub fn check_block(&self, block: &Block) -> Result<Changes, ImportError> {
+    pub fn check_block(&self, block: &Block) -> Result<StateChanges, ImportError> {
         let info = self.info();
         if block.header.parent_hash != info.best_hash {
             return Err(ImportError::NotOnBestChain {
@@ -185,7 +228,7 @@ impl Client {
         }
         let parent = self.state_at(&info.best_hash)?;
         self.check_inherents(&parent, block)?;
-        Ok(self.execute_and_check_root(&parent, block)?.0)
+        self.execute_and_check_root(&parent, block)
     }
 
     /// Executes `block` again on its parent's state (which must still be stored) and checks
@@ -193,7 +236,7 @@ impl Client {
     /// against this node's clock, which has moved on since the block was made.
     pub fn reexecute_block(&self, block: &Block) -> Result<H256, ImportError> {
         let parent = self.state_at(&block.header.parent_hash)?;
-        Ok(self.execute_and_check_root(&parent, block)?.1)
+        Ok(self.execute_and_check_root(&parent, block)?.root)
     }
 
     /// Executes `block` on `parent` and checks the state root its header claims.
@@ -201,18 +244,16 @@ impl Client {
         &self,
         parent: &State,
         block: &Block,
-    ) -> Result<(Changes, H256), ImportError> {
+    ) -> Result<StateChanges, ImportError> {
         let changes = self.execute(parent, block)?;
-        let (root, _) = parent
-            .apply_changes(changes.iter().map(|(k, v)| (k.as_slice(), v.as_deref())))
-            .map_err(|e| ClientError::State(e.to_string()))?;
-        if root != block.header.state_root {
+        let state = StateChanges::on(parent, changes)?;
+        if state.root != block.header.state_root {
             return Err(ImportError::StateRootMismatch {
                 header: block.header.state_root,
-                computed: root,
+                computed: state.root,
             });
         }
-        Ok((changes, root))
+        Ok(state)
     }
 
     fn check_inherents(&self, parent: &State, block: &Block) -> Result<(), ImportError> {

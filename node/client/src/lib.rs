@@ -20,7 +20,7 @@ mod import;
 pub mod readings_index;
 
 pub use builder::{BuildParams, BuiltBlock};
-pub use import::{BlockOrigin, Changes, ImportError, ImportParams, ImportedBlock};
+pub use import::{BlockOrigin, Changes, ImportError, ImportParams, ImportedBlock, StateChanges};
 
 use codec::EncodeLike;
 use cpc_api::Method;

@@ -14,7 +14,7 @@ use crate::{
     pool::{PoolApi, inherent_data, now_millis},
 };
 use codec::{Decode, Encode};
-use cpc_client::{BlockOrigin, BlockVerifier, BuildParams, Changes, Client, ImportParams};
+use cpc_client::{BlockOrigin, BlockVerifier, BuildParams, Client, ImportParams, StateChanges};
 use cpc_consensus::{
     Certificate, Chain, Config, Engine, Equivocation, Output, Persisted, ValidatorSet, VoteKind,
     engine::{ImpeachReason, TimeoutKind},
@@ -80,7 +80,7 @@ pub struct ClientChain {
     period: Duration,
     impeach_timeout_ms: u64,
     /// Changes of blocks executed at the current height, reused when one is imported.
-    checked: Mutex<HashMap<H256, Changes>>,
+    checked: Mutex<HashMap<H256, StateChanges>>,
     /// Impeach blocks built at the current height, by round.
     impeach: Mutex<HashMap<(u32, u32), Block>>,
     /// The last committee read, kept in case a later read fails.

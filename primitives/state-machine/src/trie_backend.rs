@@ -138,6 +138,8 @@ impl<S: TrieNodeStorage> TrieBackend<S> {
 
     /// Applies `delta` (in key order) and returns the new root with the nodes it adds
     /// (reference count above zero) and the nodes it no longer references (count below zero).
+    /// When the last [`Backend::storage_root`] on this backend was for the same changes, its
+    /// result is handed over instead of computed again.
     pub fn apply_changes<'a>(
         &self,
         delta: impl IntoIterator<Item = (&'a [u8], Option<&'a [u8]>)> + Clone,
@@ -282,9 +284,22 @@ impl<S: TrieNodeStorage> Backend for TrieBackend<S> {
         Ok(None)
     }
 
+    /// Computes the root and keeps it with its nodes, so that committing the same changes
+    /// afterwards ([`TrieBackend::apply_changes`]) costs no second trie pass.
     fn storage_root(&self, delta: &BTreeMap<&[u8], Option<&[u8]>>) -> Result<H256, BackendError> {
-        self.apply_changes(delta.iter().map(|(k, v)| (*k, *v)))
-            .map(|(root, _)| root)
+        let pairs = || delta.iter().map(|(k, v)| (*k, *v));
+        let print = fingerprint(pairs());
+        if let Ok(last) = self.last_root.lock()
+            && let Some((cached, root, _)) = last.as_ref()
+            && *cached == print
+        {
+            return Ok(*root);
+        }
+        let (root, nodes) = self.compute_changes(pairs())?;
+        if let Ok(mut last) = self.last_root.lock() {
+            *last = Some((print, root, nodes));
+        }
+        Ok(root)
     }
 }
 
@@ -337,6 +352,65 @@ mod tests {
         assert_eq!(after.storage(&[3, 3]).unwrap(), None);
         assert_eq!(after.storage(&[4, 4]).unwrap(), Some(vec![4; 40]));
         assert_eq!(after.pairs(&[]).unwrap().len(), 50);
+    }
+
+    /// Storage that counts lookups, to see how much trie work a root and a commit cost.
+    struct Counting(MemoryDB, std::sync::atomic::AtomicUsize);
+
+    impl TrieNodeStorage for Counting {
+        fn get(&self, hash: &H256) -> Result<Option<Vec<u8>>, String> {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            TrieNodeStorage::get(&self.0, hash)
+        }
+    }
+
+    #[test]
+    fn a_commit_after_the_root_reuses_its_trie_pass() {
+        let entries: BTreeMap<Vec<u8>, Vec<u8>> =
+            (0u8..200).map(|i| (vec![i, i], vec![i; 40])).collect();
+        let built = build(&entries);
+        let root = built.root();
+        let trie = TrieBackend::new(Counting(built.storage, Default::default()), root);
+        let delta: BTreeMap<&[u8], Option<&[u8]>> = [
+            (&b"new"[..], Some(&b"value"[..])),
+            (&[3u8, 3][..], None),
+            (&[9u8, 9][..], Some(&[1u8; 50][..])),
+        ]
+        .into();
+        let new_root = trie.storage_root(&delta).unwrap();
+        let lookups = trie.storage.1.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(lookups > 0);
+        assert_eq!(trie.storage_root(&delta).unwrap(), new_root, "asked twice");
+        let (committed, nodes) = trie
+            .apply_changes(delta.iter().map(|(k, v)| (*k, *v)))
+            .unwrap();
+        assert_eq!(committed, new_root);
+        assert_eq!(
+            trie.storage.1.load(std::sync::atomic::Ordering::Relaxed),
+            lookups,
+            "no node read again"
+        );
+        let mut storage = trie.storage.0.clone();
+        storage.consolidate(nodes);
+        let after = TrieBackend::new(storage, committed);
+        assert_eq!(after.storage(b"new").unwrap(), Some(b"value".to_vec()));
+        assert_eq!(after.storage(&[9, 9]).unwrap(), Some(vec![1; 50]));
+
+        // Other changes are computed, not taken from the cache.
+        let other: BTreeMap<&[u8], Option<&[u8]>> = [(&b"other"[..], Some(&b"v"[..]))].into();
+        trie.storage_root(&delta).unwrap();
+        let (other_root, _) = trie
+            .apply_changes(other.iter().map(|(k, v)| (*k, *v)))
+            .unwrap();
+        assert_eq!(
+            other_root,
+            build(&{
+                let mut e = entries.clone();
+                e.insert(b"other".to_vec(), b"v".to_vec());
+                e
+            })
+            .root()
+        );
     }
 
     #[test]

@@ -169,7 +169,7 @@ pub fn free(client: &Client, who: &AccountId) -> u128 {
 pub fn import(
     node: &Node,
     block: Block,
-    precomputed: Option<BTreeMap<Vec<u8>, Option<Vec<u8>>>>,
+    precomputed: Option<cpc_client::StateChanges>,
 ) -> Result<cpc_client::ImportedBlock, ImportError> {
     node.client.import_block(ImportParams {
         block,
