@@ -7,7 +7,7 @@
 //! | `bodies` | block hash | SCALE `Vec<OpaqueExtrinsic>` |
 //! | `justifications` | block hash | the consensus engine's bytes |
 //! | `numbers` | big-endian block number | hash of the canonical block |
-//! | `state` | trie node hash | reference count (u32 LE) ++ encoded node |
+//! | `state` | trie node hash | reference count (u32 LE) ++ encoded node, updated by merge operands ([`refcount`](crate::refcount)) |
 //! | `journal` | big-endian block number | SCALE `Vec<H256>`: nodes the block stopped using |
 //!
 //! Every imported block is written in **one atomic batch** (header, body, justification,
@@ -16,7 +16,8 @@
 //!
 //! State pruning keeps the states of the last `N` finalized blocks (or all, `archive`): trie
 //! nodes are reference-counted, each block journals the nodes its state no longer references,
-//! and when a block's parent state falls out of the window the journal is applied. The mode is
+//! and when a block's parent state falls out of the window the journal is applied. Counts are
+//! changed by RocksDB merge operands, so committing a block reads no rows. The mode is
 //! fixed when the database is created; opening it with another mode is an error.
 //!
 //! The chain is linear (blocks are final when imported, as LBFT gives), so there are no
@@ -26,6 +27,7 @@ mod columns;
 mod meta;
 mod node_cache;
 mod pruning;
+pub mod refcount;
 mod store;
 
 pub use meta::{BlockPointer, Meta};

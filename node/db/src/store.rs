@@ -5,6 +5,7 @@ use crate::{
     columns::{self, number_key},
     meta::{self, BlockPointer, DB_VERSION, Meta},
     node_cache::NodeCache,
+    refcount,
 };
 use codec::Encode;
 use cpc_primitives::{H256, Header, OpaqueExtrinsic};
@@ -100,12 +101,15 @@ impl TrieNodeStorage for StateStorage {
             .cf_handle(columns::STATE)
             .ok_or("missing state column")?;
         match self.db.get_pinned_cf(cf, hash.as_bytes()) {
-            Ok(Some(row)) if row.len() >= 4 => {
-                let node = row[4..].to_vec();
-                self.cache.insert(*hash, node.clone());
-                Ok(Some(node))
-            }
-            Ok(Some(_)) => Err(format!("corrupt state row {hash:?}")),
+            Ok(Some(row)) => match refcount::decode_row(&row) {
+                Ok(Some((_, node))) => {
+                    let node = node.to_vec();
+                    self.cache.insert(*hash, node.clone());
+                    Ok(Some(node))
+                }
+                Ok(None) => Ok(None),
+                Err(why) => Err(format!("corrupt state row {hash:?}: {why}")),
+            },
             Ok(None) => Ok(None),
             Err(e) => Err(e.to_string()),
         }
@@ -150,6 +154,14 @@ impl ChainDb {
             let mut cf = Options::default();
             cf.set_compression_type(rocksdb::DBCompressionType::None);
             cf.set_block_based_table_factory(&table);
+            if *name == columns::STATE {
+                cf.set_merge_operator(
+                    refcount::MERGE_OPERATOR,
+                    refcount::full_merge,
+                    refcount::partial_merge,
+                );
+                cf.set_compaction_filter(refcount::COMPACTION_FILTER, refcount::drop_dead_rows);
+            }
             ColumnFamilyDescriptor::new(*name, cf)
         });
         let db = Arc::new(DB::open_cf_descriptors(&options, path, descriptors)?);
@@ -333,7 +345,12 @@ impl ChainDb {
 
     fn has_node(&self, hash: &H256) -> Result<bool, DbError> {
         let cf = self.cf(columns::STATE);
-        Ok(self.db.get_pinned_cf(cf, hash.as_bytes())?.is_some())
+        match self.db.get_pinned_cf(cf, hash.as_bytes())? {
+            Some(row) => Ok(refcount::decode_row(&row)
+                .map_err(|why| DbError::Corrupt(format!("state row {hash:?}: {why}")))?
+                .is_some()),
+            None => Ok(false),
+        }
     }
 
     /// Writes the genesis block and its full state into an empty database.
@@ -351,7 +368,7 @@ impl ChainDb {
         let mut deltas = NodeDeltas::new();
         self.apply_state(&mut batch, &mut deltas, state, 0);
         // Genesis can hold millions of nodes; reads warm the cache with the ones in use.
-        let _ = self.write_refcounts(&mut batch, deltas)?;
+        let _ = self.write_refcounts(&mut batch, deltas);
         let cf = self.cf(columns::META);
         for key in [meta::KEY_GENESIS, meta::KEY_BEST, meta::KEY_FINALIZED] {
             batch.put_cf(cf, key, pointer.encode());
@@ -443,7 +460,7 @@ impl ChainDb {
             new_meta.finalized = pointer;
             new_meta.pruned = self.prune(&mut batch, &mut deltas, meta.pruned, pointer.number)?;
         }
-        let cached = self.write_refcounts(&mut batch, deltas)?;
+        let cached = self.write_refcounts(&mut batch, deltas);
         self.db.write(batch)?;
         cached.apply(&self.cache);
         *self.meta.write() = Some(new_meta);
@@ -463,7 +480,7 @@ impl ChainDb {
         );
         let mut deltas = NodeDeltas::new();
         let pruned = self.prune(&mut batch, &mut deltas, meta.pruned, meta.best.number)?;
-        let cached = self.write_refcounts(&mut batch, deltas)?;
+        let cached = self.write_refcounts(&mut batch, deltas);
         self.db.write(batch)?;
         cached.apply(&self.cache);
         *self.meta.write() = Some(Meta {
@@ -505,50 +522,31 @@ impl ChainDb {
         }
     }
 
-    /// Writes the reference counts (and new nodes) of `deltas` to `batch`; what the node cache
-    /// should learn once the batch is written is returned, not applied, so a failed write
-    /// leaves the cache as it was.
-    fn write_refcounts(
-        &self,
-        batch: &mut WriteBatch,
-        deltas: NodeDeltas,
-    ) -> Result<CacheUpdate, DbError> {
+    /// Writes the reference count changes (and new nodes) of `deltas` to `batch` as merge
+    /// operands, reading nothing ([`refcount`]); what the node cache should learn once the
+    /// batch is written is returned, not applied, so a failed write leaves the cache as it was.
+    /// A node losing a reference leaves the cache even when other references keep it stored:
+    /// whether it reached zero is only known when RocksDB folds the operands, and the cache
+    /// must never serve a node the store no longer has.
+    fn write_refcounts(&self, batch: &mut WriteBatch, deltas: NodeDeltas) -> CacheUpdate {
         let mut cached = CacheUpdate::default();
         let cf = self.cf(columns::STATE);
         // Sorted, so the write order (and so RocksDB's work) does not depend on hash map order.
         let mut deltas: Vec<_> = deltas.into_iter().filter(|(_, (d, _))| *d != 0).collect();
         deltas.sort_by_key(|(hash, _)| *hash);
         for (hash, (delta, data)) in deltas {
-            let existing = self.db.get_pinned_cf(cf, hash.as_bytes())?;
-            let (count, node) = match &existing {
-                Some(row) if row.len() >= 4 => {
-                    let count = u32::from_le_bytes(row[..4].try_into().expect("4 bytes; qed"));
-                    (i64::from(count), row[4..].to_vec())
-                }
-                Some(_) => return Err(DbError::Corrupt(format!("state row {hash:?}"))),
-                None => match data {
-                    Some(data) => (0, data),
-                    None => {
-                        log::warn!(target: "db", "pruning a trie node that is not stored: {hash:?}");
-                        continue;
-                    }
-                },
-            };
-            let count = count + delta;
-            if count <= 0 {
-                batch.delete_cf(cf, hash.as_bytes());
-                cached.removed.push(hash);
-            } else {
-                let mut row = Vec::with_capacity(4 + node.len());
-                row.extend_from_slice(&(count.min(i64::from(u32::MAX)) as u32).to_le_bytes());
-                row.extend_from_slice(&node);
-                batch.put_cf(cf, hash.as_bytes(), row);
-                if existing.is_none() {
-                    cached.added.push((hash, node));
-                }
+            batch.merge_cf(
+                cf,
+                hash.as_bytes(),
+                refcount::operand(delta, data.as_deref()),
+            );
+            match data {
+                Some(node) if delta > 0 => cached.added.push((hash, node)),
+                _ if delta < 0 => cached.removed.push(hash),
+                _ => {}
             }
         }
-        Ok(cached)
+        cached
     }
 
     /// Adds to `deltas` the journals of blocks whose parent states left the pruning window,
@@ -595,6 +593,10 @@ impl ChainDb {
     pub fn state_node_count(&self) -> usize {
         self.db
             .iterator_cf(self.cf(columns::STATE), rocksdb::IteratorMode::Start)
+            .filter(|item| {
+                item.as_ref()
+                    .is_ok_and(|(_, row)| matches!(refcount::decode_row(row), Ok(Some(_))))
+            })
             .count()
     }
 }
