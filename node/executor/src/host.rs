@@ -4,10 +4,11 @@
 //! call (it is a runtime bug, and must not crash the node). Data flows out only through
 //! buffers the runtime provides.
 
+use crate::signatures::VerifiedSignatures;
 use codec::Decode;
 use cpc_crypto::sr25519::{Public, Signature};
 use cpc_io::Externalities;
-use std::fmt;
+use std::{fmt, sync::Arc};
 use wasmtime::{Caller, Linker, StoreLimits};
 
 /// State of one call's store: its memory limits, and the memory the host functions read and
@@ -117,7 +118,10 @@ fn hash_into<const N: usize>(
 }
 
 /// Defines every host function of the ABI on `linker`.
-pub(crate) fn define(linker: &mut Linker<HostState>) -> Result<()> {
+pub(crate) fn define(
+    linker: &mut Linker<HostState>,
+    signatures: Arc<VerifiedSignatures>,
+) -> Result<()> {
     use cpc_primitives::hashing;
 
     linker.func_wrap(
@@ -247,31 +251,27 @@ pub(crate) fn define(linker: &mut Linker<HostState>) -> Result<()> {
         |mut c: C<'_>, p: i32, l: i32, out: i32| hash_into(&mut c, p, l, out, hashing::twox_128),
     )?;
 
+    let verified = signatures.clone();
     linker.func_wrap(
         "env",
         "ext_crypto_sr25519_verify_version_1",
-        |c: C<'_>, sig_ptr: i32, msg_ptr: i32, msg_len: i32, public_ptr: i32| -> Result<i32> {
+        move |c: C<'_>, sig_ptr: i32, msg_ptr: i32, msg_len: i32, public_ptr: i32| -> Result<i32> {
             let mut signature = Signature([0; 64]);
             signature.0.copy_from_slice(&read(&c, sig_ptr, 64)?);
             let mut public = Public([0; 32]);
             public.0.copy_from_slice(&read(&c, public_ptr, 32)?);
             let message = read(&c, msg_ptr, msg_len)?;
-            Ok(i32::from(cpc_crypto::sr25519::verify(
-                &signature, &message, &public,
-            )))
+            Ok(i32::from(verified.verify(&signature, &message, &public)))
         },
     )?;
     linker.func_wrap(
         "env",
         "ext_crypto_sr25519_batch_verify_version_1",
-        |c: C<'_>, items_ptr: i32, items_len: i32| -> Result<i32> {
+        move |c: C<'_>, items_ptr: i32, items_len: i32| -> Result<i32> {
             let bytes = read(&c, items_ptr, items_len)?;
             let items = Vec::<(Signature, Vec<u8>, Public)>::decode(&mut &bytes[..])
                 .map_err(|e| wasmtime::Error::msg(format!("bad batch verification input: {e}")))?;
-            let all = cpc_crypto::sr25519::verify_batch(
-                items.iter().map(|(s, m, p)| (s, m.as_slice(), p)),
-            );
-            Ok(i32::from(all))
+            Ok(i32::from(signatures.verify_batch(&items)))
         },
     )?;
     linker.func_wrap(

@@ -9,13 +9,16 @@
 //!   wasmtime's stack limit, memory through a store limiter. A runaway call ends with an
 //!   [`ExecutionError`], never a hang or a crash of the node;
 //! - host functions implement the ABI of `docs/runtime-abi.md` over the thread's
-//!   [`cpc_io::Externalities`], exactly the functions `cpc-io` calls natively.
+//!   [`cpc_io::Externalities`], exactly the functions `cpc-io` calls natively; signature
+//!   checks remember what they verified ([`signatures`]), so the pool's check is not repeated
+//!   when the block executes.
 //!
 //! [`NativeExecutor`] calls the same runtime compiled into the node, through the same API
 //! entry points, for cross-checks and benchmarks. Both implement [`RuntimeExecutor`].
 
 mod host;
 mod native;
+pub mod signatures;
 mod wasm;
 
 pub use native::NativeExecutor;

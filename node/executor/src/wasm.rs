@@ -4,6 +4,7 @@ use crate::{
     ExecutionError, RuntimeCode, RuntimeExecutor,
     host::{self, HostState},
     panic_message,
+    signatures::VerifiedSignatures,
 };
 use cpc_io::Externalities;
 use cpc_primitives::H256;
@@ -41,6 +42,11 @@ pub struct WasmExecutorConfig {
     pub module_cache_size: usize,
     /// How many calls may run at once (instance slots of the pooling allocator).
     pub max_concurrent_calls: u32,
+    /// How many valid signatures the host remembers, so that one verified by the pool is not
+    /// verified again when its block executes ([`VerifiedSignatures`]); 0 disables it.
+    pub verified_signatures: usize,
+    /// Threads a large signature batch is split across (0: one per core, at most 8).
+    pub verify_threads: usize,
 }
 
 impl Default for WasmExecutorConfig {
@@ -51,6 +57,8 @@ impl Default for WasmExecutorConfig {
             max_wasm_stack: 1024 * 1024,
             module_cache_size: 8,
             max_concurrent_calls: 64,
+            verified_signatures: 32_768,
+            verify_threads: 0,
         }
     }
 }
@@ -66,6 +74,7 @@ pub struct WasmExecutor {
     linker: Linker<HostState>,
     config: WasmExecutorConfig,
     modules: Mutex<(HashMap<H256, CachedModule>, u64)>,
+    signatures: Arc<VerifiedSignatures>,
     stop_ticker: Arc<AtomicBool>,
     ticker: Option<JoinHandle<()>>,
 }
@@ -110,7 +119,11 @@ impl WasmExecutor {
         let engine = Engine::new(&wasm)
             .map_err(|e| ExecutionError::Host(format!("cannot start wasmtime: {e}")))?;
         let mut linker = Linker::new(&engine);
-        host::define(&mut linker)
+        let signatures = Arc::new(match config.verify_threads {
+            0 => VerifiedSignatures::with_machine_threads(config.verified_signatures),
+            threads => VerifiedSignatures::new(config.verified_signatures, threads),
+        });
+        host::define(&mut linker, signatures.clone())
             .map_err(|e| ExecutionError::Host(format!("cannot define host functions: {e}")))?;
 
         let stop_ticker = Arc::new(AtomicBool::new(false));
@@ -133,9 +146,15 @@ impl WasmExecutor {
             linker,
             config,
             modules: Mutex::new((HashMap::new(), 0)),
+            signatures,
             stop_ticker,
             ticker: Some(ticker),
         })
+    }
+
+    /// The signatures the host functions have verified and remember.
+    pub fn verified_signatures(&self) -> &VerifiedSignatures {
+        &self.signatures
     }
 
     /// The configuration.
