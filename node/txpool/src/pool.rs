@@ -27,6 +27,15 @@ pub trait ChainApi: Send + Sync + 'static {
         source: TransactionSource,
         xt: &OpaqueExtrinsic,
     ) -> Result<TransactionValidity, String>;
+
+    /// The priority `xt` would get, when it can be read without running the runtime (a signed
+    /// extrinsic's tip). A full pool refuses a transaction that could not displace anything
+    /// before spending a validation on it: offered more than it can include, a node sheds at
+    /// admission instead of validating (and gossiping) transactions it would drop. `None`:
+    /// unknown, validated as usual.
+    fn claimed_priority(&self, _xt: &OpaqueExtrinsic) -> Option<u64> {
+        None
+    }
 }
 
 /// Pool limits.
@@ -444,6 +453,16 @@ impl<A: ChainApi> Pool<A> {
             self.inner.lock().ban(hash, now, &self.config);
             return Err(PoolError::TooLarge(len));
         }
+        if self.is_full_for(len)
+            && let Some(claimed) = self.api.claimed_priority(&xt)
+            && self
+                .inner
+                .lock()
+                .lowest(true)
+                .is_some_and(|(_, lowest)| claimed <= lowest)
+        {
+            return Err(PoolError::ImmediatelyDropped);
+        }
         let (best, best_number) = self.api.best();
         let validity = self
             .api
@@ -552,6 +571,13 @@ impl<A: ChainApi> Pool<A> {
             let _ = self.propagate.send((hash, xt));
         }
         Ok(hash)
+    }
+
+    /// Whether admitting `len` more bytes as a ready transaction would evict one.
+    fn is_full_for(&self, len: usize) -> bool {
+        let inner = self.inner.lock();
+        inner.ready_count >= self.config.max_ready
+            || inner.bytes.saturating_add(len) > self.config.max_bytes
     }
 
     /// Ready transactions in the order a block should include them: dependencies first,

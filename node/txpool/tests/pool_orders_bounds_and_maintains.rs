@@ -26,6 +26,8 @@ struct Tx {
 struct Chain {
     nonces: Mutex<HashMap<u8, u32>>,
     validations: Mutex<usize>,
+    /// Whether the tip can be read before validation (as the node reads a signed extrinsic's).
+    tips_readable: bool,
 }
 
 impl ChainApi for Chain {
@@ -61,6 +63,11 @@ impl ChainApi for Chain {
             propagate: true,
         }))
     }
+
+    fn claimed_priority(&self, xt: &OpaqueExtrinsic) -> Option<u64> {
+        let tx = Tx::decode(&mut &xt.0[..]).ok()?;
+        self.tips_readable.then_some(tx.tip)
+    }
 }
 
 fn xt(sender: u8, nonce: u32, tip: u64) -> OpaqueExtrinsic {
@@ -82,6 +89,45 @@ fn pool(config: PoolConfig) -> (Arc<Chain>, Pool<Chain>) {
 }
 
 const EXT: TransactionSource = TransactionSource::External;
+
+/// Offered more than it holds, a full pool refuses a transaction whose tip could not displace
+/// anything before validating it; a better tip is validated and evicts the lowest.
+#[test]
+fn a_full_pool_sheds_at_admission_without_validating() {
+    for tips_readable in [false, true] {
+        let chain = Arc::new(Chain {
+            tips_readable,
+            ..Chain::default()
+        });
+        let config = PoolConfig {
+            max_ready: 4,
+            ..PoolConfig::default()
+        };
+        let pool = Pool::new(chain.clone(), config);
+        for sender in 0..4 {
+            pool.submit(EXT, xt(sender, 0, 5)).unwrap();
+        }
+        let validated = *chain.validations.lock();
+        assert_eq!(
+            pool.submit(EXT, xt(10, 0, 5)),
+            Err(PoolError::ImmediatelyDropped),
+            "an equal tip displaces nothing"
+        );
+        let spent = *chain.validations.lock() - validated;
+        assert_eq!(
+            spent,
+            usize::from(!tips_readable),
+            "validated only when the tip is unknown"
+        );
+        pool.submit(EXT, xt(11, 0, 6)).unwrap();
+        assert_eq!(pool.status().ready, 4);
+        assert!(
+            pool.ready()
+                .iter()
+                .any(|(_, x)| Tx::decode(&mut &x.0[..]).unwrap().sender == 11)
+        );
+    }
+}
 
 #[test]
 fn a_future_transaction_becomes_ready_when_its_predecessor_arrives() {
