@@ -59,12 +59,31 @@ pub enum Topic {
 
 impl Topic {
     fn name(self, genesis: &H256) -> String {
+        // Version 2 of the transactions topic carries batches ([`encode_transactions`]).
         let kind = match self {
-            Topic::Transactions => "transactions",
-            Topic::Consensus => "consensus",
+            Topic::Transactions => "transactions/2",
+            Topic::Consensus => "consensus/1",
         };
-        format!("/cpc/{}/{kind}/1", hex::encode(genesis.0))
+        format!("/cpc/{}/{kind}", hex::encode(genesis.0))
     }
+}
+
+/// The most transactions one gossip message carries.
+pub const MAX_TRANSACTIONS_PER_GOSSIP: usize = 512;
+
+/// A gossip message of the transactions topic: a batch of transactions, so that a busy node
+/// pays gossip's per-message costs (a signature made by the sender and checked by every peer
+/// that receives a copy, framing, a wake-up) once per batch rather than once per transaction.
+pub fn encode_transactions(batch: &[OpaqueExtrinsic]) -> Vec<u8> {
+    batch.encode()
+}
+
+/// The transactions of a gossip message, if it is a well-formed, non-empty batch within the
+/// bounds.
+pub fn decode_transactions(data: &[u8]) -> Option<Vec<OpaqueExtrinsic>> {
+    let batch: Vec<OpaqueExtrinsic> =
+        cpc_primitives::limits::decode_bounded(data, MAX_GOSSIP_SIZE).ok()?;
+    (!batch.is_empty() && batch.len() <= MAX_TRANSACTIONS_PER_GOSSIP).then_some(batch)
 }
 
 /// How badly a peer misbehaved.
@@ -407,14 +426,7 @@ impl Worker {
     fn well_formed(topic: Topic, data: &[u8]) -> bool {
         match topic {
             Topic::Consensus => Message::<Block>::decode_bounded(data).is_ok(),
-            Topic::Transactions => {
-                data.len() <= MAX_GOSSIP_SIZE
-                    && cpc_primitives::limits::decode_bounded::<OpaqueExtrinsic>(
-                        data,
-                        MAX_GOSSIP_SIZE,
-                    )
-                    .is_ok()
-            }
+            Topic::Transactions => decode_transactions(data).is_some(),
         }
     }
 
@@ -591,4 +603,28 @@ pub fn decode_record(record: &[u8]) -> Result<(Block, Option<Vec<u8>>), String> 
 /// Encodes a block and its justification as a sync record.
 pub fn encode_record(block: &Block, justification: &Option<Vec<u8>>) -> Vec<u8> {
     (block, justification).encode()
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use super::*;
+
+    #[test]
+    fn transaction_batches_are_non_empty_and_bounded() {
+        let xt = OpaqueExtrinsic(vec![4, 0]);
+        let batch = vec![xt.clone(); 3];
+        assert_eq!(
+            decode_transactions(&encode_transactions(&batch)),
+            Some(batch)
+        );
+        assert_eq!(decode_transactions(&encode_transactions(&[])), None);
+        let too_many = vec![xt; MAX_TRANSACTIONS_PER_GOSSIP + 1];
+        assert_eq!(decode_transactions(&encode_transactions(&too_many)), None);
+        assert_eq!(decode_transactions(&[0xff, 0xff, 0xff]), None);
+        // A single transaction in the old format is not a batch.
+        assert_eq!(
+            decode_transactions(&OpaqueExtrinsic(vec![4, 0, 1]).encode()),
+            None
+        );
+    }
 }

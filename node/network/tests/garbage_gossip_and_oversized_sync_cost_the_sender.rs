@@ -113,6 +113,22 @@ async fn well_formed_gossip_arrives_and_garbage_gets_its_sender_banned() {
         next_gossip(&mut a_events, Duration::from_secs(10)).await,
         Some(vote(1))
     );
+    // So is a batch of transactions, whole.
+    let batch = [
+        cpc_primitives::OpaqueExtrinsic(vec![4, 1, 2, 3]),
+        cpc_primitives::OpaqueExtrinsic(vec![4, 5]),
+    ];
+    b.publish(
+        Topic::Transactions,
+        cpc_network::encode_transactions(&batch),
+    );
+    let received = next_gossip(&mut a_events, Duration::from_secs(10))
+        .await
+        .expect("the batch arrives");
+    assert_eq!(
+        cpc_network::decode_transactions(&received),
+        Some(batch.to_vec())
+    );
     // Garbage on both topics is not delivered, and each piece costs the sender.
     for n in 0..6u8 {
         let topic = if n % 2 == 0 {

@@ -5,13 +5,13 @@ use crate::{
     lbft::{Input, LbftSender},
     pool::PoolApi,
 };
-use codec::{Decode, Encode};
+use codec::Encode;
 use cpc_client::{BlockOrigin, Client, ImportError, ImportParams};
 use cpc_consensus::{Offence, Output};
 use cpc_network::{
     BlockSource, MAX_SYNC_BLOCKS, NetworkEvent, NetworkHandle, Peer, Penalty, Topic,
 };
-use cpc_primitives::{Block, OpaqueExtrinsic, transaction_validity::TransactionSource};
+use cpc_primitives::{Block, transaction_validity::TransactionSource};
 use cpc_txpool::Pool;
 use std::{
     path::Path,
@@ -175,7 +175,13 @@ pub fn lbft_outbound(
     }
 }
 
-/// Feeds gossip to the pool and to LBFT, and gossips the pool's new transactions.
+/// How long the pool's new transactions are collected before they are gossiped as one batch.
+const GOSSIP_BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// A batch is sent once it holds this many bytes of transactions.
+const GOSSIP_BATCH_BYTES: usize = 256 * 1024;
+
+/// Feeds gossip to the pool and to LBFT, and gossips the pool's new transactions in batches.
 pub fn spawn_gossip(
     mut events: mpsc::Receiver<NetworkEvent>,
     network: NetworkHandle,
@@ -185,12 +191,34 @@ pub fn spawn_gossip(
     let mut propagation = pool.subscribe_propagation();
     let outgoing = network.clone();
     tokio::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
         loop {
-            match propagation.recv().await {
-                Ok((_, xt)) => outgoing.publish(Topic::Transactions, xt.encode()),
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(_) => return,
+            // The first transaction opens a batch; whatever else the pool admits within the
+            // window (or up to the bounds) goes out with it in one gossip message.
+            let first = match propagation.recv().await {
+                Ok((_, xt)) => xt,
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return,
+            };
+            let mut bytes = first.0.len();
+            let mut batch = vec![first];
+            let deadline = tokio::time::Instant::now() + GOSSIP_BATCH_WINDOW;
+            while batch.len() < cpc_network::MAX_TRANSACTIONS_PER_GOSSIP
+                && bytes < GOSSIP_BATCH_BYTES
+            {
+                match tokio::time::timeout_at(deadline, propagation.recv()).await {
+                    Ok(Ok((_, xt))) => {
+                        bytes += xt.0.len();
+                        batch.push(xt);
+                    }
+                    Ok(Err(RecvError::Lagged(_))) => continue,
+                    Ok(Err(RecvError::Closed)) | Err(_) => break,
+                }
             }
+            outgoing.publish(
+                Topic::Transactions,
+                cpc_network::encode_transactions(&batch),
+            );
         }
     });
     tokio::spawn(async move {
@@ -210,7 +238,7 @@ pub fn spawn_gossip(
                     from,
                     data,
                 } => {
-                    let Ok(xt) = OpaqueExtrinsic::decode(&mut &data[..]) else {
+                    let Some(batch) = cpc_network::decode_transactions(&data) else {
                         continue;
                     };
                     let pool = pool.clone();
@@ -218,10 +246,14 @@ pub fn spawn_gossip(
                     tokio::task::spawn_blocking(move || {
                         use cpc_txpool::PoolError;
                         // Invalid transactions cost their relay a little: they may have been
-                        // valid when it checked them.
-                        if let Err(PoolError::Invalid(_)) =
-                            pool.submit(TransactionSource::External, xt)
-                        {
+                        // valid when it checked them. Once per message, however many.
+                        let invalid = batch.into_iter().fold(false, |invalid, xt| {
+                            matches!(
+                                pool.submit(TransactionSource::External, xt),
+                                Err(PoolError::Invalid(_))
+                            ) || invalid
+                        });
+                        if invalid {
                             network.report(from, Penalty::Minor);
                         }
                     });
