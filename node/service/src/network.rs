@@ -247,12 +247,14 @@ pub fn spawn_gossip(
                         use cpc_txpool::PoolError;
                         // Invalid transactions cost their relay a little: they may have been
                         // valid when it checked them. Once per message, however many.
-                        let invalid = batch.into_iter().fold(false, |invalid, xt| {
-                            matches!(
-                                pool.submit(TransactionSource::External, xt),
-                                Err(PoolError::Invalid(_))
-                            ) || invalid
-                        });
+                        let mut invalid = false;
+                        for xt in batch {
+                            if let Err(PoolError::Invalid(_)) =
+                                pool.submit(TransactionSource::External, xt)
+                            {
+                                invalid = true;
+                            }
+                        }
                         if invalid {
                             network.report(from, Penalty::Minor);
                         }
