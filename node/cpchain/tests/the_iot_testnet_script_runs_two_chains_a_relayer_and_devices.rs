@@ -14,7 +14,10 @@ const PORT_BASE: u16 = 43_000;
 const PROCESSES: usize = 10;
 
 fn script(command: &str, dir: &Path) -> (bool, String) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/iot-testnet.sh");
+    let script = Path::new(
+        &std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("../../scripts/iot-testnet.sh");
     let output = Command::new("bash")
         .arg(script)
         .args([command, dir.to_str().unwrap()])

@@ -10,7 +10,8 @@ use std::{
 };
 
 fn repository() -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into()))
+        .join("../..")
         .canonicalize()
         .unwrap()
 }

@@ -10,10 +10,17 @@ mod common;
 
 use common::{Node, finalized_number, http_get, wait_until};
 use jsonrpsee::{core::client::ClientT, rpc_params, ws_client::WsClientBuilder};
-use std::{path::Path, process::Command, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    time::Duration,
+};
 
-fn repository() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+fn repository() -> PathBuf {
+    // This run's manifest directory: a shared target directory may hold a build of another
+    // checkout of the same commit.
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into()))
+        .join("../..")
 }
 
 /// The first command of the README: the first line of its first `sh` block.

@@ -12,7 +12,10 @@ const NODES: [&str; 7] = ["alice", "bob", "charlie", "dave", "eve", "ferdie", "f
 const PORT_BASE: u16 = 41_000;
 
 fn script(command: &str, dir: &Path) -> (bool, String) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/testnet.sh");
+    let script = Path::new(
+        &std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("../../scripts/testnet.sh");
     let output = Command::new("bash")
         .arg(script)
         .args([command, dir.to_str().unwrap()])

@@ -6,7 +6,10 @@ use serde_json::Value;
 
 fn vectors() -> Value {
     // Substrate's reference roots, kept in the repository so a clean clone carries them.
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/trie.json");
+    // The manifest directory of this run, not of the build: a shared target directory can hold
+    // a binary built from another checkout of the same commit.
+    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into());
+    let path = format!("{dir}/tests/vectors/trie.json");
     let text = std::fs::read_to_string(path).expect("trie vectors");
     serde_json::from_str(&text).unwrap()
 }

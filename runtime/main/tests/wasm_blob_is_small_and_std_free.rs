@@ -147,7 +147,9 @@ fn no_dependency_enables_std_for_the_wasm_build() {
     // The same resolution the wasm builder uses: the runtime without default features.
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = std::process::Command::new(cargo)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(
+            std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into()),
+        )
         .args([
             "tree",
             "--package",

@@ -501,7 +501,7 @@ pub fn start_validators(dir: &Path, spec: &str, names: &[&str]) -> (Vec<Node>, V
 
 /// The directory of a client test under `tests/clients/` (`polkadot-js`, `polkadot-api`).
 pub fn client_dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into()))
         .join("../../tests/clients")
         .join(name)
 }
