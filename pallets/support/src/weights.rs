@@ -102,10 +102,23 @@ impl BlockWeights {
     pub const fn for_period(period_ms: u64, base_block: Weight, base_extrinsic: Weight) -> Self {
         Self {
             base_block,
-            max_block: Weight::from_parts(period_ms * WEIGHT_REF_TIME_PER_MILLIS / 2, u64::MAX),
+            max_block: Self::max_block_for_period(period_ms),
             base_extrinsic,
             normal_percent: 75,
         }
+    }
+
+    /// These limits for a block period of `period_ms`: `max_block` is half the period, the
+    /// rest (base weights, the normal share) stays as the runtime set it.
+    pub const fn with_period(self, period_ms: u64) -> Self {
+        Self {
+            max_block: Self::max_block_for_period(period_ms),
+            ..self
+        }
+    }
+
+    const fn max_block_for_period(period_ms: u64) -> Weight {
+        Weight::from_parts(period_ms * WEIGHT_REF_TIME_PER_MILLIS / 2, u64::MAX)
     }
 
     /// Most weight extrinsics of `class` may use in total, if limited.

@@ -16,15 +16,11 @@ use cpc_primitives::{
 use cpc_support::{PalletIndex, storage::unhashed, weights::BlockWeights};
 
 impl<T: Config> Pallet<T> {
-    /// The weight limits of blocks: those of the genesis block period if one is set, else the
-    /// runtime's `BLOCK_WEIGHTS`.
+    /// The weight limits of blocks: the runtime's `BLOCK_WEIGHTS`, with `max_block` sized for
+    /// the genesis block period if one is set.
     pub fn block_weights() -> BlockWeights {
         match BlockPeriod::get() {
-            Some(period) => BlockWeights::for_period(
-                period,
-                T::BLOCK_WEIGHTS.base_block,
-                T::BLOCK_WEIGHTS.base_extrinsic,
-            ),
+            Some(period) => T::BLOCK_WEIGHTS.with_period(period),
             None => T::BLOCK_WEIGHTS,
         }
     }

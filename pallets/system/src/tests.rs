@@ -274,6 +274,14 @@ fn block_limits_follow_the_genesis_block_period() {
             weights.base_extrinsic,
             <Test as Config>::BLOCK_WEIGHTS.base_extrinsic
         );
+        // Only the size follows the period: the runtime's split between classes stays.
+        assert_eq!(
+            weights,
+            BlockWeights {
+                max_block: weights.max_block,
+                ..<Test as Config>::BLOCK_WEIGHTS
+            }
+        );
     });
     for period in [0, MIN_BLOCK_PERIOD_MS - 1, MAX_BLOCK_PERIOD_MS + 1] {
         let config = RuntimeGenesisConfig {
