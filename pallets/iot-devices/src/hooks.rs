@@ -46,7 +46,7 @@ impl<T: Config> Pallet<T> {
             if DeviceByKey::get(&device.key) != Some(id) {
                 return Err("a device's key does not map back to it");
             }
-            if Sequences::get(&id).map(|s| s.0) != Some(device.key) {
+            if Sequences::get(&id).map(|s| s.key) != Some(device.key) {
                 return Err("a device's sequence entry is missing or has another key");
             }
             *deposits.entry(device.owner).or_default() += device.deposit;

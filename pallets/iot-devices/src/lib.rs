@@ -93,14 +93,52 @@ cpc_support::storage! {
     /// Which device a key belongs to.
     pub DeviceByKey: map Blake2_128Concat Public => DeviceId;
     /// Each device's key and the last sequence number accepted from it: what every reading
-    /// reads and writes, kept apart from the device record so a batch touches 40 bytes each.
-    pub Sequences: map Twox64Concat DeviceId => (Public, Option<u64>);
+    /// reads and writes, kept apart from the device record so a batch touches 45 bytes each.
+    pub Sequences: map Twox64Concat DeviceId => SequenceState;
     /// Each block's readings root and count, for blocks that held readings.
     pub ReadingRoots: map Twox64Concat BlockNumber => ReadingsRoot;
     /// The current block's reading leaves, in order (removed in `on_finalize`).
     pub PendingLeaves: value Vec<H256> = default;
     /// How many readings the current block holds so far (removed in `on_finalize`).
     pub BlockReadings: value u32 = default;
+}
+
+/// A device's replay state: its key and the last sequence number accepted from it.
+///
+/// `written_at` is what makes a busy device cheap: a block writes a device's entry at most
+/// once to the trie however many of its readings it holds, and a batch that finds the entry
+/// already written in the current block is charged no storage access for it (the read and
+/// the write hit the block's overlay); see [`WeightInfo::submit_readings`].
+///
+/// Entries written before `written_at` existed (`(Public, Option<u64>)`, 33 or 41 bytes)
+/// still decode, as written at block 0, and take the new layout the next time they are
+/// written: the change needs no migration pass over every device.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, TypeInfo)]
+pub struct SequenceState {
+    /// The device's key, which signs its readings.
+    pub key: Public,
+    /// The last sequence number accepted, if any.
+    pub last: Option<u64>,
+    /// The block that last wrote this entry.
+    pub written_at: BlockNumber,
+}
+
+impl Decode for SequenceState {
+    fn decode<I: codec::Input>(input: &mut I) -> Result<Self, codec::Error> {
+        let key = Public::decode(input)?;
+        let last = Option::<u64>::decode(input)?;
+        // The layout before `written_at` ends here; a stream of unknown length is read as the
+        // current layout.
+        let written_at = match input.remaining_len()? {
+            Some(0) => 0,
+            _ => BlockNumber::decode(input)?,
+        };
+        Ok(Self {
+            key,
+            last,
+            written_at,
+        })
+    }
 }
 
 /// The pallet's events.
@@ -206,7 +244,8 @@ impl<T: Config> PalletDef for Pallet<T> {
             Call::revoke_device { .. } => <T as Config>::WeightInfo::revoke_device(),
             Call::submit_readings { readings } => {
                 let bytes: usize = readings.iter().map(|r| r.reading.payload.len()).sum();
-                <T as Config>::WeightInfo::submit_readings(readings.len() as u32, bytes as u32)
+                let n = readings.len() as u32;
+                <T as Config>::WeightInfo::submit_readings(n, bytes as u32, n)
             }
         };
         DispatchInfo {

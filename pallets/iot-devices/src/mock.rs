@@ -36,7 +36,8 @@ impl cpc_pallet_balances::Config for Test {
 
 impl iot::Config for Test {
     type Currency = cpc_pallet_balances::Pallet<Test>;
-    type WeightInfo = ();
+    // The runtime's weights: `submit_readings` reports a weight that depends on the block.
+    type WeightInfo = iot::weights::CpcWeight;
     const DEVICE_DEPOSIT: Balance = DEPOSIT;
     const MAX_READINGS_PER_BLOCK: u32 = PER_BLOCK;
     const MAX_FUTURE_DRIFT: Moment = DRIFT;

@@ -101,8 +101,8 @@ fn batches_are_checked_whole_and_sequence_numbers_refuse_replays() {
             reading(0, &k0, 2, t, b"21.6C"),
         ];
         assert_ok!(submit(good.clone()));
-        assert_eq!(Sequences::get(&0).unwrap().1, Some(2));
-        assert_eq!(Sequences::get(&1).unwrap().1, Some(7));
+        assert_eq!(Sequences::get(&0).unwrap().last, Some(2));
+        assert_eq!(Sequences::get(&1).unwrap().last, Some(7));
         assert_eq!(BlockReadings::get(), Some(3));
 
         // Replays, whole or in part.
@@ -322,4 +322,99 @@ mod properties {
             });
         }
     }
+}
+
+#[test]
+fn a_block_charges_storage_once_per_device_however_many_readings_it_sent() {
+    new_test_ext().execute_with(|| {
+        register(3);
+        next_block();
+        let keys = [device_key(0), device_key(1), device_key(2)];
+        let t = time_of(2);
+        let batch = |seq: u64, devices: &[u32]| -> Vec<SignedReading> {
+            devices
+                .iter()
+                .map(|&d| reading(d, &keys[d as usize], seq, t, b"21.5C"))
+                .collect()
+        };
+        let weight = |n, fresh| weights::CpcWeight::submit_readings(n, 5 * n, fresh);
+        let declared = |readings: &Vec<SignedReading>| {
+            Iot::call_info(&Call::submit_readings {
+                readings: BoundedVec::try_from_vec(readings.clone()).unwrap(),
+            })
+            .weight
+        };
+
+        // Declared as if every device were new to the block; reported as it was.
+        let first = batch(1, &[0, 1]);
+        assert_eq!(declared(&first), weight(2, 2));
+        let post = submit(first).unwrap();
+        assert_eq!(post.actual_weight, Some(weight(2, 2)));
+        // Devices 0 and 1 are in the block's overlay now; device 2 is not.
+        let post = submit(batch(2, &[0, 1, 2])).unwrap();
+        assert_eq!(post.actual_weight, Some(weight(3, 1)));
+        assert!(weight(3, 1).ref_time < weight(3, 3).ref_time);
+        let post = submit(batch(3, &[2, 1])).unwrap();
+        assert_eq!(post.actual_weight, Some(weight(2, 0)));
+        assert_eq!(Sequences::get(&2).unwrap().written_at, 2);
+
+        // A new block reads and writes every device again.
+        next_block();
+        let post = submit(batch(4, &[0, 1, 2])).unwrap();
+        assert_eq!(post.actual_weight, Some(weight(3, 3)));
+        // A refused batch reports nothing: the declared weight stands.
+        assert_eq!(
+            submit(batch(4, &[0])).unwrap_err().post_info.actual_weight,
+            None
+        );
+    });
+}
+
+#[test]
+fn sequence_entries_of_the_layout_before_written_at_still_decode() {
+    let key = device_key(0).public();
+    for last in [None, Some(7u64)] {
+        let old = (key, last).encode();
+        assert_eq!(
+            SequenceState::decode(&mut &old[..]).unwrap(),
+            SequenceState {
+                key,
+                last,
+                written_at: 0
+            }
+        );
+        let new = SequenceState {
+            key,
+            last,
+            written_at: 9,
+        };
+        assert_eq!(SequenceState::decode(&mut &new.encode()[..]).unwrap(), new);
+        // Truncated or padded entries are refused, not misread.
+        let encoded = new.encode();
+        assert!(SequenceState::decode(&mut &encoded[..encoded.len() - 1]).is_err());
+        assert!(SequenceState::decode(&mut &old[..old.len() - 1]).is_err());
+    }
+    new_test_ext().execute_with(|| {
+        register(1);
+        // An entry stored in the old layout is read, then rewritten in the new one.
+        cpc_io::storage::set(
+            &Sequences::hashed_key(&0),
+            &(device_key(0).public(), Some(3u64)).encode(),
+        );
+        assert_eq!(Sequences::get(&0).unwrap().written_at, 0);
+        assert_noop!(
+            submit(vec![reading(0, &device_key(0), 3, time_of(1), b"x")]),
+            Error::StaleSequence
+        );
+        assert_ok!(submit(vec![reading(
+            0,
+            &device_key(0),
+            4,
+            time_of(1),
+            b"x"
+        )]));
+        let raw = cpc_io::storage::get(&Sequences::hashed_key(&0)).unwrap();
+        assert_eq!(SequenceState::decode(&mut &raw[..]).unwrap().written_at, 1);
+        assert_eq!(raw.len(), 32 + 9 + 4);
+    });
 }

@@ -21,10 +21,11 @@ pub trait WeightInfo {
     fn register_device(len: u32) -> Weight;
     /// `revoke_device`: device, key index, sequence entry.
     fn revoke_device() -> Weight;
-    /// `submit_readings` of `n` readings with `bytes` of payload in all: per reading its
-    /// device's sequence entry read and written (at most, when the devices are distinct), a
-    /// signature share and a leaf appended.
-    fn submit_readings(n: u32, bytes: u32) -> Weight;
+    /// `submit_readings` of `n` readings with `bytes` of payload in all, from devices of which
+    /// `fresh` had no entry written yet in the block: per reading a signature share and a leaf
+    /// appended, per fresh device its sequence entry read and written. The call is declared
+    /// with `fresh = n` (distinct devices, none written yet) and reports the real `fresh`.
+    fn submit_readings(n: u32, bytes: u32, fresh: u32) -> Weight;
     /// `on_finalize` committing `n` readings: the ordered trie root of their leaves.
     fn commit_readings(n: u32) -> Weight;
 }
@@ -43,9 +44,9 @@ impl WeightInfo for CpcWeight {
     fn revoke_device() -> Weight {
         weight(3_000, 1, 3)
     }
-    fn submit_readings(n: u32, bytes: u32) -> Weight {
-        let n = u64::from(n);
-        weight(3_000 + 2_000 * n + u64::from(bytes), 1 + n, 1 + n)
+    fn submit_readings(n: u32, bytes: u32, fresh: u32) -> Weight {
+        let (n, fresh) = (u64::from(n), u64::from(fresh.min(n)));
+        weight(3_000 + 2_000 * n + u64::from(bytes), 1 + fresh, 1 + fresh)
             .saturating_add(ns(BATCHED_SIGNATURE_NS * n))
     }
     fn commit_readings(n: u32) -> Weight {
@@ -62,7 +63,7 @@ impl WeightInfo for () {
     fn revoke_device() -> Weight {
         Weight::ZERO
     }
-    fn submit_readings(_: u32, _: u32) -> Weight {
+    fn submit_readings(_: u32, _: u32, _: u32) -> Weight {
         Weight::ZERO
     }
     fn commit_readings(_: u32) -> Weight {
