@@ -39,6 +39,13 @@ pub trait Chain<B: ConsensusBlock> {
     fn proposer(&self, height: Height) -> Public;
     /// Builds a block at `height` on the last finalized block; `None` if it cannot.
     fn build(&mut self, height: Height) -> Option<B>;
+    /// How long round 0's proposer waits at `height` before building, at most `period_ms`. A
+    /// chain that knows when its parent was built returns what is left of the period since
+    /// then, so that building, voting and importing are not added to every block interval.
+    /// The default waits the whole period from the start of the height.
+    fn propose_delay_ms(&self, _height: Height, period_ms: u64) -> u64 {
+        period_ms
+    }
     /// The impeach block of `round` at `height`: empty, on the parent's state, no reward, with
     /// a timestamp that depends on the round only. Every node computes the same block; `None`
     /// if this node cannot build it (it then neither proposes nor accepts one).
@@ -462,7 +469,9 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
                     height: self.height,
                     round: 0,
                     kind: TimeoutKind::Propose,
-                    after_ms: self.config.period_ms,
+                    after_ms: chain
+                        .propose_delay_ms(self.height, self.config.period_ms)
+                        .min(self.config.period_ms),
                 });
             }
         } else if self.public.as_ref() == Some(self.validators.round_leader(self.height, round))

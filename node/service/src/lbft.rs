@@ -299,6 +299,25 @@ impl ClientChain {
     }
 }
 
+/// What is left of the period since the parent's timestamp (when its proposer started building
+/// it). A parent older than [`STALE_PARENT_PERIODS`] periods, or genesis, means the chain
+/// stalled or this node just started: the whole period is waited, as peers may still be
+/// connecting and a proposal they miss costs a round.
+fn propose_delay_ms(parent_timestamp: u64, now: u64, period_ms: u64) -> u64 {
+    let stale = parent_timestamp == 0
+        || now.saturating_sub(parent_timestamp) > STALE_PARENT_PERIODS.saturating_mul(period_ms);
+    if stale {
+        return period_ms;
+    }
+    parent_timestamp
+        .saturating_add(period_ms)
+        .saturating_sub(now)
+        .min(period_ms)
+}
+
+/// See [`propose_delay_ms`].
+const STALE_PARENT_PERIODS: u64 = 4;
+
 impl Chain<Block> for ClientChain {
     fn best_finalized(&self) -> (u32, H256) {
         let info = self.client.info();
@@ -337,6 +356,10 @@ impl Chain<Block> for ClientChain {
             // No elected proposer: the slot falls to the committee's rotation.
             _ => *self.validators(height).round_leader(height, 0),
         }
+    }
+
+    fn propose_delay_ms(&self, _height: u32, period_ms: u64) -> u64 {
+        propose_delay_ms(self.parent_timestamp(), now_millis(), period_ms)
     }
 
     fn build(&mut self, height: u32) -> Option<Block> {
@@ -603,5 +626,25 @@ fn run(
         // Timers of finished heights and rounds would only be ignored: drop them.
         let (height, round) = (engine.height(), engine.round());
         timers.retain(|Reverse((_, h, r, _))| (*h, *r) >= (height, round));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::propose_delay_ms;
+
+    #[test]
+    fn the_period_counts_from_the_parents_timestamp() {
+        let period = 500;
+        // Built at 10,000; this node finalized it and entered the next height 180 ms later.
+        assert_eq!(propose_delay_ms(10_000, 10_180, period), 320);
+        // Building and voting took longer than a period: propose at once.
+        assert_eq!(propose_delay_ms(10_000, 10_700, period), 0);
+        // A clock behind the parent's proposer's never waits more than a period.
+        assert_eq!(propose_delay_ms(10_000, 9_000, period), period);
+        // Genesis, or a chain that stalled (restart, outage): the whole period, as before.
+        assert_eq!(propose_delay_ms(0, 10_000, period), period);
+        assert_eq!(propose_delay_ms(10_000, 12_001, period), period);
+        assert_eq!(propose_delay_ms(10_000, 12_000, period), 0);
     }
 }
