@@ -183,7 +183,13 @@ fn a_relayer_anchors_a_sidechain_on_main_and_main_on_the_sidechain() {
         )
         .as_u64()
         .unwrap() as u32;
-    let xt = signed_call(genesis_hash(&side), "Alice", nonce, sudo.encode(), 1);
+    let xt = signed_call(
+        genesis_hash(&side),
+        "Alice",
+        nonce,
+        sudo.encode(),
+        cpc_runtime_sidechain::VERSION.spec_version,
+    );
     side.rpc("author_submitExtrinsic", json!([xt]));
     wait_until("the hand-off anchored on main", LONG, || {
         sidechain_on_main(&main).committee.set_id == 1

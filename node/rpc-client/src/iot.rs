@@ -227,8 +227,10 @@ async fn block_timestamp(side: &Wallet, hash: cpc_primitives::H256) -> Result<Mo
         .unwrap_or_default())
 }
 
-/// Most readings `cpchain iot simulate` signs ahead of a run (about 120 MB of readings).
-const MAX_SIGNED_AHEAD: u64 = 1_000_000;
+/// Most readings `cpchain iot simulate` keeps signed ahead (about 30 MB of readings).
+const MAX_SIGNED_AHEAD: u64 = 250_000;
+/// Seconds of readings `cpchain iot simulate` keeps signed ahead, at most.
+const SIGN_AHEAD_SECS: u64 = 60;
 
 /// `cpchain iot simulate`.
 async fn simulate(args: crate::args::SimulateArgs) -> Result<(), Error> {
@@ -252,25 +254,31 @@ async fn simulate(args: crate::args::SimulateArgs) -> Result<(), Error> {
     // At least a microsecond: a zero period is not a period (and tokio refuses it).
     let interval =
         Duration::from_micros((u64::from(batch_size) * 1_000_000 / args.rate.max(1)).max(1));
-    // Every reading of the run is signed before the clock starts, as a fleet's devices sign
-    // their own readings: the gateway only carries them, and the simulator's signing does not
-    // compete with the node for this machine's cores.
-    let total = args.rate.max(1).saturating_mul(args.duration);
-    let batches_total = total.div_ceil(u64::from(batch_size));
-    if batches_total.saturating_mul(u64::from(batch_size)) > MAX_SIGNED_AHEAD {
-        return Err(Error::Input(format!(
-            "--rate x --duration asks for more than {MAX_SIGNED_AHEAD} readings signed ahead"
-        )));
-    }
-    eprintln!(
-        "Signing {} readings ahead…",
-        batches_total * u64::from(batch_size)
-    );
-    let mut next_device = 0usize;
-    let batches: Vec<Vec<SignedReading>> = (0..batches_total)
-        .map(|_| {
+    // Readings are signed ahead by a thread of their own, as a fleet's devices sign their own
+    // readings: the gateway only carries them. Up to a minute of readings (at most
+    // MAX_SIGNED_AHEAD) is signed before the clock starts, so a benchmark run's signing does
+    // not compete with the node for this machine's cores, and the signer stays that far ahead
+    // of the gateway for longer runs.
+    let total_batches = args
+        .rate
+        .max(1)
+        .saturating_mul(args.duration)
+        .div_ceil(u64::from(batch_size));
+    let ahead = total_batches
+        .min(args.rate.max(1).saturating_mul(SIGN_AHEAD_SECS) / u64::from(batch_size))
+        .min(MAX_SIGNED_AHEAD / u64::from(batch_size))
+        .max(1);
+    eprintln!("Signing {} readings ahead…", ahead * u64::from(batch_size));
+    let devices = keys.len();
+    let (batches_tx, mut batches) =
+        tokio::sync::mpsc::channel::<Vec<SignedReading>>(ahead as usize);
+    let (ready_tx, ready) = tokio::sync::oneshot::channel::<()>();
+    let signer_thread = std::thread::spawn(move || {
+        let mut ready_tx = Some(ready_tx);
+        let mut next_device = 0usize;
+        for n in 0..total_batches {
             // Distinct devices per batch, round robin.
-            (0..batch_size as usize)
+            let batch = (0..batch_size as usize)
                 .map(|_| {
                     let i = next_device % keys.len();
                     next_device += 1;
@@ -286,15 +294,25 @@ async fn simulate(args: crate::args::SimulateArgs) -> Result<(), Error> {
                     let signature = keys[i].sign(&reading.signing_payload(&chain));
                     SignedReading { reading, signature }
                 })
-                .collect()
-        })
-        .collect();
+                .collect();
+            if batches_tx.blocking_send(batch).is_err() {
+                return; // The run is over.
+            }
+            if n + 1 >= ahead
+                && let Some(tx) = ready_tx.take()
+            {
+                let _ = tx.send(());
+            }
+        }
+    });
+    // Ready when `ahead` batches wait, or the signer stopped early (its sender dropped).
+    let _ = ready.await;
     let start_block = side.header(Some(side.finalized().await?)).await?.number;
     let started = Instant::now();
     let mut submitted = 0u64;
     let mut nonce: Option<u32> = None;
     let mut ticker = tokio::time::interval(interval);
-    for readings in batches {
+    while let Some(readings) = batches.recv().await {
         if started.elapsed() >= Duration::from_secs(args.duration) {
             break;
         }
@@ -313,6 +331,9 @@ async fn simulate(args: crate::args::SimulateArgs) -> Result<(), Error> {
         }
     }
     let elapsed = started.elapsed();
+    // The signer stops at its next send.
+    drop(batches);
+    let _ = signer_thread.join();
     // Wait for the pool to drain, then count what the chain committed.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let end_block = side.header(Some(side.finalized().await?)).await?.number;
@@ -338,7 +359,7 @@ async fn simulate(args: crate::args::SimulateArgs) -> Result<(), Error> {
     let millis = (elapsed.as_millis() as u64).max(1);
     let chain_millis = span.map_or(0, |(from, to)| to.saturating_sub(from)).max(1);
     let report = json!({
-        "devices": keys.len(),
+        "devices": devices,
         "batch": batch_size,
         "millis": millis,
         "submitted": submitted,
