@@ -18,21 +18,20 @@
 // The report prints from `main`.
 #![allow(missing_docs)]
 
-use codec::{Decode, Encode};
-use cpc_client::{
-    AcceptAll, BlockOrigin, BuildParams, Client, ClientConfig, ExecutionMode, ImportParams,
-    chain_spec::ChainSpec,
+use codec::Encode;
+use cpc_benches::node::{
+    block_weight, build, client, executor, genesis_storage, import, median, millis, weight_millis,
 };
+use cpc_client::BlockOrigin;
 use cpc_crypto::sr25519::Pair;
-use cpc_db::{ChainDb, DbConfig, PruningMode};
 use cpc_executor::{WasmExecutor, WasmExecutorConfig};
 use cpc_primitives::{
-    AccountId, Block, Digest, H256, OpaqueExtrinsic, SignedExtra, UncheckedExtrinsic,
-    extrinsic::AdditionalSigned, inherent::InherentData, weight::Weight,
+    AccountId, Block, H256, OpaqueExtrinsic, SignedExtra, UncheckedExtrinsic,
+    extrinsic::AdditionalSigned,
 };
 use cpc_runtime_sidechain::{RuntimeCall, VERSION, WASM_BINARY};
 use cpc_sidechain_primitives::iot::{Reading, SignedReading, registration_payload};
-use cpc_support::{BoundedVec, weights::PerDispatchClass};
+use cpc_support::BoundedVec;
 use std::{
     collections::BTreeMap,
     sync::Arc,
@@ -46,58 +45,6 @@ const BATCH: u32 = 100;
 /// The sidechain's block period, for the readings-per-second figure.
 const PERIOD_MS: u128 = 500;
 
-fn executor(remembered: usize, threads: usize) -> Arc<WasmExecutor> {
-    Arc::new(
-        WasmExecutor::new(WasmExecutorConfig {
-            verified_signatures: remembered,
-            verify_threads: threads,
-            ..Default::default()
-        })
-        .expect("wasmtime starts"),
-    )
-}
-
-fn genesis_storage(wasm: &WasmExecutor) -> BTreeMap<Vec<u8>, Vec<u8>> {
-    let spec = ChainSpec::from_json(include_bytes!("../../chain-spec/sidechain-dev.json"))
-        .expect("sidechain spec");
-    let code = WASM_BINARY.expect("the sidechain runtime is built");
-    let mut storage =
-        cpc_client::genesis::build_genesis_storage(&spec, wasm, code).expect("sidechain genesis");
-    storage.insert(b":code".to_vec(), code.to_vec());
-    storage
-}
-
-fn client(
-    dir: &std::path::Path,
-    storage: &BTreeMap<Vec<u8>, Vec<u8>>,
-    wasm: &Arc<WasmExecutor>,
-) -> Client {
-    let genesis = cpc_client::genesis::GenesisState::from_storage(storage.clone());
-    let db = Arc::new(
-        ChainDb::open(
-            dir,
-            &DbConfig {
-                pruning: Some(PruningMode::KeepLast(256)),
-                ..Default::default()
-            },
-        )
-        .expect("database opens"),
-    );
-    let config = ClientConfig {
-        execution: ExecutionMode::Wasm,
-        inherent_data: Arc::new(|| inherent(u64::MAX / 2)),
-        verifier: Arc::new(AcceptAll),
-        code_substitutes: Default::default(),
-    };
-    Client::new(db, wasm.clone(), None, &genesis, config).expect("client starts")
-}
-
-fn inherent(now: u64) -> InherentData {
-    let mut data = InherentData::new();
-    data.put(cpc_pallet_timestamp::INHERENT_IDENTIFIER, &now);
-    data
-}
-
 fn signed(genesis: H256, signer: &Pair, call: RuntimeCall, nonce: u32) -> (H256, OpaqueExtrinsic) {
     let extra = SignedExtra {
         era: cpc_primitives::Era::Immortal,
@@ -110,50 +57,6 @@ fn signed(genesis: H256, signer: &Pair, call: RuntimeCall, nonce: u32) -> (H256,
     (opaque.hash(), opaque)
 }
 
-/// Builds a block on `parent` from `txs`, in order, as far as they fit.
-fn build(
-    node: &Client,
-    parent: H256,
-    time: u64,
-    txs: Vec<(H256, OpaqueExtrinsic)>,
-) -> (Block, usize) {
-    let built = node
-        .build_block(
-            BuildParams {
-                parent,
-                inherent_data: inherent(time),
-                digest: Digest::default(),
-                deadline: Instant::now() + Duration::from_secs(600),
-            },
-            txs,
-        )
-        .expect("block builds");
-    assert!(built.rejected.is_empty(), "{:?}", built.rejected.first());
-    let included = built.included.len();
-    (built.block, included)
-}
-
-fn import(node: &Client, block: &Block, origin: BlockOrigin) -> H256 {
-    node.import_block(ImportParams {
-        block: block.clone(),
-        justification: None,
-        origin,
-        finalized: true,
-        precomputed: None,
-    })
-    .expect("the block imports")
-    .hash
-}
-
-fn millis(d: Duration) -> String {
-    let micros = d.as_micros();
-    format!("{}.{} ms", micros / 1_000, (micros % 1_000) / 100)
-}
-
-fn weight_millis(w: Weight) -> String {
-    millis(Duration::from_nanos(w.ref_time / 1_000))
-}
-
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
@@ -164,9 +67,13 @@ fn main() {
         .unwrap_or(200)
         .max(1);
     let author_wasm = executor(WasmExecutorConfig::default().verified_signatures, 0);
-    let storage = genesis_storage(&author_wasm);
+    let storage = genesis_storage(
+        include_bytes!("../../chain-spec/sidechain-dev.json"),
+        WASM_BINARY.expect("the sidechain runtime is built"),
+        &author_wasm,
+    );
     let dir = tempfile::tempdir().expect("temp dir");
-    let author = client(dir.path(), &storage, &author_wasm);
+    let author = client(dir.path(), storage.clone(), &author_wasm);
     let genesis = author.info().genesis_hash;
     let (alice, _) = Pair::from_suri("//Alice").expect("dev key");
     let (bob, _) = Pair::from_suri("//Bob").expect("dev key");
@@ -232,11 +139,7 @@ fn main() {
     let (full, included) = build(&author, parent, time, batches);
     let readings = included as u32 * BATCH;
     let hash = import(&author, &full, BlockOrigin::Own);
-    let used = author
-        .storage(&hash, &cpc_pallet_system::BlockWeight::hashed_key())
-        .expect("state of the block")
-        .and_then(|raw| PerDispatchClass::<Weight>::decode(&mut &raw[..]).ok())
-        .expect("the block's weight");
+    let used = block_weight(&author, &hash);
     let limits = <cpc_runtime_sidechain::Runtime as cpc_pallet_system::Config>::BLOCK_WEIGHTS;
     let normal_limit = limits
         .max_total(cpc_primitives::dispatch::DispatchClass::Normal)
@@ -264,7 +167,7 @@ fn main() {
         let wasm = executor(remembered, threads);
         if warm {
             let dir = tempfile::tempdir().expect("temp dir");
-            let node = client(dir.path(), &storage, &wasm);
+            let node = client(dir.path(), storage.clone(), &wasm);
             for block in setup.iter().chain([&full]) {
                 import(&node, block, BlockOrigin::Network);
             }
@@ -287,17 +190,17 @@ fn time_import(
     setup: &[Block],
     full: &Block,
 ) -> Duration {
-    let mut samples = Vec::with_capacity(RUNS);
-    for _ in 0..RUNS {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let node = client(dir.path(), storage, wasm);
-        for block in setup {
-            import(&node, block, BlockOrigin::Network);
-        }
-        let start = Instant::now();
-        import(&node, full, BlockOrigin::Network);
-        samples.push(start.elapsed());
-    }
-    samples.sort();
-    samples[RUNS / 2]
+    let samples = (0..RUNS)
+        .map(|_| {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let node = client(dir.path(), storage.clone(), wasm);
+            for block in setup {
+                import(&node, block, BlockOrigin::Network);
+            }
+            let start = Instant::now();
+            import(&node, full, BlockOrigin::Network);
+            start.elapsed()
+        })
+        .collect();
+    median(samples)
 }

@@ -2,6 +2,8 @@
 //! extrinsics. The benches themselves are in `benches/`; results and the commands that
 //! produced them are in `docs/benchmarks.md`.
 
+pub mod node;
+
 use codec::Encode;
 use cpc_api::{Core, GenesisBuilder};
 use cpc_crypto::sr25519::Pair;
