@@ -20,16 +20,6 @@ use std::{
     time::Duration,
 };
 
-/// A child process killed when dropped.
-struct Daemon(std::process::Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// `cpchain market serve` as `suri` with its keys in `key_dir`, until dropped.
 fn serve(suri: &str, key_dir: &std::path::Path, rpc: &str) -> Daemon {
     Daemon(

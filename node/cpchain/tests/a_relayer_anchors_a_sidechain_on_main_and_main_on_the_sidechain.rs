@@ -16,7 +16,7 @@ use common::*;
 use cpc_sidechain_primitives::{FinalizedHeader, SidechainState};
 use serde_json::{Value, json};
 use std::{
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -50,9 +50,9 @@ fn ws(node: &Node) -> String {
     format!("ws://127.0.0.1:{}", node.rpc_port)
 }
 
-fn start_relay(main: &Node, side: &Node, from: &str, log: &std::path::Path) -> Child {
+fn start_relay(main: &Node, side: &Node, from: &str, log: &std::path::Path) -> Daemon {
     let file = std::fs::File::create(log).unwrap();
-    Command::new(binary())
+    let child = Command::new(binary())
         .args(["relay", "--main-rpc", &ws(main), "--side-rpc", &ws(side)])
         .args([
             "--sidechain-id",
@@ -66,7 +66,8 @@ fn start_relay(main: &Node, side: &Node, from: &str, log: &std::path::Path) -> C
         .stderr(file)
         .stdin(Stdio::null())
         .spawn()
-        .unwrap()
+        .unwrap();
+    Daemon(child)
 }
 
 /// The `(from, to)` ranges a relayer log says it anchored on main.
@@ -146,8 +147,8 @@ fn a_relayer_anchors_a_sidechain_on_main_and_main_on_the_sidechain() {
     );
 
     // SIGKILL mid-run; the sidechain moves on; a restarted relayer resumes.
-    relay.kill().unwrap();
-    relay.wait().unwrap();
+    relay.0.kill().unwrap();
+    relay.0.wait().unwrap();
     // A submission the relayer made just before it was killed may still land from the pool:
     // where main stands is known once its head has not moved for three main blocks.
     let mut killed_at = sidechain_on_main(&main).head.number;
@@ -298,10 +299,10 @@ fn a_relayer_anchors_a_sidechain_on_main_and_main_on_the_sidechain() {
     assert!(!ok, "{out}");
     assert!(stderr.contains("does not verify"), "{stderr}");
 
-    relay.kill().unwrap();
-    relay.wait().unwrap();
-    other_relay.kill().unwrap();
-    other_relay.wait().unwrap();
+    relay.0.kill().unwrap();
+    relay.0.wait().unwrap();
+    other_relay.0.kill().unwrap();
+    other_relay.0.wait().unwrap();
     // Each run's submissions are contiguous; the restarted one starts right after what main
     // had anchored once the first was killed (which may include a submission the first made
     // but was killed before logging), so no header was carried twice.

@@ -189,6 +189,17 @@ impl Drop for Node {
     }
 }
 
+/// A child process (a relayer, a market daemon) killed when dropped, so that a failing test
+/// leaves nothing running.
+pub struct Daemon(pub Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A block number from a header's JSON.
 pub fn number(header: &Value) -> u32 {
     let hex = header["number"].as_str().expect("a header");
