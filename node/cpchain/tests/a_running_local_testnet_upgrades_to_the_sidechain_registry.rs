@@ -1,6 +1,6 @@
 //! The main chain gets the sidechain registry by an on-chain runtime upgrade: a four-validator
 //! local testnet started with the runtime as released before the registry (spec 100) is
-//! upgraded through the sudo key to this binary's runtime (spec 101); the registry's pallet
+//! upgraded through the sudo key to this binary's runtime (spec 102); the registry's pallet
 //! index appears, its migration initialises its storage, every validator finalizes the same
 //! blocks across the upgrade, and a sidechain registers through a signed extrinsic.
 
@@ -79,13 +79,19 @@ fn a_running_local_testnet_upgrades_to_the_sidechain_registry() {
         .rev()
         .find_map(|l| serde_json::from_str(l).ok())
         .unwrap();
-    assert_eq!(result["specVersion"], json!(101));
+    assert_eq!(
+        result["specVersion"],
+        json!(cpc_runtime::VERSION.spec_version)
+    );
     let enacted = result["enactedFrom"].as_u64().unwrap() as u32;
 
     // Every validator runs the new code and finalizes past the upgrade.
     for node in &nodes {
         node.wait_for_block(enacted + 2, LONG);
-        assert_eq!(spec_version(node), 101);
+        assert_eq!(
+            spec_version(node),
+            u64::from(cpc_runtime::VERSION.spec_version)
+        );
     }
     assert!(has_registry_pallet(alice));
     // The migration initialised the registry's storage in the first block of the new code.
@@ -128,7 +134,13 @@ fn a_running_local_testnet_upgrades_to_the_sidechain_registry() {
         )
         .as_u64()
         .unwrap() as u32;
-    let xt = signed_call(genesis_hash(alice), "Bob", nonce, call.encode(), 101);
+    let xt = signed_call(
+        genesis_hash(alice),
+        "Bob",
+        nonce,
+        call.encode(),
+        cpc_runtime::VERSION.spec_version,
+    );
     alice.rpc("author_submitExtrinsic", json!([xt]));
     let mut state = None;
     wait_until("the registration", LONG, || {

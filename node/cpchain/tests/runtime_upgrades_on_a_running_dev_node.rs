@@ -15,8 +15,9 @@ use cpc_runtime_test_utils::account;
 use serde_json::{Value, json};
 use std::{path::Path, time::Duration};
 
-const V1: u32 = 101;
-const V2: u32 = 102;
+/// This binary's runtime, and the next version `cpc-runtime-v2` builds.
+const V1: u32 = cpc_runtime::VERSION.spec_version;
+const V2: u32 = V1 + 1;
 const LONG: Duration = Duration::from_secs(60);
 
 /// Notes v2's `clear_note`, which this binary's runtime does not have.
