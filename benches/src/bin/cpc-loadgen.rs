@@ -1,11 +1,18 @@
 //! The load generator: end-to-end figures of a loopback LBFT testnet.
 //!
-//! `cpc-loadgen --validators N --tps R --seconds T [--period-ms P] [--cpchain PATH]` writes a
-//! chain spec with `N` validators (session keys `//V0..`) and 64 funded senders, starts `N`
-//! `cpchain --validator` processes on 127.0.0.1 in a temporary folder, submits `R` signed
-//! transfers per second for `T` seconds over JSON-RPC (spread over the nodes), follows the
-//! finalized chain, and reports the finality latency from submission (p50, p99) and the
-//! finalized transfers per second, then stops the nodes.
+//! `cpc-loadgen --validators N[,N..] --tps R --seconds T [--period-ms P] [--cpchain PATH]`
+//! writes a chain spec with `N` validators (session keys `//V0..`) and 64 funded senders,
+//! starts `N` `cpchain --validator` processes on 127.0.0.1 in a temporary folder, submits `R`
+//! signed transfers per second for `T` seconds over JSON-RPC (spread over the nodes), follows
+//! the finalized chain, and reports, for each `N` in turn on a fresh testnet:
+//!
+//! - the finalized transfers per second and the finality latency from submission (p50, p99);
+//! - the CPU each validator and the generator used over the run, in percent of one core;
+//! - each validator's largest transaction pool (ready + future, from its Prometheus gauge);
+//! - whether every validator finalized the same chain up to the last transfer's block.
+//!
+//! The nodes are release binaries by default (`target/release/cpchain`), as end-to-end
+//! figures must be.
 
 use codec::Encode;
 use cpc_crypto::sr25519::Pair;
@@ -30,7 +37,7 @@ const SENDERS: usize = 64;
 const BATCH: usize = 25;
 
 struct Args {
-    validators: usize,
+    validators: Vec<usize>,
     tps: u64,
     seconds: u64,
     period_ms: u64,
@@ -40,25 +47,33 @@ struct Args {
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
-        validators: 4,
+        validators: vec![4],
         tps: 500,
         seconds: 30,
         period_ms: 1000,
-        cpchain: PathBuf::from("target/debug/cpchain"),
+        cpchain: PathBuf::from("target/release/cpchain"),
         port_base: 42_000,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
-            "--validators" => args.validators = value()?.parse().map_err(|e| format!("{e}"))?,
+            "--validators" => {
+                args.validators = value()?
+                    .split(',')
+                    .map(|n| match n.trim().parse::<usize>() {
+                        Ok(0) | Err(_) => Err(format!("--validators: bad count {n:?}")),
+                        Ok(n) => Ok(n),
+                    })
+                    .collect::<Result<_, _>>()?
+            }
             "--tps" => args.tps = value()?.parse().map_err(|e| format!("{e}"))?,
             "--seconds" => args.seconds = value()?.parse().map_err(|e| format!("{e}"))?,
             "--period-ms" => args.period_ms = value()?.parse().map_err(|e| format!("{e}"))?,
             "--cpchain" => args.cpchain = PathBuf::from(value()?),
             "--port-base" => args.port_base = value()?.parse().map_err(|e| format!("{e}"))?,
             "--help" | "-h" => {
-                return Err("cpc-loadgen --validators N --tps R --seconds T [--period-ms P] [--cpchain PATH] [--port-base B]".into());
+                return Err("cpc-loadgen --validators N[,N..] --tps R --seconds T [--period-ms P] [--cpchain PATH] [--port-base B]".into());
             }
             other => return Err(format!("unknown argument {other}")),
         }
@@ -153,16 +168,28 @@ impl Drop for Nodes {
     }
 }
 
-fn start_nodes(args: &Args, dir: &Path) -> Result<Nodes, String> {
+/// The RPC port of validator `i` of a testnet whose p2p ports start at `port_base`.
+fn rpc_port(port_base: u16, i: usize) -> u16 {
+    port_base + i as u16 + 1000
+}
+
+/// The Prometheus port of validator `i`.
+fn prometheus_port(port_base: u16, i: usize) -> u16 {
+    port_base + i as u16 + 2000
+}
+
+fn start_nodes(
+    args: &Args,
+    validators: usize,
+    port_base: u16,
+    dir: &Path,
+) -> Result<Nodes, String> {
     let spec = dir.join("spec.json");
-    std::fs::write(
-        &spec,
-        chain_spec(args.validators, args.period_ms).to_string(),
-    )
-    .map_err(|e| e.to_string())?;
+    std::fs::write(&spec, chain_spec(validators, args.period_ms).to_string())
+        .map_err(|e| e.to_string())?;
     let mut nodes = Nodes(Vec::new());
     let mut boot = String::new();
-    for i in 0..args.validators {
+    for i in 0..validators {
         let base = dir.join(format!("v{i}"));
         let key = base.join("node-key");
         std::fs::create_dir_all(&base).map_err(|e| e.to_string())?;
@@ -180,7 +207,7 @@ fn start_nodes(args: &Args, dir: &Path) -> Result<Nodes, String> {
         if !status.success() {
             return Err("key insert failed".into());
         }
-        let port = args.port_base + i as u16;
+        let port = port_base + i as u16;
         let log =
             std::fs::File::create(dir.join(format!("v{i}.log"))).map_err(|e| e.to_string())?;
         let mut command = Command::new(&args.cpchain);
@@ -195,7 +222,11 @@ fn start_nodes(args: &Args, dir: &Path) -> Result<Nodes, String> {
             .arg(&base)
             .args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{port}")])
             .args(["--node-key-file", key.to_str().unwrap()])
-            .args(["--rpc-port", &(port + 1000).to_string(), "--no-prometheus"])
+            .args(["--rpc-port", &rpc_port(port_base, i).to_string()])
+            .args([
+                "--prometheus-port",
+                &prometheus_port(port_base, i).to_string(),
+            ])
             .args(["--pool-limit", "65536", "--pool-kbytes", "131072"]);
         if !boot.is_empty() {
             command.args(["--bootnodes", &boot]);
@@ -229,6 +260,52 @@ fn percentile(sorted: &[Duration], p: usize) -> Duration {
     sorted[(sorted.len() * p / 100).min(sorted.len() - 1)]
 }
 
+/// CPU time (user + system) process `pid` used so far, from `/proc`.
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 1_000 / clock_ticks()))
+}
+
+/// Clock ticks per second of `/proc` times (`getconf CLK_TCK`; Linux's USER_HZ, 100, if that
+/// cannot run).
+fn clock_ticks() -> u64 {
+    static TICKS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+            .filter(|t| *t > 0)
+            .unwrap_or(100)
+    })
+}
+
+/// Transactions in a node's pool (ready and future), from its Prometheus endpoint.
+fn pool_size(port: u16) -> Option<u64> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    let mut text = String::new();
+    stream.read_to_string(&mut text).ok()?;
+    let counts: Vec<u64> = text
+        .lines()
+        .filter(|l| l.starts_with("cpc_txpool_transactions{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse().ok())
+        .collect();
+    (!counts.is_empty()).then(|| counts.iter().sum())
+}
+
+/// Percent of one core that `used` is of `window`.
+fn percent(used: Duration, window: Duration) -> u128 {
+    used.as_millis() * 100 / window.as_millis().max(1)
+}
+
 fn main() {
     let args = match parse_args() {
         Ok(args) => args,
@@ -237,27 +314,31 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let nodes = match start_nodes(&args, dir.path()) {
-        Ok(nodes) => nodes,
-        Err(e) => {
-            eprintln!("cannot start the testnet: {e}");
+    for (run, &validators) in args.validators.iter().enumerate() {
+        // Each testnet on ports of its own: the last one's may still be in TIME_WAIT.
+        let port_base = args.port_base + 100 * run as u16;
+        if let Err(e) = run_testnet(&args, validators, port_base) {
+            eprintln!("{e}");
             std::process::exit(1);
         }
-    };
-    let rpc_ports: Vec<u16> = (0..args.validators)
-        .map(|i| args.port_base + i as u16 + 1000)
-        .collect();
+    }
+}
+
+/// One testnet of `validators` nodes under the load; prints its report line.
+fn run_testnet(args: &Args, validators: usize, port_base: u16) -> Result<(), String> {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let nodes = start_nodes(args, validators, port_base, dir.path())
+        .map_err(|e| format!("cannot start the testnet: {e}"))?;
+    let rpc_ports: Vec<u16> = (0..validators).map(|i| rpc_port(port_base, i)).collect();
     // Wait for the committee to finalize, so the network is up.
     let started = Instant::now();
     while finalized(rpc_ports[0]).is_none_or(|(n, _)| n < 2) {
         if started.elapsed() > Duration::from_secs(120) {
-            eprintln!(
+            let logs = dir.keep();
+            return Err(format!(
                 "the testnet does not finalize; logs in {}",
-                dir.path().display()
-            );
-            std::mem::forget(dir);
-            std::process::exit(1);
+                logs.display()
+            ));
         }
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -291,8 +372,16 @@ fn main() {
         .collect();
     eprintln!(
         "{} validators, {} tx/s for {} s ({} transfers), period {} ms",
-        args.validators, args.tps, args.seconds, total, args.period_ms
+        validators, args.tps, args.seconds, total, args.period_ms
     );
+    let pids: Vec<u32> = nodes.0.iter().map(Child::id).collect();
+    let cpu_before: Vec<Duration> = pids
+        .iter()
+        .map(|p| cpu_time(*p).unwrap_or_default())
+        .collect();
+    let own_before = cpu_time(std::process::id()).unwrap_or_default();
+    let mut pool_max = vec![0u64; validators];
+    let mut last_pool_sample = Instant::now();
 
     let submitted: Arc<Mutex<HashMap<H256, Instant>>> = Arc::new(Mutex::new(HashMap::new()));
     let load_start = Instant::now();
@@ -347,8 +436,17 @@ fn main() {
     let mut first_final: Option<Instant> = None;
     let mut last_final = Instant::now();
     let deadline = load_start + Duration::from_secs(args.seconds + 30);
+    let mut last_height = 0u32;
     while latencies.len() < total && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
+        if last_pool_sample.elapsed() >= Duration::from_secs(1) {
+            last_pool_sample = Instant::now();
+            for (i, max) in pool_max.iter_mut().enumerate() {
+                if let Some(size) = pool_size(prometheus_port(port_base, i)) {
+                    *max = (*max).max(size);
+                }
+            }
+        }
         let Some((number, _)) = finalized(rpc_ports[0]) else {
             continue;
         };
@@ -375,18 +473,44 @@ fn main() {
                     latencies.push(now.duration_since(*at));
                     first_final.get_or_insert(now);
                     last_final = now;
+                    last_height = height;
                 }
             }
             seen = height;
         }
     }
+    let window = load_start.elapsed();
+    let cpu: Vec<u128> = pids
+        .iter()
+        .zip(&cpu_before)
+        .map(|(p, before)| {
+            percent(
+                cpu_time(*p).unwrap_or_default().saturating_sub(*before),
+                window,
+            )
+        })
+        .collect();
+    let own = percent(
+        cpu_time(std::process::id())
+            .unwrap_or_default()
+            .saturating_sub(own_before),
+        window,
+    );
+    // Every validator finalized the block of the last transfer, and the same one.
+    let hash_at = |port: u16| rpc(port, "chain_getBlockHash", json!([last_height])).ok();
+    let agree = rpc_ports.iter().all(|port| {
+        finalized(*port).is_some_and(|(n, _)| n >= last_height)
+            && hash_at(*port).is_some()
+            && hash_at(*port) == hash_at(rpc_ports[0])
+    });
     let errors: u64 = workers.into_iter().map(|w| w.join().unwrap_or(0)).sum();
     latencies.sort();
     let finalized_count = latencies.len();
     let span_ms = (last_final.duration_since(load_start).as_millis() as u64).max(1);
+    let list = |v: &[u128]| v.iter().map(u128::to_string).collect::<Vec<_>>().join(",");
     println!(
-        "validators={} offered_tps={} seconds={} submitted={} rejected={} finalized={} finalized_tps={} latency_p50_ms={} latency_p99_ms={}",
-        args.validators,
+        "validators={} offered_tps={} seconds={} submitted={} rejected={} finalized={} finalized_tps={} latency_p50_ms={} latency_p99_ms={} cpu_pct={} generator_cpu_pct={} pool_max={} all_validators_final={}",
+        validators,
         args.tps,
         args.seconds,
         total,
@@ -395,6 +519,11 @@ fn main() {
         finalized_count as u64 * 1000 / span_ms,
         percentile(&latencies, 50).as_millis(),
         percentile(&latencies, 99).as_millis(),
+        list(&cpu),
+        own,
+        list(&pool_max.iter().map(|m| u128::from(*m)).collect::<Vec<_>>()),
+        agree,
     );
     drop(nodes);
+    Ok(())
 }
