@@ -8,7 +8,8 @@
 //!
 //! - the finalized transfers per second and the finality latency from submission (p50, p99);
 //! - the CPU each validator and the generator used over the run, in percent of one core;
-//! - each validator's largest transaction pool (ready + future, from its Prometheus gauge);
+//! - each validator's largest transaction pool (ready + future, from its Prometheus gauge)
+//!   and its largest resident memory;
 //! - whether every validator finalized the same chain up to the last transfer's block.
 //!
 //! The nodes are release binaries by default (`target/release/cpchain`), as end-to-end
@@ -301,6 +302,20 @@ fn pool_size(port: u16) -> Option<u64> {
     (!counts.is_empty()).then(|| counts.iter().sum())
 }
 
+/// Resident memory of process `pid` in MiB, from `/proc`.
+fn resident_mib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 1024)
+}
+
 /// Percent of one core that `used` is of `window`.
 fn percent(used: Duration, window: Duration) -> u128 {
     used.as_millis() * 100 / window.as_millis().max(1)
@@ -381,6 +396,7 @@ fn run_testnet(args: &Args, validators: usize, port_base: u16) -> Result<(), Str
         .collect();
     let own_before = cpu_time(std::process::id()).unwrap_or_default();
     let mut pool_max = vec![0u64; validators];
+    let mut rss_max = vec![0u64; validators];
     let mut last_pool_sample = Instant::now();
 
     let submitted: Arc<Mutex<HashMap<H256, Instant>>> = Arc::new(Mutex::new(HashMap::new()));
@@ -446,6 +462,9 @@ fn run_testnet(args: &Args, validators: usize, port_base: u16) -> Result<(), Str
                     *max = (*max).max(size);
                 }
             }
+            for (pid, max) in pids.iter().zip(&mut rss_max) {
+                *max = (*max).max(resident_mib(*pid).unwrap_or(0));
+            }
         }
         let Some((number, _)) = finalized(rpc_ports[0]) else {
             continue;
@@ -509,7 +528,7 @@ fn run_testnet(args: &Args, validators: usize, port_base: u16) -> Result<(), Str
     let span_ms = (last_final.duration_since(load_start).as_millis() as u64).max(1);
     let list = |v: &[u128]| v.iter().map(u128::to_string).collect::<Vec<_>>().join(",");
     println!(
-        "validators={} offered_tps={} seconds={} submitted={} rejected={} finalized={} finalized_tps={} latency_p50_ms={} latency_p99_ms={} cpu_pct={} generator_cpu_pct={} pool_max={} all_validators_final={}",
+        "validators={} offered_tps={} seconds={} submitted={} rejected={} finalized={} finalized_tps={} latency_p50_ms={} latency_p99_ms={} cpu_pct={} generator_cpu_pct={} pool_max={} rss_max_mib={} all_validators_final={}",
         validators,
         args.tps,
         args.seconds,
@@ -522,6 +541,7 @@ fn run_testnet(args: &Args, validators: usize, port_base: u16) -> Result<(), Str
         list(&cpu),
         own,
         list(&pool_max.iter().map(|m| u128::from(*m)).collect::<Vec<_>>()),
+        list(&rss_max.iter().map(|m| u128::from(*m)).collect::<Vec<_>>()),
         agree,
     );
     drop(nodes);

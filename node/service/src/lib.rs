@@ -15,6 +15,7 @@ pub mod chain_specs;
 pub mod commands;
 pub mod informant;
 pub mod lbft;
+pub mod memory;
 pub mod metrics;
 pub mod network;
 pub mod pool;
