@@ -12,7 +12,9 @@
 //!   and its largest resident memory;
 //! - whether every validator finalized the same chain up to the last transfer's block.
 //!
-//! The nodes are release binaries by default (`target/release/cpchain`), as end-to-end
+//! `--logs DIR` keeps each validator's log (`DIR/<N>v-<i>.log`): every finalized block's line
+//! says where that validator's time went at its height (building, checking, importing,
+//! waiting). The nodes are release binaries by default (`target/release/cpchain`), as end-to-end
 //! figures must be.
 
 use codec::Encode;
@@ -44,6 +46,8 @@ struct Args {
     period_ms: u64,
     cpchain: PathBuf,
     port_base: u16,
+    /// Where to keep the validators' logs (`<N>v-<i>.log`), if anywhere.
+    logs: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -54,6 +58,7 @@ fn parse_args() -> Result<Args, String> {
         period_ms: 1000,
         cpchain: PathBuf::from("target/release/cpchain"),
         port_base: 42_000,
+        logs: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -73,8 +78,9 @@ fn parse_args() -> Result<Args, String> {
             "--period-ms" => args.period_ms = value()?.parse().map_err(|e| format!("{e}"))?,
             "--cpchain" => args.cpchain = PathBuf::from(value()?),
             "--port-base" => args.port_base = value()?.parse().map_err(|e| format!("{e}"))?,
+            "--logs" => args.logs = Some(PathBuf::from(value()?)),
             "--help" | "-h" => {
-                return Err("cpc-loadgen --validators N[,N..] --tps R --seconds T [--period-ms P] [--cpchain PATH] [--port-base B]".into());
+                return Err("cpc-loadgen --validators N[,N..] --tps R --seconds T [--period-ms P] [--cpchain PATH] [--port-base B] [--logs DIR]".into());
             }
             other => return Err(format!("unknown argument {other}")),
         }
@@ -545,5 +551,15 @@ fn run_testnet(args: &Args, validators: usize, port_base: u16) -> Result<(), Str
         agree,
     );
     drop(nodes);
+    if let Some(logs) = &args.logs {
+        std::fs::create_dir_all(logs).map_err(|e| e.to_string())?;
+        for i in 0..validators {
+            std::fs::copy(
+                dir.path().join(format!("v{i}.log")),
+                logs.join(format!("{validators}v-{i}.log")),
+            )
+            .map_err(|e| format!("keeping the logs: {e}"))?;
+        }
+    }
     Ok(())
 }

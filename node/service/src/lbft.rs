@@ -91,6 +91,30 @@ pub struct ClientChain {
     reports: Mutex<HashMap<u32, Vec<Report>>>,
     /// The built-in runtime the chain runs, whose types encode the reports.
     runtime: &'static crate::runtimes::BuiltinRuntime,
+    /// Where this node's time went at the current height, logged when it is final.
+    times: Mutex<HeightTimes>,
+}
+
+/// Where a validator's time goes at one height: what it logs with each finalized block, so an
+/// operator (and the throughput figures in docs/benchmarks.md) can tell building and checking
+/// from importing and from waiting (for the slot, the proposal, the votes).
+struct HeightTimes {
+    /// When the height began here: the parent was final.
+    started: Instant,
+    /// Building this node's proposal.
+    build: Duration,
+    /// Executing proposals received from others.
+    check: Duration,
+}
+
+impl HeightTimes {
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            build: Duration::ZERO,
+            check: Duration::ZERO,
+        }
+    }
 }
 
 /// A report a validator puts on chain about a height once it is final.
@@ -125,6 +149,7 @@ impl ClientChain {
             key: None,
             reports: Mutex::new(HashMap::new()),
             runtime: &crate::runtimes::MAIN,
+            times: Mutex::new(HeightTimes::new()),
         })
     }
 
@@ -364,7 +389,10 @@ impl Chain<Block> for ClientChain {
 
     fn build(&mut self, height: u32) -> Option<Block> {
         let timestamp = now_millis().max(self.parent_timestamp() + self.period.as_millis() as u64);
-        match ClientChain::build(self, timestamp, Self::digest(0, false), self.pool.ready()) {
+        let start = Instant::now();
+        let built = ClientChain::build(self, timestamp, Self::digest(0, false), self.pool.ready());
+        self.times.lock().build += start.elapsed();
+        match built {
             Ok(block) => Some(block),
             Err(why) => {
                 log::warn!(target: "lbft", "could not build block #{height}: {why}");
@@ -396,8 +424,12 @@ impl Chain<Block> for ClientChain {
         if self.checked.lock().contains_key(&block.hash()) {
             return Ok(());
         }
-        let changes = self.client.check_block(block).map_err(|e| e.to_string())?;
-        self.checked.lock().insert(block.hash(), changes);
+        let start = Instant::now();
+        let checked = self.client.check_block(block);
+        self.times.lock().check += start.elapsed();
+        self.checked
+            .lock()
+            .insert(block.hash(), checked.map_err(|e| e.to_string())?);
         Ok(())
     }
 
@@ -406,6 +438,7 @@ impl Chain<Block> for ClientChain {
         let precomputed = self.checked.lock().remove(&hash);
         let number = block.header.number;
         let count = block.extrinsics.len();
+        let import_start = Instant::now();
         let imported = self
             .client
             .import_block(ImportParams {
@@ -416,6 +449,8 @@ impl Chain<Block> for ClientChain {
                 precomputed,
             })
             .map_err(|e| e.to_string())?;
+        let import = import_start.elapsed();
+        let times = std::mem::replace(&mut *self.times.lock(), HeightTimes::new());
         self.checked.lock().clear();
         self.impeach.lock().clear();
         // Reading the block back costs a database read: only when there is something to say.
@@ -424,11 +459,22 @@ impl Chain<Block> for ClientChain {
         {
             self.submit_reports(&block);
         }
+        let total = times.started.elapsed();
+        let waited = total
+            .saturating_sub(times.build)
+            .saturating_sub(times.check)
+            .saturating_sub(import);
         log::info!(
             target: "lbft",
-            "Finalized #{number} ({hash}) with {count} extrinsics in round {}, {} signatures",
+            "Finalized #{number} ({hash}) with {count} extrinsics in round {}, {} signatures; \
+             here: built {} ms, checked {} ms, imported {} ms, waited {} ms of {} ms",
             certificate.round,
             certificate.signatures.len(),
+            times.build.as_millis(),
+            times.check.as_millis(),
+            import.as_millis(),
+            waited.as_millis(),
+            total.as_millis(),
         );
         let _ = imported;
         Ok(())
