@@ -112,6 +112,18 @@ pub struct RunArgs {
     /// it).
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
     pub trie_cache_size: usize,
+    /// Size of the database's block cache, in bytes. With `--trie-cache-size` and
+    /// `--signature-memory`, what bounds a node's memory beyond its code: smaller for a
+    /// gateway on a small device, larger for a validator with a large state.
+    #[arg(long, value_name = "BYTES", default_value_t = 128 * 1024 * 1024)]
+    pub db_cache_size: usize,
+    /// How many valid signatures the node remembers, so that a transaction verified by the
+    /// pool is not verified again when its block executes (about 100 bytes each; 0 disables).
+    #[arg(long, value_name = "COUNT", default_value_t = 32_768)]
+    pub signature_memory: usize,
+    /// Threads a large batch of signatures is verified on (0: one per core, at most 8).
+    #[arg(long, value_name = "COUNT", default_value_t = 0)]
+    pub verify_threads: usize,
     /// Which runtime executes imported blocks: `wasm`, `native`, or `both` (compared).
     #[arg(long, default_value = "wasm")]
     pub execution: String,

@@ -37,16 +37,10 @@ pub fn open_client(
     db_path: &std::path::Path,
     db_config: DbConfig,
     execution: &str,
-    timeout: Duration,
+    wasm_config: WasmExecutorConfig,
 ) -> Result<Arc<Client>, Error> {
     let execution = parse_execution(execution)?;
-    let wasm = Arc::new(
-        WasmExecutor::new(WasmExecutorConfig {
-            call_timeout: timeout,
-            ..Default::default()
-        })
-        .map_err(Error::node)?,
-    );
+    let wasm = Arc::new(WasmExecutor::new(wasm_config).map_err(Error::node)?);
     let runtime = crate::runtimes::of(spec)?;
     let code = runtime.code()?;
     let storage = cpc_client::genesis::build_genesis_storage(spec, wasm.as_ref(), code)
@@ -171,17 +165,24 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
     log::info!(target: "cpchain", "Chain: {} ({}), node name: {name}", spec.name, spec.id);
     log::info!(target: "cpchain", "Database: {}", paths.db().display());
 
-    let timeout = Duration::from_millis(args.execution_timeout_ms);
     let client = {
         let (spec, db, execution) = (spec.clone(), paths.db(), args.execution.clone());
         let db_config = DbConfig {
             pruning,
+            cache_bytes: args.db_cache_size,
             trie_cache_bytes: args.trie_cache_size,
+        };
+        let wasm_config = WasmExecutorConfig {
+            call_timeout: Duration::from_millis(args.execution_timeout_ms),
+            verified_signatures: args.signature_memory,
+            verify_threads: args.verify_threads,
             ..Default::default()
         };
-        tokio::task::spawn_blocking(move || open_client(&spec, &db, db_config, &execution, timeout))
-            .await
-            .map_err(Error::node)??
+        tokio::task::spawn_blocking(move || {
+            open_client(&spec, &db, db_config, &execution, wasm_config)
+        })
+        .await
+        .map_err(Error::node)??
     };
     let info = client.info();
     log::info!(

@@ -26,7 +26,10 @@ fn open_local(shared: &SharedArgs, execution: &str) -> Result<(Arc<Client>, Chai
         &paths.db(),
         Default::default(),
         execution,
-        Duration::from_secs(60),
+        cpc_executor::WasmExecutorConfig {
+            call_timeout: Duration::from_secs(60),
+            ..Default::default()
+        },
     )?;
     Ok((client, spec))
 }
