@@ -19,7 +19,8 @@
 
 use codec::Encode;
 use cpc_benches::node::{
-    block_weight, build, client, executor, genesis_storage, import, median, millis, weight_millis,
+    block_weight, build, client, executor, funded_account, genesis_storage, import, median, millis,
+    weight_millis,
 };
 use cpc_client::BlockOrigin;
 use cpc_crypto::sr25519::Pair;
@@ -38,18 +39,6 @@ const OFFERED: u32 = 8_000;
 /// The id of filler account `i`.
 fn filler(i: u32) -> AccountId {
     AccountId::new(blake2_256(&i.to_le_bytes()))
-}
-
-fn account_entry(who: &AccountId, free: u128) -> (Vec<u8>, Vec<u8>) {
-    let info = cpc_pallet_system::AccountInfo {
-        providers: 1,
-        data: cpc_pallet_system::AccountData {
-            free,
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    (cpc_pallet_system::Account::hashed_key(who), info.encode())
 }
 
 /// One call kind: its name and the call sender `i` makes in it.
@@ -106,11 +95,11 @@ fn main() {
         &author_wasm,
     );
     for i in 0..ACCOUNTS {
-        let (k, v) = account_entry(&filler(i), 1_000_000_000_000);
+        let (k, v) = funded_account(&filler(i), 1_000_000_000_000);
         storage.insert(k, v);
     }
     for key in &keys {
-        let (k, v) = account_entry(&AccountId::from(key.public()), 1_000_000_000_000_000_000);
+        let (k, v) = funded_account(&AccountId::from(key.public()), 1_000_000_000_000_000_000);
         storage.insert(k, v);
     }
     eprintln!(
@@ -131,8 +120,8 @@ fn main() {
     // An empty block first: both nodes compile the runtime and warm their caches on it.
     let mut time = 1_700_000_000_000u64;
     let (empty, _) = build(&author, genesis, time, Vec::new());
-    import(&author, &empty, BlockOrigin::Own);
-    import(&importer, &empty, BlockOrigin::Network);
+    import(&author, empty.clone(), BlockOrigin::Own);
+    import(&importer, empty, BlockOrigin::Network);
     let mut next_sender = 0u32;
     println!(
         "Budget: {} of block execution (half the 1 s period); {ACCOUNTS} accounts in the state",
@@ -151,10 +140,10 @@ fn main() {
             next_sender += OFFERED;
             time += 1_000;
             let (block, included) = build(&author, author.info().best_hash, time, txs);
-            let hash = import(&author, &block, BlockOrigin::Own);
+            let hash = import(&author, block.clone(), BlockOrigin::Own);
             let used = block_weight(&author, &hash);
             let start = Instant::now();
-            import(&importer, &block, BlockOrigin::Network);
+            import(&importer, block, BlockOrigin::Network);
             imports.push(start.elapsed());
             sizes.push(included);
             charged.push(used.normal.saturating_add(used.mandatory));

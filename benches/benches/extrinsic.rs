@@ -20,95 +20,41 @@
 #![allow(missing_docs)]
 
 use codec::Encode;
-use cpc_benches::signed_for;
-use cpc_client::{
-    AcceptAll, BlockOrigin, BuildParams, Client, ClientConfig, ExecutionMode, ImportParams,
-    chain_spec::ChainSpec,
+use cpc_benches::{
+    node::{build, client, executor, funded_account, genesis_storage, import, median},
+    signed_for,
 };
+use cpc_client::{BlockOrigin, Client};
 use cpc_crypto::sr25519::{self, Pair};
-use cpc_db::{ChainDb, DbConfig, PruningMode};
-use cpc_executor::{WasmExecutor, WasmExecutorConfig};
-use cpc_primitives::{AccountId, Block, Digest, H256, OpaqueExtrinsic, inherent::InherentData};
+use cpc_primitives::{AccountId, Block, H256, OpaqueExtrinsic};
 use cpc_runtime::{RuntimeCall, WASM_BINARY};
-use std::{
-    collections::BTreeMap,
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 /// Timed runs of each block; the median is reported.
 const RUNS: usize = 15;
 /// Accounts added to the dev genesis for the large-state import.
 const LARGE_STATE_ACCOUNTS: u32 = 1_000_000;
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
 fn micros(d: Duration) -> String {
     let nanos = d.as_nanos();
     format!("{}.{} µs", nanos / 1_000, (nanos % 1_000) / 100)
 }
 
-fn executor(remembered: usize, threads: usize) -> Arc<WasmExecutor> {
-    Arc::new(
-        WasmExecutor::new(WasmExecutorConfig {
-            verified_signatures: remembered,
-            verify_threads: threads,
-            ..Default::default()
-        })
-        .expect("wasmtime starts"),
+fn dev_storage(wasm: &cpc_executor::WasmExecutor) -> std::collections::BTreeMap<Vec<u8>, Vec<u8>> {
+    genesis_storage(
+        include_bytes!("../../chain-spec/dev.json"),
+        WASM_BINARY.expect("the runtime is built"),
+        wasm,
     )
-}
-
-fn dev_storage(wasm: &WasmExecutor) -> BTreeMap<Vec<u8>, Vec<u8>> {
-    let spec = ChainSpec::from_json(include_bytes!("../../chain-spec/dev.json")).expect("dev spec");
-    let code = WASM_BINARY.expect("the runtime is built");
-    let mut storage =
-        cpc_client::genesis::build_genesis_storage(&spec, wasm, code).expect("dev genesis");
-    storage.insert(b":code".to_vec(), code.to_vec());
-    storage
-}
-
-fn client(
-    dir: &std::path::Path,
-    storage: BTreeMap<Vec<u8>, Vec<u8>>,
-    wasm: &Arc<WasmExecutor>,
-) -> Client {
-    let genesis = cpc_client::genesis::GenesisState::from_storage(storage);
-    let db = Arc::new(
-        ChainDb::open(
-            dir,
-            &DbConfig {
-                pruning: Some(PruningMode::KeepLast(256)),
-                ..Default::default()
-            },
-        )
-        .expect("database opens"),
-    );
-    let config = ClientConfig {
-        execution: ExecutionMode::Wasm,
-        inherent_data: Arc::new(|| inherent(u64::MAX / 2)),
-        verifier: Arc::new(AcceptAll),
-        code_substitutes: Default::default(),
-    };
-    Client::new(db, wasm.clone(), None, &genesis, config).expect("client starts")
-}
-
-fn inherent(now: u64) -> InherentData {
-    let mut data = InherentData::new();
-    data.put(cpc_pallet_timestamp::INHERENT_IDENTIFIER, &now);
-    data
 }
 
 /// A block on genesis holding as many `transfer_keep_alive` from Alice to Bob as its weight
 /// limit admits (`count` caps it; 0 builds an empty block).
-fn build(node: &Client, count: u32) -> Block {
+fn block_of_transfers(node: &Client, count: u32) -> Block {
     build_on(node, node.info().genesis_hash, 0, count)
 }
 
-/// Like [`build`], on block `parent`, Alice's nonces from `first_nonce`.
+/// Like [`block_of_transfers`], on block `parent`, Alice's nonces from `first_nonce`.
 fn build_on(node: &Client, parent: H256, first_nonce: u32, count: u32) -> Block {
     let (alice, _) = Pair::from_suri("//Alice").expect("dev key");
     let (bob, _) = Pair::from_suri("//Bob").expect("dev key");
@@ -122,19 +68,8 @@ fn build_on(node: &Client, parent: H256, first_nonce: u32, count: u32) -> Block 
         let opaque = OpaqueExtrinsic::from_encoded(&xt.encode()).expect("valid extrinsic");
         (opaque.hash(), opaque)
     });
-    let built = node
-        .build_block(
-            BuildParams {
-                parent,
-                inherent_data: inherent(1_700_000_000_000 + u64::from(first_nonce) * 10_000),
-                digest: Digest::default(),
-                deadline: Instant::now() + Duration::from_secs(600),
-            },
-            txs,
-        )
-        .expect("block builds");
-    assert!(built.rejected.is_empty(), "{:?}", built.rejected.first());
-    built.block
+    let now = 1_700_000_000_000 + u64::from(first_nonce) * 10_000;
+    build(node, parent, now, txs.collect()).0
 }
 
 /// Signed messages for the verification samples.
@@ -212,8 +147,8 @@ fn main() {
         let storage = dev_storage(&wasm);
         let dir = tempfile::tempdir().expect("temp dir");
         let node = client(dir.path(), storage, &wasm);
-        let empty = build(&node, 0);
-        let full = build(&node, 20_000);
+        let empty = block_of_transfers(&node, 0);
+        let full = block_of_transfers(&node, 20_000);
         let n = transfers(&full);
         let (base, _) = execute(&node, &empty, &signed);
         let (total, single) = execute(&node, &full, &signed);
@@ -246,17 +181,9 @@ fn large_state_import() {
     let wasm = executor(0, 1);
     let mut storage = dev_storage(&wasm);
     for i in 0..LARGE_STATE_ACCOUNTS {
-        let id = cpc_primitives::hashing::blake2_256(&i.to_le_bytes());
-        let key = cpc_pallet_system::Account::hashed_key(&AccountId::new(id));
-        let info = cpc_pallet_system::AccountInfo {
-            providers: 1,
-            data: cpc_pallet_system::AccountData {
-                free: 1_000_000_000_000,
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        storage.insert(key, info.encode());
+        let id = AccountId::new(cpc_primitives::hashing::blake2_256(&i.to_le_bytes()));
+        let (key, value) = funded_account(&id, 1_000_000_000_000);
+        storage.insert(key, value);
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let started = Instant::now();
@@ -270,14 +197,7 @@ fn large_state_import() {
         n = transfers(&block);
         nonce += n;
         let start = Instant::now();
-        node.import_block(ImportParams {
-            block,
-            justification: None,
-            origin: BlockOrigin::Network,
-            finalized: true,
-            precomputed: None,
-        })
-        .expect("imports");
+        import(&node, block, BlockOrigin::Network);
         samples.push(start.elapsed());
     }
     let total = median(samples);

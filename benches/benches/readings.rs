@@ -105,7 +105,7 @@ fn main() {
     while !registrations.is_empty() {
         let (block, included) = build(&author, parent, time, registrations.clone());
         registrations.drain(..included);
-        parent = import(&author, &block, BlockOrigin::Own);
+        parent = import(&author, block.clone(), BlockOrigin::Own);
         setup.push(block);
         time += 500;
     }
@@ -138,7 +138,7 @@ fn main() {
         .collect();
     let (full, included) = build(&author, parent, time, batches);
     let readings = included as u32 * BATCH;
-    let hash = import(&author, &full, BlockOrigin::Own);
+    let hash = import(&author, full.clone(), BlockOrigin::Own);
     let used = block_weight(&author, &hash);
     let limits = <cpc_runtime_sidechain::Runtime as cpc_pallet_system::Config>::BLOCK_WEIGHTS;
     let normal_limit = limits
@@ -169,7 +169,7 @@ fn main() {
             let dir = tempfile::tempdir().expect("temp dir");
             let node = client(dir.path(), storage.clone(), &wasm);
             for block in setup.iter().chain([&full]) {
-                import(&node, block, BlockOrigin::Network);
+                import(&node, block.clone(), BlockOrigin::Network);
             }
         }
         let took = time_import(&storage, &wasm, &setup, &full);
@@ -195,10 +195,11 @@ fn time_import(
             let dir = tempfile::tempdir().expect("temp dir");
             let node = client(dir.path(), storage.clone(), wasm);
             for block in setup {
-                import(&node, block, BlockOrigin::Network);
+                import(&node, block.clone(), BlockOrigin::Network);
             }
+            let block = full.clone();
             let start = Instant::now();
-            import(&node, full, BlockOrigin::Network);
+            import(&node, block, BlockOrigin::Network);
             start.elapsed()
         })
         .collect();

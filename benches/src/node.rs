@@ -99,10 +99,11 @@ pub fn build(
     (built.block, included)
 }
 
-/// Imports `block` as final; returns its hash.
-pub fn import(node: &Client, block: &Block, origin: BlockOrigin) -> H256 {
+/// Imports `block` as final; returns its hash. Takes the block by value so that a timed
+/// import does not include copying it.
+pub fn import(node: &Client, block: Block, origin: BlockOrigin) -> H256 {
     node.import_block(ImportParams {
-        block: block.clone(),
+        block,
         justification: None,
         origin,
         finalized: true,
@@ -130,6 +131,20 @@ pub fn millis(d: Duration) -> String {
 /// A weight as milliseconds with one decimal.
 pub fn weight_millis(w: Weight) -> String {
     millis(Duration::from_nanos(w.ref_time / 1_000))
+}
+
+/// A `System.Account` entry (key, value) for `who`, holding `free` and alive on its own.
+pub fn funded_account(who: &cpc_primitives::AccountId, free: u128) -> (Vec<u8>, Vec<u8>) {
+    use codec::Encode;
+    let info = cpc_pallet_system::AccountInfo {
+        providers: 1,
+        data: cpc_pallet_system::AccountData {
+            free,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    (cpc_pallet_system::Account::hashed_key(who), info.encode())
 }
 
 /// The median of `samples`.
