@@ -453,13 +453,11 @@ impl<A: ChainApi> Pool<A> {
             self.inner.lock().ban(hash, now, &self.config);
             return Err(PoolError::TooLarge(len));
         }
-        if self.is_full_for(len)
-            && let Some(claimed) = self.api.claimed_priority(&xt)
+        if let Some(lowest) = self.lowest_if_full_for(len)
             && self
-                .inner
-                .lock()
-                .lowest(true)
-                .is_some_and(|(_, lowest)| claimed <= lowest)
+                .api
+                .claimed_priority(&xt)
+                .is_some_and(|claimed| claimed <= lowest)
         {
             return Err(PoolError::ImmediatelyDropped);
         }
@@ -573,11 +571,13 @@ impl<A: ChainApi> Pool<A> {
         Ok(hash)
     }
 
-    /// Whether admitting `len` more bytes as a ready transaction would evict one.
-    fn is_full_for(&self, len: usize) -> bool {
+    /// The lowest ready priority, if admitting `len` more bytes as a ready transaction would
+    /// evict one (one look at the pool under one lock).
+    fn lowest_if_full_for(&self, len: usize) -> Option<u64> {
         let inner = self.inner.lock();
-        inner.ready_count >= self.config.max_ready
-            || inner.bytes.saturating_add(len) > self.config.max_bytes
+        let full = inner.ready_count >= self.config.max_ready
+            || inner.bytes.saturating_add(len) > self.config.max_bytes;
+        full.then(|| inner.lowest(true)).flatten().map(|(_, p)| p)
     }
 
     /// Ready transactions in the order a block should include them: dependencies first,
