@@ -4,7 +4,9 @@
 //! - the main chain's view of a sidechain ([`Sidechain`], [`Status`]) and
 //!   [`SidechainRegistryApi`], through which relayers and wallets read what is anchored;
 //! - the sidechain's view of the main chain, [`MainchainTrackerApi`];
-//! - IoT devices and readings, their proofs and [`iot::IotDevicesApi`] ([`iot`]).
+//! - IoT devices and readings, their proofs and [`iot::IotDevicesApi`] ([`iot`]);
+//! - cross-chain transfer messages, receipts, their storage keys and
+//!   [`xchain::CrosschainApi`] ([`xchain`]).
 //!
 //! Both follow the other chain's finality with the checks of
 //! `cpc_consensus_primitives::light_client`; `docs/sidechains.md` describes the protocol.
@@ -14,6 +16,7 @@
 extern crate alloc;
 
 pub mod iot;
+pub mod xchain;
 
 use alloc::vec::Vec;
 use codec::{Decode, Encode, MaxEncodedLen};

@@ -20,11 +20,15 @@ use cpc_primitives::{
     },
     weight::Weight,
 };
+#[cfg(not(feature = "before-sidechains"))]
+use cpc_sidechain_primitives::xchain;
 use cpc_version::RuntimeVersion;
 
 type HybridConsensus = cpc_pallet_hybrid_consensus::Pallet<Runtime>;
 type DataMarket = cpc_pallet_data_market::Pallet<Runtime>;
 type Balances = cpc_pallet_balances::Pallet<Runtime>;
+#[cfg(not(feature = "before-sidechains"))]
+type CrosschainTransfer = cpc_pallet_crosschain_transfer::Pallet<Runtime>;
 #[cfg(not(feature = "before-sidechains"))]
 type SidechainRegistry = cpc_pallet_sidechain_registry::Pallet<Runtime>;
 
@@ -143,6 +147,8 @@ pub fn apis_metadata() -> Vec<cpc_support::frame_metadata::v15::RuntimeApiMetada
     ];
     #[cfg(not(feature = "before-sidechains"))]
     apis.push(cpc_sidechain_primitives::sidechain_registry_api::api_metadata());
+    #[cfg(not(feature = "before-sidechains"))]
+    apis.push(cpc_sidechain_primitives::xchain::crosschain_api::api_metadata());
     apis
 }
 
@@ -266,6 +272,28 @@ impl cpc_sidechain_primitives::SidechainRegistryApi for Runtime {
     }
 }
 
+#[cfg(not(feature = "before-sidechains"))]
+impl cpc_sidechain_primitives::xchain::CrosschainApi for Runtime {
+    fn home() -> Option<xchain::ChainRef> {
+        CrosschainTransfer::home()
+    }
+    fn channels(start: xchain::ChannelId, limit: u32) -> Vec<xchain::ChannelView> {
+        CrosschainTransfer::channels(start, limit)
+    }
+    fn outbound(
+        channel: xchain::ChannelId,
+        nonce: xchain::Nonce,
+    ) -> Option<xchain::OutboundRecord> {
+        CrosschainTransfer::outbound(channel, nonce)
+    }
+    fn receipt(channel: xchain::ChannelId, nonce: xchain::Nonce) -> Option<xchain::Receipt> {
+        CrosschainTransfer::receipt(channel, nonce)
+    }
+    fn wrapped(asset: xchain::ChainRef, who: AccountId) -> (Balance, Balance) {
+        CrosschainTransfer::wrapped(asset, &who)
+    }
+}
+
 cpc_support::runtime_apis! {
     Runtime {
         Core_version => cpc_api::core::version;
@@ -316,5 +344,15 @@ cpc_support::runtime_apis! {
         #[cfg(not(feature = "before-sidechains"))]
         SidechainRegistryApi_anchored =>
             cpc_sidechain_primitives::sidechain_registry_api::anchored;
+        #[cfg(not(feature = "before-sidechains"))]
+        CrosschainApi_home => cpc_sidechain_primitives::xchain::crosschain_api::home;
+        #[cfg(not(feature = "before-sidechains"))]
+        CrosschainApi_channels => cpc_sidechain_primitives::xchain::crosschain_api::channels;
+        #[cfg(not(feature = "before-sidechains"))]
+        CrosschainApi_outbound => cpc_sidechain_primitives::xchain::crosschain_api::outbound;
+        #[cfg(not(feature = "before-sidechains"))]
+        CrosschainApi_receipt => cpc_sidechain_primitives::xchain::crosschain_api::receipt;
+        #[cfg(not(feature = "before-sidechains"))]
+        CrosschainApi_wrapped => cpc_sidechain_primitives::xchain::crosschain_api::wrapped;
     }
 }

@@ -21,3 +21,9 @@ pub const SIDECHAIN_ANCHOR_HISTORY: u32 = 8192;
 /// Blocks from a sidechain's deregistration to its bond's release (one day), so a conflict of
 /// its last days can still be reported.
 pub const SIDECHAIN_DEREGISTRATION_DELAY: u32 = 86_400;
+
+/// Most messages a cross-chain channel has between its oldest in flight and its next.
+pub const XCHAIN_MAX_IN_FLIGHT: u32 = 1024;
+/// Furthest a cross-chain message's timeout may lie past the sidechain's last anchored height:
+/// 12 hours of 500 ms sidechain blocks.
+pub const XCHAIN_MAX_TIMEOUT_SPAN: u32 = 86_400;

@@ -40,6 +40,7 @@ cpc_support::compose_runtime! {
         HybridConsensus: cpc_pallet_hybrid_consensus = 5,
         DataMarket: cpc_pallet_data_market = 6,
         SidechainRegistry: cpc_pallet_sidechain_registry = 7,
+        CrosschainTransfer: cpc_pallet_crosschain_transfer = 10,
     }
 }
 
@@ -67,14 +68,14 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     impl_name: Cow::Borrowed("cpchain-node"),
     authoring_version: 1,
     // 100: before the sidechain registry (feature `before-sidechains`); 101: with it; 102: a
-    // storage write weighs 65 µs (was 100). The `v2` feature builds the next version, for
-    // upgrade tests and docs.
+    // storage write weighs 65 µs (was 100); 103: cross-chain transfer. The `v2` feature builds
+    // the next version, for upgrade tests and docs.
     spec_version: if cfg!(feature = "before-sidechains") {
         100
     } else if cfg!(feature = "v2") {
-        103
+        104
     } else {
-        102
+        103
     },
     impl_version: 0,
     // Each id and version comes from the API's declaration, which `api.rs` implements.
@@ -115,6 +116,11 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
         (
             cpc_sidechain_primitives::sidechain_registry_api::ID,
             cpc_sidechain_primitives::sidechain_registry_api::VERSION,
+        ),
+        #[cfg(not(feature = "before-sidechains"))]
+        (
+            cpc_sidechain_primitives::xchain::crosschain_api::ID,
+            cpc_sidechain_primitives::xchain::crosschain_api::VERSION,
         ),
     ]),
     transaction_version: 1,
@@ -202,6 +208,38 @@ impl cpc_pallet_sidechain_registry::Config for Runtime {
     const DEREGISTRATION_DELAY: u32 = SIDECHAIN_DEREGISTRATION_DELAY;
     fn treasury() -> cpc_primitives::AccountId {
         TREASURY
+    }
+}
+
+#[cfg(not(feature = "before-sidechains"))]
+impl cpc_pallet_crosschain_transfer::Config for Runtime {
+    type Currency = cpc_pallet_balances::Pallet<Runtime>;
+    type Counterpart = AnchoredSidechains;
+    type WeightInfo = cpc_pallet_crosschain_transfer::weights::CpcWeight;
+    const IS_MAIN: bool = true;
+    const MAX_IN_FLIGHT: u32 = XCHAIN_MAX_IN_FLIGHT;
+    const MAX_TIMEOUT_SPAN: u32 = XCHAIN_MAX_TIMEOUT_SPAN;
+}
+
+/// The sidechains at the other end of the main chain's channels, as the registry anchors them.
+#[cfg(not(feature = "before-sidechains"))]
+pub struct AnchoredSidechains;
+
+#[cfg(not(feature = "before-sidechains"))]
+impl cpc_pallet_crosschain_transfer::Counterpart for AnchoredSidechains {
+    fn state_root(
+        channel: cpc_pallet_crosschain_transfer::ChannelId,
+        height: cpc_primitives::BlockNumber,
+    ) -> Option<cpc_primitives::H256> {
+        cpc_pallet_sidechain_registry::Pallet::<Runtime>::anchored_state_root(channel, height)
+    }
+    fn finalized_height(
+        channel: cpc_pallet_crosschain_transfer::ChannelId,
+    ) -> Option<cpc_primitives::BlockNumber> {
+        cpc_pallet_sidechain_registry::Heads::get(&channel).map(|h| h.number)
+    }
+    fn is_active(channel: cpc_pallet_crosschain_transfer::ChannelId) -> bool {
+        cpc_pallet_sidechain_registry::Pallet::<Runtime>::is_active(channel)
     }
 }
 

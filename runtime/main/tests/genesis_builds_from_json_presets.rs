@@ -51,9 +51,17 @@ fn the_development_preset_endows_every_dev_account() {
             };
             assert_eq!(reserved, bond);
         }
+        // The cross-chain escrow account is endowed with the existential deposit, so that
+        // paying out its last escrowed token never removes it.
+        let escrow = cpc_pallet_crosschain_transfer::escrow_account();
+        assert_eq!(
+            cpc_pallet_balances::Pallet::<Runtime>::free_balance(&escrow),
+            cpc_runtime::constants::EXISTENTIAL_DEPOSIT
+        );
         assert_eq!(
             cpc_pallet_balances::Pallet::<Runtime>::total_issuance(),
             DEV_ENDOWMENT * DEV_ACCOUNTS.len() as u128
+                + cpc_runtime::constants::EXISTENTIAL_DEPOSIT
         );
         assert_eq!(cpc_pallet_system::Number::get(), Some(0));
         // Alice holds the sudo key; Alice, Bob and Charlie are a council of threshold two.

@@ -62,7 +62,8 @@ fn pallets_have_their_indices_calls_events_and_errors() {
             ("Notes", 4),
             ("HybridConsensus", 5),
             ("DataMarket", 6),
-            ("SidechainRegistry", 7)
+            ("SidechainRegistry", 7),
+            ("CrosschainTransfer", 10),
         ]
     );
     let consensus = md
@@ -343,5 +344,5 @@ fn v15_describes_every_runtime_api_and_the_outer_enums() {
         path_of(&md.types, md.extrinsic.signature_ty.id),
         "sp_runtime::MultiSignature"
     );
-    assert_eq!(md.pallets.len(), 8);
+    assert_eq!(md.pallets.len(), 9);
 }

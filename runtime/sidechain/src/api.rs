@@ -19,6 +19,7 @@ use cpc_primitives::{
     },
     weight::Weight,
 };
+use cpc_sidechain_primitives::xchain;
 use cpc_sidechain_primitives::{
     CommitteeRecord, FinalizedHeader,
     iot::{Device, DeviceId, ReadingsRoot, SignedReading},
@@ -28,6 +29,7 @@ use cpc_version::RuntimeVersion;
 type HybridConsensus = cpc_pallet_hybrid_consensus::Pallet<Runtime>;
 type IotDevices = cpc_pallet_iot_devices::Pallet<Runtime>;
 type MainchainTracker = cpc_pallet_mainchain_tracker::Pallet<Runtime>;
+type CrosschainTransfer = cpc_pallet_crosschain_transfer::Pallet<Runtime>;
 type Balances = cpc_pallet_balances::Pallet<Runtime>;
 
 impl cpc_api::Core for Runtime {
@@ -142,6 +144,7 @@ pub fn apis_metadata() -> Vec<cpc_support::frame_metadata::v15::RuntimeApiMetada
         cpc_consensus_primitives::hybrid_consensus_api::api_metadata(),
         cpc_sidechain_primitives::iot::iot_devices_api::api_metadata(),
         cpc_sidechain_primitives::mainchain_tracker_api::api_metadata(),
+        cpc_sidechain_primitives::xchain::crosschain_api::api_metadata(),
     ]
 }
 
@@ -262,6 +265,27 @@ impl cpc_sidechain_primitives::MainchainTrackerApi for Runtime {
     }
 }
 
+impl cpc_sidechain_primitives::xchain::CrosschainApi for Runtime {
+    fn home() -> Option<xchain::ChainRef> {
+        CrosschainTransfer::home()
+    }
+    fn channels(start: xchain::ChannelId, limit: u32) -> Vec<xchain::ChannelView> {
+        CrosschainTransfer::channels(start, limit)
+    }
+    fn outbound(
+        channel: xchain::ChannelId,
+        nonce: xchain::Nonce,
+    ) -> Option<xchain::OutboundRecord> {
+        CrosschainTransfer::outbound(channel, nonce)
+    }
+    fn receipt(channel: xchain::ChannelId, nonce: xchain::Nonce) -> Option<xchain::Receipt> {
+        CrosschainTransfer::receipt(channel, nonce)
+    }
+    fn wrapped(asset: xchain::ChainRef, who: AccountId) -> (Balance, Balance) {
+        CrosschainTransfer::wrapped(asset, &who)
+    }
+}
+
 cpc_support::runtime_apis! {
     Runtime {
         Core_version => cpc_api::core::version;
@@ -301,5 +325,10 @@ cpc_support::runtime_apis! {
         IotDevicesApi_block_readings => cpc_sidechain_primitives::iot::iot_devices_api::block_readings;
         MainchainTrackerApi_tracked => cpc_sidechain_primitives::mainchain_tracker_api::tracked;
         MainchainTrackerApi_header => cpc_sidechain_primitives::mainchain_tracker_api::header;
+        CrosschainApi_home => cpc_sidechain_primitives::xchain::crosschain_api::home;
+        CrosschainApi_channels => cpc_sidechain_primitives::xchain::crosschain_api::channels;
+        CrosschainApi_outbound => cpc_sidechain_primitives::xchain::crosschain_api::outbound;
+        CrosschainApi_receipt => cpc_sidechain_primitives::xchain::crosschain_api::receipt;
+        CrosschainApi_wrapped => cpc_sidechain_primitives::xchain::crosschain_api::wrapped;
     }
 }

@@ -20,3 +20,8 @@ pub const DEVICE_DEPOSIT: Balance = UNITS / 10;
 pub const MAX_READINGS_PER_BLOCK: u32 = 10_000;
 /// Tracked main-chain headers kept for proofs: about 2.3 hours of 1 s main-chain blocks.
 pub const MAIN_HEADER_HISTORY: u32 = 8192;
+/// Most messages a cross-chain channel has between its oldest in flight and its next.
+pub const XCHAIN_MAX_IN_FLIGHT: u32 = 1024;
+/// Furthest a cross-chain message's timeout may lie past the main chain's last tracked height:
+/// 12 hours of 1 s main-chain blocks.
+pub const XCHAIN_MAX_TIMEOUT_SPAN: u32 = 43_200;

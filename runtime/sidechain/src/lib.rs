@@ -40,6 +40,7 @@ cpc_support::compose_runtime! {
         HybridConsensus: cpc_pallet_hybrid_consensus = 5,
         IotDevices: cpc_pallet_iot_devices = 8,
         MainchainTracker: cpc_pallet_mainchain_tracker = 9,
+        CrosschainTransfer: cpc_pallet_crosschain_transfer = 10,
     }
 }
 
@@ -52,8 +53,8 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     // The `v2` feature builds the next version, for the sidechain's upgrade test.
     // 2: a device's sequence entry records the block that wrote it; readings from devices
     // already written in the block are charged no storage access; 90% of a block for normal
-    // calls; a storage write weighs 65 µs (was 100).
-    spec_version: if cfg!(feature = "v2") { 3 } else { 2 },
+    // calls; a storage write weighs 65 µs (was 100). 3: cross-chain transfer.
+    spec_version: if cfg!(feature = "v2") { 4 } else { 3 },
     impl_version: 0,
     apis: Cow::Borrowed(&[
         (cpc_api::core::ID, cpc_api::core::VERSION),
@@ -91,6 +92,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
         (
             cpc_sidechain_primitives::mainchain_tracker_api::ID,
             cpc_sidechain_primitives::mainchain_tracker_api::VERSION,
+        ),
+        (
+            cpc_sidechain_primitives::xchain::crosschain_api::ID,
+            cpc_sidechain_primitives::xchain::crosschain_api::VERSION,
         ),
     ]),
     transaction_version: 1,
@@ -181,6 +186,37 @@ impl cpc_pallet_iot_devices::Config for Runtime {
 impl cpc_pallet_mainchain_tracker::Config for Runtime {
     type WeightInfo = cpc_pallet_mainchain_tracker::weights::CpcWeight;
     const HEADER_HISTORY: u32 = MAIN_HEADER_HISTORY;
+}
+
+impl cpc_pallet_crosschain_transfer::Config for Runtime {
+    type Currency = cpc_pallet_balances::Pallet<Runtime>;
+    type Counterpart = TrackedMainchain;
+    type WeightInfo = cpc_pallet_crosschain_transfer::weights::CpcWeight;
+    const IS_MAIN: bool = false;
+    const MAX_IN_FLIGHT: u32 = XCHAIN_MAX_IN_FLIGHT;
+    const MAX_TIMEOUT_SPAN: u32 = XCHAIN_MAX_TIMEOUT_SPAN;
+}
+
+/// The main chain at the other end of the sidechain's one channel, as the main-chain tracker
+/// follows it. (The pallet checks that a channel is the sidechain's own.)
+pub struct TrackedMainchain;
+
+impl cpc_pallet_crosschain_transfer::Counterpart for TrackedMainchain {
+    fn state_root(
+        _channel: cpc_pallet_crosschain_transfer::ChannelId,
+        height: cpc_primitives::BlockNumber,
+    ) -> Option<cpc_primitives::H256> {
+        cpc_pallet_mainchain_tracker::Pallet::<Runtime>::state_root_at(height)
+    }
+    fn finalized_height(
+        _channel: cpc_pallet_crosschain_transfer::ChannelId,
+    ) -> Option<cpc_primitives::BlockNumber> {
+        cpc_pallet_mainchain_tracker::Head::get().map(|h| h.number)
+    }
+    fn is_active(_channel: cpc_pallet_crosschain_transfer::ChannelId) -> bool {
+        cpc_pallet_mainchain_tracker::Head::exists()
+            && !cpc_pallet_mainchain_tracker::Halted::exists()
+    }
 }
 
 /// Weight of an empty block: the hooks, the timestamp and the state root (5 ms).

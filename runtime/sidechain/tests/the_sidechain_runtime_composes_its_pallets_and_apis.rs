@@ -75,7 +75,8 @@ fn metadata_lists_the_pallets_and_every_declared_api() {
             ("Governance", 3),
             ("HybridConsensus", 5),
             ("IotDevices", 8),
-            ("MainchainTracker", 9)
+            ("MainchainTracker", 9),
+            ("CrosschainTransfer", 10)
         ]
     );
     let mut declared: Vec<[u8; 8]> = VERSION.apis.iter().map(|(id, _)| *id).collect();
