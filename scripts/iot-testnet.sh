@@ -2,7 +2,8 @@
 # An IoT testnet on loopback, all in one folder: the main chain (the `local` chain's four
 # validators: main-alice .. main-dave), one IoT sidechain following it (four validators:
 # side-alice .. side-dave, the sidechain_local preset with the main chain's checkpoint),
-# registered on main, a relayer carrying headers both ways, and a device simulator.
+# registered on main, its cross-chain channel opened on both chains, a relayer carrying headers
+# and cross-chain messages both ways, and a device simulator.
 #
 #   scripts/iot-testnet.sh start [DIR]    start everything (DIR defaults to ./iot-testnet)
 #   scripts/iot-testnet.sh status [DIR]   which processes run; both chains' finalized heights,
@@ -90,6 +91,13 @@ start() {
     retry 60 "$bin" sidechain register --rpc-url "$main_rpc" --sidechain-rpc "$side_rpc" \
         --bond 1000000000000000 --metadata "iot-testnet" --from //Bob
     echo "registered the sidechain on main as sidechain 0"
+    # Its cross-chain channel, opened through each chain's sudo key (Alice on both presets):
+    # at most 1,000,000 CPC credited per window (600 main blocks, 1,200 sidechain blocks).
+    "$bin" xchain open-channel --rpc-url "$main_rpc" --channel 0 \
+        --mint-cap 1000000000000000000 --mint-window 600 --from //Alice >/dev/null
+    "$bin" xchain open-channel --rpc-url "$side_rpc" --channel 0 \
+        --mint-cap 1000000000000000000 --mint-window 1200 --from //Alice >/dev/null
+    echo "opened cross-chain channel 0 on both chains"
     nohup "$bin" relay --main-rpc "$main_rpc" --side-rpc "$side_rpc" --sidechain-id 0 \
         --from //Ferdie --prometheus-port $((9615 + shift_by + 20)) >"$dir/relay.log" 2>&1 &
     echo $! >"$dir/relay.pid"

@@ -7,6 +7,7 @@
 use clap::{Parser, Subcommand};
 use cpc_rpc_client::args::{
     IotCommand, MarketCommand, RelayArgs, SidechainCommand, TxCommand, UpgradeCommand,
+    XchainCommand,
 };
 use cpc_service::{
     args::{RunArgs, SharedArgs},
@@ -140,8 +141,12 @@ pub enum Command {
     /// simulate a fleet.
     #[command(subcommand)]
     Iot(IotCommand),
-    /// Carries finalized headers with their certificates between the main chain and a
-    /// sidechain, both ways.
+    /// Cross-chain transfers between the main chain and a sidechain: send, follow, list
+    /// channels, open one.
+    #[command(subcommand)]
+    Xchain(XchainCommand),
+    /// Carries finalized headers with their certificates, and cross-chain messages with their
+    /// proofs, between the main chain and a sidechain, both ways.
     Relay {
         /// Relay options.
         #[command(flatten)]

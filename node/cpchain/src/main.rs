@@ -83,6 +83,9 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Some(Command::Sidechain(command)) => {
             async_runtime()?.block_on(cpc_rpc_client::sidechain(command))?
         }
+        Some(Command::Xchain(command)) => {
+            async_runtime()?.block_on(cpc_rpc_client::xchain(command))?
+        }
         Some(Command::Relay { args, log }) => {
             init_logging(log.as_deref());
             async_runtime()?.block_on(cpc_rpc_client::run_relay(args))?

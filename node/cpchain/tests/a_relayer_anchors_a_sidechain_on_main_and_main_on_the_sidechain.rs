@@ -15,10 +15,7 @@ use codec::{Decode, Encode};
 use common::*;
 use cpc_sidechain_primitives::{FinalizedHeader, SidechainState};
 use serde_json::{Value, json};
-use std::{
-    process::{Command, Stdio},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 const LONG: Duration = Duration::from_secs(120);
 
@@ -46,30 +43,6 @@ fn tracked_on_side(side: &Node) -> Option<FinalizedHeader> {
     .map(|(_, head, _)| head)
 }
 
-fn ws(node: &Node) -> String {
-    format!("ws://127.0.0.1:{}", node.rpc_port)
-}
-
-fn start_relay(main: &Node, side: &Node, from: &str, log: &std::path::Path) -> Daemon {
-    let file = std::fs::File::create(log).unwrap();
-    let child = Command::new(binary())
-        .args(["relay", "--main-rpc", &ws(main), "--side-rpc", &ws(side)])
-        .args([
-            "--sidechain-id",
-            "0",
-            "--from",
-            from,
-            "--prometheus-port",
-            "0",
-        ])
-        .stdout(file.try_clone().unwrap())
-        .stderr(file)
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
-    Daemon(child)
-}
-
 /// The `(from, to)` ranges a relayer log says it anchored on main.
 fn anchored_ranges(log: &str) -> Vec<(u32, u32)> {
     log.lines()
@@ -85,46 +58,18 @@ fn anchored_ranges(log: &str) -> Vec<(u32, u32)> {
 #[test]
 fn a_relayer_anchors_a_sidechain_on_main_and_main_on_the_sidechain() {
     let dir = tempfile::tempdir().unwrap();
-    let main = Node::start(&["--dev"], &dir.path().join("main.log"));
-    main.wait_for_block(2, LONG);
-
-    // The sidechain's spec: the built-in sidechain-dev with the tracker's checkpoint on main.
-    let (ok, checkpoint, stderr) = run(&["sidechain", "checkpoint", "--rpc-url", &ws(&main)]);
-    assert!(ok, "{stderr}");
-    let checkpoint: Value = serde_json::from_str(checkpoint.trim()).unwrap();
-    let (ok, spec, stderr) = run(&["build-spec", "--chain", "sidechain-dev"]);
-    assert!(ok, "{stderr}");
-    let mut spec: Value = serde_json::from_str(&spec).unwrap();
-    spec["genesis"]["runtimeGenesis"]["patch"] = checkpoint;
-    let spec_path = dir.path().join("sidechain.json");
-    std::fs::write(&spec_path, spec.to_string()).unwrap();
-    let side = Node::start(
-        &["--dev", "--chain", spec_path.to_str().unwrap()],
-        &dir.path().join("side.log"),
-    );
-    side.wait_for_block(2, LONG);
-
-    let (ok, out, stderr) = run(&[
-        "sidechain",
-        "register",
-        "--rpc-url",
-        &ws(&main),
-        "--sidechain-rpc",
-        &ws(&side),
-        "--bond",
-        &cpc_runtime::constants::SIDECHAIN_MIN_BOND.to_string(),
-        "--metadata",
-        "greenhouse fleet",
-        "--from",
-        "//Bob",
-        "--json",
-    ]);
-    assert!(ok, "{out} {stderr}");
+    let (main, side) = main_and_sidechain(dir.path(), |_| {});
     assert_eq!(sidechain_on_main(&main).head.number, 0);
 
     // The relayer carries both ways.
     let relay_log = dir.path().join("relay.log");
-    let mut relay = start_relay(&main, &side, "//Ferdie", &relay_log);
+    let mut relay = start_relay(
+        &main,
+        &side,
+        "//Ferdie",
+        &relay_log,
+        &["--prometheus-port", "0"],
+    );
     let target = side.best_number() + 6;
     wait_until("anchoring on main", LONG, || {
         sidechain_on_main(&main).head.number >= target
@@ -162,11 +107,23 @@ fn a_relayer_anchors_a_sidechain_on_main_and_main_on_the_sidechain() {
     }
     side.wait_for_block(side.best_number() + 6, LONG);
     let relay_log_2 = dir.path().join("relay-2.log");
-    let mut relay = start_relay(&main, &side, "//Ferdie", &relay_log_2);
+    let mut relay = start_relay(
+        &main,
+        &side,
+        "//Ferdie",
+        &relay_log_2,
+        &["--prometheus-port", "0"],
+    );
     // A second relayer at the same time, paying from another account: at worst one of them
     // submits a run the other already anchored, and the registry refuses it.
     let relay_log_3 = dir.path().join("relay-3.log");
-    let mut other_relay = start_relay(&main, &side, "//Eve", &relay_log_3);
+    let mut other_relay = start_relay(
+        &main,
+        &side,
+        "//Eve",
+        &relay_log_3,
+        &["--prometheus-port", "0"],
+    );
 
     // The sidechain's committee is handed off at its next term boundary (the same member, a
     // new set id): the registry follows.

@@ -8,44 +8,19 @@ mod common;
 
 use common::*;
 use serde_json::Value;
-use std::{path::Path, process::Command, time::Duration};
+use std::{path::Path, time::Duration};
 
 const PORT_BASE: u16 = 43_000;
 const PROCESSES: usize = 10;
 
 fn script(command: &str, dir: &Path) -> (bool, String) {
-    let script = Path::new(
-        &std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into()),
-    )
-    .join("../../scripts/iot-testnet.sh");
-    let output = Command::new("bash")
-        .arg(script)
-        .args([command, dir.to_str().unwrap()])
-        .env("CPCHAIN", binary())
-        .env("PORT_BASE", PORT_BASE.to_string())
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
-}
-
-/// Stops the testnet when the test ends, failed or not: ten processes must not outlive it.
-struct StopOnDrop<'a>(&'a Path);
-
-impl Drop for StopOnDrop<'_> {
-    fn drop(&mut self) {
-        let _ = script("stop", self.0);
-    }
+    iot_testnet(command, dir, PORT_BASE)
 }
 
 #[test]
 fn the_iot_testnet_script_runs_two_chains_a_relayer_and_devices() {
     let dir = tempfile::tempdir().unwrap();
-    let _stop = StopOnDrop(dir.path());
+    let _stop = StopTestnet(dir.path(), PORT_BASE);
     let (ok, text) = script("start", dir.path());
     assert!(ok, "{text}");
     let main_rpc = format!("ws://127.0.0.1:{}", 9944 + (PORT_BASE - 30333));

@@ -469,3 +469,83 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "PATH")]
     pub keystore_path: Option<PathBuf>,
 }
+
+/// `cpchain xchain`: cross-chain transfers between the main chain and a sidechain.
+#[derive(Debug, Subcommand)]
+pub enum XchainCommand {
+    /// Sends tokens to the other chain of a channel: this chain's native token (escrowed), or
+    /// with `--wrapped` the destination's own token held here in wrapped form (burned).
+    Transfer {
+        /// The destination: `main` (from a sidechain), or a sidechain's id (from main).
+        #[arg(long)]
+        to_chain: String,
+        /// Who receives it there (SS58).
+        #[arg(long)]
+        beneficiary: String,
+        /// What the beneficiary receives, in the smallest unit.
+        #[arg(long)]
+        amount: u128,
+        /// What the relayer that delivers it receives, in the same token.
+        #[arg(long, default_value_t = 0)]
+        relay_fee: u128,
+        /// The destination's last block that may accept it (default: the destination's
+        /// height this chain knows plus 1,200 blocks).
+        #[arg(long)]
+        timeout: Option<u32>,
+        /// Return the destination's token (held here wrapped) instead of sending this
+        /// chain's own.
+        #[arg(long)]
+        wrapped: bool,
+        /// The sender: a secret URI, or an address whose key is in the keystore.
+        #[arg(long)]
+        from: String,
+        /// The source chain's connection, keystore and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Where a message stands on both chains: sent, delivered, timed out or refunded, with
+    /// the blocks.
+    Status {
+        /// The channel (the sidechain's id).
+        channel: u32,
+        /// The message's nonce.
+        nonce: u64,
+        /// The chain that sent it: `main` or `side`.
+        #[arg(long, default_value = "main")]
+        source: String,
+        /// The main chain's WebSocket RPC address.
+        #[arg(long, default_value = "ws://127.0.0.1:9944")]
+        main_rpc: String,
+        /// The sidechain's WebSocket RPC address.
+        #[arg(long)]
+        side_rpc: String,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lists a chain's channels.
+    Channels {
+        /// The chain's connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+    /// Opens a channel through the sudo key: on main, to a registered sidechain; on a
+    /// sidechain, its own id on main.
+    OpenChannel {
+        /// The channel (the sidechain's id).
+        #[arg(long)]
+        channel: u32,
+        /// Most value the channel credits on this chain per window, in the smallest unit.
+        #[arg(long)]
+        mint_cap: u128,
+        /// The window, in blocks of this chain.
+        #[arg(long)]
+        mint_window: u32,
+        /// The sudo key: a secret URI, or an address whose key is in the keystore.
+        #[arg(long)]
+        from: String,
+        /// The chain's connection, keystore and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
+}

@@ -1,6 +1,6 @@
 //! A CPChain wallet over JSON-RPC: connect to a node, sign calls for its current runtime,
 //! submit them, follow them to finality and read their outcome; and the `cpchain` commands
-//! built on it (`tx`, `upgrade`, `market`, `sidechain`, `relay`, `iot`).
+//! built on it (`tx`, `upgrade`, `market`, `sidechain`, `relay`, `iot`, `xchain`).
 //!
 //! It talks to a node only through its RPC and links none of the node service (no database, no
 //! executor, no network), so wallets, scripts and services embed it as a library. The commands'
@@ -14,6 +14,7 @@ pub mod sidechain;
 pub mod tx;
 pub mod upgrade;
 pub mod wallet;
+pub mod xchain;
 
 pub use iot::iot;
 pub use market::market;
@@ -21,6 +22,7 @@ pub use sidechain::{run_relay, sidechain};
 pub use tx::tx;
 pub use upgrade::upgrade;
 pub use wallet::Wallet;
+pub use xchain::xchain;
 
 /// Errors a command reports to its user.
 #[derive(Debug, thiserror::Error)]

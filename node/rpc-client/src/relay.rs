@@ -1,5 +1,7 @@
 //! `cpchain relay`: carries finalized headers with their commit certificates between the main
-//! chain and one IoT sidechain, both ways ([docs/sidechains.md](../../../docs/sidechains.md)).
+//! chain and one IoT sidechain, both ways ([docs/sidechains.md](../../../docs/sidechains.md)),
+//! and the cross-chain messages of their channel with their proofs ([`crate::xchain::Leg`],
+//! [docs/crosschain.md](../../../docs/crosschain.md)).
 //!
 //! - **side → main**: reads what the main chain's registry has anchored for the sidechain
 //!   (`SidechainRegistryApi_sidechain`), fetches the sidechain's finalized headers after it (at
@@ -12,7 +14,8 @@
 //! waits for its own submission to be finalized before the next step of that direction, so a
 //! restarted relayer resumes where the chains are and never submits the same run twice. Two
 //! relayers at once cost at most a refused duplicate (its fee): the chain accepts a run once.
-//! Progress and lag go to the log and, with `--prometheus-port`, to `/metrics`.
+//! Progress and lag go to the log and, with `--prometheus-port`, to `/metrics`. It follows both
+//! chains' finalized heads by subscription and steps when either finalizes a block.
 
 use crate::{
     Error,
@@ -38,8 +41,9 @@ use std::{
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// How long to wait between steps when there is nothing to carry.
-const IDLE: Duration = Duration::from_millis(250);
+/// Longest wait between steps when there is nothing to carry and no chain finalizes a block
+/// (the relayer wakes on each finalized head of either chain).
+const IDLE: Duration = Duration::from_secs(5);
 /// How long to wait after a failed step.
 const BACKOFF: Duration = Duration::from_secs(2);
 
@@ -58,6 +62,12 @@ pub struct RelayMetrics {
     pub submitted: AtomicU64,
     /// Steps that failed (RPC errors, refused submissions).
     pub failures: AtomicU64,
+    /// Cross-chain messages delivered, both ways.
+    pub delivered: AtomicU64,
+    /// Cross-chain messages acknowledged on their source, both ways.
+    pub acknowledged: AtomicU64,
+    /// Cross-chain messages refunded on their source after a timeout, both ways.
+    pub refunded: AtomicU64,
 }
 
 impl RelayMetrics {
@@ -82,11 +92,19 @@ impl RelayMetrics {
              cpc_relay_submissions_total {}\n\
              # HELP cpc_relay_failures_total Steps that failed.\n\
              # TYPE cpc_relay_failures_total counter\n\
-             cpc_relay_failures_total {}\n",
+             cpc_relay_failures_total {}\n\
+             # HELP cpc_relay_messages_total Cross-chain messages carried, by what was done.\n\
+             # TYPE cpc_relay_messages_total counter\n\
+             cpc_relay_messages_total{{kind=\"delivered\"}} {}\n\
+             cpc_relay_messages_total{{kind=\"acknowledged\"}} {}\n\
+             cpc_relay_messages_total{{kind=\"refunded\"}} {}\n",
             side.saturating_sub(anchored),
             main.saturating_sub(tracked),
             get(&self.submitted),
             get(&self.failures),
+            get(&self.delivered),
+            get(&self.acknowledged),
+            get(&self.refunded),
         )
     }
 }
@@ -307,6 +325,31 @@ impl Relay {
     }
 }
 
+impl Relay {
+    /// Carries the cross-chain messages of one direction (see [`crate::xchain::Leg`]).
+    async fn messages(&self, from_main: bool) -> Result<crate::xchain::Carried, Error> {
+        let leg = crate::xchain::Leg {
+            main: &self.main,
+            side: &self.side,
+            main_signer: &self.config.main_signer,
+            side_signer: &self.config.side_signer,
+            channel: self.config.sidechain,
+            from_main,
+        };
+        let carried = leg.step().await?;
+        let m = &self.metrics;
+        m.delivered
+            .fetch_add(carried.delivered.into(), Ordering::Relaxed);
+        m.acknowledged
+            .fetch_add(carried.acknowledged.into(), Ordering::Relaxed);
+        m.refunded
+            .fetch_add(carried.refunded.into(), Ordering::Relaxed);
+        m.failures
+            .fetch_add(carried.failed.into(), Ordering::Relaxed);
+        Ok(carried)
+    }
+}
+
 /// Serves `metrics` on `127.0.0.1:port` (`GET /metrics`) until the process ends.
 pub async fn serve_metrics(metrics: Arc<RelayMetrics>, port: u16) -> Result<u16, Error> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
@@ -356,6 +399,10 @@ pub async fn relay(config: RelayConfig, metrics: Arc<RelayMetrics>) -> Result<()
         config,
         metrics,
     };
+    // Both chains' finalized heads wake the relayer: it carries as soon as there is something
+    // new, and sleeps otherwise (a slow fallback covers a subscription the node dropped).
+    let mut main_heads = finalized_heads(&relay.main).await?;
+    let mut side_heads = finalized_heads(&relay.side).await?;
     let mut blocked: [Option<String>; 2] = [None, None];
     loop {
         let mut busy = false;
@@ -386,11 +433,46 @@ pub async fn relay(config: RelayConfig, metrics: Arc<RelayMetrics>) -> Result<()
                 }
             }
         }
+        for from_main in [true, false] {
+            match relay.messages(from_main).await {
+                Ok(carried) if carried.any() => {
+                    busy = true;
+                    caught_up = false;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    caught_up = false;
+                    relay.metrics.failures.fetch_add(1, Ordering::Relaxed);
+                    log::warn!(target: "relay", "messages: {e}; retrying");
+                    tokio::time::sleep(BACKOFF).await;
+                }
+            }
+        }
         if relay.config.until_caught_up && caught_up {
             return Ok(());
         }
         if !busy {
-            tokio::time::sleep(IDLE).await;
+            tokio::select! {
+                Some(_) = main_heads.next() => {}
+                Some(_) = side_heads.next() => {}
+                _ = tokio::time::sleep(IDLE) => {}
+            }
         }
     }
+}
+
+/// A subscription to `chain`'s finalized heads.
+async fn finalized_heads(
+    chain: &Wallet,
+) -> Result<jsonrpsee::core::client::Subscription<Value>, Error> {
+    use jsonrpsee::core::client::SubscriptionClientT;
+    chain
+        .rpc
+        .subscribe(
+            "chain_subscribeFinalizedHeads",
+            rpc_params![],
+            "chain_unsubscribeFinalizedHeads",
+        )
+        .await
+        .map_err(rpc_error)
 }

@@ -86,7 +86,8 @@ pub struct Included {
     pub fee: u128,
     /// The dispatch error, if the call failed.
     pub error: Option<String>,
-    /// The extrinsic's events, in order.
+    /// The extrinsic's events, in order, as the main runtime's (left empty for a sidechain's
+    /// block, whose fee and error are read with its own types: see [`decode_events_as`]).
     pub events: Vec<RuntimeEvent>,
     /// Whether every event of the block decoded (`false`: this binary's runtime types do not
     /// know some of them, and the outcome may be incomplete).
@@ -328,6 +329,31 @@ impl Wallet {
             events: Vec::new(),
             complete,
         };
+        if !complete {
+            // A sidechain's block: its own pallets' events do not decode as the main
+            // runtime's, so its fee and dispatch error are read with the sidechain's types.
+            let (side_records, side_complete) =
+                decode_events_as::<cpc_runtime_sidechain::RuntimeEvent>(&raw);
+            if side_complete {
+                use cpc_runtime_sidechain::RuntimeEvent as Side;
+                for record in side_records
+                    .into_iter()
+                    .filter(|r| r.phase == Phase::ApplyExtrinsic(index))
+                {
+                    match &record.event {
+                        Side::Balances(BalancesEvent::TransactionFeePaid {
+                            actual_fee, ..
+                        }) => included.fee = *actual_fee,
+                        Side::System(SystemEvent::ExtrinsicFailed { dispatch_error, .. }) => {
+                            included.error = Some(self.describe_error(dispatch_error, block).await);
+                        }
+                        _ => {}
+                    }
+                }
+                included.complete = true;
+                return Ok(included);
+            }
+        }
         for record in records
             .into_iter()
             .filter(|r| r.phase == Phase::ApplyExtrinsic(index))
@@ -350,13 +376,18 @@ impl Wallet {
 /// Decodes a block's event records one by one; stops at the first record this binary's
 /// runtime types cannot decode (`false`: not all decoded).
 pub fn decode_events(raw: &[u8]) -> (Vec<EventRecord<RuntimeEvent, H256>>, bool) {
+    decode_events_as(raw)
+}
+
+/// [`decode_events`] with the event type of a runtime of the caller's choosing.
+pub fn decode_events_as<E: Decode>(raw: &[u8]) -> (Vec<EventRecord<E, H256>>, bool) {
     let input = &mut &raw[..];
     let Ok(Compact(count)) = Compact::<u32>::decode(input) else {
         return (Vec::new(), raw.is_empty());
     };
     let mut records = Vec::new();
     for _ in 0..count {
-        match EventRecord::<RuntimeEvent, H256>::decode(input) {
+        match EventRecord::<E, H256>::decode(input) {
             Ok(record) => records.push(record),
             Err(_) => return (records, false),
         }

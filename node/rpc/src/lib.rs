@@ -25,6 +25,7 @@ pub mod sidechain;
 pub mod state;
 mod system;
 pub mod transaction;
+pub mod xchain;
 
 pub use context::{NetworkStatus, PeerInfo, RpcContext, SystemInfo};
 pub use methods::build_module;

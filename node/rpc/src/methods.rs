@@ -281,6 +281,7 @@ pub fn build_module(context: RpcContext) -> Result<RpcModule<RpcContext>, Regist
     crate::transaction::register(&mut module)?;
     crate::market::register(&mut module)?;
     crate::sidechain::register(&mut module)?;
+    crate::xchain::register(&mut module)?;
 
     let mut methods: Vec<String> = module.method_names().map(String::from).collect();
     methods.push("rpc_methods".into());

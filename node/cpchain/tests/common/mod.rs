@@ -565,3 +565,94 @@ pub fn run_node_script(
     let _ = std::fs::remove_file(out.with_extension("err"));
     (status.is_some_and(|s| s.success()), text)
 }
+
+/// The node's WebSocket RPC address.
+pub fn ws(node: &Node) -> String {
+    format!("ws://127.0.0.1:{}", node.rpc_port)
+}
+
+/// Starts `cpchain relay` between `main` and sidechain 0 as `from`, logging to `log`, with
+/// `extra` arguments; killed when dropped.
+pub fn start_relay(main: &Node, side: &Node, from: &str, log: &Path, extra: &[&str]) -> Daemon {
+    let file = std::fs::File::create(log).unwrap();
+    let child = Command::new(binary())
+        .args(["relay", "--main-rpc", &ws(main), "--side-rpc", &ws(side)])
+        .args(["--sidechain-id", "0", "--from", from])
+        .args(extra)
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    Daemon(child)
+}
+
+/// A main dev chain and a sidechain-dev chain following it from a checkpoint (`cpchain
+/// sidechain checkpoint`), registered on main as sidechain 0 by Bob; `patch` may add to the
+/// sidechain's genesis patch (which holds the tracker's checkpoint).
+pub fn main_and_sidechain(dir: &Path, patch: impl FnOnce(&mut Value)) -> (Node, Node) {
+    let long = Duration::from_secs(120);
+    let main = Node::start(&["--dev"], &dir.join("main.log"));
+    main.wait_for_block(2, long);
+    let (ok, checkpoint, stderr) = run(&["sidechain", "checkpoint", "--rpc-url", &ws(&main)]);
+    assert!(ok, "{stderr}");
+    let mut genesis_patch: Value = serde_json::from_str(checkpoint.trim()).unwrap();
+    patch(&mut genesis_patch);
+    let (ok, spec, stderr) = run(&["build-spec", "--chain", "sidechain-dev"]);
+    assert!(ok, "{stderr}");
+    let mut spec: Value = serde_json::from_str(&spec).unwrap();
+    spec["genesis"]["runtimeGenesis"]["patch"] = genesis_patch;
+    let spec_path = dir.join("sidechain.json");
+    std::fs::write(&spec_path, spec.to_string()).unwrap();
+    let side = Node::start(
+        &["--dev", "--chain", spec_path.to_str().unwrap()],
+        &dir.join("side.log"),
+    );
+    side.wait_for_block(2, long);
+    let (ok, out, stderr) = run(&[
+        "sidechain",
+        "register",
+        "--rpc-url",
+        &ws(&main),
+        "--sidechain-rpc",
+        &ws(&side),
+        "--bond",
+        &cpc_runtime::constants::SIDECHAIN_MIN_BOND.to_string(),
+        "--metadata",
+        "greenhouse fleet",
+        "--from",
+        "//Bob",
+        "--json",
+    ]);
+    assert!(ok, "{out} {stderr}");
+    (main, side)
+}
+
+/// Runs `scripts/iot-testnet.sh <command> <dir>` with this binary and ports from
+/// `port_base`; returns whether it succeeded and its output.
+pub fn iot_testnet(command: &str, dir: &Path, port_base: u16) -> (bool, String) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/iot-testnet.sh");
+    let output = Command::new("bash")
+        .arg(script)
+        .args([command, dir.to_str().unwrap()])
+        .env("CPCHAIN", binary())
+        .env("PORT_BASE", port_base.to_string())
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+/// Stops an IoT testnet when the test ends, failed or not: its ten processes must not outlive
+/// it.
+pub struct StopTestnet<'a>(pub &'a Path, pub u16);
+
+impl Drop for StopTestnet<'_> {
+    fn drop(&mut self) {
+        let _ = iot_testnet("stop", self.0, self.1);
+    }
+}
