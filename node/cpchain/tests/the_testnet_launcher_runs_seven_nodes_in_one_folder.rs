@@ -12,23 +12,7 @@ const NODES: [&str; 7] = ["alice", "bob", "charlie", "dave", "eve", "ferdie", "f
 const PORT_BASE: u16 = 41_000;
 
 fn script(command: &str, dir: &Path) -> (bool, String) {
-    let script = Path::new(
-        &std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into()),
-    )
-    .join("../../scripts/testnet.sh");
-    let output = Command::new("bash")
-        .arg(script)
-        .args([command, dir.to_str().unwrap()])
-        .env("CPCHAIN", binary())
-        .env("PORT_BASE", PORT_BASE.to_string())
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
+    testnet_script("testnet.sh", command, dir, PORT_BASE)
 }
 
 fn rpc(port: u16, method: &str, params: Value) -> Option<Value> {

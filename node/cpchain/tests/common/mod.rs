@@ -628,10 +628,12 @@ pub fn main_and_sidechain(dir: &Path, patch: impl FnOnce(&mut Value)) -> (Node, 
     (main, side)
 }
 
-/// Runs `scripts/iot-testnet.sh <command> <dir>` with this binary and ports from
-/// `port_base`; returns whether it succeeded and its output.
-pub fn iot_testnet(command: &str, dir: &Path, port_base: u16) -> (bool, String) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/iot-testnet.sh");
+/// Runs `scripts/<script> <command> <dir>` with this binary and ports from `port_base`;
+/// returns whether it succeeded and its output.
+pub fn testnet_script(script: &str, command: &str, dir: &Path, port_base: u16) -> (bool, String) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scripts")
+        .join(script);
     let output = Command::new("bash")
         .arg(script)
         .args([command, dir.to_str().unwrap()])
@@ -645,6 +647,11 @@ pub fn iot_testnet(command: &str, dir: &Path, port_base: u16) -> (bool, String) 
         String::from_utf8_lossy(&output.stderr)
     );
     (output.status.success(), text)
+}
+
+/// Runs `scripts/iot-testnet.sh <command> <dir>` (see [`testnet_script`]).
+pub fn iot_testnet(command: &str, dir: &Path, port_base: u16) -> (bool, String) {
+    testnet_script("iot-testnet.sh", command, dir, port_base)
 }
 
 /// Stops an IoT testnet when the test ends, failed or not: its ten processes must not outlive
