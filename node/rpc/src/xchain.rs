@@ -51,6 +51,8 @@ fn channel_json(view: &ChannelView) -> Value {
         "counterpart": chain_json(view.counterpart),
         "active": view.active,
         "counterpartHeight": view.counterpart_height,
+        "exitHeight": view.exit_height,
+        "closedAt": view.closed_at,
         "nextNonce": c.next_nonce,
         "oldestInFlight": c.oldest_in_flight,
         "escrowed": c.escrowed.to_string(),

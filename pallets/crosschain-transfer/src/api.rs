@@ -1,8 +1,8 @@
 //! What the runtime's `CrosschainApi` returns, read from storage.
 
 use crate::{
-    ChainRef, ChannelId, ChannelView, Channels, Config, Counterpart, MAX_CHANNELS_QUERY, Nonce,
-    Outbound, OutboundRecord, Pallet, Receipt, Receipts, WrappedSupply,
+    ChainRef, ChannelId, ChannelView, Channels, Closed, Config, Counterpart, MAX_CHANNELS_QUERY,
+    Nonce, Outbound, OutboundRecord, Pallet, Receipt, Receipts, WrappedSupply,
 };
 use alloc::vec::Vec;
 use cpc_primitives::{AccountId, Balance};
@@ -20,8 +20,10 @@ impl<T: Config> Pallet<T> {
                 id,
                 channel,
                 counterpart: Self::counterpart(id),
-                active: T::Counterpart::is_active(id),
+                active: Self::is_active(id),
                 counterpart_height: T::Counterpart::finalized_height(id),
+                exit_height: T::Counterpart::exit_height(id),
+                closed_at: Closed::get(&id),
             })
             .collect()
     }

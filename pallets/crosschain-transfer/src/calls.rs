@@ -3,9 +3,9 @@
 //! dispatch runs in a storage transaction, so a refused call leaves storage as it was.
 
 use crate::{
-    ChainRef, Channel, ChannelId, Channels, Config, Counterpart, Error, Event, MAX_PROOF_BYTES,
-    MAX_WINDOW_ADVANCE, Message, MintCap, Nonce, Outbound, OutboundRecord, OutboundStatus, Pallet,
-    Receipt, Receipts, WeightInfo, Wrapped, WrappedSupply, escrow_account,
+    ChainRef, Channel, ChannelId, Channels, Closed, Config, Counterpart, Error, Event, Exits,
+    MAX_PROOF_BYTES, MAX_WINDOW_ADVANCE, Message, MintCap, Nonce, Outbound, OutboundRecord,
+    OutboundStatus, Pallet, Receipt, Receipts, WeightInfo, Wrapped, WrappedSupply, escrow_account,
 };
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
@@ -14,7 +14,7 @@ use cpc_primitives::{
     AccountId, Balance, BlockNumber,
     dispatch::{DispatchResultWithPostInfo, PostDispatchInfo},
 };
-use cpc_sidechain_primitives::xchain::{outbound_key, receipt_key};
+use cpc_sidechain_primitives::xchain::{outbound_key, receipt_key, wrapped_key};
 use cpc_support::{
     RawOrigin, ensure, ensure_root, ensure_signed,
     traits::{Currency, ExistenceRequirement},
@@ -120,6 +120,33 @@ pub enum Call {
         /// The new cap.
         cap: MintCap,
     },
+    /// Main chain, frozen sidechain: pays the caller its wrapped-CPC balance on the sidechain
+    /// at the exit height out of the channel's escrow, once.
+    #[codec(index = 7)]
+    exit {
+        /// The channel (the sidechain's id).
+        channel: ChannelId,
+        /// Storage proof of the caller's wrapped balance at the exit height.
+        proof: StorageProof,
+    },
+    /// Main chain, frozen sidechain: refunds a message sent here that the sidechain had not
+    /// received at the exit height.
+    #[codec(index = 8)]
+    exit_refund {
+        /// The message, as sent here.
+        message: Message,
+        /// Storage proof of its receipt's absence at the exit height.
+        proof: StorageProof,
+    },
+    /// Main chain, frozen sidechain: credits a message the sidechain had sent at the exit
+    /// height and main had not received. The caller receives the relay fee.
+    #[codec(index = 9)]
+    exit_receive {
+        /// The message, as committed on the sidechain.
+        message: Message,
+        /// Storage proof of its record at the exit height.
+        proof: StorageProof,
+    },
 }
 
 impl<T: Config> Pallet<T> {
@@ -160,6 +187,22 @@ impl<T: Config> Pallet<T> {
                 Self::do_open(channel, cap)?;
                 Ok(Default::default())
             }
+            Call::exit { channel, proof } => Self::do_exit(origin, channel, proof),
+            Call::exit_refund { message, proof } => {
+                ensure_signed(origin)?;
+                let (state, at) = Self::exiting_channel(message.channel)?;
+                Self::refund(state, &message, &proof, at)?;
+                Self::close(message.channel);
+                Ok(Default::default())
+            }
+            Call::exit_receive { message, proof } => {
+                let relayer = ensure_signed(origin)?;
+                let (state, at) = Self::exiting_channel(message.channel)?;
+                let channel = message.channel;
+                Self::accept(state, relayer, message, &proof, at)?;
+                Self::close(channel);
+                Ok(Default::default())
+            }
             Call::set_mint_cap { channel, cap } => {
                 ensure_root(origin)?;
                 ensure!(cap.window > 0, Error::BadCap);
@@ -179,7 +222,10 @@ impl<T: Config> Pallet<T> {
     /// The open, active channel `channel`.
     fn active_channel(channel: ChannelId) -> Result<Channel, Error> {
         let state = Channels::get(&channel).ok_or(Error::UnknownChannel)?;
-        ensure!(T::Counterpart::is_active(channel), Error::ChannelInactive);
+        ensure!(
+            T::Counterpart::is_active(channel) && !Closed::contains_key(&channel),
+            Error::ChannelInactive
+        );
         Ok(state)
     }
 
@@ -344,26 +390,16 @@ impl<T: Config> Pallet<T> {
         at: BlockNumber,
     ) -> DispatchResultWithPostInfo {
         let relayer = ensure_signed(origin)?;
-        let channel = message.channel;
-        let mut state = Self::active_channel(channel)?;
-        ensure!(message.direction == Self::incoming(), Error::WrongDirection);
-        ensure!(
-            !Receipts::contains_key(&channel, &message.nonce),
-            Error::AlreadyReceived
-        );
+        let state = Self::active_channel(message.channel)?;
         let now = System::<T>::block_number();
         ensure!(now <= message.timeout, Error::TimedOut);
-        let total = message.total().ok_or(Error::Overflow)?;
-        let released = Some(message.asset) == Self::home();
-        ensure!(
-            released || message.asset == Self::counterpart(channel),
-            Error::UnsupportedAsset
-        );
-        let bytes = Self::prove(channel, at, &proof, &outbound_key(channel, message.nonce))?
-            .ok_or(Error::NotProven)?;
-        let record: OutboundRecord = Self::decode_proven(&bytes)?;
-        ensure!(record.message == message, Error::NotProven);
+        Self::accept(state, relayer, message, &proof, at)?;
+        Ok(Default::default())
+    }
 
+    /// Counts `total` against the channel's cap in the current window.
+    fn charge_cap(state: &mut Channel, total: Balance) -> Result<(), Error> {
+        let now = System::<T>::block_number();
         if now >= state.window_start.saturating_add(state.cap.window) {
             state.window_start = now;
             state.credited = 0;
@@ -373,6 +409,36 @@ impl<T: Config> Pallet<T> {
             .checked_add(total)
             .filter(|c| *c <= state.cap.limit)
             .ok_or(Error::CapExceeded)?;
+        Ok(())
+    }
+
+    /// Credits `message` from the other chain, proven by `proof` against its root at `at`:
+    /// once (its receipt), within the cap, from escrow or minted.
+    fn accept(
+        mut state: Channel,
+        relayer: AccountId,
+        message: Message,
+        proof: &StorageProof,
+        at: BlockNumber,
+    ) -> Result<(), Error> {
+        let channel = message.channel;
+        ensure!(message.direction == Self::incoming(), Error::WrongDirection);
+        ensure!(
+            !Receipts::contains_key(&channel, &message.nonce),
+            Error::AlreadyReceived
+        );
+        let total = message.total().ok_or(Error::Overflow)?;
+        let released = Some(message.asset) == Self::home();
+        ensure!(
+            released || message.asset == Self::counterpart(channel),
+            Error::UnsupportedAsset
+        );
+        let bytes = Self::prove(channel, at, proof, &outbound_key(channel, message.nonce))?
+            .ok_or(Error::NotProven)?;
+        let record: OutboundRecord = Self::decode_proven(&bytes)?;
+        ensure!(record.message == message, Error::NotProven);
+
+        Self::charge_cap(&mut state, total)?;
         if released {
             state.escrowed = state
                 .escrowed
@@ -385,6 +451,7 @@ impl<T: Config> Pallet<T> {
             Self::mint_wrapped(message.asset, &relayer, message.relay_fee)?;
         }
         state.received = state.received.saturating_add(1);
+        let now = System::<T>::block_number();
         Receipts::insert(&channel, &message.nonce, &Receipt { received_at: now });
         Channels::insert(&channel, &state);
         Self::deposit_event(Event::Received {
@@ -397,7 +464,7 @@ impl<T: Config> Pallet<T> {
             relay_fee: message.relay_fee,
             released,
         });
-        Ok(Default::default())
+        Ok(())
     }
 
     /// The in-flight record of message `nonce` sent on `channel`.
@@ -417,12 +484,27 @@ impl<T: Config> Pallet<T> {
         at: BlockNumber,
     ) -> DispatchResultWithPostInfo {
         ensure_signed(origin)?;
-        let channel = message.channel;
-        let mut state = Self::active_channel(channel)?;
-        let mut record = Self::in_flight(channel, message.nonce)?;
-        ensure!(record.message == message, Error::UnknownMessage);
+        let state = Self::active_channel(message.channel)?;
         ensure!(at >= message.timeout, Error::NotTimedOut);
-        let receipt = Self::prove(channel, at, &proof, &receipt_key(channel, message.nonce))?;
+        let looked = Self::refund(state, &message, &proof, at)?;
+        used(<T as Config>::WeightInfo::timeout(
+            proof.encoded_size() as u32,
+            looked,
+        ))
+    }
+
+    /// Refunds `message`, sent here and in flight, whose receipt `proof` shows absent from the
+    /// other chain's state at `at`; returns how many messages the window looked at.
+    fn refund(
+        mut state: Channel,
+        message: &Message,
+        proof: &StorageProof,
+        at: BlockNumber,
+    ) -> Result<u32, Error> {
+        let channel = message.channel;
+        let mut record = Self::in_flight(channel, message.nonce)?;
+        ensure!(record.message == *message, Error::UnknownMessage);
+        let receipt = Self::prove(channel, at, proof, &receipt_key(channel, message.nonce))?;
         ensure!(receipt.is_none(), Error::Delivered);
 
         let total = message.total().ok_or(Error::Overflow)?;
@@ -446,10 +528,57 @@ impl<T: Config> Pallet<T> {
             sender: message.sender,
             amount: total,
         });
-        used(<T as Config>::WeightInfo::timeout(
-            proof.encoded_size() as u32,
-            looked,
-        ))
+        Ok(looked)
+    }
+
+    /// The channel of a frozen sidechain, and the height its exits are proven at.
+    fn exiting_channel(channel: ChannelId) -> Result<(Channel, BlockNumber), Error> {
+        let state = Channels::get(&channel).ok_or(Error::UnknownChannel)?;
+        let at = T::Counterpart::exit_height(channel).ok_or(Error::NotFrozen)?;
+        Ok((state, at))
+    }
+
+    /// Closes `channel` for good at its first exit.
+    fn close(channel: ChannelId) {
+        if !Closed::contains_key(&channel) {
+            Closed::insert(&channel, &System::<T>::block_number());
+        }
+    }
+
+    fn do_exit(
+        origin: RawOrigin,
+        channel: ChannelId,
+        proof: StorageProof,
+    ) -> DispatchResultWithPostInfo {
+        let holder = ensure_signed(origin)?;
+        let (mut state, at) = Self::exiting_channel(channel)?;
+        ensure!(
+            !Exits::contains_key(&channel, &holder),
+            Error::AlreadyExited
+        );
+        let home = Self::home().ok_or(Error::NotFrozen)?;
+        let bytes = Self::prove(channel, at, &proof, &wrapped_key(home, &holder))?;
+        let amount: Balance = match bytes {
+            Some(bytes) => Self::decode_proven(&bytes)?,
+            None => 0,
+        };
+        ensure!(amount > 0, Error::NothingToExit);
+        Self::charge_cap(&mut state, amount)?;
+        state.escrowed = state
+            .escrowed
+            .checked_sub(amount)
+            .ok_or(Error::EscrowShortfall)?;
+        Self::release(&holder, amount)?;
+        Exits::insert(&channel, &holder, &amount);
+        Channels::insert(&channel, &state);
+        Self::close(channel);
+        Self::deposit_event(Event::Exited {
+            channel,
+            holder,
+            amount,
+            at,
+        });
+        Ok(Default::default())
     }
 
     fn do_acknowledge(

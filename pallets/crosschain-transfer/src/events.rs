@@ -84,6 +84,17 @@ pub enum Event {
         /// The other chain's block that received it.
         received_at: BlockNumber,
     },
+    /// A holder's wrapped-CPC balance on a frozen sidechain was paid out of escrow.
+    Exited {
+        /// The channel.
+        channel: ChannelId,
+        /// The holder.
+        holder: AccountId,
+        /// Its balance at the exit height.
+        amount: Balance,
+        /// The sidechain height it was proven at.
+        at: BlockNumber,
+    },
     /// A wrapped token moved between two accounts of this chain.
     WrappedTransferred {
         /// The token, by its home chain.
@@ -156,6 +167,12 @@ pub enum Error {
     Delivered,
     /// The proof shows no receipt on the other chain.
     NotDelivered,
+    /// The channel's sidechain is not frozen (or this is not the main chain): nothing exits.
+    NotFrozen,
+    /// This holder's balance exited already.
+    AlreadyExited,
+    /// The holder had no wrapped balance at the exit height.
+    NothingToExit,
 }
 
 cpc_support::pallet_error!(Error, PALLET);

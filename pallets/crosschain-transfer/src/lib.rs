@@ -27,6 +27,14 @@
 //! - A sidechain that is frozen in the registry (or a main chain the tracker stopped
 //!   following) stops its channel both ways: nothing is sent, received, refunded or
 //!   acknowledged on it.
+//! - **Exit** (main chain, frozen sidechain): escrow is not locked for ever. Against the
+//!   sidechain's last anchored state before the conflict ([`Counterpart::exit_height`]), a
+//!   holder proves its wrapped-CPC balance and is paid it from escrow, once (`exit`); the
+//!   sender of a message the sidechain had not received there is refunded (`exit_refund`);
+//!   the beneficiary of a message the sidechain had sent there is credited (`exit_receive`).
+//!   The first exit closes the channel for good: unfreezing the sidechain does not reopen it,
+//!   since its state still shows the balances that left. Governance that unfreezes before any
+//!   exit resumes the channel as it was.
 //!
 //! Invariants (checked by `try_state`): the escrow account holds at least the sum of the
 //! channels' escrow (plus the existential deposit it was endowed with); each wrapped token's
@@ -91,6 +99,12 @@ pub trait Counterpart {
     /// Whether messages may pass: on the main chain, the sidechain is registered and active;
     /// on a sidechain, the main chain is followed and not halted.
     fn is_active(channel: ChannelId) -> bool;
+    /// On the main chain, when the sidechain is frozen: the height of its last anchored state
+    /// before the conflict, which exits are proven against. `None` otherwise (and always on a
+    /// sidechain).
+    fn exit_height(_channel: ChannelId) -> Option<BlockNumber> {
+        None
+    }
 }
 
 /// Configuration.
@@ -126,6 +140,11 @@ cpc_support::storage! {
     pub Wrapped: double_map Twox64Concat ChainRef, Blake2_128Concat AccountId => Balance;
     /// Supply of each wrapped token here.
     pub WrappedSupply: map Twox64Concat ChainRef => Balance = default;
+    /// Balances that exited a frozen sidechain, by channel and holder: each exits once.
+    pub Exits: double_map Twox64Concat ChannelId, Blake2_128Concat AccountId => Balance;
+    /// Channels closed by exits, with the block of the first: they stay closed even if the
+    /// sidechain is unfrozen, since its state still shows the balances that exited.
+    pub Closed: map Twox64Concat ChannelId => BlockNumber;
 }
 
 /// Genesis configuration.
@@ -199,9 +218,11 @@ impl<T: Config> Pallet<T> {
         }
     }
 
-    /// Whether `channel` is open here and its counterpart active.
+    /// Whether `channel` is open here, not closed by exits, and its counterpart active.
     pub fn is_active(channel: ChannelId) -> bool {
-        Channels::contains_key(&channel) && T::Counterpart::is_active(channel)
+        Channels::contains_key(&channel)
+            && !Closed::contains_key(&channel)
+            && T::Counterpart::is_active(channel)
     }
 
     /// `who`'s balance of the wrapped token native to `asset`.
@@ -292,6 +313,14 @@ impl<T: Config> PalletDef for Pallet<T> {
                 <T as Config>::WeightInfo::set_mint_cap(),
                 DispatchClass::Operational,
             ),
+            Call::exit { proof, .. } => normal(<T as Config>::WeightInfo::receive(bytes(proof))),
+            Call::exit_refund { proof, .. } => normal(<T as Config>::WeightInfo::timeout(
+                bytes(proof),
+                MAX_WINDOW_ADVANCE,
+            )),
+            Call::exit_receive { proof, .. } => {
+                normal(<T as Config>::WeightInfo::receive(bytes(proof)))
+            }
         };
         DispatchInfo {
             weight,
@@ -334,6 +363,8 @@ impl<T: Config> PalletDef for Pallet<T> {
             Receipts::entry_metadata(),
             Wrapped::entry_metadata(),
             WrappedSupply::entry_metadata(),
+            Exits::entry_metadata(),
+            Closed::entry_metadata(),
         ]
     }
 

@@ -40,6 +40,7 @@ pub struct View {
     roots: BTreeMap<(ChannelId, BlockNumber), H256>,
     inactive: BTreeSet<ChannelId>,
     known: BTreeSet<ChannelId>,
+    exit: BTreeMap<ChannelId, BlockNumber>,
 }
 
 thread_local! {
@@ -80,6 +81,17 @@ pub fn set_main_view_active(channel: ChannelId, active: bool) {
     });
 }
 
+/// Sets the exit height of a frozen sidechain in the main chain's view.
+pub fn set_exit_height(channel: ChannelId, height: Option<BlockNumber>) {
+    MAIN_VIEW.with(|v| {
+        let mut v = v.borrow_mut();
+        match height {
+            Some(h) => v.exit.insert(channel, h),
+            None => v.exit.remove(&channel),
+        };
+    });
+}
+
 /// Marks the main chain halted (inactive) or followed in the sidechain's view.
 pub fn set_side_view_active(active: bool) {
     SIDE_VIEW.with(|v| {
@@ -105,6 +117,9 @@ impl Counterpart for MainView {
     }
     fn is_active(channel: ChannelId) -> bool {
         MAIN_VIEW.with(|v| view_active(v, channel))
+    }
+    fn exit_height(channel: ChannelId) -> Option<BlockNumber> {
+        MAIN_VIEW.with(|v| v.borrow().exit.get(&channel).copied())
     }
 }
 

@@ -144,6 +144,11 @@ fn the_keys_relayers_prove_are_the_pallets_storage_keys() {
     w.main.execute_with(|| {
         assert_eq!(Outbound::hashed_key(&7, &9), outbound_key(7, 9));
         assert_eq!(Receipts::hashed_key(&7, &9), receipt_key(7, 9));
+        let who = account(ALICE);
+        assert_eq!(
+            Wrapped::hashed_key(&ChainRef::Main, &who),
+            cpc_sidechain_primitives::xchain::wrapped_key(ChainRef::Main, &who)
+        );
     });
     // Proofs from the mock's own trie are against the root the chain computes.
     let root = w.main.storage_root();
@@ -829,6 +834,105 @@ fn channels_are_opened_and_capped_by_root_only() {
             Some(ChainRef::Sidechain(CHANNEL))
         );
     });
+}
+
+#[test]
+fn holders_exit_a_frozen_sidechain_from_escrow_once_and_its_channel_stays_closed() {
+    use cpc_sidechain_primitives::xchain::wrapped_key;
+    let mut w = World::new();
+    let escrow_free = |w: &mut World| {
+        w.main
+            .execute_with(|| main_chain::Balances::free_balance(&escrow_account()))
+    };
+    // Bob holds 1,000 wrapped CPC on the sidechain, the relayer 10; 300 more are on their way;
+    // Bob sent 200 back, burned on the sidechain, not yet received on main.
+    assert_ok!(on_main(
+        &mut w,
+        ALICE,
+        send(BOB, ChainRef::Main, 1_000, 10, 50)
+    ));
+    assert_ok!(deliver_to_side(&mut w, 0, RELAYER));
+    assert_ok!(on_main(
+        &mut w,
+        ALICE,
+        send(BOB, ChainRef::Main, 300, 0, 50)
+    ));
+    assert_ok!(on_side(
+        &mut w,
+        BOB,
+        send(CHARLIE, ChainRef::Main, 200, 0, 50)
+    ));
+    let exit_at = w.finalize_side();
+    assert_eq!(main_channel(&mut w).escrowed, 1_310);
+    // Then the sidechain's committee turns: a later state credits Bob a fortune, and two
+    // certified headers at one height freeze the sidechain.
+    w.side
+        .execute_with(|| Wrapped::insert(&ChainRef::Main, &account(BOB), &1_000_000));
+    let forged_at = w.finalize_side();
+    set_main_view_active(CHANNEL, false);
+
+    // Nothing exits before the registry names an exit height.
+    let proof = w.side_proof(exit_at, &wrapped_key(ChainRef::Main, &account(BOB)));
+    let exit = |proof| Call::exit {
+        channel: CHANNEL,
+        proof,
+    };
+    refused_on_main(&mut w, BOB, exit(proof.clone()), Error::NotFrozen);
+    set_exit_height(CHANNEL, Some(exit_at));
+
+    // A proof against the forged state does not verify against the exit root.
+    let forged = w.side_proof(forged_at, &wrapped_key(ChainRef::Main, &account(BOB)));
+    refused_on_main(&mut w, BOB, exit(forged), Error::BadProof);
+    // Bob exits his 800, once; the relayer its 10; Charlie held nothing.
+    assert_ok!(on_main(&mut w, BOB, exit(proof.clone())));
+    assert_eq!(main_free(&mut w, BOB), ENDOWMENT + 800);
+    refused_on_main(&mut w, BOB, exit(proof), Error::AlreadyExited);
+    let relayer = w.side_proof(exit_at, &wrapped_key(ChainRef::Main, &account(RELAYER)));
+    assert_ok!(on_main(&mut w, RELAYER, exit(relayer)));
+    let charlie = w.side_proof(exit_at, &wrapped_key(ChainRef::Main, &account(CHARLIE)));
+    refused_on_main(&mut w, CHARLIE, exit(charlie), Error::NothingToExit);
+    // The 300 the sidechain had not received come back to Alice.
+    let message = main_outbound(&mut w, 1).message;
+    let absent = w.side_proof(exit_at, &receipt_key(CHANNEL, 1));
+    assert_ok!(on_main(
+        &mut w,
+        CHARLIE,
+        Call::exit_refund {
+            message,
+            proof: absent
+        }
+    ));
+    assert_eq!(main_free(&mut w, ALICE), ENDOWMENT - 1_010);
+    // The 200 Bob had sent reach Charlie.
+    let message = side_outbound(&mut w, 0).message;
+    let sent = w.side_proof(exit_at, &outbound_key(CHANNEL, 0));
+    assert_ok!(on_main(
+        &mut w,
+        RELAYER,
+        Call::exit_receive {
+            message,
+            proof: sent
+        }
+    ));
+    assert_eq!(main_free(&mut w, CHARLIE), ENDOWMENT + 200);
+    // Escrow is empty: everything it backed left, once.
+    assert_eq!(main_channel(&mut w).escrowed, 0);
+    assert_eq!(escrow_free(&mut w), ED);
+    // (The sidechain's own state is the forged one: only main's invariants hold.)
+    w.main
+        .execute_with(main_chain::Xchain::check_invariants)
+        .expect("main invariants");
+
+    // Unfrozen by governance, the channel stays closed: the sidechain's state still shows the
+    // balances that left.
+    set_main_view_active(CHANNEL, true);
+    set_exit_height(CHANNEL, None);
+    refused_on_main(
+        &mut w,
+        ALICE,
+        send(BOB, ChainRef::Main, 10, 0, 50),
+        Error::ChannelInactive,
+    );
 }
 
 mod properties {

@@ -177,6 +177,20 @@ pub fn receipt_key(channel: ChannelId, nonce: Nonce) -> Vec<u8> {
     double_map_key("Receipts", channel, nonce)
 }
 
+/// The storage key of `who`'s balance of the wrapped token native to `asset`
+/// (`CrosschainTransfer.Wrapped`, `Twox64Concat` then `Blake2_128Concat`): what a holder
+/// proves to exit a frozen sidechain.
+pub fn wrapped_key(asset: ChainRef, who: &AccountId) -> Vec<u8> {
+    let mut key = cpc_primitives::storage::storage_prefix(PALLET, "Wrapped").to_vec();
+    let asset = asset.encode();
+    key.extend_from_slice(&twox_64(&asset));
+    key.extend_from_slice(&asset);
+    let who = who.encode();
+    key.extend_from_slice(&cpc_primitives::hashing::blake2_128(&who));
+    key.extend_from_slice(&who);
+    key
+}
+
 /// What a chain says about the cross-chain state it holds.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
 pub struct ChannelView {
@@ -186,8 +200,14 @@ pub struct ChannelView {
     pub channel: Channel,
     /// The chain at its other end.
     pub counterpart: ChainRef,
-    /// Whether messages may pass (open, the counterpart active and followed).
+    /// Whether messages may pass (open, the counterpart active and followed, not closed by
+    /// exits).
     pub active: bool,
+    /// On the main chain, for a frozen sidechain: the sidechain height whose anchored state
+    /// exits are proven against.
+    pub exit_height: Option<BlockNumber>,
+    /// The block of the first exit, after which the channel stays closed.
+    pub closed_at: Option<BlockNumber>,
     /// The newest finalized height of the counterpart this chain holds a state root of.
     pub counterpart_height: Option<BlockNumber>,
 }

@@ -241,6 +241,18 @@ impl cpc_pallet_crosschain_transfer::Counterpart for AnchoredSidechains {
     fn is_active(channel: cpc_pallet_crosschain_transfer::ChannelId) -> bool {
         cpc_pallet_sidechain_registry::Pallet::<Runtime>::is_active(channel)
     }
+    /// The last anchored height before the conflicting one: headers from the conflict on may
+    /// be the faulty committee's.
+    fn exit_height(
+        channel: cpc_pallet_crosschain_transfer::ChannelId,
+    ) -> Option<cpc_primitives::BlockNumber> {
+        let sidechain = cpc_pallet_sidechain_registry::Sidechains::get(&channel)?;
+        let cpc_sidechain_primitives::Status::Frozen { height, .. } = sidechain.status else {
+            return None;
+        };
+        let head = cpc_pallet_sidechain_registry::Heads::get(&channel)?;
+        Some(head.number.min(height.saturating_sub(1)))
+    }
 }
 
 /// Weight of an empty block: the hooks, the timestamp and the state root (5 ms).
