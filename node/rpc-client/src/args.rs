@@ -529,6 +529,26 @@ pub enum XchainCommand {
         #[command(flatten)]
         wallet: WalletArgs,
     },
+    /// Exits a frozen sidechain: proves the holder's wrapped-CPC balance at the exit height
+    /// the main chain names (read from the sidechain's node) and is paid it from escrow on
+    /// main, once.
+    Exit {
+        /// The channel (the sidechain's id).
+        #[arg(long)]
+        channel: u32,
+        /// The holder: a secret URI, or an address whose key is in the keystore.
+        #[arg(long)]
+        from: String,
+        /// The main chain's WebSocket RPC address.
+        #[arg(long, default_value = "ws://127.0.0.1:9944")]
+        main_rpc: String,
+        /// A node of the sidechain that still serves its state at the exit height.
+        #[arg(long)]
+        side_rpc: String,
+        /// The keystore directory, for addresses.
+        #[arg(long, value_name = "PATH")]
+        keystore_path: Option<std::path::PathBuf>,
+    },
     /// Opens a channel through the sudo key: on main, to a registered sidechain; on a
     /// sidechain, its own id on main.
     OpenChannel {

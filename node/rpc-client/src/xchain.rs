@@ -481,6 +481,37 @@ pub async fn xchain(command: XchainCommand) -> Result<(), Error> {
             }
             Ok(())
         }
+        XchainCommand::Exit {
+            channel,
+            from,
+            main_rpc,
+            side_rpc,
+            keystore_path,
+        } => {
+            let main = Wallet::connect(&main_rpc).await?;
+            let side = Wallet::connect(&side_rpc).await?;
+            let pair = signer(&from, keystore_path)?;
+            let view = channel_view(&main, channel, None)
+                .await?
+                .ok_or_else(|| Error::Input(format!("no channel {channel} on main")))?;
+            let at = view.exit_height.ok_or_else(|| {
+                Error::Input(format!("sidechain {channel} is not frozen: nothing exits"))
+            })?;
+            let holder = AccountId::from(pair.public());
+            let key = cpc_sidechain_primitives::xchain::wrapped_key(ChainRef::Main, &holder);
+            let proof = read_proof(&side, key, block_hash(&side, at).await?).await?;
+            let call = encode(Call::exit { channel, proof }, true);
+            let signed = main.sign(&pair, call, 0).await?;
+            let included = main.submit_and_watch(&signed, false).await?;
+            if let Some(error) = included.error {
+                return Err(Error::Node(format!("the exit was refused: {error}")));
+            }
+            println!(
+                "Exited sidechain {channel} at its block #{at} in main block #{}",
+                included.number
+            );
+            Ok(())
+        }
         XchainCommand::OpenChannel {
             channel,
             mint_cap,
