@@ -233,6 +233,8 @@ struct Relay {
     side: Wallet,
     config: RelayConfig,
     metrics: Arc<RelayMetrics>,
+    /// Messages whose submission failed, and when to try them again.
+    backoff: crate::xchain::Backoff,
 }
 
 impl Relay {
@@ -335,6 +337,7 @@ impl Relay {
             side_signer: &self.config.side_signer,
             channel: self.config.sidechain,
             from_main,
+            backoff: &self.backoff,
         };
         let carried = leg.step().await?;
         let m = &self.metrics;
@@ -398,6 +401,7 @@ pub async fn relay(config: RelayConfig, metrics: Arc<RelayMetrics>) -> Result<()
         side,
         config,
         metrics,
+        backoff: Default::default(),
     };
     // Both chains' finalized heads wake the relayer: it carries as soon as there is something
     // new, and sleeps otherwise (a slow fallback covers a subscription the node dropped).

@@ -39,7 +39,12 @@ use cpc_sidechain_primitives::{
 use cpc_trie::StorageProof;
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use serde_json::{Value, json};
-use std::str::FromStr;
+use std::{
+    collections::BTreeMap,
+    str::FromStr,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
 
 /// Most messages one step of a leg looks at.
 const MAX_SCAN: u64 = 64;
@@ -147,9 +152,10 @@ pub struct Carried {
 }
 
 impl Carried {
-    /// Whether anything was submitted.
+    /// Whether anything was carried (failures do not count: a relayer that only fails waits
+    /// for the next head instead of trying again at once).
     pub fn any(&self) -> bool {
-        self.delivered + self.acknowledged + self.refunded + self.failed > 0
+        self.delivered + self.acknowledged + self.refunded > 0
     }
 }
 
@@ -198,7 +204,20 @@ pub struct Leg<'a> {
     pub channel: ChannelId,
     /// Messages from main to the sidechain (`true`) or back.
     pub from_main: bool,
+    /// When a message whose submission failed may be tried again, and how many times it
+    /// failed: a message the chain keeps refusing must not cost a fee every block.
+    pub backoff: &'a Backoff,
 }
+
+/// Per direction (`true`: from main) and message, when its next attempt may be made and how
+/// many attempts failed.
+pub type Backoff = Mutex<BTreeMap<(bool, Nonce), (Instant, u32)>>;
+
+/// The first wait after a failed submission; it doubles with each failure, up to
+/// [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_secs(15);
+/// The longest wait between two attempts of one message.
+const MAX_BACKOFF: Duration = Duration::from_secs(600);
 
 impl Leg<'_> {
     fn name(&self) -> &'static str {
@@ -242,7 +261,7 @@ impl Leg<'_> {
         // What the destination may still credit in its current window: a message past its cap
         // would be refused (and its fee lost) until the window turns.
         let dest_view = channel_view(dest, self.channel, Some(dest_head)).await?;
-        let mut room = dest_view.map_or(0, |v| {
+        let mut room = dest_view.as_ref().map_or(0, |v| {
             let window_over = dest_finalized.saturating_add(1)
                 >= v.channel.window_start.saturating_add(v.channel.cap.window);
             if window_over {
@@ -251,13 +270,21 @@ impl Leg<'_> {
                 v.channel.cap.limit.saturating_sub(v.channel.credited)
             }
         });
+        let dest_active = dest_view.as_ref().is_some_and(|v| v.active);
         let mut receives = Vec::new();
         let mut settles = Vec::new();
         let first = view.channel.oldest_in_flight;
-        let last = view.channel.next_nonce.min(first + MAX_SCAN);
-        for nonce in first..last {
+        let mut looked_at = 0;
+        for nonce in first..view.channel.next_nonce {
+            if looked_at >= MAX_SCAN {
+                break;
+            }
+            if self.backing_off(nonce) {
+                continue;
+            }
             let record = self.in_flight(source, nonce, source_at).await?;
             let Some(record) = record else { continue };
+            looked_at += 1;
             // Settled since: nothing to do (a relayer must not pay for a refused call).
             if self.in_flight(source, nonce, source_head).await?.is_none() {
                 continue;
@@ -268,6 +295,9 @@ impl Leg<'_> {
             let timeout = record.message.timeout;
             match (received, dest_known) {
                 (None, _) if dest_finalized < timeout => {
+                    if !dest_active {
+                        continue;
+                    }
                     let Some(total) = record.message.total().filter(|t| *t <= room) else {
                         log::debug!(target: "relay", "{}: message {}/{nonce} waits for the destination's mint window", self.name(), self.channel);
                         continue;
@@ -338,6 +368,7 @@ impl Leg<'_> {
         {
             match outcome {
                 Ok(included) => {
+                    self.succeeded(*nonce);
                     carried.delivered += 1;
                     log::info!(
                         target: "relay",
@@ -349,7 +380,8 @@ impl Leg<'_> {
                 }
                 Err(e) => {
                     carried.failed += 1;
-                    log::warn!(target: "relay", "{}: message {}/{nonce}: {e}", self.name(), self.channel);
+                    let wait = self.failed(*nonce);
+                    log::warn!(target: "relay", "{}: message {}/{nonce}: {e}; next attempt in {} s", self.name(), self.channel, wait.as_secs());
                 }
             }
         }
@@ -361,6 +393,7 @@ impl Leg<'_> {
         {
             match outcome {
                 Ok(included) => {
+                    self.succeeded(nonce);
                     let what = if refund {
                         carried.refunded += 1;
                         "refunded (timed out)"
@@ -378,11 +411,39 @@ impl Leg<'_> {
                 }
                 Err(e) => {
                     carried.failed += 1;
-                    log::warn!(target: "relay", "{}: settling message {}/{nonce}: {e}", self.name(), self.channel);
+                    let wait = self.failed(nonce);
+                    log::warn!(target: "relay", "{}: settling message {}/{nonce}: {e}; next attempt in {} s", self.name(), self.channel, wait.as_secs());
                 }
             }
         }
         Ok(carried)
+    }
+
+    /// Whether message `nonce` failed recently and waits before its next attempt.
+    fn backing_off(&self, nonce: Nonce) -> bool {
+        let backoff = self.backoff.lock().unwrap_or_else(|e| e.into_inner());
+        backoff
+            .get(&(self.from_main, nonce))
+            .is_some_and(|(retry_at, _)| Instant::now() < *retry_at)
+    }
+
+    /// Notes a failed submission of message `nonce`; returns how long it waits.
+    fn failed(&self, nonce: Nonce) -> Duration {
+        let mut backoff = self.backoff.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = backoff
+            .entry((self.from_main, nonce))
+            .or_insert((Instant::now(), 0));
+        let wait = FIRST_BACKOFF
+            .saturating_mul(1 << entry.1.min(10))
+            .min(MAX_BACKOFF);
+        *entry = (Instant::now() + wait, entry.1 + 1);
+        wait
+    }
+
+    /// Forgets the failures of message `nonce`.
+    fn succeeded(&self, nonce: Nonce) {
+        let mut backoff = self.backoff.lock().unwrap_or_else(|e| e.into_inner());
+        backoff.remove(&(self.from_main, nonce));
     }
 
     /// Message `nonce` of the source at `at` if it is in flight there.
@@ -494,12 +555,29 @@ pub async fn xchain(command: XchainCommand) -> Result<(), Error> {
             let view = channel_view(&main, channel, None)
                 .await?
                 .ok_or_else(|| Error::Input(format!("no channel {channel} on main")))?;
-            let at = view.exit_height.ok_or_else(|| {
-                Error::Input(format!("sidechain {channel} is not frozen: nothing exits"))
-            })?;
+            // Fixed at the first exit; before it, what the registry names (the pallet proves at
+            // the later of that and the last height main acted on).
+            let at = match view.closed {
+                Some(closed) => closed.at,
+                None => view
+                    .exit_height
+                    .ok_or_else(|| {
+                        Error::Input(format!("sidechain {channel} is not frozen: nothing exits"))
+                    })?
+                    .max(view.channel.proven_height),
+            };
             let holder = AccountId::from(pair.public());
             let key = cpc_sidechain_primitives::xchain::wrapped_key(ChainRef::Main, &holder);
-            let proof = read_proof(&side, key, block_hash(&side, at).await?).await?;
+            // The anchored header's hash, not the sidechain node's block at that height: the
+            // node may follow the other side of the conflict.
+            let anchored = main
+                .runtime_call::<sidechain_registry_api::anchored>((channel, at), None)
+                .await?;
+            let hash = match (view.closed, anchored) {
+                (_, Some(header)) => header.hash,
+                (Some(_), None) | (None, None) => block_hash(&side, at).await?,
+            };
+            let proof = read_proof(&side, key, hash).await?;
             let call = encode(Call::exit { channel, proof }, true);
             let signed = main.sign(&pair, call, 0).await?;
             let included = main.submit_and_watch(&signed, false).await?;

@@ -52,7 +52,11 @@ fn channel_json(view: &ChannelView) -> Value {
         "active": view.active,
         "counterpartHeight": view.counterpart_height,
         "exitHeight": view.exit_height,
-        "closedAt": view.closed_at,
+        "closed": view.closed.map(|c| json!({
+            "closedAt": c.closed_at,
+            "at": c.at,
+            "stateRoot": format!("{:#}", c.root),
+        })),
         "nextNonce": c.next_nonce,
         "oldestInFlight": c.oldest_in_flight,
         "escrowed": c.escrowed.to_string(),

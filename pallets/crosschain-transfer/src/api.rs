@@ -23,7 +23,7 @@ impl<T: Config> Pallet<T> {
                 active: Self::is_active(id),
                 counterpart_height: T::Counterpart::finalized_height(id),
                 exit_height: T::Counterpart::exit_height(id),
-                closed_at: Closed::get(&id),
+                closed: Closed::get(&id),
             })
             .collect()
     }

@@ -3,15 +3,16 @@
 //! dispatch runs in a storage transaction, so a refused call leaves storage as it was.
 
 use crate::{
-    ChainRef, Channel, ChannelId, Channels, Closed, Config, Counterpart, Error, Event, Exits,
-    MAX_PROOF_BYTES, MAX_WINDOW_ADVANCE, Message, MintCap, Nonce, Outbound, OutboundRecord,
-    OutboundStatus, Pallet, Receipt, Receipts, WeightInfo, Wrapped, WrappedSupply, escrow_account,
+    ChainRef, Channel, ChannelId, Channels, Closed, Config, Counterpart, Error, Event, ExitRoot,
+    Exits, MAX_PROOF_BYTES, MAX_PROOF_NODES, MAX_WINDOW_ADVANCE, Message, MintCap, Nonce, Outbound,
+    OutboundRecord, OutboundStatus, Pallet, Receipt, Receipts, WeightInfo, Wrapped, WrappedSupply,
+    escrow_account,
 };
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use cpc_pallet_system::Pallet as System;
 use cpc_primitives::{
-    AccountId, Balance, BlockNumber,
+    AccountId, Balance, BlockNumber, H256,
     dispatch::{DispatchResultWithPostInfo, PostDispatchInfo},
 };
 use cpc_sidechain_primitives::xchain::{outbound_key, receipt_key, wrapped_key};
@@ -190,17 +191,17 @@ impl<T: Config> Pallet<T> {
             Call::exit { channel, proof } => Self::do_exit(origin, channel, proof),
             Call::exit_refund { message, proof } => {
                 ensure_signed(origin)?;
-                let (state, at) = Self::exiting_channel(message.channel)?;
-                Self::refund(state, &message, &proof, at)?;
-                Self::close(message.channel);
+                let (state, exit) = Self::exiting_channel(message.channel)?;
+                Self::refund(state, &message, &proof, (exit.at, exit.root), true)?;
+                Self::close(message.channel, exit);
                 Ok(Default::default())
             }
             Call::exit_receive { message, proof } => {
                 let relayer = ensure_signed(origin)?;
-                let (state, at) = Self::exiting_channel(message.channel)?;
+                let (state, exit) = Self::exiting_channel(message.channel)?;
                 let channel = message.channel;
-                Self::accept(state, relayer, message, &proof, at)?;
-                Self::close(channel);
+                Self::accept(state, relayer, message, &proof, (exit.at, exit.root))?;
+                Self::close(channel, exit);
                 Ok(Default::default())
             }
             Call::set_mint_cap { channel, cap } => {
@@ -237,13 +238,30 @@ impl<T: Config> Pallet<T> {
         proof: &StorageProof,
         key: &[u8],
     ) -> Result<Option<Vec<u8>>, Error> {
+        Self::check_proof_size(proof)?;
+        let root = T::Counterpart::state_root(channel, at).ok_or(Error::UnknownRoot)?;
+        Self::prove_against(&root, proof, key)
+    }
+
+    /// Refuses a proof larger than any real one before it is hashed.
+    fn check_proof_size(proof: &StorageProof) -> Result<(), Error> {
         ensure!(
-            proof.encoded_size() <= MAX_PROOF_BYTES as usize,
+            proof.encoded_size() <= MAX_PROOF_BYTES as usize
+                && proof.len() <= MAX_PROOF_NODES as usize,
             Error::ProofTooLarge
         );
-        let root = T::Counterpart::state_root(channel, at).ok_or(Error::UnknownRoot)?;
+        Ok(())
+    }
+
+    /// The value at `key` in the state with `root`, by `proof`.
+    fn prove_against(
+        root: &H256,
+        proof: &StorageProof,
+        key: &[u8],
+    ) -> Result<Option<Vec<u8>>, Error> {
+        Self::check_proof_size(proof)?;
         let mut values =
-            cpc_trie::verify_read_proof(&root, proof, [key]).map_err(|_| Error::BadProof)?;
+            cpc_trie::verify_read_proof(root, proof, [key]).map_err(|_| Error::BadProof)?;
         Ok(values.remove(key).flatten())
     }
 
@@ -319,6 +337,8 @@ impl<T: Config> Pallet<T> {
         let sender = ensure_signed(origin)?;
         let mut state = Self::active_channel(channel)?;
         ensure!(amount > 0, Error::ZeroAmount);
+        // Released to itself, the escrow would count a payment it never made.
+        ensure!(beneficiary != escrow_account(), Error::CannotCredit);
         let total = amount.checked_add(relay_fee).ok_or(Error::Overflow)?;
         let native = Some(asset) == Self::home();
         ensure!(
@@ -391,35 +411,41 @@ impl<T: Config> Pallet<T> {
     ) -> DispatchResultWithPostInfo {
         let relayer = ensure_signed(origin)?;
         let state = Self::active_channel(message.channel)?;
+        ensure!(message.direction == Self::incoming(), Error::WrongDirection);
         let now = System::<T>::block_number();
         ensure!(now <= message.timeout, Error::TimedOut);
-        Self::accept(state, relayer, message, &proof, at)?;
+        Self::check_proof_size(&proof)?;
+        let root = T::Counterpart::state_root(message.channel, at).ok_or(Error::UnknownRoot)?;
+        Self::accept(state, relayer, message, &proof, (at, root))?;
         Ok(Default::default())
     }
 
-    /// Counts `total` against the channel's cap in the current window.
-    fn charge_cap(state: &mut Channel, total: Balance) -> Result<(), Error> {
+    /// What the channel may still credit in the current window.
+    fn room(state: &mut Channel) -> Balance {
         let now = System::<T>::block_number();
         if now >= state.window_start.saturating_add(state.cap.window) {
             state.window_start = now;
             state.credited = 0;
         }
-        state.credited = state
-            .credited
-            .checked_add(total)
-            .filter(|c| *c <= state.cap.limit)
-            .ok_or(Error::CapExceeded)?;
+        state.cap.limit.saturating_sub(state.credited)
+    }
+
+    /// Counts `total` against the channel's cap in the current window.
+    fn charge_cap(state: &mut Channel, total: Balance) -> Result<(), Error> {
+        ensure!(total <= Self::room(state), Error::CapExceeded);
+        state.credited = state.credited.saturating_add(total);
         Ok(())
     }
 
-    /// Credits `message` from the other chain, proven by `proof` against its root at `at`:
-    /// once (its receipt), within the cap, from escrow or minted.
+    /// Credits `message` from the other chain, proven by `proof` against its state `root` at
+    /// height `at`: once (its receipt), in flight on its source (never one the source
+    /// refunded), within the cap, from escrow or minted.
     fn accept(
         mut state: Channel,
         relayer: AccountId,
         message: Message,
         proof: &StorageProof,
-        at: BlockNumber,
+        (at, root): (BlockNumber, H256),
     ) -> Result<(), Error> {
         let channel = message.channel;
         ensure!(message.direction == Self::incoming(), Error::WrongDirection);
@@ -433,10 +459,13 @@ impl<T: Config> Pallet<T> {
             released || message.asset == Self::counterpart(channel),
             Error::UnsupportedAsset
         );
-        let bytes = Self::prove(channel, at, proof, &outbound_key(channel, message.nonce))?
+        let bytes = Self::prove_against(&root, proof, &outbound_key(channel, message.nonce))?
             .ok_or(Error::NotProven)?;
         let record: OutboundRecord = Self::decode_proven(&bytes)?;
-        ensure!(record.message == message, Error::NotProven);
+        ensure!(
+            record.message == message && record.status == OutboundStatus::InFlight,
+            Error::NotProven
+        );
 
         Self::charge_cap(&mut state, total)?;
         if released {
@@ -451,6 +480,7 @@ impl<T: Config> Pallet<T> {
             Self::mint_wrapped(message.asset, &relayer, message.relay_fee)?;
         }
         state.received = state.received.saturating_add(1);
+        state.proven_height = state.proven_height.max(at);
         let now = System::<T>::block_number();
         Receipts::insert(&channel, &message.nonce, &Receipt { received_at: now });
         Channels::insert(&channel, &state);
@@ -486,28 +516,36 @@ impl<T: Config> Pallet<T> {
         ensure_signed(origin)?;
         let state = Self::active_channel(message.channel)?;
         ensure!(at >= message.timeout, Error::NotTimedOut);
-        let looked = Self::refund(state, &message, &proof, at)?;
+        Self::check_proof_size(&proof)?;
+        let root = T::Counterpart::state_root(message.channel, at).ok_or(Error::UnknownRoot)?;
+        let looked = Self::refund(state, &message, &proof, (at, root), false)?;
         used(<T as Config>::WeightInfo::timeout(
             proof.encoded_size() as u32,
+            proof.len() as u32,
             looked,
         ))
     }
 
     /// Refunds `message`, sent here and in flight, whose receipt `proof` shows absent from the
-    /// other chain's state at `at`; returns how many messages the window looked at.
+    /// other chain's state `root` at `at` (counted against the cap when `capped`: an exit's
+    /// refund trusts a frozen chain's state); returns how many messages the window looked at.
     fn refund(
         mut state: Channel,
         message: &Message,
         proof: &StorageProof,
-        at: BlockNumber,
+        (at, root): (BlockNumber, H256),
+        capped: bool,
     ) -> Result<u32, Error> {
         let channel = message.channel;
         let mut record = Self::in_flight(channel, message.nonce)?;
         ensure!(record.message == *message, Error::UnknownMessage);
-        let receipt = Self::prove(channel, at, proof, &receipt_key(channel, message.nonce))?;
+        let receipt = Self::prove_against(&root, proof, &receipt_key(channel, message.nonce))?;
         ensure!(receipt.is_none(), Error::Delivered);
 
         let total = message.total().ok_or(Error::Overflow)?;
+        if capped {
+            Self::charge_cap(&mut state, total)?;
+        }
         if Some(message.asset) == Self::home() {
             state.escrowed = state
                 .escrowed
@@ -520,6 +558,7 @@ impl<T: Config> Pallet<T> {
         let now = System::<T>::block_number();
         record.status = OutboundStatus::Refunded { at: now };
         Outbound::insert(&channel, &message.nonce, &record);
+        state.proven_height = state.proven_height.max(at);
         let looked = Self::advance_window(channel, &mut state);
         Channels::insert(&channel, &state);
         Self::deposit_event(Event::Refunded {
@@ -531,17 +570,30 @@ impl<T: Config> Pallet<T> {
         Ok(looked)
     }
 
-    /// The channel of a frozen sidechain, and the height its exits are proven at.
-    fn exiting_channel(channel: ChannelId) -> Result<(Channel, BlockNumber), Error> {
+    /// The channel of a frozen (or retiring) sidechain and where its exits are proven: fixed
+    /// at the first exit; before it, the registry's exit height, or a later height this chain
+    /// already acted on (exits must see what main credited and acknowledged), with its root.
+    fn exiting_channel(channel: ChannelId) -> Result<(Channel, ExitRoot), Error> {
         let state = Channels::get(&channel).ok_or(Error::UnknownChannel)?;
-        let at = T::Counterpart::exit_height(channel).ok_or(Error::NotFrozen)?;
-        Ok((state, at))
+        if let Some(exit) = Closed::get(&channel) {
+            return Ok((state, exit));
+        }
+        let at = T::Counterpart::exit_height(channel)
+            .ok_or(Error::NotFrozen)?
+            .max(state.proven_height);
+        let root = T::Counterpart::state_root(channel, at).ok_or(Error::UnknownRoot)?;
+        let exit = ExitRoot {
+            closed_at: System::<T>::block_number(),
+            at,
+            root,
+        };
+        Ok((state, exit))
     }
 
-    /// Closes `channel` for good at its first exit.
-    fn close(channel: ChannelId) {
+    /// Closes `channel` for good at its first exit, fixing where exits are proven.
+    fn close(channel: ChannelId, exit: ExitRoot) {
         if !Closed::contains_key(&channel) {
-            Closed::insert(&channel, &System::<T>::block_number());
+            Closed::insert(&channel, &exit);
         }
     }
 
@@ -551,32 +603,34 @@ impl<T: Config> Pallet<T> {
         proof: StorageProof,
     ) -> DispatchResultWithPostInfo {
         let holder = ensure_signed(origin)?;
-        let (mut state, at) = Self::exiting_channel(channel)?;
-        ensure!(
-            !Exits::contains_key(&channel, &holder),
-            Error::AlreadyExited
-        );
+        let (mut state, exit) = Self::exiting_channel(channel)?;
         let home = Self::home().ok_or(Error::NotFrozen)?;
-        let bytes = Self::prove(channel, at, &proof, &wrapped_key(home, &holder))?;
-        let amount: Balance = match bytes {
+        let bytes = Self::prove_against(&exit.root, &proof, &wrapped_key(home, &holder))?;
+        let balance: Balance = match bytes {
             Some(bytes) => Self::decode_proven(&bytes)?,
             None => 0,
         };
-        ensure!(amount > 0, Error::NothingToExit);
+        ensure!(balance > 0, Error::NothingToExit);
+        let exited = Exits::get(&channel, &holder).unwrap_or(0);
+        let remaining = balance.saturating_sub(exited);
+        ensure!(remaining > 0, Error::AlreadyExited);
+        // A balance larger than the window's room leaves in parts, window after window.
+        let amount = remaining.min(Self::room(&mut state));
+        ensure!(amount > 0, Error::CapExceeded);
         Self::charge_cap(&mut state, amount)?;
         state.escrowed = state
             .escrowed
             .checked_sub(amount)
             .ok_or(Error::EscrowShortfall)?;
         Self::release(&holder, amount)?;
-        Exits::insert(&channel, &holder, &amount);
+        Exits::insert(&channel, &holder, &(exited + amount));
         Channels::insert(&channel, &state);
-        Self::close(channel);
+        Self::close(channel, exit);
         Self::deposit_event(Event::Exited {
             channel,
             holder,
             amount,
-            at,
+            at: exit.at,
         });
         Ok(Default::default())
     }
@@ -594,6 +648,7 @@ impl<T: Config> Pallet<T> {
         let bytes = Self::prove(channel, at, &proof, &receipt_key(channel, nonce))?
             .ok_or(Error::NotDelivered)?;
         let receipt: Receipt = Self::decode_proven(&bytes)?;
+        state.proven_height = state.proven_height.max(at);
         record.status = OutboundStatus::Delivered {
             received_at: receipt.received_at,
             acknowledged_at: System::<T>::block_number(),
@@ -608,6 +663,7 @@ impl<T: Config> Pallet<T> {
         });
         used(<T as Config>::WeightInfo::acknowledge(
             proof.encoded_size() as u32,
+            proof.len() as u32,
             looked,
         ))
     }

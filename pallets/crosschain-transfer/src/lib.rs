@@ -76,9 +76,9 @@ pub use calls::Call;
 pub use cpc_sidechain_primitives::{
     SidechainId,
     xchain::{
-        ChainRef, Channel, ChannelId, ChannelView, CrosschainApi, Direction, MAX_CHANNELS_QUERY,
-        MAX_PROOF_BYTES, Message, MintCap, Nonce, OutboundRecord, OutboundStatus, PALLET, Receipt,
-        crosschain_api,
+        ChainRef, Channel, ChannelId, ChannelView, CrosschainApi, Direction, ExitRoot,
+        MAX_CHANNELS_QUERY, MAX_PROOF_BYTES, MAX_PROOF_NODES, Message, MintCap, Nonce,
+        OutboundRecord, OutboundStatus, PALLET, Receipt, crosschain_api,
     },
 };
 pub use events::{Error, Event};
@@ -140,11 +140,13 @@ cpc_support::storage! {
     pub Wrapped: double_map Twox64Concat ChainRef, Blake2_128Concat AccountId => Balance;
     /// Supply of each wrapped token here.
     pub WrappedSupply: map Twox64Concat ChainRef => Balance = default;
-    /// Balances that exited a frozen sidechain, by channel and holder: each exits once.
+    /// What exited a frozen sidechain, by channel and holder: a balance exits once (in parts
+    /// when it is larger than the cap's window allows).
     pub Exits: double_map Twox64Concat ChannelId, Blake2_128Concat AccountId => Balance;
-    /// Channels closed by exits, with the block of the first: they stay closed even if the
-    /// sidechain is unfrozen, since its state still shows the balances that exited.
-    pub Closed: map Twox64Concat ChannelId => BlockNumber;
+    /// Channels closed by exits, with where exits are proven (fixed at the first): they stay
+    /// closed even if the sidechain is unfrozen, since its state still shows the balances that
+    /// left, and exits go on against the same root whatever the registry does next.
+    pub Closed: map Twox64Concat ChannelId => ExitRoot;
 }
 
 /// Genesis configuration.
@@ -254,6 +256,7 @@ impl<T: Config> Pallet<T> {
                 window_start: System::<T>::block_number(),
                 credited: 0,
                 received: 0,
+                proven_height: 0,
             },
         );
         Self::deposit_event(Event::ChannelOpened {
@@ -290,18 +293,24 @@ impl<T: Config> PalletDef for Pallet<T> {
 
     fn call_info(call: &Call) -> DispatchInfo {
         let bytes = |p: &cpc_trie::StorageProof| p.encoded_size().min(u32::MAX as usize) as u32;
+        let nodes = |p: &cpc_trie::StorageProof| p.len().min(u32::MAX as usize) as u32;
         let normal = |w| (w, DispatchClass::Normal);
         let (weight, class) = match call {
             Call::transfer_out { .. } => {
                 normal(<T as Config>::WeightInfo::transfer_out(MAX_WINDOW_ADVANCE))
             }
-            Call::receive { proof, .. } => normal(<T as Config>::WeightInfo::receive(bytes(proof))),
+            Call::receive { proof, .. } => normal(<T as Config>::WeightInfo::receive(
+                bytes(proof),
+                nodes(proof),
+            )),
             Call::timeout { proof, .. } => normal(<T as Config>::WeightInfo::timeout(
                 bytes(proof),
+                nodes(proof),
                 MAX_WINDOW_ADVANCE,
             )),
             Call::acknowledge { proof, .. } => normal(<T as Config>::WeightInfo::acknowledge(
                 bytes(proof),
+                nodes(proof),
                 MAX_WINDOW_ADVANCE,
             )),
             Call::transfer_wrapped { .. } => normal(<T as Config>::WeightInfo::transfer_wrapped()),
@@ -313,13 +322,16 @@ impl<T: Config> PalletDef for Pallet<T> {
                 <T as Config>::WeightInfo::set_mint_cap(),
                 DispatchClass::Operational,
             ),
-            Call::exit { proof, .. } => normal(<T as Config>::WeightInfo::receive(bytes(proof))),
+            Call::exit { proof, .. } => {
+                normal(<T as Config>::WeightInfo::exit(bytes(proof), nodes(proof)))
+            }
             Call::exit_refund { proof, .. } => normal(<T as Config>::WeightInfo::timeout(
                 bytes(proof),
+                nodes(proof),
                 MAX_WINDOW_ADVANCE,
             )),
             Call::exit_receive { proof, .. } => {
-                normal(<T as Config>::WeightInfo::receive(bytes(proof)))
+                normal(<T as Config>::WeightInfo::exit(bytes(proof), nodes(proof)))
             }
         };
         DispatchInfo {

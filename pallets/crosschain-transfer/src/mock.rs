@@ -323,6 +323,17 @@ impl World {
         }
     }
 
+    /// Starts blocks on the main chain without the sidechain learning of them.
+    pub fn advance_main_unseen(&mut self, blocks: u32) {
+        for _ in 0..blocks {
+            self.main.commit_all();
+            self.main.execute_with(|| {
+                let n = main_chain::System::block_number() + 1;
+                main_chain::System::initialize(n, H256([n as u8; 32]), &Default::default())
+            });
+        }
+    }
+
     /// A read proof of `key` in the main chain's finalized state at `height`.
     pub fn main_proof(&self, height: BlockNumber, key: &[u8]) -> StorageProof {
         prove(&self.main_finalized[&height], key)

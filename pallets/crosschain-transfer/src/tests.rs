@@ -935,6 +935,166 @@ fn holders_exit_a_frozen_sidechain_from_escrow_once_and_its_channel_stays_closed
     );
 }
 
+#[test]
+fn exits_are_proven_where_main_last_acted_and_stay_there() {
+    use cpc_sidechain_primitives::xchain::wrapped_key;
+    let mut w = World::new();
+    // Bob holds 1,000 wrapped CPC at sidechain height `before`, then sends 200 back, which
+    // main receives proven at a later height.
+    assert_ok!(on_main(
+        &mut w,
+        ALICE,
+        send(BOB, ChainRef::Main, 1_000, 0, 50)
+    ));
+    assert_ok!(deliver_to_side(&mut w, 0, RELAYER));
+    let before = w.finalize_side();
+    assert_ok!(on_side(
+        &mut w,
+        BOB,
+        send(CHARLIE, ChainRef::Main, 200, 0, 50)
+    ));
+    assert_ok!(deliver_to_main(&mut w, 0, RELAYER));
+    let acted = main_channel(&mut w).proven_height;
+    assert!(acted > before);
+    // The registry names the earlier height: the conflict was reported below what main
+    // already acted on. Exits use the later one, where Bob's 200 are gone.
+    set_main_view_active(CHANNEL, false);
+    set_exit_height(CHANNEL, Some(before));
+    let key = wrapped_key(ChainRef::Main, &account(BOB));
+    let stale = w.side_proof(before, &key);
+    refused_on_main(
+        &mut w,
+        BOB,
+        Call::exit {
+            channel: CHANNEL,
+            proof: stale,
+        },
+        Error::BadProof,
+    );
+    // A small cap (500 per 3 blocks): the balance leaves in parts, window after window.
+    w.main.execute_with(|| {
+        assert_ok!(main_chain::Xchain::dispatch_call(
+            Call::set_mint_cap {
+                channel: CHANNEL,
+                cap: MintCap {
+                    limit: 500,
+                    window: 3
+                }
+            },
+            RawOrigin::Root
+        ));
+    });
+    let proof = w.side_proof(acted, &key);
+    let exit = Call::exit {
+        channel: CHANNEL,
+        proof,
+    };
+    // The window credited Bob's 200 already: 300 of his 800 leave now.
+    assert_ok!(on_main(&mut w, BOB, exit.clone()));
+    assert_eq!(main_free(&mut w, BOB), ENDOWMENT + 300);
+    refused_on_main(&mut w, BOB, exit.clone(), Error::CapExceeded);
+    // The registry changes its mind (an unfreeze, a deregistration): exits go on against the
+    // root fixed at the first one.
+    set_exit_height(CHANNEL, None);
+    set_main_view_active(CHANNEL, true);
+    w.advance_main_unseen(3);
+    assert_ok!(on_main(&mut w, BOB, exit.clone()));
+    assert_eq!(main_free(&mut w, BOB), ENDOWMENT + 800);
+    refused_on_main(&mut w, BOB, exit, Error::AlreadyExited);
+    assert_eq!(main_channel(&mut w).escrowed, 0);
+    refused_on_main(
+        &mut w,
+        ALICE,
+        send(BOB, ChainRef::Main, 10, 0, 50),
+        Error::ChannelInactive,
+    );
+}
+
+#[test]
+fn a_message_its_source_refunded_is_never_credited() {
+    let mut w = World::new();
+    assert_ok!(on_main(
+        &mut w,
+        ALICE,
+        send(BOB, ChainRef::Main, 1_000, 0, 50)
+    ));
+    assert_ok!(deliver_to_side(&mut w, 0, RELAYER));
+    // Bob returns 300 with a short timeout; main passes it without the message; the
+    // sidechain refunds Bob.
+    let timeout = w.main.execute_with(main_chain::System::block_number) + 1;
+    assert_ok!(on_side(
+        &mut w,
+        BOB,
+        send(CHARLIE, ChainRef::Main, 300, 0, timeout)
+    ));
+    let mut at = 0;
+    while at < timeout {
+        at = w.finalize_main();
+    }
+    let message = side_outbound(&mut w, 0).message;
+    let absent = w.main_proof(at, &receipt_key(CHANNEL, 0));
+    assert_ok!(on_side(
+        &mut w,
+        CHARLIE,
+        Call::timeout {
+            message: message.clone(),
+            proof: absent,
+            at
+        }
+    ));
+    assert_eq!(side_wrapped(&mut w, BOB).0, 1_000);
+    // Frozen, main cannot be made to pay the refunded message again.
+    let exit_at = w.finalize_side();
+    set_main_view_active(CHANNEL, false);
+    set_exit_height(CHANNEL, Some(exit_at));
+    let proof = w.side_proof(exit_at, &outbound_key(CHANNEL, 0));
+    refused_on_main(
+        &mut w,
+        RELAYER,
+        Call::exit_receive { message, proof },
+        Error::NotProven,
+    );
+}
+
+#[test]
+fn oversized_proofs_and_the_escrow_as_beneficiary_are_refused() {
+    let mut w = World::new();
+    refused_on_main(
+        &mut w,
+        ALICE,
+        Call::transfer_out {
+            channel: CHANNEL,
+            beneficiary: escrow_account(),
+            asset: ChainRef::Main,
+            amount: 100,
+            relay_fee: 0,
+            timeout: 10,
+        },
+        Error::CannotCredit,
+    );
+    assert_ok!(on_main(
+        &mut w,
+        ALICE,
+        send(BOB, ChainRef::Main, 100, 0, 10)
+    ));
+    let at = w.finalize_main();
+    let message = main_outbound(&mut w, 0).message;
+    let mut nodes: Vec<Vec<u8>> = w
+        .main_proof(at, &outbound_key(CHANNEL, 0))
+        .nodes()
+        .cloned()
+        .collect();
+    nodes.extend((0..MAX_PROOF_NODES as u16).map(|i| i.to_le_bytes().to_vec()));
+    let proof = StorageProof::new(nodes);
+    assert!(proof.encoded_size() < MAX_PROOF_BYTES as usize);
+    refused_on_side(
+        &mut w,
+        RELAYER,
+        Call::receive { message, proof, at },
+        Error::ProofTooLarge,
+    );
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;

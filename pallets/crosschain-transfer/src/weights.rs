@@ -16,6 +16,9 @@ use cpc_primitives::weight::Weight;
 pub const PROOF_NS_PER_BYTE: u64 = 4;
 /// Native time to check a storage proof, fixed part, in nanoseconds.
 pub const PROOF_NS: u64 = 5_000;
+/// Native time to check a storage proof, per node (a hash and a copy into the node set even
+/// when the walk fails), in nanoseconds.
+pub const PROOF_NS_PER_NODE: u64 = 1_000;
 
 /// Weight functions of the crosschain-transfer pallet.
 pub trait WeightInfo {
@@ -23,14 +26,20 @@ pub trait WeightInfo {
     /// channel, the counterpart's status and height, the sender's and escrow's accounts (or the
     /// wrapped balance and supply) read and written, the record and the channel written.
     fn transfer_out(advanced: u32) -> Weight;
-    /// `receive` with a proof of `proof_bytes`: the channel, the counterpart's status and root,
-    /// the receipt read; escrow and two accounts (or two wrapped balances and the supply), the
-    /// receipt and the channel written.
-    fn receive(proof_bytes: u32) -> Weight;
-    /// `timeout` with a proof of `proof_bytes`, the window moved past `advanced` messages.
-    fn timeout(proof_bytes: u32, advanced: u32) -> Weight;
-    /// `acknowledge` with a proof of `proof_bytes`, the window moved past `advanced` messages.
-    fn acknowledge(proof_bytes: u32, advanced: u32) -> Weight;
+    /// `receive` with a proof of `proof_bytes` in `nodes` nodes: the channel, whether it is
+    /// closed, the counterpart's status and root (three), the receipt, two balances read;
+    /// escrow and two accounts (or two wrapped balances and the supply), the receipt and the
+    /// channel written.
+    fn receive(proof_bytes: u32, nodes: u32) -> Weight;
+    /// `timeout` with a proof of `proof_bytes` in `nodes` nodes, the window moved past
+    /// `advanced` messages.
+    fn timeout(proof_bytes: u32, nodes: u32, advanced: u32) -> Weight;
+    /// `acknowledge` with a proof of `proof_bytes` in `nodes` nodes, the window moved past
+    /// `advanced` messages.
+    fn acknowledge(proof_bytes: u32, nodes: u32, advanced: u32) -> Weight;
+    /// `exit` or `exit_receive` with a proof of `proof_bytes` in `nodes` nodes: a `receive`,
+    /// plus the registry's status and head, the exit record and the closing record.
+    fn exit(proof_bytes: u32, nodes: u32) -> Weight;
     /// `transfer_wrapped`: two balances read and written.
     fn transfer_wrapped() -> Weight;
     /// `open_channel`.
@@ -39,8 +48,8 @@ pub trait WeightInfo {
     fn set_mint_cap() -> Weight;
 }
 
-fn proof(bytes: u32) -> u64 {
-    PROOF_NS + PROOF_NS_PER_BYTE * u64::from(bytes)
+fn proof(bytes: u32, nodes: u32) -> u64 {
+    PROOF_NS + PROOF_NS_PER_BYTE * u64::from(bytes) + PROOF_NS_PER_NODE * u64::from(nodes)
 }
 
 /// The weights of the CPChain runtimes.
@@ -50,14 +59,17 @@ impl WeightInfo for CpcWeight {
     fn transfer_out(advanced: u32) -> Weight {
         weight(6_000, 5 + u64::from(advanced), 4)
     }
-    fn receive(bytes: u32) -> Weight {
-        weight(8_000 + proof(bytes), 6, 6)
+    fn receive(bytes: u32, nodes: u32) -> Weight {
+        weight(8_000 + proof(bytes, nodes), 8, 6)
     }
-    fn timeout(bytes: u32, advanced: u32) -> Weight {
-        weight(8_000 + proof(bytes), 5 + u64::from(advanced), 4)
+    fn timeout(bytes: u32, nodes: u32, advanced: u32) -> Weight {
+        weight(8_000 + proof(bytes, nodes), 7 + u64::from(advanced), 4)
     }
-    fn acknowledge(bytes: u32, advanced: u32) -> Weight {
-        weight(6_000 + proof(bytes), 4 + u64::from(advanced), 2)
+    fn acknowledge(bytes: u32, nodes: u32, advanced: u32) -> Weight {
+        weight(6_000 + proof(bytes, nodes), 6 + u64::from(advanced), 2)
+    }
+    fn exit(bytes: u32, nodes: u32) -> Weight {
+        weight(8_000 + proof(bytes, nodes), 11, 8)
     }
     fn transfer_wrapped() -> Weight {
         weight(3_000, 2, 2)
@@ -75,13 +87,16 @@ impl WeightInfo for () {
     fn transfer_out(_: u32) -> Weight {
         Weight::ZERO
     }
-    fn receive(_: u32) -> Weight {
+    fn receive(_: u32, _: u32) -> Weight {
         Weight::ZERO
     }
-    fn timeout(_: u32, _: u32) -> Weight {
+    fn timeout(_: u32, _: u32, _: u32) -> Weight {
         Weight::ZERO
     }
-    fn acknowledge(_: u32, _: u32) -> Weight {
+    fn acknowledge(_: u32, _: u32, _: u32) -> Weight {
+        Weight::ZERO
+    }
+    fn exit(_: u32, _: u32) -> Weight {
         Weight::ZERO
     }
     fn transfer_wrapped() -> Weight {

@@ -366,6 +366,12 @@ impl<T: Config> Pallet<T> {
             !matches!(sidechain.status, Status::Retiring { .. }),
             Error::NotActive
         );
+        // A frozen sidechain's conflict height is what cross-chain exits are proven below;
+        // retiring would erase it. Root unfreezes (or holders exit) first.
+        ensure!(
+            !matches!(sidechain.status, Status::Frozen { .. }),
+            Error::FrozenCannotRetire
+        );
         let release_at = System::<T>::block_number().saturating_add(T::DEREGISTRATION_DELAY);
         sidechain.status = Status::Retiring { release_at };
         Sidechains::insert(&id, &sidechain);

@@ -139,6 +139,8 @@ pub enum Error {
     NotRetiring,
     /// The bond is not released yet.
     BondLocked,
+    /// A frozen sidechain cannot retire: root unfreezes it, or holders exit first.
+    FrozenCannotRetire,
 }
 
 cpc_support::pallet_error!(Error, PALLET);

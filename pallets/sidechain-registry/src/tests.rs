@@ -364,8 +364,13 @@ fn conflicting_certificates_freeze_the_sidechain_and_slash_the_bond_once() {
         assert!(!Registry::is_active(0));
         // Exactly once.
         assert_noop!(report(first, second), Error::AlreadyFrozen);
-        // Frozen: nothing is anchored.
+        // Frozen: nothing is anchored, and it cannot retire (its conflict height is where
+        // cross-chain exits are proven below).
         assert_noop!(anchor(&chain, 3, 3), Error::NotActive);
+        assert_noop!(
+            call(Call::deregister { id: 0 }, OPERATOR),
+            Error::FrozenCannotRetire
+        );
         // Only root unfreezes, with a new committee and a head of its choosing.
         let next = pairs(70, 4);
         let unfreeze = Call::unfreeze {

@@ -29,6 +29,9 @@ pub const PALLET: &str = "CrosschainTransfer";
 /// Largest storage proof a `receive`, `timeout` or `acknowledge` may carry, in bytes of
 /// encoded nodes: a proof of one key in a state of millions of entries is about 3 KiB.
 pub const MAX_PROOF_BYTES: u32 = 32 * 1024;
+/// Most nodes a proof may hold: a proof of one key is one node per trie level (about 10 in a
+/// state of a million entries); every node costs a hash and a copy before the walk.
+pub const MAX_PROOF_NODES: u32 = 64;
 /// Most channels one `channels` query returns.
 pub const MAX_CHANNELS_QUERY: u32 = 100;
 
@@ -152,6 +155,20 @@ pub struct Channel {
     pub credited: Balance,
     /// Messages received on it.
     pub received: u64,
+    /// The highest height of the other chain a proof on this channel was accepted against:
+    /// exits are never proven against an older state than one this chain acted on.
+    pub proven_height: BlockNumber,
+}
+
+/// Where a channel closed by exits proves them, fixed at its first exit.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct ExitRoot {
+    /// The block of the first exit.
+    pub closed_at: BlockNumber,
+    /// The other chain's height exits are proven at.
+    pub at: BlockNumber,
+    /// Its state root, kept here: the registry may forget it.
+    pub root: H256,
 }
 
 fn double_map_key(item: &str, channel: ChannelId, nonce: Nonce) -> Vec<u8> {
@@ -206,8 +223,8 @@ pub struct ChannelView {
     /// On the main chain, for a frozen sidechain: the sidechain height whose anchored state
     /// exits are proven against.
     pub exit_height: Option<BlockNumber>,
-    /// The block of the first exit, after which the channel stays closed.
-    pub closed_at: Option<BlockNumber>,
+    /// Set at the first exit, after which the channel stays closed: where exits are proven.
+    pub closed: Option<ExitRoot>,
     /// The newest finalized height of the counterpart this chain holds a state root of.
     pub counterpart_height: Option<BlockNumber>,
 }

@@ -241,17 +241,21 @@ impl cpc_pallet_crosschain_transfer::Counterpart for AnchoredSidechains {
     fn is_active(channel: cpc_pallet_crosschain_transfer::ChannelId) -> bool {
         cpc_pallet_sidechain_registry::Pallet::<Runtime>::is_active(channel)
     }
-    /// The last anchored height before the conflicting one: headers from the conflict on may
-    /// be the faulty committee's.
+    /// Frozen: the last anchored height before the conflicting one (headers from the conflict
+    /// on may be the faulty committee's). Retiring: the last anchored height.
     fn exit_height(
         channel: cpc_pallet_crosschain_transfer::ChannelId,
     ) -> Option<cpc_primitives::BlockNumber> {
+        use cpc_sidechain_primitives::Status;
         let sidechain = cpc_pallet_sidechain_registry::Sidechains::get(&channel)?;
-        let cpc_sidechain_primitives::Status::Frozen { height, .. } = sidechain.status else {
-            return None;
-        };
         let head = cpc_pallet_sidechain_registry::Heads::get(&channel)?;
-        Some(head.number.min(height.saturating_sub(1)))
+        match sidechain.status {
+            Status::Active => None,
+            Status::Frozen { height, .. } => Some(head.number.min(height.saturating_sub(1))),
+            // Retiring, its last anchored state is where its holders leave from (while the
+            // registry keeps it, until the bond is withdrawn).
+            Status::Retiring { .. } => Some(head.number),
+        }
     }
 }
 
