@@ -154,7 +154,11 @@ fn state_queries_answer_and_pruned_state_says_so() {
         .client
         .storage_keys_paged(&best, &prefix, 100, Some(&keys[2]))
         .unwrap();
-    assert_eq!(next.len(), 3, "6 dev accounts in all");
+    assert_eq!(
+        next.len(),
+        4,
+        "6 dev accounts and the cross-chain escrow account in all"
+    );
     let proof = node.client.read_proof(&best, &keys).unwrap();
     let root = node.client.header(&best).unwrap().unwrap().state_root;
     let values =
