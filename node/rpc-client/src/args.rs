@@ -162,6 +162,44 @@ pub enum MarketCommand {
         #[command(flatten)]
         wallet: WalletArgs,
     },
+    /// Lists a sidechain's data as a product: the readings of some of its devices over a time
+    /// range. Buyers fetch them from a sidechain node and check each against the roots
+    /// anchored on main (`fetch --sidechain-rpc`).
+    PublishStream {
+        /// The sidechain's id on main.
+        #[arg(long)]
+        sidechain: u32,
+        /// A device sold (repeat for several, at most 16).
+        #[arg(long = "device", required = true)]
+        devices: Vec<u32>,
+        /// From this time, in milliseconds since the Unix epoch.
+        #[arg(long, default_value_t = 0)]
+        from_ms: u64,
+        /// To this time, in milliseconds since the Unix epoch.
+        #[arg(long, default_value_t = u64::MAX)]
+        to_ms: u64,
+        /// Title.
+        #[arg(long)]
+        title: String,
+        /// Price, in the smallest unit.
+        #[arg(long)]
+        price: u128,
+        /// Description.
+        #[arg(long, default_value = "")]
+        description: String,
+        /// License terms.
+        #[arg(long, default_value = "")]
+        license: String,
+        /// Proxies approved to deliver and to rule disputes (repeat for several, at least one).
+        #[arg(long = "proxy", value_name = "ACCOUNT", required = true)]
+        proxies: Vec<String>,
+        /// The signer (the seller).
+        #[command(flatten)]
+        signer: MarketSigner,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
     /// Lists products (listed ones unless `--all`).
     List {
         /// Include delisted products.
@@ -259,6 +297,10 @@ pub enum MarketCommand {
         /// A gateway to use instead of the product's location.
         #[arg(long)]
         gateway: Option<String>,
+        /// For a sidechain stream product: a node of the sidechain to fetch the readings and
+        /// their proofs from (each is checked against the root anchored on main).
+        #[arg(long)]
+        sidechain_rpc: Option<String>,
         /// The signer (the buyer).
         #[command(flatten)]
         signer: MarketSigner,

@@ -11,6 +11,7 @@ pub mod iot;
 pub mod market;
 pub mod relay;
 pub mod sidechain;
+pub mod stream;
 pub mod tx;
 pub mod upgrade;
 pub mod wallet;

@@ -62,6 +62,65 @@ pub async fn market(command: MarketCommand) -> Result<(), Error> {
             };
             publish(&file, info, &proxies, &who, &wallet).await
         }
+        MarketCommand::PublishStream {
+            sidechain,
+            devices,
+            from_ms,
+            to_ms,
+            title,
+            price,
+            description,
+            license,
+            proxies,
+            signer: who,
+            wallet,
+        } => {
+            let pair = signer(&who.suri, wallet.keystore_path.clone())?;
+            let approved = proxies
+                .iter()
+                .map(|a| parse_account(a))
+                .collect::<Result<Vec<_>, _>>()?;
+            let location = StorageLocation::SidechainStream {
+                sidechain,
+                devices: BoundedVec::try_from_vec(devices.clone())
+                    .map_err(|_| Error::Input("at most 16 devices".into()))?,
+                from: from_ms,
+                to: to_ms,
+            };
+            // What is sold is the stream itself: its hash commits to the location, and its
+            // size counts its devices.
+            let info = ProductInfo {
+                title: bounded(&title, "title")?,
+                description: bounded(&description, "description")?,
+                tags: BoundedVec::new(),
+                category: bounded("iot", "category")?,
+                price,
+                content_hash: cpc_primitives::hashing::blake2_256(&location.encode()),
+                size: devices.len() as u64,
+                location,
+                license: bounded(&license, "license")?,
+                proxies: BoundedVec::try_from_vec(approved)
+                    .map_err(|_| Error::Input("too many proxies".into()))?,
+            };
+            let rpc = Wallet::connect(&wallet.rpc_url).await?;
+            let included = submit(&rpc, &pair, MarketCall::publish { info }, wallet.json).await?;
+            let product = market_events(&included)
+                .find_map(|e| match e {
+                    MarketEvent::Published { product, .. } => Some(*product),
+                    _ => None,
+                })
+                .ok_or_else(|| Error::Node("no Published event".into()))?;
+            // The stream's key, which the seller delivers (as its own proxy, `market serve`)
+            // sealed to each buyer, like a file's content key.
+            let keys = key_dir(&who, &rpc.genesis);
+            std::fs::create_dir_all(&keys)?;
+            save_key(&keys, product, &ContentKey::random())?;
+            report(
+                &included,
+                json!({ "productId": product, "keyFile": key_file(&keys, product) }),
+                wallet.json,
+            )
+        }
         MarketCommand::List { all, wallet } => {
             let products = products(&wallet).await?;
             let shown: Vec<&Value> = products
@@ -170,9 +229,10 @@ pub async fn market(command: MarketCommand) -> Result<(), Error> {
             order,
             out,
             gateway,
+            sidechain_rpc,
             signer: who,
             wallet,
-        } => fetch(order, &out, gateway, &who, &wallet).await,
+        } => fetch(order, &out, gateway, sidechain_rpc, &who, &wallet).await,
         MarketCommand::Confirm {
             order,
             signer: who,
@@ -743,6 +803,7 @@ async fn fetch(
     id: u64,
     out: &Path,
     gateway: Option<String>,
+    sidechain_rpc: Option<String>,
     who: &MarketSigner,
     wallet: &WalletArgs,
 ) -> Result<(), Error> {
@@ -752,6 +813,32 @@ async fn fetch(
     let order = order_of(&rpc, id).await?;
     if str_of(&order["buyer"]) != me.to_string() {
         return Err(Error::Input(format!("order {id} is not {me}'s")));
+    }
+    let listed = product_of(&rpc, order["product"].as_u64().unwrap_or_default()).await?;
+    if let Some(stream) = crate::stream::Stream::from_json(&listed) {
+        let url = sidechain_rpc.ok_or_else(|| {
+            Error::Input(format!(
+                "order {id} is for a sidechain stream: pass --sidechain-rpc"
+            ))
+        })?;
+        let side = Wallet::connect(&url).await?;
+        let readings = crate::stream::fetch(&rpc, &side, &stream).await?;
+        let lines: Vec<String> = readings.iter().map(Value::to_string).collect();
+        std::fs::write(out, lines.join("\n") + "\n")?;
+        if wallet.json {
+            println!(
+                "{}",
+                json!({ "order": id, "readings": readings.len(), "out": out })
+            );
+        } else {
+            println!(
+                "Fetched {} readings of sidechain {}, each verified against its root anchored on main, into {}",
+                readings.len(),
+                stream.sidechain,
+                out.display()
+            );
+        }
+        return Ok(());
     }
     let sealed = order["sealedKey"]
         .as_str()

@@ -33,6 +33,17 @@ fn location_json(location: &StorageLocation) -> Value {
         StorageLocation::Sidechain { sidechain, stream } => {
             json!({ "sidechain": { "id": sidechain, "stream": text(stream) } })
         }
+        StorageLocation::SidechainStream {
+            sidechain,
+            devices,
+            from,
+            to,
+        } => json!({ "sidechainStream": {
+            "id": sidechain,
+            "devices": devices.to_vec(),
+            "fromMs": from,
+            "toMs": to,
+        } }),
     }
 }
 

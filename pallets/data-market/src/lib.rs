@@ -104,8 +104,24 @@ pub trait Config: cpc_pallet_system::Config<RuntimeEvent: From<Event>> {
     type Currency: ReservableCurrency;
     /// Where completed sales and proxy ratings are reported.
     type Reputation: ReputationReporter;
+    /// Who operates each IoT sidechain: a completed sale of its data counts toward that
+    /// account's data contribution too.
+    type SidechainOperators: SidechainOperators;
     /// Weights.
     type WeightInfo: WeightInfo;
+}
+
+/// The operators of IoT sidechains, by id (the main chain's registry knows them).
+pub trait SidechainOperators {
+    /// The account that registered sidechain `id`.
+    fn operator(id: u32) -> Option<AccountId>;
+}
+
+/// No sidechains.
+impl SidechainOperators for () {
+    fn operator(_id: u32) -> Option<AccountId> {
+        None
+    }
 }
 
 cpc_support::storage! {

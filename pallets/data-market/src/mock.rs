@@ -60,8 +60,23 @@ pub fn take_reports() -> Vec<Report> {
 impl market::Config for Test {
     type Currency = cpc_pallet_balances::Pallet<Test>;
     type Reputation = RecordingReporter;
+    type SidechainOperators = Operators;
     type WeightInfo = ();
 }
+
+/// The operator of test sidechain [`SIDECHAIN`]; no other sidechain exists.
+pub struct Operators;
+
+impl market::SidechainOperators for Operators {
+    fn operator(id: u32) -> Option<AccountId> {
+        (id == SIDECHAIN).then(|| account(SIDECHAIN_OPERATOR))
+    }
+}
+
+/// The test sidechain's id.
+pub const SIDECHAIN: u32 = 3;
+/// Its operator.
+pub const SIDECHAIN_OPERATOR: u8 = 77;
 
 /// Existential deposit.
 pub const ED: Balance = 10;

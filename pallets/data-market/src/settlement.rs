@@ -4,7 +4,7 @@
 
 use crate::{
     Config, DeadlineQueue, Error, Event, OpenOrdersOf, Order, OrderId, OrderStatus, Orders, Pallet,
-    Products, Proxies, Ruling, Split, TotalEscrowed,
+    Products, Proxies, Ruling, SidechainOperators, Split, StorageLocation, TotalEscrowed,
 };
 use cpc_primitives::{AccountId, Balance};
 use cpc_support::{
@@ -93,6 +93,20 @@ impl<T: Config> Pallet<T> {
         Orders::insert(&id, order);
     }
 
+    /// Credits a sale to the seller's data contribution, and, for a sidechain's data, to the
+    /// sidechain's operator's.
+    fn note_sale(order: &Order) {
+        T::Reputation::note_data_contribution(&order.seller, 1);
+        let sidechain = Products::get(&order.product).and_then(|p| match p.info.location {
+            StorageLocation::Sidechain { sidechain, .. }
+            | StorageLocation::SidechainStream { sidechain, .. } => Some(sidechain),
+            _ => None,
+        });
+        if let Some(operator) = sidechain.and_then(T::SidechainOperators::operator) {
+            T::Reputation::note_data_contribution(&operator, 1);
+        }
+    }
+
     pub(crate) fn complete(id: OrderId, mut order: Order, by_deadline: bool) {
         let split = Self::release(
             &order,
@@ -104,7 +118,7 @@ impl<T: Config> Pallet<T> {
             ),
         );
         Self::close(id, &mut order, OrderStatus::Completed, true);
-        T::Reputation::note_data_contribution(&order.seller, 1);
+        Self::note_sale(&order);
         Self::deposit_event(Event::Completed {
             order: id,
             split,
@@ -150,7 +164,7 @@ impl<T: Config> Pallet<T> {
         let split = Self::release(&order, refund, rest);
         Self::close(id, &mut order, OrderStatus::Resolved, sold);
         if sold {
-            T::Reputation::note_data_contribution(&order.seller, 1);
+            Self::note_sale(&order);
         }
         Self::deposit_event(Event::Resolved {
             order: id,

@@ -98,7 +98,16 @@ pub(crate) fn validate_info(info: &ProductInfo) -> Result<(), Error> {
         StorageLocation::Node(uri) | StorageLocation::S3(uri) | StorageLocation::Ipfs(uri) => {
             is_text(uri, false)
         }
-        StorageLocation::Sidechain { stream, .. } => is_text(stream, false),
+        // The unstructured form is read for old products; new ones name devices and a range.
+        StorageLocation::Sidechain { .. } => false,
+        StorageLocation::SidechainStream {
+            devices, from, to, ..
+        } => {
+            let mut sorted = devices.to_vec();
+            sorted.sort_unstable();
+            sorted.dedup();
+            !devices.is_empty() && sorted.len() == devices.len() && from <= to
+        }
     };
     ensure!(location_ok, Error::InvalidText);
     ensure!(info.size > 0, Error::ZeroSize);

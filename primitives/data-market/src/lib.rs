@@ -66,14 +66,31 @@ pub enum StorageLocation {
     S3(Text<MAX_LOCATION_LEN>),
     /// An IPFS object, by CID.
     Ipfs(Text<MAX_LOCATION_LEN>),
-    /// A data stream of an IoT sidechain.
+    /// A data stream of an IoT sidechain, by name: the first, unstructured form, still read
+    /// for products listed with it; new products use [`StorageLocation::SidechainStream`].
     Sidechain {
         /// The sidechain's id in the registry.
         sidechain: u32,
         /// The stream's name.
         stream: Text<MAX_LOCATION_LEN>,
     },
+    /// The readings of some devices of an IoT sidechain over a time range. They are in the
+    /// sidechain's blocks; a buyer fetches them from a sidechain node with their proofs and
+    /// checks each against the sidechain state roots anchored on the main chain.
+    SidechainStream {
+        /// The sidechain's id in the registry.
+        sidechain: u32,
+        /// The devices (their ids on the sidechain), 1 to [`MAX_STREAM_DEVICES`], distinct.
+        devices: BoundedVec<u32, ConstU32<MAX_STREAM_DEVICES>>,
+        /// From this time (device clock, ms since the Unix epoch), inclusive.
+        from: u64,
+        /// To this time, inclusive.
+        to: u64,
+    },
 }
+
+/// Most devices one sidechain stream product names.
+pub const MAX_STREAM_DEVICES: u32 = 16;
 
 /// What a seller describes when listing a product.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]

@@ -194,7 +194,23 @@ impl cpc_pallet_data_market::Config for Runtime {
     type Currency = cpc_pallet_balances::Pallet<Runtime>;
     // Completed sales and proxy ratings feed the proposers' reputation.
     type Reputation = cpc_pallet_hybrid_consensus::Pallet<Runtime>;
+    // Sales of a sidechain's data count toward its operator's data contribution too.
+    #[cfg(not(feature = "before-sidechains"))]
+    type SidechainOperators = RegisteredSidechains;
+    #[cfg(feature = "before-sidechains")]
+    type SidechainOperators = ();
     type WeightInfo = cpc_pallet_data_market::weights::CpcWeight;
+}
+
+/// Sidechain operators: the registrants the registry records.
+#[cfg(not(feature = "before-sidechains"))]
+pub struct RegisteredSidechains;
+
+#[cfg(not(feature = "before-sidechains"))]
+impl cpc_pallet_data_market::SidechainOperators for RegisteredSidechains {
+    fn operator(id: u32) -> Option<cpc_primitives::AccountId> {
+        cpc_pallet_sidechain_registry::Sidechains::get(&id).map(|s| s.registrant)
+    }
 }
 
 #[cfg(not(feature = "before-sidechains"))]

@@ -130,3 +130,49 @@ fn hex_literal(s: &str) -> [u8; 32] {
     }
     out
 }
+
+#[test]
+fn a_sidechain_stream_names_devices_and_a_range_and_its_sales_count_for_the_operator() {
+    new_test_ext().execute_with(|| {
+        setup();
+        let stream = |devices: Vec<u32>, from, to| {
+            let mut product = info(PRICE);
+            product.location = StorageLocation::SidechainStream {
+                sidechain: SIDECHAIN,
+                devices: BoundedVec::try_from_vec(devices).unwrap(),
+                from,
+                to,
+            };
+            Call::publish { info: product }
+        };
+        // No device, a device twice, a range that ends before it starts; and the old
+        // unstructured form for new products.
+        assert_noop!(call(stream(vec![], 0, 10), SELLER), Error::InvalidText);
+        assert_noop!(call(stream(vec![4, 4], 0, 10), SELLER), Error::InvalidText);
+        assert_noop!(call(stream(vec![4], 11, 10), SELLER), Error::InvalidText);
+        let mut old = info(PRICE);
+        old.location = StorageLocation::Sidechain {
+            sidechain: SIDECHAIN,
+            stream: text("greenhouse/temperature"),
+        };
+        assert_noop!(
+            call(Call::publish { info: old }, SELLER),
+            Error::InvalidText
+        );
+
+        assert_ok!(call(stream(vec![0, 7], 1_000, 2_000), SELLER));
+        take_reports();
+        assert_ok!(buy(1));
+        assert_ok!(deliver(0, PROXY));
+        assert_ok!(call(Call::confirm { order: 0 }, BUYER));
+        // The seller's sale, and the sidechain's operator's data.
+        assert_eq!(
+            take_reports(),
+            vec![
+                Report::Sale(account(SELLER), 1),
+                Report::Sale(account(SIDECHAIN_OPERATOR), 1)
+            ]
+        );
+        check();
+    });
+}
