@@ -142,7 +142,7 @@ pub enum Command {
     #[command(subcommand)]
     Iot(IotCommand),
     /// Cross-chain transfers between the main chain and a sidechain: send, follow, list
-    /// channels, open one.
+    /// channels, open one, exit a frozen sidechain.
     #[command(subcommand)]
     Xchain(XchainCommand),
     /// Carries finalized headers with their certificates, and cross-chain messages with their
