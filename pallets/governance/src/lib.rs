@@ -31,7 +31,7 @@ use cpc_primitives::{
     AccountId, BlockNumber, H256, MultiAddress,
     dispatch::{
         DispatchClass, DispatchError, DispatchInfo, DispatchResult, DispatchResultWithPostInfo,
-        Pays,
+        Pays, PostDispatchInfo,
     },
     weight::Weight,
 };
@@ -382,10 +382,21 @@ impl<T: Config> Pallet<T> {
     }
 
     fn dispatch_call(call: Call<T>, origin: RawOrigin) -> DispatchResultWithPostInfo {
+        // The sudo key's own calls are free: the fee charged up front is refunded once the
+        // signer is shown to hold the key. Anyone else pays for the block space the call's
+        // declared weight took (it is refused after inclusion, `NotSudo`).
+        let free = PostDispatchInfo {
+            actual_weight: None,
+            pays_fee: Pays::No,
+        };
         match call {
-            Call::sudo { call } => Self::do_sudo(origin, *call),
-            Call::set_sudo_key { new } => Self::do_set_sudo_key(origin, new),
-            Call::remove_sudo_key => Self::do_remove_sudo_key(origin),
+            Call::sudo { call } => return Ok(Self::do_sudo(origin, *call).map(|()| free)?),
+            Call::set_sudo_key { new } => {
+                return Ok(Self::do_set_sudo_key(origin, new).map(|()| free)?);
+            }
+            Call::remove_sudo_key => {
+                return Ok(Self::do_remove_sudo_key(origin).map(|()| free)?);
+            }
             Call::propose { call } => Self::do_propose(origin, call),
             Call::vote { index, approve } => Self::do_vote(origin, index, approve),
             Call::cancel { index } => Self::do_cancel(origin, index),
@@ -637,7 +648,8 @@ impl<T: Config> PalletDef for Pallet<T> {
                         .weight
                         .saturating_add(<T as Config>::WeightInfo::sudo()),
                     class: inner.class,
-                    pays_fee: Pays::No,
+                    // Refunded after dispatch when the signer holds the sudo key.
+                    pays_fee: Pays::Yes,
                 }
             }
             Call::propose { call } => DispatchInfo {
@@ -648,7 +660,8 @@ impl<T: Config> PalletDef for Pallet<T> {
             Call::set_sudo_key { .. } | Call::remove_sudo_key => DispatchInfo {
                 weight: <T as Config>::WeightInfo::set_sudo_key(),
                 class: DispatchClass::Operational,
-                pays_fee: Pays::No,
+                // Refunded after dispatch when the signer holds the sudo key.
+                pays_fee: Pays::Yes,
             },
             Call::vote { .. } | Call::cancel { .. } | Call::close { .. } => DispatchInfo {
                 weight: <T as Config>::WeightInfo::vote(),

@@ -460,3 +460,29 @@ proptest! {
         })?;
     }
 }
+
+#[test]
+fn sudo_calls_are_paid_up_front_and_refunded_only_to_the_sudo_key() {
+    use cpc_primitives::dispatch::Pays;
+    use cpc_support::dispatch::GetDispatchInfo;
+    new_test_ext(Some(1), &[], 0).execute_with(|| {
+        let calls = [
+            governance(Call::sudo {
+                call: Box::new(set_key(b"k")),
+            }),
+            governance(Call::set_sudo_key {
+                new: cpc_primitives::MultiAddress::Id(cpc_primitives::AccountId::new([1; 32])),
+            }),
+        ];
+        for call in calls {
+            // Declared paying: a signer without the key is charged for the block space its
+            // refused call took.
+            assert_eq!(call.get_dispatch_info().pays_fee, Pays::Yes);
+            let refused = call.clone().dispatch(signed(2)).unwrap_err();
+            assert_eq!(refused.post_info.pays_fee, Pays::Yes);
+            // The sudo key's call is refunded.
+            let done = call.dispatch(signed(1)).unwrap();
+            assert_eq!(done.pays_fee, Pays::No);
+        }
+    });
+}

@@ -68,8 +68,9 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     impl_name: Cow::Borrowed("cpchain-node"),
     authoring_version: 1,
     // 100: before the sidechain registry (feature `before-sidechains`); 101: with it; 102: a
-    // storage write weighs 65 µs (was 100); 103: cross-chain transfer. The `v2` feature builds
-    // the next version, for upgrade tests and docs.
+    // storage write weighs 65 µs (was 100); 103: cross-chain transfer, and a sudo call is
+    // paid up front and refunded only to the sudo key. The `v2` feature builds the next
+    // version, for upgrade tests and docs.
     spec_version: if cfg!(feature = "before-sidechains") {
         100
     } else if cfg!(feature = "v2") {

@@ -53,7 +53,8 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     // The `v2` feature builds the next version, for the sidechain's upgrade test.
     // 2: a device's sequence entry records the block that wrote it; readings from devices
     // already written in the block are charged no storage access; 90% of a block for normal
-    // calls; a storage write weighs 65 µs (was 100). 3: cross-chain transfer.
+    // calls; a storage write weighs 65 µs (was 100). 3: cross-chain transfer; a sudo call is
+    // paid up front and refunded only to the sudo key.
     spec_version: if cfg!(feature = "v2") { 4 } else { 3 },
     impl_version: 0,
     apis: Cow::Borrowed(&[
