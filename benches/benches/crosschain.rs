@@ -19,15 +19,13 @@
 
 use codec::Encode;
 use cpc_benches::node::{
-    block_weight, build, client, executor, genesis_storage, import, median, millis, weight_millis,
+    block_weight, build, client, executor, genesis_storage, import, median, millis,
+    signed_on_sidechain, weight_millis,
 };
 use cpc_client::BlockOrigin;
 use cpc_crypto::sr25519::Pair;
-use cpc_primitives::{
-    AccountId, H256, OpaqueExtrinsic, SignedExtra, UncheckedExtrinsic, extrinsic::AdditionalSigned,
-    hashing::blake2_256,
-};
-use cpc_runtime_sidechain::{RuntimeCall, VERSION, WASM_BINARY};
+use cpc_primitives::{AccountId, H256, hashing::blake2_256};
+use cpc_runtime_sidechain::{RuntimeCall, WASM_BINARY};
 use cpc_sidechain_primitives::xchain::{
     ChainRef, Direction, Message, OutboundRecord, OutboundStatus, outbound_key,
 };
@@ -77,18 +75,6 @@ fn main_state(filler: u64, messages: u64) -> (MemoryDB, H256) {
 
 fn proof(db: &MemoryDB, root: &H256, nonce: u64) -> StorageProof {
     generate_read_proof(db, root, [outbound_key(0, nonce).as_slice()]).expect("the state's trie")
-}
-
-fn signed(genesis: H256, signer: &Pair, call: RuntimeCall, nonce: u32) -> (H256, OpaqueExtrinsic) {
-    let extra = SignedExtra {
-        era: cpc_primitives::Era::Immortal,
-        nonce,
-        tip: 0,
-    };
-    let additional = AdditionalSigned::immortal(&VERSION, genesis);
-    let xt = UncheckedExtrinsic::sign(call, signer, extra, &additional);
-    let opaque = OpaqueExtrinsic::from_encoded(&xt.encode()).expect("valid extrinsic");
-    (opaque.hash(), opaque)
 }
 
 fn main() {
@@ -163,7 +149,7 @@ fn main() {
                     proof: proof(&db, &root, nonce),
                     at: 0,
                 });
-            signed(genesis, &bob, call, nonce as u32)
+            signed_on_sidechain(genesis, &bob, call, nonce as u32)
         })
         .collect();
     let proof_bytes = receives

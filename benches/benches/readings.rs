@@ -18,18 +18,15 @@
 // The report prints from `main`.
 #![allow(missing_docs)]
 
-use codec::Encode;
 use cpc_benches::node::{
-    block_weight, build, client, executor, genesis_storage, import, median, millis, weight_millis,
+    block_weight, build, client, executor, genesis_storage, import, median, millis,
+    signed_on_sidechain, weight_millis,
 };
 use cpc_client::BlockOrigin;
 use cpc_crypto::sr25519::Pair;
 use cpc_executor::{WasmExecutor, WasmExecutorConfig};
-use cpc_primitives::{
-    AccountId, Block, H256, OpaqueExtrinsic, SignedExtra, UncheckedExtrinsic,
-    extrinsic::AdditionalSigned,
-};
-use cpc_runtime_sidechain::{RuntimeCall, VERSION, WASM_BINARY};
+use cpc_primitives::{AccountId, Block};
+use cpc_runtime_sidechain::{RuntimeCall, WASM_BINARY};
 use cpc_sidechain_primitives::iot::{Reading, SignedReading, registration_payload};
 use cpc_support::BoundedVec;
 use std::{
@@ -44,18 +41,6 @@ const RUNS: usize = 7;
 const BATCH: u32 = 100;
 /// The sidechain's block period, for the readings-per-second figure.
 const PERIOD_MS: u128 = 500;
-
-fn signed(genesis: H256, signer: &Pair, call: RuntimeCall, nonce: u32) -> (H256, OpaqueExtrinsic) {
-    let extra = SignedExtra {
-        era: cpc_primitives::Era::Immortal,
-        nonce,
-        tip: 0,
-    };
-    let additional = AdditionalSigned::immortal(&VERSION, genesis);
-    let xt = UncheckedExtrinsic::sign(call, signer, extra, &additional);
-    let opaque = OpaqueExtrinsic::from_encoded(&xt.encode()).expect("valid extrinsic");
-    (opaque.hash(), opaque)
-}
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {
@@ -96,7 +81,7 @@ fn main() {
                 metadata: BoundedVec::new(),
                 proof: key.sign(&registration_payload(&genesis, &owner)),
             });
-            signed(genesis, &alice, call, nonce as u32)
+            signed_on_sidechain(genesis, &alice, call, nonce as u32)
         })
         .collect();
     let mut time = 1_700_000_000_000u64;
@@ -133,7 +118,7 @@ fn main() {
             let call = RuntimeCall::IotDevices(cpc_pallet_iot_devices::Call::submit_readings {
                 readings: BoundedVec::try_from_vec(readings).expect("one batch"),
             });
-            signed(genesis, &bob, call, nonce)
+            signed_on_sidechain(genesis, &bob, call, nonce)
         })
         .collect();
     let (full, included) = build(&author, parent, time, batches);

@@ -152,3 +152,26 @@ pub fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
 }
+
+/// `call` of the sidechain runtime signed immortally by `signer` for the sidechain with
+/// genesis `genesis`, with its hash, as a block builder takes it.
+pub fn signed_on_sidechain(
+    genesis: H256,
+    signer: &cpc_crypto::sr25519::Pair,
+    call: cpc_runtime_sidechain::RuntimeCall,
+    nonce: u32,
+) -> (H256, OpaqueExtrinsic) {
+    use codec::Encode;
+    let extra = cpc_primitives::SignedExtra {
+        era: cpc_primitives::Era::Immortal,
+        nonce,
+        tip: 0,
+    };
+    let additional = cpc_primitives::extrinsic::AdditionalSigned::immortal(
+        &cpc_runtime_sidechain::VERSION,
+        genesis,
+    );
+    let xt = cpc_primitives::UncheckedExtrinsic::sign(call, signer, extra, &additional);
+    let opaque = OpaqueExtrinsic::from_encoded(&xt.encode()).expect("valid extrinsic");
+    (opaque.hash(), opaque)
+}
