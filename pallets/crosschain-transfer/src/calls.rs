@@ -223,10 +223,7 @@ impl<T: Config> Pallet<T> {
     /// The open, active channel `channel`.
     fn active_channel(channel: ChannelId) -> Result<Channel, Error> {
         let state = Channels::get(&channel).ok_or(Error::UnknownChannel)?;
-        ensure!(
-            T::Counterpart::is_active(channel) && !Closed::contains_key(&channel),
-            Error::ChannelInactive
-        );
+        ensure!(Self::passes(channel), Error::ChannelInactive);
         Ok(state)
     }
 
@@ -238,12 +235,12 @@ impl<T: Config> Pallet<T> {
         proof: &StorageProof,
         key: &[u8],
     ) -> Result<Option<Vec<u8>>, Error> {
-        Self::check_proof_size(proof)?;
         let root = T::Counterpart::state_root(channel, at).ok_or(Error::UnknownRoot)?;
         Self::prove_against(&root, proof, key)
     }
 
-    /// Refuses a proof larger than any real one before it is hashed.
+    /// Refuses a proof larger than any real one before it is hashed (every proof is checked
+    /// through [`Self::prove_against`]).
     fn check_proof_size(proof: &StorageProof) -> Result<(), Error> {
         ensure!(
             proof.encoded_size() <= MAX_PROOF_BYTES as usize
@@ -414,7 +411,6 @@ impl<T: Config> Pallet<T> {
         ensure!(message.direction == Self::incoming(), Error::WrongDirection);
         let now = System::<T>::block_number();
         ensure!(now <= message.timeout, Error::TimedOut);
-        Self::check_proof_size(&proof)?;
         let root = T::Counterpart::state_root(message.channel, at).ok_or(Error::UnknownRoot)?;
         Self::accept(state, relayer, message, &proof, (at, root))?;
         Ok(Default::default())
@@ -516,7 +512,6 @@ impl<T: Config> Pallet<T> {
         ensure_signed(origin)?;
         let state = Self::active_channel(message.channel)?;
         ensure!(at >= message.timeout, Error::NotTimedOut);
-        Self::check_proof_size(&proof)?;
         let root = T::Counterpart::state_root(message.channel, at).ok_or(Error::UnknownRoot)?;
         let looked = Self::refund(state, &message, &proof, (at, root), false)?;
         used(<T as Config>::WeightInfo::timeout(

@@ -222,9 +222,12 @@ impl<T: Config> Pallet<T> {
 
     /// Whether `channel` is open here, not closed by exits, and its counterpart active.
     pub fn is_active(channel: ChannelId) -> bool {
-        Channels::contains_key(&channel)
-            && !Closed::contains_key(&channel)
-            && T::Counterpart::is_active(channel)
+        Channels::contains_key(&channel) && Self::passes(channel)
+    }
+
+    /// Whether an open `channel` passes messages: not closed by exits, its counterpart active.
+    pub(crate) fn passes(channel: ChannelId) -> bool {
+        !Closed::contains_key(&channel) && T::Counterpart::is_active(channel)
     }
 
     /// `who`'s balance of the wrapped token native to `asset`.
