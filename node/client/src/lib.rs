@@ -25,9 +25,8 @@ pub use import::{BlockOrigin, Changes, ImportError, ImportParams, ImportedBlock,
 use codec::EncodeLike;
 use cpc_api::Method;
 use cpc_db::{ChainDb, DbError, StateStorage};
-use cpc_executor::{
-    CallApi, ExecutionError, NativeExecutor, RuntimeCode, RuntimeExecutor, WasmExecutor,
-};
+pub use cpc_executor::CallClass;
+use cpc_executor::{CallApi, ExecutionError, NativeExecutor, RuntimeCode, WasmExecutor};
 use cpc_primitives::{
     Block, H256, Header, OpaqueExtrinsic, inherent::InherentData, storage::well_known_keys,
 };
@@ -309,19 +308,21 @@ impl Client {
         self.wasm.as_ref()
     }
 
-    /// Calls runtime API `method` with `input` on the state of block `at`; changes are
-    /// discarded.
+    /// Calls runtime API `method` with `input` on the state of block `at`, as an offchain
+    /// call (see [`CallClass`]); changes are discarded.
     pub fn call_at(&self, at: &H256, method: &str, input: &[u8]) -> Result<Vec<u8>, ClientError> {
         let state = self.state_at(at)?;
         let code = self.runtime_code(&state, self.number(at)?)?;
         let mut overlay = OverlayedChanges::new();
         let mut ext = Ext::new(&mut overlay, &state, Some(self.version_reader()));
-        Ok(self.wasm.call(&mut ext, &code, method, input)?)
+        Ok(self
+            .wasm
+            .call_as(CallClass::Offchain, &mut ext, &code, method, input)?)
     }
 
     /// Calls runtime API method `M` with `args` on the state of block `at`, offering the
     /// runtime `keystore` to generate keys in (`SessionKeys_generate_session_keys`); state
-    /// changes are discarded, keys stay.
+    /// changes are discarded, keys stay. An offchain call.
     pub fn call_api_with_keystore<M: Method>(
         &self,
         at: &H256,
@@ -333,11 +334,14 @@ impl Client {
         let mut overlay = OverlayedChanges::new();
         let mut ext =
             Ext::new(&mut overlay, &state, Some(self.version_reader())).with_keystore(keystore);
-        Ok(self.wasm.call_api::<M>(&mut ext, &code, args)?)
+        Ok(self
+            .wasm
+            .with_class(CallClass::Offchain)
+            .call_api::<M>(&mut ext, &code, args)?)
     }
 
-    /// Calls `method` of the given `code` (not the chain's) on the state of block `at`, with
-    /// the executor's bounds; changes are discarded. For dry runs of new code.
+    /// Calls `method` of the given `code` (not the chain's) on the state of block `at`, as an
+    /// offchain call; changes are discarded. For dry runs of new code.
     pub fn call_with_code(
         &self,
         at: &H256,
@@ -348,15 +352,31 @@ impl Client {
         let state = self.state_at(at)?;
         let mut overlay = OverlayedChanges::new();
         let mut ext = Ext::new(&mut overlay, &state, Some(self.version_reader()));
-        Ok(self
-            .wasm
-            .call(&mut ext, &RuntimeCode::from_bytes(code), method, input)?)
+        Ok(self.wasm.call_as(
+            CallClass::Offchain,
+            &mut ext,
+            &RuntimeCode::from_bytes(code),
+            method,
+            input,
+        )?)
     }
 
     /// Calls runtime API method `M` (a marker from `cpc-api` or a pallet's primitives crate)
     /// with `args` on the state of block `at`, and decodes its result; changes are discarded.
+    /// An offchain call: what RPC and the node's services ask.
     pub fn call_api<M: Method>(
         &self,
+        at: &H256,
+        args: impl EncodeLike<M::Args>,
+    ) -> Result<M::Output, ClientError> {
+        self.call_api_as::<M>(CallClass::Offchain, at, args)
+    }
+
+    /// [`Client::call_api`] for `class`: the consensus engine's reads are [`CallClass::Block`],
+    /// transaction validation is [`CallClass::Pool`].
+    pub fn call_api_as<M: Method>(
+        &self,
+        class: CallClass,
         at: &H256,
         args: impl EncodeLike<M::Args>,
     ) -> Result<M::Output, ClientError> {
@@ -364,11 +384,23 @@ impl Client {
         let code = self.runtime_code(&state, self.number(at)?)?;
         let mut overlay = OverlayedChanges::new();
         let mut ext = Ext::new(&mut overlay, &state, Some(self.version_reader()));
-        Ok(self.wasm.call_api::<M>(&mut ext, &code, args)?)
+        Ok(self
+            .wasm
+            .with_class(class)
+            .call_api::<M>(&mut ext, &code, args)?)
     }
 
-    /// The runtime version at block `at` (cached by code hash).
+    /// The runtime version at block `at` (cached by code hash), read by an offchain call.
     pub fn runtime_version(&self, at: &H256) -> Result<RuntimeVersion, ClientError> {
+        self.runtime_version_as(CallClass::Offchain, at)
+    }
+
+    /// [`Client::runtime_version`] for `class`.
+    pub fn runtime_version_as(
+        &self,
+        class: CallClass,
+        at: &H256,
+    ) -> Result<RuntimeVersion, ClientError> {
         let state = self.state_at(at)?;
         let code = self.runtime_code(&state, self.number(at)?)?;
         if let Some(version) = self.versions.lock().get(&code.hash) {
@@ -378,6 +410,7 @@ impl Client {
         let mut ext = Ext::new(&mut overlay, &state, Some(self.version_reader()));
         let version = self
             .wasm
+            .with_class(class)
             .call_api::<cpc_api::core::version>(&mut ext, &code, ())?;
         self.versions.lock().insert(code.hash, version.clone());
         Ok(version)

@@ -65,7 +65,7 @@ struct BlockEntry {
 pub fn applies(client: &Client) -> bool {
     let best = client.info().best_hash;
     client
-        .runtime_version(&best)
+        .runtime_version_as(crate::CallClass::Block, &best)
         .is_ok_and(|v| v.apis.iter().any(|(id, _)| *id == iot_devices_api::ID))
 }
 
@@ -134,7 +134,11 @@ fn index_block(
     number: BlockNumber,
     hash: &H256,
 ) -> Result<Option<Vec<SignedReading>>, String> {
-    let root = match client.call_api::<iot_devices_api::readings_root>(hash, (number,)) {
+    let root = match client.call_api_as::<iot_devices_api::readings_root>(
+        crate::CallClass::Block,
+        hash,
+        (number,),
+    ) {
         Ok(root) => root,
         // A node that was down longer than its state pruning window cannot ask the runtime
         // about those blocks any more: it indexes from where it can, rather than never again.
@@ -154,7 +158,7 @@ fn index_block(
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no body for block #{number}"))?;
     let readings = client
-        .call_api::<iot_devices_api::block_readings>(hash, (body,))
+        .call_api_as::<iot_devices_api::block_readings>(crate::CallClass::Block, hash, (body,))
         .map_err(|e| format!("block #{number}: {e}"))?;
     let leaves: Vec<Vec<u8>> = readings.iter().map(|r| r.leaf().0.to_vec()).collect();
     if readings.len() != root.count as usize || cpc_trie::ordered_trie_root(&leaves) != root.root {

@@ -23,7 +23,7 @@ const RUNAWAY: &str = r#"
 fn runaway_calls_are_stopped_and_blocks_keep_coming() {
     let dir = tempfile::tempdir().unwrap();
     let node = Node::start(
-        &["--dev", "--tmp", "--execution-timeout-ms", "500"],
+        &["--dev", "--tmp", "--rpc-call-timeout-ms", "500"],
         &dir.path().join("node.log"),
     );
     node.wait_for_block(1, Duration::from_secs(30));

@@ -8,6 +8,11 @@
 //! - every call is bounded: wall-clock time through epoch interruption, native stack through
 //!   wasmtime's stack limit, memory through a store limiter. A runaway call ends with an
 //!   [`ExecutionError`], never a hang or a crash of the node;
+//! - calls are admitted by [`CallClass`] ([`slots`]): RPC queries and transaction validation
+//!   have ceilings and shorter limits, and a reserve of instance slots is kept for block
+//!   execution, so no flood of queries can keep a block from running; the modules block
+//!   execution uses cannot be evicted by queries, and each code is compiled once however many
+//!   calls race for it;
 //! - host functions implement the ABI of `docs/runtime-abi.md` over the thread's
 //!   [`cpc_io::Externalities`], exactly the functions `cpc-io` calls natively; signature
 //!   checks remember what they verified ([`signatures`]), so the pool's check is not repeated
@@ -19,10 +24,12 @@
 mod host;
 mod native;
 pub mod signatures;
+pub mod slots;
 mod wasm;
 
 pub use native::NativeExecutor;
-pub use wasm::{WasmExecutor, WasmExecutorConfig};
+pub use slots::CallClass;
+pub use wasm::{ClassExecutor, WasmExecutor, WasmExecutorConfig};
 
 use codec::{Decode, EncodeLike};
 use cpc_api::{Method, core};
@@ -119,6 +126,9 @@ pub enum ExecutionError {
         /// The on-chain code's version.
         on_chain: String,
     },
+    /// Every slot this class of call may use stayed taken for as long as it may wait.
+    #[error("the node is busy: every runtime slot for {0:?} calls is in use; retry later")]
+    Busy(CallClass),
     /// The runtime returned bytes that do not decode as the method's declared result.
     #[error("runtime call `{0}` returned a result that does not decode")]
     BadOutput(&'static str),

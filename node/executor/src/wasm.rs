@@ -5,6 +5,7 @@ use crate::{
     host::{self, HostState},
     panic_message,
     signatures::VerifiedSignatures,
+    slots::{CallClass, SlotLimits, Slots},
 };
 use cpc_io::Externalities;
 use cpc_primitives::H256;
@@ -12,8 +13,8 @@ use parking_lot::Mutex;
 use std::{
     collections::HashMap,
     sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
+        Arc, OnceLock,
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     thread::JoinHandle,
     time::Duration,
@@ -32,16 +33,25 @@ const KEEP_RESIDENT: usize = 4 << 20;
 /// Limits and sizes of the executor.
 #[derive(Clone, Debug)]
 pub struct WasmExecutorConfig {
-    /// Longest a single runtime call may run.
+    /// Longest a block or pool call may run.
     pub call_timeout: Duration,
+    /// Longest an offchain call (RPC, dry runs) may run, and wait for a slot.
+    pub offchain_call_timeout: Duration,
     /// Most linear memory a runtime instance may use.
     pub max_memory_bytes: usize,
     /// Most native stack wasm code may use (bounds recursion).
     pub max_wasm_stack: usize,
-    /// How many compiled code versions are kept.
+    /// How many compiled code versions are kept for block execution, and as many again for
+    /// offchain calls, which cannot evict the former.
     pub module_cache_size: usize,
-    /// How many calls may run at once (instance slots of the pooling allocator).
+    /// How many calls may run at once (instance slots).
     pub max_concurrent_calls: u32,
+    /// Slots of `max_concurrent_calls` that only block execution may take.
+    pub reserved_block_calls: u32,
+    /// Most slots transaction validation may hold.
+    pub max_pool_calls: u32,
+    /// Most slots offchain calls may hold.
+    pub max_offchain_calls: u32,
     /// How many valid signatures the host remembers, so that one verified by the pool is not
     /// verified again when its block executes ([`VerifiedSignatures`]); 0 disables it.
     pub verified_signatures: usize,
@@ -53,10 +63,14 @@ impl Default for WasmExecutorConfig {
     fn default() -> Self {
         Self {
             call_timeout: Duration::from_secs(10),
+            offchain_call_timeout: Duration::from_secs(4),
             max_memory_bytes: 512 * 1024 * 1024,
             max_wasm_stack: 1024 * 1024,
-            module_cache_size: 8,
+            module_cache_size: 4,
             max_concurrent_calls: 64,
+            reserved_block_calls: 8,
+            max_pool_calls: 24,
+            max_offchain_calls: 8,
             verified_signatures: 32_768,
             verify_threads: 0,
         }
@@ -68,12 +82,81 @@ struct CachedModule {
     last_used: u64,
 }
 
-/// Executes runtime code with wasmtime. Cheap to share (`Arc`); calls may run concurrently.
+type Compiled = Result<InstancePre<HostState>, ExecutionError>;
+
+/// Compiled modules in two tiers: those block execution used, which offchain calls can read
+/// but never evict, and those only offchain calls used. A code being compiled has a cell that
+/// concurrent callers wait on, so each code is compiled once however many calls race for it.
+#[derive(Default)]
+struct ModuleCache {
+    /// `[block, offchain]`.
+    tiers: [HashMap<H256, CachedModule>; 2],
+    clock: u64,
+    compiling: HashMap<H256, Arc<OnceLock<Compiled>>>,
+}
+
+impl ModuleCache {
+    fn get(
+        &mut self,
+        hash: &H256,
+        class: CallClass,
+        capacity: usize,
+    ) -> Option<InstancePre<HostState>> {
+        self.clock += 1;
+        let clock = self.clock;
+        if let Some(entry) = self.tiers[0].get_mut(hash) {
+            entry.last_used = clock;
+            return Some(entry.pre.clone());
+        }
+        let entry = self.tiers[1].get_mut(hash)?;
+        entry.last_used = clock;
+        let pre = entry.pre.clone();
+        if class == CallClass::Block {
+            // Block execution now depends on it: out of offchain calls' reach.
+            self.tiers[1].remove(hash);
+            self.insert(*hash, pre.clone(), class, capacity);
+        }
+        Some(pre)
+    }
+
+    fn insert(
+        &mut self,
+        hash: H256,
+        pre: InstancePre<HostState>,
+        class: CallClass,
+        capacity: usize,
+    ) {
+        if self.tiers.iter().any(|tier| tier.contains_key(&hash)) {
+            return;
+        }
+        let tier = &mut self.tiers[usize::from(class != CallClass::Block)];
+        if tier.len() >= capacity.max(1)
+            && let Some(oldest) = tier
+                .iter()
+                .min_by_key(|(_, m)| m.last_used)
+                .map(|(h, _)| *h)
+        {
+            tier.remove(&oldest);
+        }
+        tier.insert(
+            hash,
+            CachedModule {
+                pre,
+                last_used: self.clock,
+            },
+        );
+    }
+}
+
+/// Executes runtime code with wasmtime. Cheap to share (`Arc`); calls may run concurrently,
+/// admitted by [`CallClass`].
 pub struct WasmExecutor {
     engine: Engine,
     linker: Linker<HostState>,
     config: WasmExecutorConfig,
-    modules: Mutex<(HashMap<H256, CachedModule>, u64)>,
+    modules: Mutex<ModuleCache>,
+    compilations: AtomicU64,
+    slots: Slots,
     signatures: Arc<VerifiedSignatures>,
     stop_ticker: Arc<AtomicBool>,
     ticker: Option<JoinHandle<()>>,
@@ -82,11 +165,15 @@ pub struct WasmExecutor {
 impl WasmExecutor {
     /// An executor with `config`.
     pub fn new(config: WasmExecutorConfig) -> Result<Self, ExecutionError> {
+        // Twice the admitted calls: a call may read the version of new code (`set_code`),
+        // which takes a second instance outside admission, and must never fail for want of
+        // one (that would make a block's validity depend on the node's load).
+        let instances = config.max_concurrent_calls.saturating_mul(2);
         let mut pooling = PoolingAllocationConfig::new();
         pooling
-            .total_core_instances(config.max_concurrent_calls)
-            .total_memories(config.max_concurrent_calls)
-            .total_tables(config.max_concurrent_calls)
+            .total_core_instances(instances)
+            .total_memories(instances)
+            .total_tables(instances)
             .max_memories_per_module(1)
             .max_tables_per_module(1)
             .max_memory_size(config.max_memory_bytes)
@@ -141,11 +228,19 @@ impl WasmExecutor {
                 .map_err(|e| ExecutionError::Host(format!("cannot start the epoch ticker: {e}")))?
         };
 
+        let slots = Slots::new(SlotLimits {
+            total: config.max_concurrent_calls,
+            reserved: config.reserved_block_calls,
+            pool: config.max_pool_calls,
+            offchain: config.max_offchain_calls,
+        });
         Ok(Self {
             engine,
             linker,
             config,
-            modules: Mutex::new((HashMap::new(), 0)),
+            modules: Mutex::new(ModuleCache::default()),
+            compilations: AtomicU64::new(0),
+            slots,
             signatures,
             stop_ticker,
             ticker: Some(ticker),
@@ -162,25 +257,61 @@ impl WasmExecutor {
         &self.config
     }
 
-    /// Compiles and links `code` ahead of its first call (a no-op if it is cached).
+    /// Compiles and links `code` ahead of its first call (a no-op if it is cached), as block
+    /// execution will use it.
     pub fn prepare(&self, code: &RuntimeCode<'_>) -> Result<(), ExecutionError> {
-        self.instance_pre(code).map(|_| ())
+        self.instance_pre(code, CallClass::Block).map(|_| ())
+    }
+
+    /// How many times code has been compiled.
+    pub fn compilations(&self) -> u64 {
+        self.compilations.load(Ordering::Relaxed)
+    }
+
+    /// Slots in use, by class: `[block, pool, offchain]`.
+    pub fn slots_in_use(&self) -> [u32; 3] {
+        self.slots.in_use()
+    }
+
+    /// This executor making calls for `class`.
+    pub fn with_class(&self, class: CallClass) -> ClassExecutor<'_> {
+        ClassExecutor {
+            executor: self,
+            class,
+        }
     }
 
     fn instance_pre(
         &self,
         code: &RuntimeCode<'_>,
+        class: CallClass,
     ) -> Result<InstancePre<HostState>, ExecutionError> {
-        {
-            let mut guard = self.modules.lock();
-            let (cache, clock) = &mut *guard;
-            *clock += 1;
-            if let Some(entry) = cache.get_mut(&code.hash) {
-                entry.last_used = *clock;
-                return Ok(entry.pre.clone());
+        let capacity = self.config.module_cache_size;
+        let cell = {
+            let mut cache = self.modules.lock();
+            if let Some(pre) = cache.get(&code.hash, class, capacity) {
+                return Ok(pre);
             }
+            cache.compiling.entry(code.hash).or_default().clone()
+        };
+        let compiled = cell.get_or_init(|| self.compile(code)).clone();
+        let mut cache = self.modules.lock();
+        if cache
+            .compiling
+            .get(&code.hash)
+            .is_some_and(|current| Arc::ptr_eq(current, &cell))
+        {
+            cache.compiling.remove(&code.hash);
         }
+        if let Ok(pre) = &compiled {
+            cache.insert(code.hash, pre.clone(), class, capacity);
+        }
+        compiled
+    }
+
+    fn compile(&self, code: &RuntimeCode<'_>) -> Compiled {
         let bytes = code.fetch().ok_or(ExecutionError::CodeNotFound)?;
+        self.compilations.fetch_add(1, Ordering::Relaxed);
         let started = std::time::Instant::now();
         let module = Module::new(&self.engine, &bytes)
             .map_err(|e| ExecutionError::InvalidCode(format!("{e:#}")))?;
@@ -195,23 +326,6 @@ impl WasmExecutor {
             bytes.len(),
             started.elapsed()
         );
-        let mut guard = self.modules.lock();
-        let (cache, clock) = &mut *guard;
-        if cache.len() >= self.config.module_cache_size
-            && let Some(oldest) = cache
-                .iter()
-                .min_by_key(|(_, m)| m.last_used)
-                .map(|(h, _)| *h)
-        {
-            cache.remove(&oldest);
-        }
-        cache.insert(
-            code.hash,
-            CachedModule {
-                pre: pre.clone(),
-                last_used: *clock,
-            },
-        );
         Ok(pre)
     }
 
@@ -222,8 +336,10 @@ impl WasmExecutor {
         code: &RuntimeCode<'_>,
     ) -> Result<(), cpc_io::misc::RuntimeVersionError> {
         use cpc_io::misc::RuntimeVersionError;
+        // New code read by `set_code` or a dry run: cached for offchain calls until a block
+        // runs it.
         let pre = self
-            .instance_pre(code)
+            .instance_pre(code, CallClass::Offchain)
             .map_err(|_| RuntimeVersionError::InvalidCode)?;
         let module = pre.module();
         let missing = cpc_api::REQUIRED_EXPORTS
@@ -237,12 +353,58 @@ impl WasmExecutor {
 
     /// Whether code with this hash is compiled and cached.
     pub fn is_cached(&self, hash: &H256) -> bool {
-        self.modules.lock().0.contains_key(hash)
+        self.modules
+            .lock()
+            .tiers
+            .iter()
+            .any(|tier| tier.contains_key(hash))
+    }
+
+    /// Calls `method` of `code` for `class`: waits for a slot of that class (an offchain call
+    /// up to its time limit, a pool call up to the call time limit, a block call as long as it
+    /// takes), then runs within the class's time limit.
+    pub fn call_as(
+        &self,
+        class: CallClass,
+        ext: &mut dyn Externalities,
+        code: &RuntimeCode<'_>,
+        method: &str,
+        input: &[u8],
+    ) -> Result<Vec<u8>, ExecutionError> {
+        let (wait, timeout) = match class {
+            CallClass::Block => (None, self.config.call_timeout),
+            CallClass::Pool => (Some(self.config.call_timeout), self.config.call_timeout),
+            CallClass::Offchain => (
+                Some(self.config.offchain_call_timeout),
+                self.config.offchain_call_timeout,
+            ),
+        };
+        let _slot = self.slots.acquire(class, wait)?;
+        self.call_in_slot(class, timeout, ext, code, method, input)
+    }
+
+    /// A call by a caller that holds a slot (or by a call nested in one).
+    fn call_in_slot(
+        &self,
+        class: CallClass,
+        timeout: Duration,
+        ext: &mut dyn Externalities,
+        code: &RuntimeCode<'_>,
+        method: &str,
+        input: &[u8],
+    ) -> Result<Vec<u8>, ExecutionError> {
+        let pre = self.instance_pre(code, class)?;
+        // A panic in a host function (a failing storage backend) unwinds through wasm to here.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            cpc_io::set_and_run_with_externalities(ext, || self.run(&pre, timeout, method, input))
+        }))
+        .unwrap_or_else(|panic| Err(ExecutionError::Host(panic_message(panic))))
     }
 
     fn run(
         &self,
         pre: &InstancePre<HostState>,
+        timeout: Duration,
         method: &str,
         input: &[u8],
     ) -> Result<Vec<u8>, ExecutionError> {
@@ -261,11 +423,11 @@ impl WasmExecutor {
             },
         );
         store.limiter(|state| &mut state.limits);
-        let ticks = (self.config.call_timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        let ticks = (timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
         store.set_epoch_deadline(ticks);
         store.epoch_deadline_trap();
 
-        let fail = |e: wasmtime::Error| self.classify(method, e);
+        let fail = |e: wasmtime::Error| self.classify(method, timeout, e);
         let instance = pre.instantiate(&mut store).map_err(fail)?;
         let memory = instance
             .get_memory(&mut store, "memory")
@@ -300,7 +462,7 @@ impl WasmExecutor {
         Ok(output)
     }
 
-    fn classify(&self, method: &str, error: wasmtime::Error) -> ExecutionError {
+    fn classify(&self, method: &str, timeout: Duration, error: wasmtime::Error) -> ExecutionError {
         if let Some(panic) = error.downcast_ref::<host::RuntimePanic>() {
             return ExecutionError::RuntimePanic(panic.0.clone());
         }
@@ -310,7 +472,7 @@ impl WasmExecutor {
         match error.downcast_ref::<Trap>() {
             Some(Trap::Interrupt) => ExecutionError::Timeout {
                 method: method.into(),
-                limit_ms: self.config.call_timeout.as_millis() as u64,
+                limit_ms: timeout.as_millis() as u64,
             },
             Some(Trap::StackOverflow) => ExecutionError::StackOverflow(method.into()),
             _ => {
@@ -337,6 +499,7 @@ impl Drop for WasmExecutor {
     }
 }
 
+/// Calls as [`CallClass::Block`]: the executor as block import and authoring use it.
 impl RuntimeExecutor for WasmExecutor {
     fn call(
         &self,
@@ -345,12 +508,26 @@ impl RuntimeExecutor for WasmExecutor {
         method: &str,
         input: &[u8],
     ) -> Result<Vec<u8>, ExecutionError> {
-        let pre = self.instance_pre(code)?;
-        // A panic in a host function (a failing storage backend) unwinds through wasm to here.
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            cpc_io::set_and_run_with_externalities(ext, || self.run(&pre, method, input))
-        }))
-        .unwrap_or_else(|panic| Err(ExecutionError::Host(panic_message(panic))))
+        self.call_as(CallClass::Block, ext, code, method, input)
+    }
+}
+
+/// A [`WasmExecutor`] making every call for one [`CallClass`].
+#[derive(Clone, Copy)]
+pub struct ClassExecutor<'a> {
+    executor: &'a WasmExecutor,
+    class: CallClass,
+}
+
+impl RuntimeExecutor for ClassExecutor<'_> {
+    fn call(
+        &self,
+        ext: &mut dyn Externalities,
+        code: &RuntimeCode<'_>,
+        method: &str,
+        input: &[u8],
+    ) -> Result<Vec<u8>, ExecutionError> {
+        self.executor.call_as(self.class, ext, code, method, input)
     }
 }
 
@@ -362,13 +539,27 @@ impl cpc_state_machine::ReadRuntimeVersion for WasmExecutor {
         use cpc_io::misc::RuntimeVersionError;
         let code = RuntimeCode::from_bytes(code);
         self.check_exports(&code)?;
-        let version = crate::read_runtime_version(self, &code).map_err(|e| match e {
-            ExecutionError::InvalidCode(_) | ExecutionError::CodeNotFound => {
-                RuntimeVersionError::InvalidCode
-            }
-            ExecutionError::MissingExport(_) => RuntimeVersionError::MissingExports,
-            _ => RuntimeVersionError::VersionCallFailed,
-        })?;
+        // Nested in a call that holds a slot (`set_code`): runs outside admission, on the
+        // pool's spare instances, so it cannot wait on slots its own caller holds.
+        let backend = cpc_state_machine::InMemoryBackend::default();
+        let mut overlay = cpc_state_machine::OverlayedChanges::new();
+        let mut ext = cpc_state_machine::Ext::new(&mut overlay, &backend, None);
+        let version = self
+            .call_in_slot(
+                CallClass::Offchain,
+                self.config.call_timeout,
+                &mut ext,
+                &code,
+                <cpc_api::core::version as cpc_api::Method>::NAME,
+                &[],
+            )
+            .map_err(|e| match e {
+                ExecutionError::InvalidCode(_) | ExecutionError::CodeNotFound => {
+                    RuntimeVersionError::InvalidCode
+                }
+                ExecutionError::MissingExport(_) => RuntimeVersionError::MissingExports,
+                _ => RuntimeVersionError::VersionCallFailed,
+            })?;
         <cpc_version::RuntimeVersion as codec::Decode>::decode(&mut &version[..])
             .map_err(|_| RuntimeVersionError::VersionCallFailed)?;
         Ok(version)

@@ -89,6 +89,11 @@ pub struct RpcConfig {
     pub max_batch_len: u32,
     /// Calls per minute per connection, if limited.
     pub rate_limit: Option<u32>,
+    /// Calls (a batch counts as one) that run at once across every connection; the rest wait
+    /// in line ([`middleware::WorkLimit`]).
+    pub max_workers: usize,
+    /// Calls one connection may have running or waiting for a worker.
+    pub max_calls_per_connection: usize,
     /// Browser origins that may call.
     pub cors: middleware::AllowedOrigins,
 }
@@ -104,9 +109,20 @@ impl RpcConfig {
             max_subscriptions_per_connection: 1024,
             max_batch_len: 1000,
             rate_limit: None,
+            max_workers: default_workers(),
+            max_calls_per_connection: 4,
             cors: middleware::AllowedOrigins::default(),
         }
     }
+}
+
+/// Twice the machine's cores, at least 4: enough to keep the cores busy while some calls wait
+/// on the disk, few enough that block import keeps a fair share of the CPU under a flood.
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get() * 2)
+        .unwrap_or(4)
+        .max(4)
 }
 
 /// Starts the server; returns its handle and the address it listens on.
@@ -128,11 +144,16 @@ pub async fn start(
         .build();
     let http = tower::ServiceBuilder::new()
         .layer(middleware::OriginGuardLayer(Arc::new(config.cors.clone())));
-    let rpc = jsonrpsee::server::middleware::rpc::RpcServiceBuilder::new().option_layer(
-        config
-            .rate_limit
-            .map(|per_minute| middleware::RateLimitLayer { per_minute }),
-    );
+    let rpc = jsonrpsee::server::middleware::rpc::RpcServiceBuilder::new()
+        .option_layer(
+            config
+                .rate_limit
+                .map(|per_minute| middleware::RateLimitLayer { per_minute }),
+        )
+        .layer(middleware::WorkLimitLayer::new(
+            config.max_workers,
+            config.max_calls_per_connection,
+        ));
     let server = Server::builder()
         .set_config(server_config)
         .set_http_middleware(http)

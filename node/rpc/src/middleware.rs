@@ -1,7 +1,9 @@
 //! The server's guards, in front of every method: which browser origins may call
-//! ([`OriginGuard`], an HTTP layer that covers HTTP requests and WebSocket upgrades alike), and
+//! ([`OriginGuard`], an HTTP layer that covers HTTP requests and WebSocket upgrades alike),
 //! how many calls a connection may make per minute ([`RateLimit`], an RPC layer that also
-//! charges each call of a batch).
+//! charges each call of a batch), and how much work runs at once ([`WorkLimit`]: a few calls
+//! across all connections, first come first served, and a few per connection, so one client
+//! cannot take every worker or queue ahead of everyone).
 
 use jsonrpsee::{
     MethodResponse,
@@ -300,6 +302,128 @@ where
             }
         }
         self.inner.batch(batch)
+    }
+
+    fn notification<'a>(
+        &self,
+        notification: Notification<'a>,
+    ) -> impl Future<Output = MethodResponse> + Send + 'a {
+        self.inner.notification(notification)
+    }
+}
+
+/// Methods that answer from memory in microseconds: never queued behind heavy work, so a
+/// node under a flood of queries still answers its health probes.
+pub const LIGHT_METHODS: &[&str] = &[
+    "system_health",
+    "system_name",
+    "system_version",
+    "system_chain",
+    "system_chainType",
+    "system_properties",
+    "system_localPeerId",
+    "system_nodeRoles",
+    "rpc_methods",
+    "chain_getFinalizedHead",
+    "chain_getFinalisedHead",
+];
+
+/// Bounds the work the server does at once. `workers` calls (a batch counts as one: its calls
+/// run one after another) run at a time across every connection; the rest wait in line, first
+/// come first served. A connection has at most `per_connection` calls running or waiting
+/// for a worker: past that, its further calls wait for its own earlier ones, so one client's
+/// flood queues behind itself, not in front of everyone else. [`LIGHT_METHODS`] skip the
+/// line. The layer is built once per connection (an HTTP request is its own connection).
+#[derive(Clone, Debug)]
+pub struct WorkLimitLayer {
+    /// Shared by every connection.
+    pub workers: Arc<tokio::sync::Semaphore>,
+    /// Calls one connection may have running or waiting for a worker.
+    pub per_connection: usize,
+}
+
+impl WorkLimitLayer {
+    /// `workers` workers, `per_connection` calls per connection.
+    pub fn new(workers: usize, per_connection: usize) -> Self {
+        Self {
+            workers: Arc::new(tokio::sync::Semaphore::new(workers.max(1))),
+            per_connection: per_connection.max(1),
+        }
+    }
+}
+
+impl<S> tower::Layer<S> for WorkLimitLayer {
+    type Service = WorkLimit<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        WorkLimit {
+            inner,
+            workers: self.workers.clone(),
+            connection: Arc::new(tokio::sync::Semaphore::new(self.per_connection)),
+        }
+    }
+}
+
+/// See [`WorkLimitLayer`].
+#[derive(Clone, Debug)]
+pub struct WorkLimit<S> {
+    inner: S,
+    workers: Arc<tokio::sync::Semaphore>,
+    connection: Arc<tokio::sync::Semaphore>,
+}
+
+impl<S> WorkLimit<S> {
+    /// Waits for this connection's turn, then a worker; both are held until the call ends.
+    async fn admit(
+        connection: Arc<tokio::sync::Semaphore>,
+        workers: Arc<tokio::sync::Semaphore>,
+    ) -> Option<(
+        tokio::sync::OwnedSemaphorePermit,
+        tokio::sync::OwnedSemaphorePermit,
+    )> {
+        let own = connection.acquire_owned().await.ok()?;
+        let worker = workers.acquire_owned().await.ok()?;
+        Some((own, worker))
+    }
+}
+
+impl<S> RpcServiceT for WorkLimit<S>
+where
+    S: RpcServiceT<
+            MethodResponse = MethodResponse,
+            BatchResponse = MethodResponse,
+            NotificationResponse = MethodResponse,
+        > + Send
+        + Sync
+        + Clone
+        + 'static,
+{
+    type MethodResponse = S::MethodResponse;
+    type NotificationResponse = S::NotificationResponse;
+    type BatchResponse = S::BatchResponse;
+
+    fn call<'a>(&self, request: Request<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
+        let inner = self.inner.clone();
+        let light = LIGHT_METHODS.contains(&request.method_name());
+        let (connection, workers) = (self.connection.clone(), self.workers.clone());
+        async move {
+            if light {
+                return inner.call(request).await;
+            }
+            // The semaphores are never closed: `None` cannot happen, and would only skip the
+            // limit.
+            let _permits = Self::admit(connection, workers).await;
+            inner.call(request).await
+        }
+    }
+
+    fn batch<'a>(&self, batch: Batch<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
+        let inner = self.inner.clone();
+        let (connection, workers) = (self.connection.clone(), self.workers.clone());
+        async move {
+            let _permits = Self::admit(connection, workers).await;
+            inner.batch(batch).await
+        }
     }
 
     fn notification<'a>(

@@ -95,6 +95,14 @@ pub struct RunArgs {
     /// Calls per minute one RPC WebSocket connection may make (no limit by default).
     #[arg(long, value_name = "CALLS")]
     pub rpc_rate_limit: Option<std::num::NonZeroU32>,
+    /// RPC calls (a batch counts as one) that run at once across every connection; the rest
+    /// wait in line (default: twice the cores, at least 4).
+    #[arg(long, value_name = "COUNT")]
+    pub rpc_max_workers: Option<std::num::NonZeroUsize>,
+    /// RPC calls one connection may have running or waiting for a worker; its further calls
+    /// wait for its earlier ones.
+    #[arg(long, value_name = "COUNT", default_value_t = 4)]
+    pub rpc_max_calls_per_connection: usize,
     /// The Prometheus metrics port.
     #[arg(long, default_value_t = 9615)]
     pub prometheus_port: u16,
@@ -127,9 +135,18 @@ pub struct RunArgs {
     /// Which runtime executes imported blocks: `wasm`, `native`, or `both` (compared).
     #[arg(long, default_value = "wasm")]
     pub execution: String,
-    /// The longest a runtime call may run, in milliseconds.
+    /// The longest a runtime call executing a block or validating a transaction may run, in
+    /// milliseconds.
     #[arg(long, default_value_t = 10_000)]
     pub execution_timeout_ms: u64,
+    /// The longest a runtime call made for RPC (`state_call`, fee queries, ...) may run, and
+    /// wait for a free slot, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 4_000)]
+    pub rpc_call_timeout_ms: u64,
+    /// Most runtime calls made for RPC that run at once; past it, calls wait (up to
+    /// `--rpc-call-timeout-ms`) and then fail with "busy".
+    #[arg(long, value_name = "COUNT", default_value_t = 8)]
+    pub rpc_max_runtime_calls: u32,
     /// Most transactions in the pool (ready and future).
     #[arg(long, default_value_t = 8192)]
     pub pool_limit: usize,

@@ -14,7 +14,9 @@ use crate::{
     pool::{PoolApi, inherent_data, now_millis},
 };
 use codec::{Decode, Encode};
-use cpc_client::{BlockOrigin, BlockVerifier, BuildParams, Client, ImportParams, StateChanges};
+use cpc_client::{
+    BlockOrigin, BlockVerifier, BuildParams, CallClass, Client, ImportParams, StateChanges,
+};
 use cpc_consensus::{
     Certificate, Chain, Config, Engine, Equivocation, Output, Persisted, ValidatorSet, VoteKind,
     engine::{ImpeachReason, TimeoutKind},
@@ -41,7 +43,7 @@ pub type PeerId = String;
 /// The committee recorded in the state at `at`.
 pub fn committee_at(client: &Client, at: &H256) -> Result<ValidatorSet, String> {
     let (_, members) = client
-        .call_api::<hybrid_consensus_api::validators>(at, ())
+        .call_api_as::<hybrid_consensus_api::validators>(CallClass::Block, at, ())
         .map_err(|e| format!("cannot read the validator committee: {e}"))?;
     ValidatorSet::new(members.iter().map(|m| m.session_key).collect())
         .map_err(|e| format!("the runtime's committee is unusable: {e:?}"))
@@ -244,7 +246,7 @@ impl ClientChain {
         let info = self.client.info();
         let version = self
             .client
-            .runtime_version(&info.best_hash)
+            .runtime_version_as(CallClass::Block, &info.best_hash)
             .map_err(|e| e.to_string())?;
         // The call is encoded with this node's runtime types: only valid for that runtime.
         // Hybrid consensus has the same pallet index in the main and the sidechain runtime, so
@@ -259,7 +261,11 @@ impl ClientChain {
         let who = cpc_primitives::AccountId::new(key.public().0);
         let nonce = self
             .client
-            .call_api::<cpc_api::account_nonce_api::account_nonce>(&info.best_hash, (who,))
+            .call_api_as::<cpc_api::account_nonce_api::account_nonce>(
+                CallClass::Block,
+                &info.best_hash,
+                (who,),
+            )
             .map_err(|e| e.to_string())?;
         let extra = cpc_primitives::SignedExtra {
             era: cpc_primitives::Era::Immortal,
@@ -373,10 +379,11 @@ impl Chain<Block> for ClientChain {
 
     fn proposer(&self, height: u32) -> Public {
         let at = self.client.info().finalized_hash;
-        match self
-            .client
-            .call_api::<hybrid_consensus_api::proposer>(&at, (height,))
-        {
+        match self.client.call_api_as::<hybrid_consensus_api::proposer>(
+            CallClass::Block,
+            &at,
+            (height,),
+        ) {
             Ok(Some(member)) => member.session_key,
             // No elected proposer: the slot falls to the committee's rotation.
             _ => *self.validators(height).round_leader(height, 0),

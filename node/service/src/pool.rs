@@ -5,7 +5,7 @@
 //! them, so no module depends on the service.
 
 use cpc_api::tagged_transaction_queue;
-use cpc_client::Client;
+use cpc_client::{CallClass, Client};
 use cpc_primitives::{
     H256, OpaqueExtrinsic,
     inherent::InherentData,
@@ -42,7 +42,11 @@ impl ChainApi for PoolApi {
         xt: &OpaqueExtrinsic,
     ) -> Result<TransactionValidity, String> {
         self.client
-            .call_api::<tagged_transaction_queue::validate_transaction>(&at, (source, xt, at))
+            .call_api_as::<tagged_transaction_queue::validate_transaction>(
+                CallClass::Pool,
+                &at,
+                (source, xt, at),
+            )
             .map_err(|e| e.to_string())
     }
 

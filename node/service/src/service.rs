@@ -174,6 +174,8 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
         };
         let wasm_config = WasmExecutorConfig {
             call_timeout: Duration::from_millis(args.execution_timeout_ms),
+            offchain_call_timeout: Duration::from_millis(args.rpc_call_timeout_ms),
+            max_offchain_calls: args.rpc_max_runtime_calls.max(1),
             verified_signatures: args.signature_memory,
             verify_threads: args.verify_threads,
             ..Default::default()
@@ -256,6 +258,10 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
     rpc_config.max_subscriptions_per_connection = args.rpc_max_subscriptions_per_connection;
     rpc_config.max_batch_len = args.rpc_max_batch_request_len;
     rpc_config.rate_limit = args.rpc_rate_limit.map(std::num::NonZeroU32::get);
+    if let Some(workers) = args.rpc_max_workers {
+        rpc_config.max_workers = workers.get();
+    }
+    rpc_config.max_calls_per_connection = args.rpc_max_calls_per_connection.max(1);
     if let Some(cors) = &args.rpc_cors {
         rpc_config.cors = cors.parse().map_err(Error::Input)?;
     }

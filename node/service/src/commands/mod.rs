@@ -28,6 +28,7 @@ fn open_local(shared: &SharedArgs, execution: &str) -> Result<(Arc<Client>, Chai
         execution,
         cpc_executor::WasmExecutorConfig {
             call_timeout: Duration::from_secs(60),
+            offchain_call_timeout: Duration::from_secs(60),
             ..Default::default()
         },
     )?;

@@ -1,0 +1,151 @@
+//! Offchain calls (RPC queries) cannot take the instance slots or evict the compiled module
+//! block execution needs, and a code many calls race for is compiled once.
+
+use cpc_executor::{CallClass, ExecutionError, RuntimeCode, WasmExecutor, WasmExecutorConfig};
+use cpc_state_machine::{Ext, InMemoryBackend, OverlayedChanges};
+use std::time::Duration;
+
+/// A module with a call that never ends and one that returns at once; `tag` makes each
+/// variant a distinct code.
+fn module(tag: u32) -> Vec<u8> {
+    wat::parse_str(format!(
+        r#"(module
+  (memory (export "memory") 1)
+  (global (export "tag") i32 (i32.const {tag}))
+  (func (export "cpc_alloc") (param i32) (result i32) (i32.const 64))
+  (func (export "Test_loop") (param i32 i32) (result i64)
+    (loop $forever (br $forever))
+    (i64.const 0))
+  (func (export "Test_echo") (param i32 i32) (result i64)
+    (i64.or (i64.shl (i64.extend_i32_u (local.get 1)) (i64.const 32)) (i64.extend_i32_u (local.get 0))))
+)"#
+    ))
+    .unwrap()
+}
+
+fn call(
+    executor: &WasmExecutor,
+    class: CallClass,
+    code: &[u8],
+    method: &str,
+) -> Result<Vec<u8>, ExecutionError> {
+    let backend = InMemoryBackend::default();
+    let mut overlay = OverlayedChanges::new();
+    let mut ext = Ext::new(&mut overlay, &backend, None);
+    executor.call_as(
+        class,
+        &mut ext,
+        &RuntimeCode::from_bytes(code),
+        method,
+        b"hi",
+    )
+}
+
+#[test]
+fn block_calls_run_while_every_query_slot_is_held_by_runaway_calls() {
+    let executor = WasmExecutor::new(WasmExecutorConfig {
+        call_timeout: Duration::from_secs(30),
+        offchain_call_timeout: Duration::from_secs(3),
+        max_concurrent_calls: 8,
+        reserved_block_calls: 2,
+        max_pool_calls: 4,
+        max_offchain_calls: 4,
+        ..Default::default()
+    })
+    .unwrap();
+    let code = module(0);
+    executor
+        .prepare(&RuntimeCode::from_bytes(&code[..]))
+        .unwrap();
+
+    std::thread::scope(|scope| {
+        // Twenty runaway queries: four run, the others wait for a slot, and give up.
+        let flood: Vec<_> = (0..20)
+            .map(|_| scope.spawn(|| call(&executor, CallClass::Offchain, &code, "Test_loop")))
+            .collect();
+        // Pool validation takes its own slots; it cannot take the reserve either.
+        let pool: Vec<_> = (0..8)
+            .map(|_| scope.spawn(|| call(&executor, CallClass::Pool, &code, "Test_echo")))
+            .collect();
+        while executor.slots_in_use()[2] < 4 {
+            std::thread::yield_now();
+        }
+        // Block execution gets a slot while the queries hold theirs.
+        for _ in 0..10 {
+            assert_eq!(
+                call(&executor, CallClass::Block, &code, "Test_echo").unwrap(),
+                b"hi"
+            );
+        }
+        let in_flight = executor.slots_in_use()[2];
+        assert_eq!(in_flight, 4, "the queries still hold their slots");
+
+        for handle in pool {
+            assert_eq!(handle.join().unwrap().unwrap(), b"hi");
+        }
+        let (mut timed_out, mut busy) = (0, 0);
+        for handle in flood {
+            match handle.join().unwrap() {
+                Err(ExecutionError::Timeout { limit_ms: 3000, .. }) => timed_out += 1,
+                Err(ExecutionError::Busy(CallClass::Offchain)) => busy += 1,
+                other => panic!("a runaway query ended with {other:?}"),
+            }
+        }
+        eprintln!("runaway queries: {timed_out} stopped by their time limit, {busy} refused busy");
+        assert!(timed_out >= 4 && busy >= 1, "{timed_out} {busy}");
+    });
+    assert_eq!(executor.slots_in_use(), [0, 0, 0]);
+}
+
+#[test]
+fn queries_of_many_codes_never_evict_the_code_blocks_run() {
+    let executor = WasmExecutor::new(WasmExecutorConfig {
+        module_cache_size: 2,
+        ..Default::default()
+    })
+    .unwrap();
+    let live = module(0);
+    let live_hash = RuntimeCode::from_bytes(&live[..]).hash;
+    call(&executor, CallClass::Block, &live, "Test_echo").unwrap();
+    let compiled = executor.compilations();
+
+    for tag in 1..=6 {
+        call(&executor, CallClass::Offchain, &module(tag), "Test_echo").unwrap();
+    }
+    assert!(
+        executor.is_cached(&live_hash),
+        "the live code stays compiled"
+    );
+    assert_eq!(executor.compilations(), compiled + 6);
+    call(&executor, CallClass::Block, &live, "Test_echo").unwrap();
+    assert_eq!(executor.compilations(), compiled + 6, "no recompilation");
+
+    // Code first compiled for a query is reused, not recompiled, once blocks run it.
+    let upgraded = module(100);
+    call(&executor, CallClass::Offchain, &upgraded, "Test_echo").unwrap();
+    call(&executor, CallClass::Block, &upgraded, "Test_echo").unwrap();
+    assert_eq!(executor.compilations(), compiled + 7);
+}
+
+#[test]
+fn a_code_many_calls_race_for_is_compiled_once() {
+    let executor = WasmExecutor::new(WasmExecutorConfig::default()).unwrap();
+    let code = module(7);
+    let (executor, code) = (&executor, &code);
+    std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..8)
+            .map(|i| {
+                let class = if i % 2 == 0 {
+                    CallClass::Block
+                } else {
+                    CallClass::Offchain
+                };
+                scope.spawn(move || call(executor, class, code, "Test_echo"))
+            })
+            .collect();
+        for handle in calls {
+            assert_eq!(handle.join().unwrap().unwrap(), b"hi");
+        }
+    });
+    assert_eq!(executor.compilations(), 1);
+}
