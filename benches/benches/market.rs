@@ -98,6 +98,7 @@ fn gateway_round_trip(c: &mut Criterion) {
                 token_ttl: Duration::from_secs(3600),
                 max_blob_bytes: 1 << 30,
                 audiences: Vec::new(),
+                connections: Default::default(),
             },
             view,
             Box::new(store),

@@ -122,6 +122,48 @@ pub struct GatewayConfig {
     /// The addresses clients reach this gateway at (`host[:port]`, see [`audience_of`]);
     /// logins must sign one of them. Loopback addresses of the bound port are added.
     pub audiences: Vec<String>,
+    /// Bounds on connections.
+    pub connections: ConnectionLimits,
+}
+
+/// Bounds on the gateway's connections: file descriptors are shared with RocksDB, RPC and
+/// p2p, so no client may hold many, and none may hold one without using it.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionLimits {
+    /// Most open connections; past it the gateway stops accepting until one closes.
+    pub max: usize,
+    /// Most open connections from one IP address; past it new ones are closed at once.
+    pub per_ip: usize,
+    /// A request's headers must arrive within this time.
+    pub header_timeout: Duration,
+    /// A connection on which no byte moves for this long is closed (idle keep-alive, a
+    /// stalled upload or download).
+    pub idle_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max: 256,
+            per_ip: 16,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl ConnectionLimits {
+    /// The defaults, with `max` at most a quarter of `fd_limit` (the process's open-file
+    /// limit), so the gateway alone can never exhaust the descriptors.
+    pub fn for_fd_limit(fd_limit: u64) -> Self {
+        let default = Self::default();
+        let quarter = usize::try_from(fd_limit / 4).unwrap_or(usize::MAX).max(8);
+        Self {
+            max: default.max.min(quarter),
+            per_ip: default.per_ip.min(quarter),
+            ..default
+        }
+    }
 }
 
 struct State {
@@ -184,6 +226,11 @@ pub async fn serve(
     for dir in ["index", "keys", "staging"] {
         tokio::fs::create_dir_all(config.data_dir.join(dir)).await?;
     }
+    // Uploads a crash cut short.
+    let mut staged = tokio::fs::read_dir(config.data_dir.join("staging")).await?;
+    while let Some(entry) = staged.next_entry().await? {
+        let _ = tokio::fs::remove_file(entry.path()).await;
+    }
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let mut config = config;
@@ -198,32 +245,84 @@ pub async fn serve(
         challenges: Mutex::new(HashMap::new()),
         tokens: Mutex::new(HashMap::new()),
     });
-    let task = tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
+    let task = tokio::spawn(accept_loop(listener, state));
+    Ok(GatewayHandle { addr, task })
+}
+
+/// Accepts connections within [`ConnectionLimits`]: waits for a free slot before accepting
+/// (the kernel's backlog holds the rest), closes a connection from an address that already
+/// holds its share, and backs off when accepting fails (out of file descriptors) instead of
+/// spinning.
+async fn accept_loop(listener: tokio::net::TcpListener, state: Arc<State>) {
+    let limits = state.config.connections;
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max.max(1)));
+    let per_ip: Arc<Mutex<HashMap<std::net::IpAddr, usize>>> = Arc::default();
+    let mut backoff = Duration::from_millis(10);
+    loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => {
+                backoff = Duration::from_millis(10);
+                accepted
+            }
+            Err(e) => {
+                log::warn!(target: "market", "gateway: cannot accept a connection ({e}); retrying in {backoff:?}");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(1));
                 continue;
+            }
+        };
+        let ip = peer.ip();
+        {
+            let mut counts = per_ip.lock();
+            let count = counts.entry(ip).or_default();
+            if *count >= limits.per_ip {
+                log::debug!(target: "market", "gateway: {ip} holds {count} connections; closing a new one");
+                continue;
+            }
+            *count += 1;
+        }
+        let (state, per_ip) = (state.clone(), per_ip.clone());
+        tokio::spawn(async move {
+            serve_connection(state, stream, limits).await;
+            let mut counts = per_ip.lock();
+            if let Some(count) = counts.get_mut(&ip) {
+                *count -= 1;
+                if *count == 0 {
+                    counts.remove(&ip);
+                }
+            }
+            drop(slot);
+        });
+    }
+}
+
+async fn serve_connection(
+    state: Arc<State>,
+    stream: tokio::net::TcpStream,
+    limits: ConnectionLimits,
+) {
+    let service = service_fn(move |request| {
+        let state = state.clone();
+        async move {
+            let response = match handle(&state, request).await {
+                Ok(response) => response,
+                Err(Refusal(status, message)) => json_reply(status, json!({ "error": message })),
             };
-            let state = state.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |request| {
-                    let state = state.clone();
-                    async move {
-                        let response = match handle(&state, request).await {
-                            Ok(response) => response,
-                            Err(Refusal(status, message)) => {
-                                json_reply(status, json!({ "error": message }))
-                            }
-                        };
-                        Ok::<_, std::convert::Infallible>(response)
-                    }
-                });
-                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
+            Ok::<_, std::convert::Infallible>(response)
         }
     });
-    Ok(GatewayHandle { addr, task })
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    let stream = http::IdleTimeout::new(stream, limits.idle_timeout);
+    let _ = builder
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
 }
 
 async fn handle(state: &State, request: Request<Incoming>) -> Reply {
@@ -426,21 +525,16 @@ async fn upload(state: &State, id: ProductId, request: Request<Incoming>) -> Rep
             "only the product's seller may upload its content",
         ));
     }
-    let staging = state
-        .config
-        .data_dir
-        .join("staging")
-        .join(hex::encode(random32()));
-    let result = receive(state, request.into_body(), &staging).await;
-    let (hash, len) = match result {
-        Ok(received) => received,
-        Err(refusal) => {
-            let _ = tokio::fs::remove_file(&staging).await;
-            return Err(refusal);
-        }
-    };
-    let stored = state.store.put_file(&hash, &staging, len).await;
-    let _ = tokio::fs::remove_file(&staging).await;
+    let staging = Staging(
+        state
+            .config
+            .data_dir
+            .join("staging")
+            .join(hex::encode(random32())),
+    );
+    let (hash, len) = receive(state, request.into_body(), &staging.0).await?;
+    let stored = state.store.put_file(&hash, &staging.0, len).await;
+    drop(staging);
     stored.map_err(|e| Refusal::new(StatusCode::BAD_GATEWAY, format!("store: {e}")))?;
     // Written aside and renamed, so a concurrent download never reads half a record.
     let record = format!("{} {len}", hex::encode(hash));
@@ -461,6 +555,17 @@ async fn upload(state: &State, id: ProductId, request: Request<Incoming>) -> Rep
 }
 
 /// Streams `body` into `path`, hashing it; checks the header and the size limit.
+/// A staging file, removed when the upload ends however it ends: refused, done, or dropped
+/// mid-way because its connection stalled or closed.
+struct Staging(PathBuf);
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        // Gone already when the store moved it.
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 async fn receive(
     state: &State,
     mut body: Incoming,

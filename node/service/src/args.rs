@@ -173,4 +173,11 @@ pub struct RunArgs {
     /// Largest blob the gateway accepts, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 30)]
     pub gateway_max_blob_size: u64,
+    /// Most open gateway connections (default: 256, at most a quarter of the process's
+    /// open-file limit).
+    #[arg(long, value_name = "COUNT")]
+    pub gateway_max_connections: Option<std::num::NonZeroUsize>,
+    /// Most open gateway connections from one IP address.
+    #[arg(long, value_name = "COUNT")]
+    pub gateway_max_connections_per_ip: Option<std::num::NonZeroUsize>,
 }

@@ -18,6 +18,7 @@ pub mod lbft;
 pub mod memory;
 pub mod metrics;
 pub mod network;
+pub mod os_limits;
 pub mod pool;
 pub mod runtimes;
 pub mod service;

@@ -520,6 +520,18 @@ async fn start_gateway(
         token_ttl: Duration::from_secs(args.gateway_token_ttl),
         max_blob_bytes: args.gateway_max_blob_size,
         audiences,
+        connections: {
+            let mut limits = cpc_market::gateway::ConnectionLimits::for_fd_limit(
+                crate::os_limits::open_file_limit(),
+            );
+            if let Some(max) = args.gateway_max_connections {
+                limits.max = max.get();
+            }
+            if let Some(per_ip) = args.gateway_max_connections_per_ip {
+                limits.per_ip = per_ip.get();
+            }
+            limits
+        },
     };
     let listen = config.listen;
     cpc_market::gateway::serve(config, Arc::new(ClientMarketView { client }), store)

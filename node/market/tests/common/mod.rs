@@ -111,6 +111,7 @@ pub async fn start(
             token_ttl,
             max_blob_bytes,
             audiences: Vec::new(),
+            connections: Default::default(),
         },
         view,
         store,

@@ -1,0 +1,131 @@
+//! The gateway bounds its connections: a client that sends half a header, idles on a
+//! keep-alive connection or stalls an upload is disconnected, its staging file removed; an
+//! address past its share of connections is closed at once, and other clients are served
+//! throughout.
+
+mod common;
+
+use common::*;
+use cpc_market::{
+    client::GatewayClient,
+    crypto::{self, ContentKey},
+    gateway::{self, ConnectionLimits, GatewayConfig},
+    store::LocalStore,
+};
+use std::{
+    io::{Read, Write},
+    net::TcpStream,
+    sync::Arc,
+    time::Duration,
+};
+
+async fn gateway(dir: &std::path::Path) -> gateway::GatewayHandle {
+    let view = Arc::new(MemoryView::default());
+    view.products.lock().insert(0, product(&pair("Bob")));
+    gateway::serve(
+        GatewayConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir.join("gw"),
+            token_ttl: Duration::from_secs(60),
+            max_blob_bytes: 1 << 20,
+            audiences: Vec::new(),
+            connections: ConnectionLimits {
+                max: 8,
+                per_ip: 3,
+                header_timeout: Duration::from_millis(300),
+                idle_timeout: Duration::from_millis(300),
+            },
+        },
+        view,
+        Box::new(LocalStore::open(dir.join("blobs")).unwrap()),
+    )
+    .await
+    .unwrap()
+}
+
+/// Reads until the server closes the connection; `true` if it did (within the read timeout).
+fn closed_by_server(stream: &mut TcpStream) -> bool {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
+fn health(addr: std::net::SocketAddr) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    reply
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_and_crowding_connections_are_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let handle = gateway(dir.path()).await;
+    let addr = handle.addr;
+    let staging = dir.path().join("gw").join("staging");
+    let mut seller = GatewayClient::new(&format!("http://{addr}")).unwrap();
+    seller
+        .login(&pair("Bob"), &cpc_primitives::H256([7; 32]))
+        .await
+        .unwrap();
+    let token = seller.token().unwrap().to_string();
+    let blob = crypto::encrypt(&ContentKey::random(), &[1u8; 50_000], 4096);
+
+    tokio::task::spawn_blocking(move || {
+        // Half a header, then nothing.
+        let mut slow = TcpStream::connect(addr).unwrap();
+        slow.write_all(b"GET /health HTTP/1.1\r\nhost: x\r\n")
+            .unwrap();
+        assert!(closed_by_server(&mut slow), "a half-sent header is cut off");
+
+        // A keep-alive connection left idle after its request.
+        let mut idle = TcpStream::connect(addr).unwrap();
+        idle.write_all(b"GET /health HTTP/1.1\r\nhost: x\r\n\r\n")
+            .unwrap();
+        assert!(
+            closed_by_server(&mut idle),
+            "an idle keep-alive connection is closed"
+        );
+
+        // The seller's upload that stalls after its first kilobytes: cut off, and its staging
+        // file (there while it was receiving) removed.
+        let mut stalled = TcpStream::connect(addr).unwrap();
+        let head = format!(
+            "PUT /products/0/blob HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {token}\r\ncontent-length: {}\r\n\r\n",
+            blob.len()
+        );
+        stalled.write_all(head.as_bytes()).unwrap();
+        stalled.write_all(&blob[..8192]).unwrap();
+        let receiving = (0..200).any(|_| {
+            std::thread::sleep(Duration::from_millis(5));
+            std::fs::read_dir(&staging).unwrap().count() == 1
+        });
+        assert!(receiving, "the upload was being staged");
+        assert!(closed_by_server(&mut stalled));
+        assert_eq!(std::fs::read_dir(&staging).unwrap().count(), 0);
+
+        // Three held connections are this address's share; a fourth is closed at once while
+        // the three stay open, and the gateway still answers once they go.
+        let held: Vec<TcpStream> = (0..3).map(|_| TcpStream::connect(addr).unwrap()).collect();
+        std::thread::sleep(Duration::from_millis(50));
+        let mut extra = TcpStream::connect(addr).unwrap();
+        assert!(closed_by_server(&mut extra), "past its share, closed");
+        drop(held);
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(health(addr).starts_with("HTTP/1.1 200"), "served again");
+    })
+    .await
+    .unwrap();
+}
