@@ -14,13 +14,6 @@ use std::time::Duration;
 
 const LONG: Duration = Duration::from_secs(120);
 
-fn cli_json(args: &[&str]) -> Value {
-    let (ok, stdout, stderr) = run(args);
-    assert!(ok, "cpchain {args:?} failed:\n{stdout}\n{stderr}");
-    serde_json::from_str(stdout.trim().lines().last().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("cpchain {args:?}: not JSON ({e}): {stdout}"))
-}
-
 #[test]
 fn a_buyer_on_main_fetches_sidechain_readings_verified_against_anchored_roots() {
     let dir = tempfile::tempdir().unwrap();
@@ -93,6 +86,17 @@ fn a_buyer_on_main_fetches_sidechain_readings_verified_against_anchored_roots() 
         json!([0, 1]),
         "{shown}"
     );
+    // Charlie serves every product that lists it.
+    cli_json(&[
+        "market",
+        "accept",
+        "--all",
+        "--suri",
+        "//Charlie",
+        "--rpc-url",
+        &ws(&main),
+        "--json",
+    ]);
     let bought = cli_json(&[
         "market",
         "buy",

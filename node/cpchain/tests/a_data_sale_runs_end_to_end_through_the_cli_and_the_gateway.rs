@@ -1,7 +1,8 @@
 //! The data market end to end on a dev node with its storage gateway: Bob publishes a file
-//! (encrypted, listed, uploaded, the key shared with proxy Charlie), Dave buys through
-//! Charlie, Charlie's `market serve` delivers the key, Dave fetches a byte-identical file and
-//! confirms. Every balance moves by exactly the documented split, the deposit and bond, and
+//! (encrypted, listed, uploaded, the key shared with proxy Charlie), Dave cannot buy through
+//! Charlie until Charlie accepts the product, then buys; Charlie's `market serve` refuses to
+//! fetch the key from a gateway on a private address until allowed to, then delivers the key;
+//! Dave fetches a byte-identical file and confirms. Every balance moves by exactly the documented split, the deposit and bond, and
 //! the fees each account paid (summed from the chain's fee events); the real gateway refuses
 //! an account without an order. Then Eve buys and Bob's own daemon delivers from his key file;
 //! Dave cannot fetch Eve's order; bad `market_*` parameters are refused.
@@ -20,8 +21,15 @@ use std::{
     time::Duration,
 };
 
-/// `cpchain market serve` as `suri` with its keys in `key_dir`, until dropped.
-fn serve(suri: &str, key_dir: &std::path::Path, rpc: &str) -> Daemon {
+/// `cpchain market serve` as `suri` with its keys in `key_dir` and `extra` arguments, its
+/// standard error in `log`, until dropped.
+fn serve(
+    suri: &str,
+    key_dir: &std::path::Path,
+    rpc: &str,
+    extra: &[&str],
+    log: &std::path::Path,
+) -> Daemon {
     Daemon(
         Command::new(binary())
             .args([
@@ -37,18 +45,12 @@ fn serve(suri: &str, key_dir: &std::path::Path, rpc: &str) -> Daemon {
                 rpc,
                 "--json",
             ])
+            .args(extra)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(log).unwrap())
             .spawn()
             .unwrap(),
     )
-}
-
-fn cli_json(args: &[&str]) -> Value {
-    let (ok, stdout, stderr) = run(args);
-    assert!(ok, "cpchain {args:?} failed:\n{stdout}\n{stderr}");
-    serde_json::from_str(stdout.trim().lines().last().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("cpchain {args:?}: not JSON ({e}): {stdout}"))
 }
 
 /// Fees paid per account in blocks `from..=to`, from the `TransactionFeePaid` events.
@@ -171,8 +173,46 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
     ]);
     assert_eq!(found.as_array().unwrap().len(), 1);
 
-    // Charlie's delivery daemon.
-    let serve_charlie = serve("//Charlie", &dir.path().join("charlie-keys"), &rpc);
+    // Dave cannot buy through Charlie before Charlie agrees to serve the product.
+    let buy_args = [
+        "market",
+        "buy",
+        &product.to_string(),
+        "--proxy",
+        &charlie.to_string(),
+        "--suri",
+        "//Dave",
+        "--rpc-url",
+        &rpc,
+        "--json",
+    ];
+    let (ok, out, err) = run(&buy_args);
+    assert!(
+        !ok && format!("{out}{err}").contains("ProxyNotAccepted"),
+        "{out}{err}"
+    );
+    cli_json(&[
+        "market",
+        "accept",
+        "--product",
+        &product.to_string(),
+        "--suri",
+        "//Charlie",
+        "--rpc-url",
+        &rpc,
+        "--json",
+    ]);
+
+    // Charlie's delivery daemon, at first with the default policy: the seller's gateway is on
+    // loopback, where a seller could point a proxy at the proxy's own services.
+    let charlie_log = dir.path().join("serve-charlie.log");
+    let serve_charlie = serve(
+        "//Charlie",
+        &dir.path().join("charlie-keys"),
+        &rpc,
+        &[],
+        &charlie_log,
+    );
 
     // Dave buys through Charlie.
     let bought = cli_json(&[
@@ -188,6 +228,27 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
         "--json",
     ]);
     let order = bought["orderId"].as_u64().unwrap();
+    wait_until(
+        "the daemon to refuse the private gateway",
+        Duration::from_secs(60),
+        || {
+            std::fs::read_to_string(&charlie_log)
+                .unwrap_or_default()
+                .contains("not a public address")
+        },
+    );
+    assert_eq!(
+        node.rpc("market_order", json!([order]))["status"],
+        json!("created")
+    );
+    drop(serve_charlie);
+    let serve_charlie = serve(
+        "//Charlie",
+        &dir.path().join("charlie-keys"),
+        &rpc,
+        &["--allow-private-gateways"],
+        &charlie_log,
+    );
     wait_until("Charlie's delivery", Duration::from_secs(90), || {
         node.rpc("market_order", json!([order]))["status"] == json!("delivered")
     });
@@ -201,12 +262,12 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
         let eve_pair = cpc_runtime_test_utils::pair("Eve");
         client.login(&eve_pair, &genesis).await.unwrap();
         let refused = client
-            .download(product, Some(order), &dir.path().join("eve"), None)
+            .download(product, Some(order), &dir.path().join("eve"), None, None)
             .await;
         assert_eq!(refused.unwrap_err().status().map(|s| s.as_u16()), Some(403));
         let anonymous = cpc_market::client::GatewayClient::new(&gateway).unwrap();
         let refused = anonymous
-            .download(product, Some(order), &dir.path().join("anon"), None)
+            .download(product, Some(order), &dir.path().join("anon"), None, None)
             .await;
         assert_eq!(refused.unwrap_err().status().map(|s| s.as_u16()), Some(401));
     });
@@ -256,7 +317,13 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
     assert_eq!(settled["buyerRated"], json!(true));
 
     // A seller delivers from its own key file too: Eve buys, Bob's daemon delivers.
-    let serve_bob = serve("//Bob", &dir.path().join("bob-keys"), &rpc);
+    let serve_bob = serve(
+        "//Bob",
+        &dir.path().join("bob-keys"),
+        &rpc,
+        &[],
+        &dir.path().join("serve-bob.log"),
+    );
     let bought = cli_json(&[
         "market",
         "buy",

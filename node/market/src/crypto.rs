@@ -33,6 +33,8 @@ pub const HEADER_LEN: usize = 9;
 pub const TAG_LEN: usize = 16;
 /// Bytes of a sealed content key.
 pub const SEALED_KEY_LEN: usize = 32 + 32 + TAG_LEN;
+// The chain refuses deliveries of any other length.
+const _: () = assert!(SEALED_KEY_LEN == cpc_data_market_primitives::SEALED_KEY_LEN as usize);
 /// Largest chunk size a blob may declare (bounds the memory a decryptor allocates).
 pub const MAX_CHUNK_SIZE: usize = 16 << 20;
 
@@ -189,6 +191,17 @@ fn header(chunk_size: usize) -> [u8; HEADER_LEN] {
     header[4] = VERSION;
     header[5..].copy_from_slice(&(chunk_size as u32).to_le_bytes());
     header
+}
+
+/// The chunk size a blob header declares, if the header is valid.
+pub fn declared_chunk_size(header: &[u8]) -> Option<usize> {
+    if header.len() != HEADER_LEN || &header[..4] != MAGIC || header[4] != VERSION {
+        return None;
+    }
+    let chunk_size = u32::from_le_bytes(header[5..9].try_into().ok()?) as usize;
+    (1..=MAX_CHUNK_SIZE)
+        .contains(&chunk_size)
+        .then_some(chunk_size)
 }
 
 /// Size of the blob of `plaintext_len` bytes in chunks of `chunk_size`.

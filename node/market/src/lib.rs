@@ -7,10 +7,13 @@
 //! - [`gateway`]: the storage gateway a node serves (the proxy role): challenge-response login
 //!   with the account's sr25519 key, uploads by a product's seller, downloads by buyers with a
 //!   paid order, checked against chain state through [`gateway::MarketView`];
-//! - [`client`]: the gateway's HTTP client, used by the `market` commands.
+//! - [`client`]: the gateway's HTTP client, used by the `market` commands;
+//! - [`target`]: whether an address a counterparty named may be called (no requests into a
+//!   proxy's private network).
 
 pub mod client;
 pub mod crypto;
 pub mod gateway;
 pub mod http;
 pub mod store;
+pub mod target;

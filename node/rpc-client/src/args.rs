@@ -274,12 +274,43 @@ pub enum MarketCommand {
         #[command(flatten)]
         wallet: WalletArgs,
     },
+    /// Agrees, as a proxy, to serve a product's orders (or every product that lists the proxy,
+    /// with `--all`); buyers can pick a proxy only for what it accepted. `--withdraw` stops,
+    /// for later orders.
+    Accept {
+        /// The product.
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        product: Option<u64>,
+        /// Every product that lists this proxy.
+        #[arg(long)]
+        all: bool,
+        /// Stop serving instead.
+        #[arg(long)]
+        withdraw: bool,
+        /// The signer (a proxy).
+        #[command(flatten)]
+        signer: MarketSigner,
+        /// Node connection and output.
+        #[command(flatten)]
+        wallet: WalletArgs,
+    },
     /// Runs a seller's or proxy's delivery daemon: seals the content key of every new order
     /// to its buyer and submits the delivery. Runs until stopped.
     Serve {
         /// How often to look for new orders, in milliseconds.
         #[arg(long, default_value_t = 1000)]
         poll_ms: u64,
+        /// Longest one delivery may take to get its key (from the seller's gateway) and seal
+        /// it, in seconds: a gateway that stalls costs this, not the daemon.
+        #[arg(long, value_name = "SECS", default_value_t = 60)]
+        delivery_timeout_secs: u64,
+        /// Orders whose keys are fetched at once.
+        #[arg(long, value_name = "COUNT", default_value_t = 8)]
+        max_deliveries: usize,
+        /// Also fetch keys from gateways at private, loopback or link-local addresses (local
+        /// testnets). By default a seller cannot make the daemon call into its own network.
+        #[arg(long)]
+        allow_private_gateways: bool,
         /// The signer (a seller or a proxy).
         #[command(flatten)]
         signer: MarketSigner,

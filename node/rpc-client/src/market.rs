@@ -20,7 +20,8 @@ use cpc_market::{
     http::Progress,
 };
 use cpc_pallet_data_market::{
-    Call as MarketCall, Event as MarketEvent, ProductInfo, StorageLocation,
+    Call as MarketCall, Event as MarketEvent, MAX_SEALED_KEY_LEN, ProductInfo, StorageLocation,
+    Text,
 };
 use cpc_primitives::{AccountId, H256};
 use cpc_runtime::{RuntimeCall, RuntimeEvent};
@@ -220,11 +221,40 @@ pub async fn market(command: MarketCommand) -> Result<(), Error> {
             signer: who,
             wallet,
         } => buy(product, &proxy, max_price, &who, &wallet).await,
-        MarketCommand::Serve {
-            poll_ms,
+        MarketCommand::Accept {
+            product,
+            all,
+            withdraw,
             signer: who,
             wallet,
-        } => serve(Duration::from_millis(poll_ms.max(100)), &who, &wallet).await,
+        } => {
+            let call = match product {
+                Some(product) if !all => MarketCall::accept_product {
+                    product,
+                    accepted: !withdraw,
+                },
+                _ => MarketCall::set_accepts_all {
+                    accepts_all: !withdraw,
+                },
+            };
+            simple(call, &who, &wallet).await
+        }
+        MarketCommand::Serve {
+            poll_ms,
+            delivery_timeout_secs,
+            max_deliveries,
+            allow_private_gateways,
+            signer: who,
+            wallet,
+        } => {
+            let limits = ServeLimits {
+                poll: Duration::from_millis(poll_ms.max(100)),
+                delivery_timeout: Duration::from_secs(delivery_timeout_secs.max(1)),
+                max_deliveries: max_deliveries.max(1),
+                allow_private_gateways,
+            };
+            serve(limits, &who, &wallet).await
+        }
         MarketCommand::Fetch {
             order,
             out,
@@ -371,14 +401,22 @@ fn key_file(dir: &Path, product: u64) -> PathBuf {
 }
 
 fn save_key(dir: &Path, product: u64, key: &ContentKey) -> Result<(), Error> {
+    use std::io::Write;
     std::fs::create_dir_all(dir)?;
     let path = key_file(dir, product);
-    std::fs::write(&path, hex::encode(key.0))?;
+    // Created readable by the owner only, never briefly by everyone; a file that existed is
+    // narrowed before the key is written into it.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
+    file.write_all(hex::encode(key.0).as_bytes())?;
     Ok(())
 }
 
@@ -685,6 +723,7 @@ async fn content_key_for(
     me: &AccountId,
     keys: &Path,
     order: &Value,
+    allow_private: bool,
 ) -> Result<ContentKey, Error> {
     let product = order["product"].as_u64().unwrap_or_default();
     if str_of(&order["seller"]) == me.to_string()
@@ -696,6 +735,11 @@ async fn content_key_for(
     let gateway = listed["location"]["node"]
         .as_str()
         .ok_or_else(|| Error::Node(format!("product {product} is not stored on a gateway")))?;
+    if !allow_private {
+        cpc_market::target::check_public(gateway)
+            .await
+            .map_err(|e| Error::Node(format!("product {product}'s gateway {gateway}: {e}")))?;
+    }
     let client = login(gateway, rpc, pair).await?;
     let sealed = client
         .shared_key(product, me)
@@ -706,7 +750,20 @@ async fn content_key_for(
         .map_err(|e| Error::Node(format!("the key shared for product {product}: {e}")))
 }
 
-async fn serve(poll: Duration, who: &MarketSigner, wallet: &WalletArgs) -> Result<(), Error> {
+/// How `market serve` bounds its work.
+struct ServeLimits {
+    poll: Duration,
+    delivery_timeout: Duration,
+    max_deliveries: usize,
+    allow_private_gateways: bool,
+}
+
+/// The delivery daemon. Each round reads the open orders, fetches and seals the keys of up to
+/// `max_deliveries` at once, each within `delivery_timeout` (a seller's gateway that never
+/// answers stalls one order, never the daemon), then submits the deliveries one by one (they
+/// share the signer's nonces).
+async fn serve(limits: ServeLimits, who: &MarketSigner, wallet: &WalletArgs) -> Result<(), Error> {
+    use futures::StreamExt;
     let pair = signer(&who.suri, wallet.keystore_path.clone())?;
     let me = AccountId::from(pair.public());
     let rpc = Wallet::connect(&wallet.rpc_url).await?;
@@ -724,19 +781,60 @@ async fn serve(poll: Duration, who: &MarketSigner, wallet: &WalletArgs) -> Resul
             Ok(orders) => orders,
             Err(e) => {
                 eprintln!("Reading open orders failed (retrying): {e}");
-                tokio::time::sleep(poll).await;
+                tokio::time::sleep(limits.poll).await;
                 continue;
             }
         };
-        for order in orders {
-            let id = order["id"].as_u64().unwrap_or_default();
-            // Its own purchases are not its to deliver.
-            let mine = str_of(&order["seller"]) == me.to_string()
-                || str_of(&order["proxy"]) == me.to_string();
-            if !mine || order["status"] != json!("created") || done.contains(&id) {
-                continue;
-            }
-            match deliver(&rpc, &pair, &me, &keys, &order).await {
+        let due: Vec<Value> = orders
+            .into_iter()
+            .filter(|order| {
+                let id = order["id"].as_u64().unwrap_or_default();
+                // Its own purchases are not its to deliver.
+                let mine = str_of(&order["seller"]) == me.to_string()
+                    || str_of(&order["proxy"]) == me.to_string();
+                mine && order["status"] == json!("created") && !done.contains(&id)
+            })
+            .collect();
+        let sealed: Vec<(u64, Result<Text<MAX_SEALED_KEY_LEN>, Error>)> =
+            futures::stream::iter(due)
+                .map(|order| {
+                    let (rpc, pair, me, keys) = (&rpc, &pair, &me, &keys);
+                    let limits = &limits;
+                    async move {
+                        let id = order["id"].as_u64().unwrap_or_default();
+                        let sealing =
+                            seal_for(rpc, pair, me, keys, &order, limits.allow_private_gateways);
+                        let sealed = tokio::time::timeout(limits.delivery_timeout, sealing)
+                            .await
+                            .unwrap_or_else(|_| {
+                                Err(Error::Node(format!(
+                                    "getting the key took longer than {:?}",
+                                    limits.delivery_timeout
+                                )))
+                            });
+                        (id, sealed)
+                    }
+                })
+                .buffer_unordered(limits.max_deliveries)
+                .collect()
+                .await;
+        for (id, sealed) in sealed {
+            let result = match sealed {
+                Ok(sealed_key) => {
+                    submit(
+                        &rpc,
+                        &pair,
+                        MarketCall::deliver {
+                            order: id,
+                            sealed_key,
+                        },
+                        true,
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            match result {
                 Ok(included) => {
                     done.insert(id);
                     let line = json!({
@@ -759,8 +857,8 @@ async fn serve(poll: Duration, who: &MarketSigner, wallet: &WalletArgs) -> Resul
                     done.insert(id);
                     eprintln!("Order {id}: no longer deliverable: {e}");
                 }
-                // Anything else (no key yet, a pool or network error) is tried again next
-                // round, reported once.
+                // Anything else (no key yet, a gateway that stalls or is refused, a pool or
+                // network error) is tried again next round, reported once.
                 Err(e) => {
                     if warned.insert(id) {
                         eprintln!("Order {id}: cannot deliver yet (retrying): {e}");
@@ -768,35 +866,25 @@ async fn serve(poll: Duration, who: &MarketSigner, wallet: &WalletArgs) -> Resul
                 }
             }
         }
-        tokio::time::sleep(poll).await;
+        tokio::time::sleep(limits.poll).await;
     }
 }
 
-/// Seals the content key of `order` to its buyer and submits the delivery.
-async fn deliver(
+/// The content key of `order`, sealed to its buyer.
+async fn seal_for(
     rpc: &Wallet,
     pair: &Pair,
     me: &AccountId,
     keys: &Path,
     order: &Value,
-) -> Result<Included, Error> {
-    let id = order["id"].as_u64().unwrap_or_default();
-    let key = content_key_for(rpc, pair, me, keys, order).await?;
+    allow_private: bool,
+) -> Result<Text<MAX_SEALED_KEY_LEN>, Error> {
+    let key = content_key_for(rpc, pair, me, keys, order, allow_private).await?;
     let buyer_key = hex32(&order["buyerKey"], "buyer key")?;
     let sealed =
         crypto::seal(&key, &buyer_key).map_err(|e| Error::Node(format!("the buyer's key: {e}")))?;
-    let sealed = BoundedVec::try_from_vec(sealed)
-        .map_err(|_| Error::Node("a sealed key always fits; qed".into()))?;
-    submit(
-        rpc,
-        pair,
-        MarketCall::deliver {
-            order: id,
-            sealed_key: sealed,
-        },
-        true,
-    )
-    .await
+    BoundedVec::try_from_vec(sealed)
+        .map_err(|_| Error::Node("a sealed key always fits; qed".into()))
 }
 
 async fn fetch(
@@ -879,7 +967,13 @@ async fn fetch(
         wallet.json,
     );
     let downloaded = client
-        .download(product, Some(id), &blob, Some(progress_of(&downloading)))
+        .download(
+            product,
+            Some(id),
+            &blob,
+            Some(progress_of(&downloading)),
+            listed["size"].as_u64(),
+        )
         .await;
     downloading.finish();
     downloaded.map_err(|e| {

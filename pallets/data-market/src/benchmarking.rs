@@ -39,6 +39,13 @@ pub fn benchmarks(accounts: Accounts<'_>) -> Vec<Benchmark<Call>> {
             bond: 1_000_000_000_000,
         },
     );
+    let accept = (
+        Signed(1),
+        Call::accept_product {
+            product: 0,
+            accepted: true,
+        },
+    );
     let key = (Signed(2), Call::set_encryption_key { key: [2; 32] });
     let buy = (
         Signed(2),
@@ -63,7 +70,12 @@ pub fn benchmarks(accounts: Accounts<'_>) -> Vec<Benchmark<Call>> {
             reason: text(64),
         },
     );
-    let ready = vec![publish.clone(), register.clone(), key.clone()];
+    let ready = vec![
+        publish.clone(),
+        register.clone(),
+        accept.clone(),
+        key.clone(),
+    ];
     let ordered = [ready.clone(), vec![buy.clone()]].concat();
     let delivered = [ordered.clone(), vec![deliver.clone()]].concat();
     let disputed = [delivered.clone(), vec![dispute.clone()]].concat();
@@ -84,6 +96,8 @@ pub fn benchmarks(accounts: Accounts<'_>) -> Vec<Benchmark<Call>> {
         Benchmark::new("deregister_proxy", Signed(1), Call::deregister_proxy)
             .after(vec![register.clone()]),
         Benchmark::new("publish (1 KiB of metadata)", publish.0, publish.1.clone()),
+        Benchmark::new("accept_product", accept.0, accept.1)
+            .after(vec![publish.clone(), register.clone()]),
         Benchmark::new(
             "set_price",
             Signed(0),

@@ -2,13 +2,14 @@
 //! holding that call's checks and effects.
 
 use crate::{
-    Config, DeadlineQueue, EncryptionKeys, Error, Event, MAX_PRODUCT_PROXIES, MAX_REASON_LEN,
-    MAX_SEALED_KEY_LEN, NextOrderId, NextProductId, OpenOrdersOf, Order, OrderId, OrderStatus,
-    Orders, OrdersOf, Pallet, Params, ParamsOf, Product, ProductId, ProductInfo, Products, Proxies,
-    Proxy, Ruling, Text, TotalEscrowed, types::validate_info,
+    Acceptances, AcceptsAll, Config, DeadlineQueue, EncryptionKeys, Error, Event,
+    MAX_PRODUCT_PROXIES, MAX_REASON_LEN, MAX_SEALED_KEY_LEN, NextOrderId, NextProductId,
+    OpenOrdersOf, Order, OrderId, OrderStatus, Orders, OrdersOf, Pallet, Params, ParamsOf, Product,
+    ProductId, ProductInfo, Products, Proxies, Proxy, Ruling, SEALED_KEY_LEN, Text, TotalEscrowed,
+    types::validate_info,
 };
 use codec::{Decode, Encode};
-use cpc_data_market_primitives::{is_text, valid_proxies};
+use cpc_data_market_primitives::{is_low_order_x25519, is_text, valid_proxies};
 use cpc_pallet_system::Pallet as System;
 use cpc_primitives::{
     AccountId, Balance,
@@ -154,6 +155,23 @@ pub enum Call {
         /// The approved proxies (at least one).
         proxies: BoundedVec<AccountId, ConstU32<MAX_PRODUCT_PROXIES>>,
     },
+    /// Agrees, or stops agreeing, to serve a product's later orders (a proxy the product
+    /// lists).
+    #[codec(index = 16)]
+    accept_product {
+        /// The product.
+        #[codec(compact)]
+        product: ProductId,
+        /// Whether the proxy serves it.
+        accepted: bool,
+    },
+    /// Serves every product that lists the proxy, or only those it accepts one by one (a
+    /// proxy).
+    #[codec(index = 17)]
+    set_accepts_all {
+        /// Whether to serve every product listing it.
+        accepts_all: bool,
+    },
 }
 
 impl<T: Config> Pallet<T> {
@@ -188,6 +206,10 @@ impl<T: Config> Pallet<T> {
             Call::set_proxies { product, proxies } => {
                 Self::do_set_proxies(origin, product, proxies)
             }
+            Call::accept_product { product, accepted } => {
+                Self::do_accept_product(origin, product, accepted)
+            }
+            Call::set_accepts_all { accepts_all } => Self::do_set_accepts_all(origin, accepts_all),
         }?;
         Ok(Default::default())
     }
@@ -200,6 +222,7 @@ impl<T: Config> Pallet<T> {
 
     fn do_set_encryption_key(origin: RawOrigin, key: [u8; 32]) -> DispatchResult {
         let who = ensure_signed(origin)?;
+        ensure!(!is_low_order_x25519(&key), Error::WeakKey);
         EncryptionKeys::insert(&who, &key);
         Self::deposit_event(Event::EncryptionKeySet { account: who, key });
         Ok(())
@@ -255,6 +278,7 @@ impl<T: Config> Pallet<T> {
         ensure!(proxy.open_orders == 0, Error::OpenOrders);
         T::Currency::unreserve(&who, proxy.bond);
         Proxies::remove(&who);
+        AcceptsAll::remove(&who);
         Self::deposit_event(Event::ProxyDeregistered {
             proxy: who,
             bond: proxy.bond,
@@ -265,6 +289,7 @@ impl<T: Config> Pallet<T> {
     fn do_publish(origin: RawOrigin, info: ProductInfo) -> DispatchResult {
         let who = ensure_signed(origin)?;
         validate_info(&info)?;
+        ensure!(!info.proxies.contains(&who), Error::SellerIsProxy);
         ensure!(info.price >= Self::min_price(), Error::PriceTooLow);
         let deposit = Self::deposit_of(&info);
         let id = NextProductId::get_or_default();
@@ -320,6 +345,8 @@ impl<T: Config> Pallet<T> {
         ensure!(record.open_orders == 0, Error::OpenOrders);
         T::Currency::unreserve(&who, record.deposit);
         Products::remove(&product);
+        // Only listed proxies accept (`set_proxies` drops the others): at most this many.
+        let _ = Acceptances::clear_prefix(&product, Some(MAX_PRODUCT_PROXIES));
         Self::deposit_event(Event::ProductRemoved {
             product,
             deposit: record.deposit,
@@ -338,11 +365,17 @@ impl<T: Config> Pallet<T> {
         ensure!(product.listed, Error::NotListed);
         ensure!(product.seller != who, Error::SelfPurchase);
         ensure!(proxy_account != who, Error::BuyerIsProxy);
+        ensure!(proxy_account != product.seller, Error::SellerIsProxy);
         ensure!(
             product.info.proxies.contains(&proxy_account),
             Error::ProxyNotApproved
         );
         let mut proxy = Proxies::get(&proxy_account).ok_or(Error::NotProxy)?;
+        ensure!(
+            AcceptsAll::contains_key(&proxy_account)
+                || Acceptances::contains_key(&product_id, &proxy_account),
+            Error::ProxyNotAccepted
+        );
         let price = product.info.price;
         ensure!(price <= max_price, Error::PriceAboveMax);
         let buyer_key = EncryptionKeys::get(&who).ok_or(Error::NoEncryptionKey)?;
@@ -408,7 +441,10 @@ impl<T: Config> Pallet<T> {
         ensure!(record.status == OrderStatus::Created, Error::WrongStatus);
         let now = System::<T>::block_number();
         ensure!(now < record.delivery_deadline, Error::DeadlinePassed);
-        ensure!(!sealed_key.is_empty(), Error::EmptyKey);
+        ensure!(
+            sealed_key.len() == SEALED_KEY_LEN as usize,
+            Error::WrongKeyLength
+        );
         let deadline = now.saturating_add(Self::params().confirmation_period);
         DeadlineQueue::remove(&record.delivery_deadline, &order);
         Self::schedule(deadline, order);
@@ -559,11 +595,48 @@ impl<T: Config> Pallet<T> {
         let who = ensure_signed(origin)?;
         let mut record = Self::product_of_seller(product, &who)?;
         ensure!(valid_proxies(&proxies), Error::InvalidProxies);
+        ensure!(!proxies.contains(&who), Error::SellerIsProxy);
+        for dropped in record.info.proxies.iter().filter(|p| !proxies.contains(p)) {
+            Acceptances::remove(&product, dropped);
+        }
         record.info.proxies = proxies;
         Products::insert(&product, &record);
         Self::deposit_event(Event::ProxiesChanged {
             product,
             proxies: record.info.proxies.into_inner(),
+        });
+        Ok(())
+    }
+
+    fn do_accept_product(origin: RawOrigin, product: ProductId, accepted: bool) -> DispatchResult {
+        let who = ensure_signed(origin)?;
+        ensure!(Proxies::contains_key(&who), Error::NotProxy);
+        let record = Products::get(&product).ok_or(Error::UnknownProduct)?;
+        if accepted {
+            ensure!(record.info.proxies.contains(&who), Error::ProxyNotApproved);
+            Acceptances::insert(&product, &who, &());
+        } else {
+            Acceptances::remove(&product, &who);
+        }
+        Self::deposit_event(Event::AcceptanceChanged {
+            product,
+            proxy: who,
+            accepted,
+        });
+        Ok(())
+    }
+
+    fn do_set_accepts_all(origin: RawOrigin, accepts_all: bool) -> DispatchResult {
+        let who = ensure_signed(origin)?;
+        ensure!(Proxies::contains_key(&who), Error::NotProxy);
+        if accepts_all {
+            AcceptsAll::insert(&who, &());
+        } else {
+            AcceptsAll::remove(&who);
+        }
+        Self::deposit_event(Event::AcceptsAllChanged {
+            proxy: who,
+            accepts_all,
         });
         Ok(())
     }

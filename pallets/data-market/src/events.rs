@@ -159,6 +159,22 @@ pub enum Event {
         /// The parameters.
         params: Params,
     },
+    /// A proxy agreed, or stopped agreeing, to serve a product's later orders.
+    AcceptanceChanged {
+        /// The product.
+        product: ProductId,
+        /// The proxy.
+        proxy: AccountId,
+        /// Whether it serves the product.
+        accepted: bool,
+    },
+    /// A proxy now serves every product listing it, or only those it accepted.
+    AcceptsAllChanged {
+        /// The proxy.
+        proxy: AccountId,
+        /// Whether it serves every product listing it.
+        accepts_all: bool,
+    },
 }
 
 /// The pallet's errors.
@@ -221,7 +237,8 @@ pub enum Error {
     AlreadyRated,
     /// The split ruling's share is above 1000 per mille.
     InvalidRuling,
-    /// The sealed key is empty.
+    /// The sealed key is empty (refused as `WrongKeyLength` since spec 104; kept so later
+    /// errors keep their indexes).
     EmptyKey,
     /// The proxy is not one the seller approved for this product.
     ProxyNotApproved,
@@ -231,6 +248,14 @@ pub enum Error {
     SelfRating,
     /// An id counter is exhausted.
     Overflow,
+    /// The proxy has not agreed to serve this product.
+    ProxyNotAccepted,
+    /// A seller cannot be a proxy of its own product.
+    SellerIsProxy,
+    /// A sealed key has exactly `SEALED_KEY_LEN` bytes.
+    WrongKeyLength,
+    /// The X25519 key is of small order: anyone could read what is sealed to it.
+    WeakKey,
 }
 
 cpc_support::pallet_error!(Error, PALLET);

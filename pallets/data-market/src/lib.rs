@@ -10,6 +10,9 @@
 //! - **Proxies** bond stake and set a fee in per mille of the price (`register_proxy`,
 //!   `set_proxy_fee`); they leave with `deregister_proxy` once none of their orders is open.
 //!   Buyers and sellers rate them; ratings feed the proxy-rating dimension of reputation.
+//!   A proxy serves only what it agreed to: each product it accepts (`accept_product`), or
+//!   every product that lists it (`set_accepts_all`). A seller lists proxies, a buyer picks
+//!   one of those that accepted, and a seller is never its own product's proxy.
 //! - **Products**: bounded metadata (title, description, tags, category, license), a price,
 //!   the content's sha2-256 digest (the digest of its CIDv1) and size, and where the encrypted
 //!   blob is stored. Listing reserves a storage deposit (`product_deposit_base` plus
@@ -79,8 +82,8 @@ pub use calls::Call;
 pub use cpc_data_market_primitives::{
     DataMarketApi, MAX_DESCRIPTION_LEN, MAX_LICENSE_LEN, MAX_LOCATION_LEN, MAX_ORDERS_QUERY,
     MAX_PRODUCT_PROXIES, MAX_SEALED_KEY_LEN, MAX_TAG_LEN, MAX_TAGS, MAX_TITLE_LEN, Order, OrderId,
-    OrderStatus, Product, ProductId, ProductInfo, Proxy, Ruling, StorageLocation, Text,
-    content_cid, data_market_api,
+    OrderStatus, Product, ProductId, ProductInfo, Proxy, Ruling, SEALED_KEY_LEN, StorageLocation,
+    Text, content_cid, data_market_api,
 };
 pub use events::{Error, Event};
 pub use settlement::{per_mille_of, split};
@@ -150,6 +153,11 @@ cpc_support::storage! {
     pub SettleCursor: value BlockNumber;
     /// Sum of the prices of open orders.
     pub TotalEscrowed: value Balance = default;
+    /// The products each proxy agreed to serve (only proxies the product lists; at most
+    /// `MAX_PRODUCT_PROXIES` per product, removed with the product or its listing).
+    pub Acceptances: double_map Twox64Concat ProductId, Blake2_128Concat AccountId => ();
+    /// Proxies that serve every product listing them.
+    pub AcceptsAll: map Blake2_128Concat AccountId => ();
 }
 
 /// Genesis configuration.
@@ -202,6 +210,8 @@ impl<T: Config> PalletDef for Pallet<T> {
             Call::rate { .. } => <T as Config>::WeightInfo::rate(),
             Call::set_params { .. } => <T as Config>::WeightInfo::set_params(),
             Call::set_proxies { .. } => <T as Config>::WeightInfo::set_proxies(),
+            Call::accept_product { .. } => <T as Config>::WeightInfo::accept_product(),
+            Call::set_accepts_all { .. } => <T as Config>::WeightInfo::set_proxy_fee(),
         };
         DispatchInfo {
             weight,
@@ -250,6 +260,8 @@ impl<T: Config> PalletDef for Pallet<T> {
             DeadlineQueue::entry_metadata(),
             SettleCursor::entry_metadata(),
             TotalEscrowed::entry_metadata(),
+            Acceptances::entry_metadata(),
+            AcceptsAll::entry_metadata(),
         ]
     }
 

@@ -24,7 +24,9 @@ pub trait WeightInfo {
     fn set_price() -> Weight;
     /// `set_proxies` with up to `MAX_PRODUCT_PROXIES` proxies: the product.
     fn set_proxies() -> Weight;
-    /// `remove_product`: the product.
+    /// `accept_product`: proxy, product, the acceptance.
+    fn accept_product() -> Weight;
+    /// `remove_product`: the product, and up to `MAX_PRODUCT_PROXIES` acceptances.
     fn remove_product() -> Weight;
     /// `buy`: product, proxy, key, params, id counter, deadline bucket, order, three indexes,
     /// escrow total.
@@ -81,17 +83,22 @@ impl WeightInfo for CpcWeight {
     // (`cargo bench --profile dev -p cpc-benches --bench pallets -- data_market/set_pr`),
     // scaled by set_price's release figure. Sorting and comparing the eight proxies and the
     // longer event are the difference.
+    // Besides the product, the acceptances of proxies it no longer lists are removed.
     fn set_proxies() -> Weight {
-        weight(2_500, 1, 1)
+        weight(2_500, 1, 1 + crate::MAX_PRODUCT_PROXIES as u64)
+    }
+    // As `set_proxy_fee` plus the product read (the `accept_product` benchmark).
+    fn accept_product() -> Weight {
+        weight(2_100, 2, 1)
     }
     // 3.48 µs.
     fn remove_product() -> Weight {
-        weight(3_500, 1, 1)
+        weight(3_500, 1, 1 + crate::MAX_PRODUCT_PROXIES as u64)
     }
     // 6.05 µs: product, proxy, key, order id, params, escrow total; order, its three history
     // and three open-order index entries, id, product, proxy, deadline entry, escrow total.
     fn buy() -> Weight {
-        weight(6_100, 6, 12)
+        weight(6_100, 8, 12)
     }
     // 1.38 µs.
     fn deliver() -> Weight {
@@ -149,6 +156,9 @@ impl WeightInfo for () {
         Weight::ZERO
     }
     fn set_proxies() -> Weight {
+        Weight::ZERO
+    }
+    fn accept_product() -> Weight {
         Weight::ZERO
     }
     fn remove_product() -> Weight {

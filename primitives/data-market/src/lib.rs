@@ -244,6 +244,58 @@ pub fn is_text(bytes: &[u8], may_be_empty: bool) -> bool {
     (may_be_empty || !bytes.is_empty()) && core::str::from_utf8(bytes).is_ok()
 }
 
+/// The length of a content key sealed to a buyer: an ephemeral X25519 public key, the 32-byte
+/// key encrypted, and a 16-byte tag (`cpc_market::crypto::seal`).
+pub const SEALED_KEY_LEN: u32 = 32 + 32 + 16;
+
+/// The X25519 public keys of small order, as libsodium lists them, with the top bit (which
+/// X25519 ignores) cleared: a key agreement with any of them gives a secret every observer
+/// knows, so such a key must never be a buyer's.
+const LOW_ORDER_X25519: [[u8; 32]; 7] = [
+    [0; 32],
+    {
+        let mut one = [0; 32];
+        one[0] = 1;
+        one
+    },
+    [
+        0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4,
+        0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49,
+        0xb8, 0x00,
+    ],
+    [
+        0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef,
+        0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f,
+        0x11, 0x57,
+    ],
+    // p - 1, p and p + 1 (p = 2^255 - 19): -1, and non-canonical 0 and 1.
+    {
+        let mut key = [0xff; 32];
+        key[0] = 0xec;
+        key[31] = 0x7f;
+        key
+    },
+    {
+        let mut key = [0xff; 32];
+        key[0] = 0xed;
+        key[31] = 0x7f;
+        key
+    },
+    {
+        let mut key = [0xff; 32];
+        key[0] = 0xee;
+        key[31] = 0x7f;
+        key
+    },
+];
+
+/// Whether `key` is an X25519 public key of small order (see [`LOW_ORDER_X25519`]).
+pub fn is_low_order_x25519(key: &[u8; 32]) -> bool {
+    let mut masked = *key;
+    masked[31] &= 0x7f;
+    LOW_ORDER_X25519.contains(&masked)
+}
+
 /// Whether a product's proxy list is usable: at least one proxy, none twice.
 pub fn valid_proxies(proxies: &[AccountId]) -> bool {
     let mut sorted = proxies.to_vec();
@@ -289,6 +341,24 @@ mod tests {
             content_cid(&digest),
             "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
         );
+    }
+
+    #[test]
+    fn low_order_keys_give_a_zero_secret_and_are_refused() {
+        use x25519_dalek::{PublicKey, StaticSecret};
+        let secret = StaticSecret::from([0x42; 32]);
+        for key in LOW_ORDER_X25519 {
+            for top in [0, 0x80] {
+                let mut key = key;
+                key[31] |= top;
+                assert!(is_low_order_x25519(&key));
+                let shared = secret.diffie_hellman(&PublicKey::from(key));
+                assert_eq!(shared.as_bytes(), &[0; 32], "{key:02x?} is of small order");
+            }
+        }
+        let honest = PublicKey::from(&StaticSecret::from([7; 32]));
+        assert!(!is_low_order_x25519(honest.as_bytes()));
+        assert_ne!(secret.diffie_hellman(&honest).as_bytes(), &[0; 32]);
     }
 
     #[test]

@@ -101,6 +101,17 @@ fn a_data_sale_settles_through_signed_extrinsics() {
             ),
         ],
     ));
+    // Charlie agrees to serve the product.
+    add(block(
+        &mut chain,
+        vec![(
+            "Charlie",
+            market_call(market::Call::accept_product {
+                product: 0,
+                accepted: true,
+            }),
+        )],
+    ));
     add(block(
         &mut chain,
         vec![(
@@ -121,7 +132,8 @@ fn a_data_sale_settles_through_signed_extrinsics() {
             "Charlie",
             market_call(market::Call::deliver {
                 order: 0,
-                sealed_key: BoundedVec::try_from_vec(vec![7; 92]).unwrap(),
+                sealed_key: BoundedVec::try_from_vec(vec![7; market::SEALED_KEY_LEN as usize])
+                    .unwrap(),
             }),
         )],
     ));

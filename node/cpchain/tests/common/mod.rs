@@ -566,6 +566,15 @@ pub fn run_node_script(
     (status.is_some_and(|s| s.success()), text)
 }
 
+/// Runs `cpchain args` (a `--json` command) and returns the JSON of its last output line;
+/// fails the test with its output if it fails.
+pub fn cli_json(args: &[&str]) -> Value {
+    let (ok, stdout, stderr) = run(args);
+    assert!(ok, "cpchain {args:?} failed:\n{stdout}\n{stderr}");
+    serde_json::from_str(stdout.trim().lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("cpchain {args:?}: not JSON ({e}): {stdout}"))
+}
+
 /// The node's WebSocket RPC address.
 pub fn ws(node: &Node) -> String {
     format!("ws://127.0.0.1:{}", node.rpc_port)

@@ -57,7 +57,8 @@ fn check() {
     Market::check_invariants().unwrap();
 }
 
-/// A seller with product 0, a proxy with a 10% fee, a buyer with a key.
+/// A seller with product 0, a proxy with a 10% fee that serves every product listing it, a
+/// buyer with a key.
 fn setup() {
     assert_ok!(call(Call::publish { info: info(PRICE) }, SELLER));
     assert_ok!(call(
@@ -67,7 +68,13 @@ fn setup() {
         },
         PROXY
     ));
+    assert_ok!(call(Call::set_accepts_all { accepts_all: true }, PROXY));
     assert_ok!(call(Call::set_encryption_key { key: [2; 32] }, BUYER));
+}
+
+/// A sealed key of the right length.
+fn sealed(byte: u8) -> Text<MAX_SEALED_KEY_LEN> {
+    BoundedVec::try_from_vec(vec![byte; SEALED_KEY_LEN as usize]).unwrap()
 }
 
 fn buy(product: ProductId) -> DispatchResultWithPostInfo {
@@ -85,7 +92,7 @@ fn deliver(order: OrderId, by: u8) -> DispatchResultWithPostInfo {
     call(
         Call::deliver {
             order,
-            sealed_key: text("sealed content key"),
+            sealed_key: sealed(0x5e),
         },
         by,
     )

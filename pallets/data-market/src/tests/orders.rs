@@ -23,7 +23,7 @@ fn a_sale_pays_seller_proxy_and_protocol_exactly_the_price() {
         assert_eq!(status(0), OrderStatus::Delivered);
         assert_eq!(
             Orders::get(&0).unwrap().sealed_key.unwrap().into_inner(),
-            b"sealed content key".to_vec()
+            vec![0x5e; SEALED_KEY_LEN as usize]
         );
         assert_ok!(call(Call::confirm { order: 0 }, BUYER));
         // 5% protocol (500), 10% proxy (1,000), the seller the rest (8,500).
@@ -119,23 +119,31 @@ fn bad_purchases_are_refused_and_change_nothing() {
 }
 
 #[test]
-fn only_the_proxy_or_seller_delivers_a_nonempty_key_in_time() {
+fn only_the_proxy_or_seller_delivers_a_key_of_the_sealed_length_in_time() {
     new_test_ext().execute_with(|| {
         setup();
         assert_ok!(buy(0));
         assert_noop!(deliver(0, BUYER), Error::NotDeliverer);
         assert_noop!(deliver(0, 9), Error::NotDeliverer);
         assert_noop!(deliver(5, PROXY), Error::UnknownOrder);
-        assert_noop!(
-            call(
-                Call::deliver {
-                    order: 0,
-                    sealed_key: BoundedVec::new()
-                },
-                PROXY
-            ),
-            Error::EmptyKey
-        );
+        for len in [
+            0,
+            1,
+            SEALED_KEY_LEN as usize - 1,
+            SEALED_KEY_LEN as usize + 1,
+            256,
+        ] {
+            assert_noop!(
+                call(
+                    Call::deliver {
+                        order: 0,
+                        sealed_key: BoundedVec::try_from_vec(vec![1; len]).unwrap()
+                    },
+                    PROXY
+                ),
+                Error::WrongKeyLength
+            );
+        }
         assert_noop!(call(Call::confirm { order: 0 }, BUYER), Error::WrongStatus);
         assert_noop!(
             call(
@@ -224,5 +232,30 @@ fn paying_out_one_escrow_never_burns_another() {
         assert_eq!(free(SELLER), seller + 8_500 + 9);
         assert_eq!(Balances::total_issuance(), issuance);
         assert_eq!(reserved(BUYER), 0);
+    });
+}
+
+#[test]
+fn small_order_encryption_keys_are_refused() {
+    new_test_ext().execute_with(|| {
+        for key in [[0; 32], [0xff; 32], {
+            let mut one = [0; 32];
+            one[0] = 1;
+            one
+        }] {
+            let weak = cpc_data_market_primitives::is_low_order_x25519(&key);
+            if weak {
+                assert_noop!(
+                    call(Call::set_encryption_key { key }, BUYER),
+                    Error::WeakKey
+                );
+            }
+        }
+        assert_noop!(
+            call(Call::set_encryption_key { key: [0; 32] }, BUYER),
+            Error::WeakKey
+        );
+        assert!(EncryptionKeys::get(&account(BUYER)).is_none());
+        assert_ok!(call(Call::set_encryption_key { key: [2; 32] }, BUYER));
     });
 }

@@ -14,6 +14,7 @@ fn fees_over_a_lowered_cap_are_capped_and_never_exceed_the_price() {
             },
             9
         ));
+        assert_ok!(call(Call::set_accepts_all { accepts_all: true }, 9));
         let mut lowered = params();
         lowered.max_proxy_fee_per_mille = 50;
         lowered.protocol_fee_per_mille = 950;

@@ -68,11 +68,16 @@ proptest! {
     fn escrow_matches_open_orders_and_issuance_is_conserved(steps in proptest::collection::vec(step(), 1..60)) {
         new_test_ext().execute_with(|| {
             let prices = [1_000, 333, 77_777];
-            for (seller, price) in [SELLER, PROXY, 8].into_iter().zip(prices) {
+            for (seller, price) in [SELLER, 10, 8].into_iter().zip(prices) {
                 assert_ok!(call(Call::publish { info: info(price) }, seller));
             }
             assert_ok!(call(Call::register_proxy { fee_per_mille: 37, bond: 500 }, PROXY));
             assert_ok!(call(Call::register_proxy { fee_per_mille: 200, bond: 500 }, 9));
+            // One proxy serves every product listing it, the other each product it accepted.
+            assert_ok!(call(Call::set_accepts_all { accepts_all: true }, PROXY));
+            for product in 0..3 {
+                assert_ok!(call(Call::accept_product { product, accepted: true }, 9));
+            }
             for buyer in 4..8 {
                 assert_ok!(call(Call::set_encryption_key { key: [buyer; 32] }, buyer));
             }
@@ -87,7 +92,7 @@ proptest! {
                     }
                     Step::Deliver { order: o } => {
                         let by = Orders::get(&order(o)).map(|x| x.proxy).unwrap_or(account(PROXY));
-                        Market::dispatch_call(Call::deliver { order: order(o), sealed_key: text("k") }, RawOrigin::Signed(by))
+                        Market::dispatch_call(Call::deliver { order: order(o), sealed_key: sealed(0x5e) }, RawOrigin::Signed(by))
                     }
                     Step::Confirm { order: o } => match buyer_of(o) {
                         Some(b) => Market::dispatch_call(Call::confirm { order: order(o) }, RawOrigin::Signed(b)),

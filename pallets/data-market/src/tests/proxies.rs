@@ -1,4 +1,5 @@
-//! Proxies: bonds, fee caps, leaving, and the proxies a seller approves for a product.
+//! Proxies: bonds, fee caps, leaving, the proxies a seller approves for a product, and the
+//! products each proxy agrees to serve.
 
 use super::*;
 
@@ -102,8 +103,170 @@ fn buyers_choose_among_the_proxies_the_seller_approved() {
             },
             SELLER
         ));
+        assert_noop!(through(10), Error::ProxyNotAccepted);
+        assert_ok!(call(
+            Call::accept_product {
+                product: 0,
+                accepted: true
+            },
+            10
+        ));
         assert_ok!(through(10));
         assert_noop!(through(PROXY), Error::ProxyNotApproved);
         check();
+    });
+}
+
+#[test]
+fn a_proxy_serves_only_the_products_it_accepted() {
+    new_test_ext().execute_with(|| {
+        setup();
+        // Account 9 is listed by the seller but has not agreed to serve the product: a seller
+        // naming any registered proxy cannot send it orders (or bind its bond).
+        assert_ok!(call(
+            Call::register_proxy {
+                fee_per_mille: 20,
+                bond: 500
+            },
+            9
+        ));
+        let through = |proxy: u8| {
+            call(
+                Call::buy {
+                    product: 0,
+                    proxy: account(proxy),
+                    max_price: PRICE,
+                },
+                BUYER,
+            )
+        };
+        assert_noop!(through(9), Error::ProxyNotAccepted);
+        let accept = |accepted: bool, by: u8| {
+            call(
+                Call::accept_product {
+                    product: 0,
+                    accepted,
+                },
+                by,
+            )
+        };
+        // Only a registered proxy the product lists may accept it.
+        assert_noop!(accept(true, BUYER), Error::NotProxy);
+        assert_ok!(call(
+            Call::register_proxy {
+                fee_per_mille: 20,
+                bond: 500
+            },
+            10
+        ));
+        assert_noop!(accept(true, 10), Error::ProxyNotApproved);
+        assert_noop!(
+            call(
+                Call::accept_product {
+                    product: 7,
+                    accepted: true
+                },
+                9
+            ),
+            Error::UnknownProduct
+        );
+
+        assert_ok!(accept(true, 9));
+        assert!(Acceptances::contains_key(&0, &account(9)));
+        assert_ok!(through(9));
+        // Withdrawn: later orders refused, the open one stays.
+        assert_ok!(accept(false, 9));
+        assert_noop!(through(9), Error::ProxyNotAccepted);
+        assert_eq!(Proxies::get(&account(9)).unwrap().open_orders, 1);
+
+        // A proxy the seller drops loses its acceptance with it.
+        assert_ok!(accept(true, 9));
+        let proxies = |ids: Vec<u8>| {
+            BoundedVec::try_from_vec(ids.into_iter().map(account).collect()).unwrap()
+        };
+        assert_ok!(call(
+            Call::set_proxies {
+                product: 0,
+                proxies: proxies(vec![PROXY])
+            },
+            SELLER
+        ));
+        assert!(!Acceptances::contains_key(&0, &account(9)));
+
+        // "Every product listing me" ends with the proxy's registration.
+        assert!(AcceptsAll::contains_key(&account(PROXY)));
+        assert_ok!(call(Call::set_accepts_all { accepts_all: false }, PROXY));
+        assert_noop!(through(PROXY), Error::ProxyNotAccepted);
+        assert_noop!(
+            call(Call::set_accepts_all { accepts_all: true }, BUYER),
+            Error::NotProxy
+        );
+        check();
+    });
+}
+
+#[test]
+fn a_seller_is_never_its_own_products_proxy() {
+    new_test_ext().execute_with(|| {
+        setup();
+        assert_ok!(call(
+            Call::register_proxy {
+                fee_per_mille: 20,
+                bond: 500
+            },
+            SELLER
+        ));
+        let mut own = info(PRICE);
+        own.proxies = BoundedVec::try_from_vec(vec![account(SELLER)]).unwrap();
+        assert_noop!(
+            call(Call::publish { info: own.clone() }, SELLER),
+            Error::SellerIsProxy
+        );
+        assert_noop!(
+            call(
+                Call::set_proxies {
+                    product: 0,
+                    proxies: own.proxies.clone()
+                },
+                SELLER
+            ),
+            Error::SellerIsProxy
+        );
+        // Another account may list it as a proxy: it is only never its own.
+        assert_ok!(call(Call::publish { info: own }, 4));
+        check();
+    });
+}
+
+#[test]
+fn removing_a_product_removes_its_acceptances() {
+    new_test_ext().execute_with(|| {
+        setup();
+        assert_ok!(call(
+            Call::register_proxy {
+                fee_per_mille: 20,
+                bond: 500
+            },
+            9
+        ));
+        assert_ok!(call(
+            Call::accept_product {
+                product: 0,
+                accepted: true
+            },
+            9
+        ));
+        assert_ok!(call(
+            Call::set_listed {
+                product: 0,
+                listed: false
+            },
+            SELLER
+        ));
+        assert_ok!(call(Call::remove_product { product: 0 }, SELLER));
+        assert!(!Acceptances::contains_key(&0, &account(9)));
+        // And deregistering clears "every product".
+        assert_ok!(call(Call::deregister_proxy, PROXY));
+        assert!(!AcceptsAll::contains_key(&account(PROXY)));
     });
 }
