@@ -377,6 +377,19 @@ impl<T: Config> Pallet<T> {
         );
         Members::put(&bounded);
         Threshold::put(&threshold);
+        // A removed member's votes go with it: a compromised member removed mid-vote must not
+        // still approve (at most `MAX_PROPOSALS` proposals are open).
+        let open: Vec<(u32, Proposal)> = Proposals::iter()
+            .filter(|(_, p)| p.status == ProposalStatus::Voting)
+            .collect();
+        for (index, mut proposal) in open {
+            let (ayes, nays) = (proposal.ayes.len(), proposal.nays.len());
+            proposal.ayes.retain(|m| members.contains(m));
+            proposal.nays.retain(|m| members.contains(m));
+            if (ayes, nays) != (proposal.ayes.len(), proposal.nays.len()) {
+                Proposals::insert(&index, &proposal);
+            }
+        }
         Self::deposit_event(Event::MembersChanged { members, threshold });
         Ok(())
     }
@@ -499,7 +512,13 @@ impl<T: Config> Pallet<T> {
         ensure!(!mine.contains(&who), Error::DuplicateVote);
         other.retain(|m| *m != who);
         mine.try_push(who).map_err(|_| Error::TooManyMembers)?;
-        let (ayes, nays) = (proposal.ayes.len() as u32, proposal.nays.len() as u32);
+        // Only the current members' votes count (`set_members` also drops the others).
+        let current = Members::get_or_default();
+        let counted = |votes: &[AccountId]| votes.iter().filter(|m| current.contains(m)).count();
+        let (ayes, nays) = (
+            counted(&proposal.ayes) as u32,
+            counted(&proposal.nays) as u32,
+        );
         Self::deposit_event(Event::Voted {
             index,
             who,
@@ -507,7 +526,7 @@ impl<T: Config> Pallet<T> {
             ayes,
             nays,
         });
-        let members = Members::get_or_default().len() as u32;
+        let members = current.len() as u32;
         let threshold = Threshold::get_or_default();
         if ayes >= threshold {
             Self::approve(index, &mut proposal)?;

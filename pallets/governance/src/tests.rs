@@ -486,3 +486,38 @@ fn sudo_calls_are_paid_up_front_and_refunded_only_to_the_sudo_key() {
         }
     });
 }
+
+#[test]
+fn a_removed_members_votes_no_longer_count() {
+    new_test_ext(None, &[1, 2, 3, 4], 3).execute_with(|| {
+        // Member 2 (compromised, say) votes aye on a proposal of 1: two ayes of three.
+        assert_ok!(propose(set_key(b"k")).dispatch(signed(1)));
+        assert_ok!(vote(0, true).dispatch(signed(2)));
+        // Root removes 2 and adds 5; 2's aye goes with it.
+        assert_ok!(
+            governance(Call::set_members {
+                members: vec![account(1), account(3), account(4), account(5)],
+                threshold: 3,
+            })
+            .dispatch(RawOrigin::Root)
+        );
+        assert_eq!(
+            Proposals::get(&0).map(|p| p.ayes.into_inner()),
+            Some(vec![account(1)])
+        );
+        assert_noop!(vote(0, true).dispatch(signed(2)), Error::NotMember);
+        // One more aye is not enough any more: 3 ayes are needed from current members.
+        assert_ok!(vote(0, true).dispatch(signed(3)));
+        assert_eq!(
+            Proposals::get(&0).map(|p| p.status),
+            Some(ProposalStatus::Voting)
+        );
+        assert_ok!(vote(0, true).dispatch(signed(5)));
+        assert_eq!(
+            Proposals::get(&0).map(|p| p.status == ProposalStatus::Voting),
+            Some(false),
+            "approved by three current members"
+        );
+        consistent();
+    });
+}

@@ -36,8 +36,13 @@ impl WeightInfo for CpcWeight {
     fn vote() -> Weight {
         weight(4_000, 3, 2)
     }
+    // Plus re-checking the votes of every open proposal against the new members.
     fn set_members(n: u32) -> Weight {
-        weight(3_000 + 200 * u64::from(n), 0, 2)
+        weight(3_000 + 200 * u64::from(n), 0, 2).saturating_add(weight(
+            500 * u64::from(crate::MAX_MEMBERS),
+            u64::from(crate::MAX_PROPOSALS),
+            u64::from(crate::MAX_PROPOSALS),
+        ))
     }
     fn enact(n: u32) -> Weight {
         weight(5_000, 3, 4).saturating_mul(u64::from(n).max(1))
