@@ -43,7 +43,9 @@ impl MarketView for FixedView {
                 price: 1,
                 content_hash: [0; 32],
                 size: SIZE as u64,
-                location: StorageLocation::Node(BoundedVec::new()),
+                location: StorageLocation::Node(
+                    BoundedVec::try_from_vec(b"http://gw".to_vec()).unwrap(),
+                ),
                 license: BoundedVec::new(),
                 proxies: BoundedVec::new(),
             },
@@ -97,7 +99,7 @@ fn gateway_round_trip(c: &mut Criterion) {
                 data_dir: dir.path().join("gateway"),
                 token_ttl: Duration::from_secs(3600),
                 max_blob_bytes: 1 << 30,
-                audiences: Vec::new(),
+                audiences: vec!["gw".into()],
                 connections: Default::default(),
             },
             view,
@@ -139,7 +141,7 @@ fn gateway_round_trip(c: &mut Criterion) {
     group.bench_function("download and decrypt", |b| {
         b.iter(|| {
             runtime
-                .block_on(downloader.download(0, Some(0), &fetched, None))
+                .block_on(downloader.download(0, Some(0), &fetched, None, None))
                 .unwrap();
             crypto::decrypt_file(&key, &fetched, &out, &|_| {}).unwrap()
         })

@@ -214,6 +214,7 @@ impl GatewayClient {
         order: Option<u64>,
         path: &Path,
         progress: Option<Progress>,
+        plaintext_len: Option<u64>,
     ) -> Result<(u64, [u8; 32]), ClientError> {
         let query = order.map(|o| format!("?order={o}")).unwrap_or_default();
         let response = self
@@ -229,10 +230,36 @@ impl GatewayClient {
         let mut hasher = sha2::Sha256::new();
         let mut buf = vec![0u8; http::FRAME_SIZE];
         let mut total = 0u64;
+        // With the product's size known, the blob may be no longer than that size encrypted
+        // in the chunks its header declares: a gateway the seller chose cannot fill the disk.
+        let mut head = Vec::with_capacity(crate::crypto::HEADER_LEN);
+        let mut limit = u64::MAX;
         loop {
             let n = reader.read(&mut buf).await?;
             if n == 0 {
                 break;
+            }
+            if let Some(plaintext_len) = plaintext_len
+                && head.len() < crate::crypto::HEADER_LEN
+            {
+                let take = (crate::crypto::HEADER_LEN - head.len()).min(n);
+                head.extend_from_slice(&buf[..take]);
+                if head.len() == crate::crypto::HEADER_LEN {
+                    let chunk = crate::crypto::declared_chunk_size(&head).ok_or_else(|| {
+                        std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            "the blob does not start with an encrypted-blob header",
+                        )
+                    })?;
+                    limit = crate::crypto::encrypted_len(plaintext_len, chunk);
+                }
+            }
+            if total + n as u64 > limit {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("the blob is longer than its product's {limit} bytes"),
+                )
+                .into());
             }
             hasher.update(&buf[..n]);
             file.write_all(&buf[..n]).await?;

@@ -56,6 +56,9 @@ use tokio::io::AsyncWriteExt;
 pub const CHALLENGE_TTL: Duration = Duration::from_secs(60);
 /// Most outstanding challenges (the oldest expired ones are dropped first).
 pub const MAX_CHALLENGES: usize = 4096;
+/// Most live tokens of one account: a new login past it ends the account's oldest session, so
+/// no account can fill the token table.
+pub const MAX_TOKENS_PER_ACCOUNT: usize = 8;
 /// Most live tokens.
 pub const MAX_TOKENS: usize = 65_536;
 /// Largest JSON request body.
@@ -453,6 +456,19 @@ async fn login(state: &State, request: Request<Incoming>) -> Reply {
         if tokens.len() >= MAX_TOKENS {
             tokens.retain(|_, (_, expires)| *expires > now);
         }
+        // The account's own sessions, oldest first (tokens expire in the order they were
+        // issued: one TTL for all).
+        let mut own: Vec<([u8; 32], Instant)> = tokens
+            .iter()
+            .filter(|(_, (holder, _))| *holder == account)
+            .map(|(token, (_, expires))| (*token, *expires))
+            .collect();
+        if own.len() >= MAX_TOKENS_PER_ACCOUNT {
+            own.sort_by_key(|(_, expires)| *expires);
+            for (token, _) in &own[..=own.len() - MAX_TOKENS_PER_ACCOUNT] {
+                tokens.remove(token);
+            }
+        }
         if tokens.len() >= MAX_TOKENS {
             return Err(Refusal::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -523,6 +539,20 @@ async fn upload(state: &State, id: ProductId, request: Request<Incoming>) -> Rep
         return Err(Refusal::new(
             StatusCode::FORBIDDEN,
             "only the product's seller may upload its content",
+        ));
+    }
+    // Only what buyers will fetch here: a seller cannot park data on any gateway it likes.
+    let names_this_gateway = match &product.info.location {
+        cpc_data_market_primitives::StorageLocation::Node(url) => core::str::from_utf8(url)
+            .ok()
+            .and_then(audience_of)
+            .is_some_and(|audience| state.config.audiences.contains(&audience)),
+        _ => false,
+    };
+    if !names_this_gateway {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "the product's location names another gateway",
         ));
     }
     let staging = Staging(

@@ -28,7 +28,7 @@ async fn gateway(dir: &std::path::Path) -> gateway::GatewayHandle {
             data_dir: dir.join("gw"),
             token_ttl: Duration::from_secs(60),
             max_blob_bytes: 1 << 20,
-            audiences: Vec::new(),
+            audiences: vec!["gw".into()],
             connections: ConnectionLimits {
                 max: 8,
                 per_ip: 3,

@@ -85,20 +85,30 @@ async fn the_seller_uploads_and_a_buyer_with_a_delivered_order_downloads_the_sam
     let out = s.dir.join("downloaded");
     // No order yet.
     assert_eq!(
-        status(buyer.download(0, Some(0), &out, None).await),
+        status(buyer.download(0, Some(0), &out, None, None).await),
         StatusCode::FORBIDDEN
     );
     // Paid but not delivered.
     s.view.set_order(0, 0, &pair("Dave"), OrderStatus::Created);
     assert_eq!(
-        status(buyer.download(0, Some(0), &out, None).await),
+        status(buyer.download(0, Some(0), &out, None, None).await),
         StatusCode::FORBIDDEN
     );
     for allowed in [OrderStatus::Delivered, OrderStatus::Completed] {
         s.view.set_order(0, 0, &pair("Dave"), allowed);
-        let (len, got) = buyer.download(0, Some(0), &out, None).await.unwrap();
+        let (len, got) = buyer.download(0, Some(0), &out, None, None).await.unwrap();
         assert_eq!((len, got), (s.blob.len() as u64, hash));
         assert_eq!(std::fs::read(&out).unwrap(), s.blob);
+        // Bounded by the product's size: the real size passes, a smaller one stops the
+        // download (a gateway cannot send more than the product holds).
+        let bounded = buyer.download(0, Some(0), &out, None, Some(200_000)).await;
+        assert_eq!(bounded.unwrap().0, s.blob.len() as u64);
+        assert!(
+            buyer
+                .download(0, Some(0), &out, None, Some(1_000))
+                .await
+                .is_err()
+        );
     }
     // Refunded, disputed or resolved: no more downloads.
     for refused in [
@@ -108,13 +118,13 @@ async fn the_seller_uploads_and_a_buyer_with_a_delivered_order_downloads_the_sam
     ] {
         s.view.set_order(0, 0, &pair("Dave"), refused);
         assert_eq!(
-            status(buyer.download(0, Some(0), &out, None).await),
+            status(buyer.download(0, Some(0), &out, None, None).await),
             StatusCode::FORBIDDEN
         );
     }
     // Without naming the order, or naming another product's order, nothing is served.
     assert_eq!(
-        status(buyer.download(0, None, &out, None).await),
+        status(buyer.download(0, None, &out, None, None).await),
         StatusCode::FORBIDDEN
     );
     s.view
@@ -122,14 +132,14 @@ async fn the_seller_uploads_and_a_buyer_with_a_delivered_order_downloads_the_sam
     s.view
         .set_order(0, 0, &pair("Dave"), OrderStatus::Completed);
     assert_eq!(
-        status(buyer.download(0, Some(1), &out, None).await),
+        status(buyer.download(0, Some(1), &out, None, None).await),
         StatusCode::FORBIDDEN
     );
     // The seller may read its own content.
-    assert!(seller.download(0, None, &out, None).await.is_ok());
+    assert!(seller.download(0, None, &out, None, None).await.is_ok());
     // An unknown product.
     assert_eq!(
-        status(buyer.download(7, Some(0), &out, None).await),
+        status(buyer.download(7, Some(0), &out, None, None).await),
         StatusCode::NOT_FOUND
     );
 }
@@ -148,21 +158,21 @@ async fn requests_without_a_valid_session_are_refused_and_get_no_data() {
     // No token, a malformed one, an unknown one.
     let anonymous = GatewayClient::new(&s.url).unwrap();
     assert_eq!(
-        status(anonymous.download(0, Some(0), &out, None).await),
+        status(anonymous.download(0, Some(0), &out, None, None).await),
         StatusCode::UNAUTHORIZED
     );
     let garbage = GatewayClient::new(&s.url)
         .unwrap()
         .with_token(Some("zz".into()));
     assert_eq!(
-        status(garbage.download(0, Some(0), &out, None).await),
+        status(garbage.download(0, Some(0), &out, None, None).await),
         StatusCode::UNAUTHORIZED
     );
     let unknown = GatewayClient::new(&s.url)
         .unwrap()
         .with_token(Some(hex::encode([1u8; 32])));
     assert_eq!(
-        status(unknown.download(0, Some(0), &out, None).await),
+        status(unknown.download(0, Some(0), &out, None, None).await),
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
@@ -173,7 +183,7 @@ async fn requests_without_a_valid_session_are_refused_and_get_no_data() {
     // Another account's token: Eve has no order, and cannot upload Bob's product.
     let eve = logged_in(&s.url, "Eve").await;
     assert_eq!(
-        status(eve.download(0, Some(0), &out, None).await),
+        status(eve.download(0, Some(0), &out, None, None).await),
         StatusCode::FORBIDDEN
     );
     assert_eq!(
@@ -188,10 +198,10 @@ async fn requests_without_a_valid_session_are_refused_and_get_no_data() {
 
     // An expired token.
     let buyer = logged_in(&s.url, "Dave").await;
-    assert!(buyer.download(0, Some(0), &out, None).await.is_ok());
+    assert!(buyer.download(0, Some(0), &out, None, None).await.is_ok());
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(
-        status(buyer.download(0, Some(0), &out, None).await),
+        status(buyer.download(0, Some(0), &out, None, None).await),
         StatusCode::UNAUTHORIZED
     );
     // No refusal leaked content: the file holds what the last success wrote, and a refused
@@ -309,6 +319,18 @@ async fn oversized_and_unencrypted_uploads_and_bad_keys_are_refused() {
     );
     assert!(!s.dir.join("gw/index/0").exists());
 
+    // A product whose location names another gateway cannot park its data here.
+    let mut elsewhere = product(&pair("Bob"));
+    elsewhere.info.location = cpc_data_market_primitives::StorageLocation::Node(
+        cpc_support::BoundedVec::try_from_vec(b"http://other-gateway:8090".to_vec()).unwrap(),
+    );
+    s.view.products.lock().insert(5, elsewhere);
+    std::fs::write(&path, crypto::encrypt(&ContentKey::random(), b"data", 4096)).unwrap();
+    assert_eq!(
+        status(seller.upload(5, &path, None).await),
+        StatusCode::FORBIDDEN
+    );
+
     // Keys: the seller shares a well-formed sealed key; malformed ones are refused.
     let dave = account(&pair("Dave"));
     assert_eq!(
@@ -323,5 +345,30 @@ async fn oversized_and_unencrypted_uploads_and_bad_keys_are_refused() {
     assert_eq!(
         status(buyer.shared_key(1, &dave).await),
         StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn one_account_holds_a_bounded_number_of_sessions() {
+    let s = setup(Duration::from_secs(3600)).await;
+    let bob = account(&pair("Bob"));
+    // Ten logins by one account: the two oldest sessions end, the eight newest work.
+    let mut sessions = Vec::new();
+    for _ in 0..10 {
+        sessions.push(logged_in(&s.url, "Bob").await);
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert_eq!(gateway::MAX_TOKENS_PER_ACCOUNT, 8);
+    for (i, session) in sessions.iter().enumerate() {
+        let answer = session.shared_key(0, &bob).await;
+        let refused = matches!(&answer, Err(e) if e.status() == Some(StatusCode::UNAUTHORIZED));
+        assert_eq!(refused, i < 2, "session {i}: {answer:?}");
+    }
+    // Other accounts are not affected.
+    let dave = logged_in(&s.url, "Dave").await;
+    let answer = dave.shared_key(0, &account(&pair("Dave"))).await;
+    assert!(
+        !matches!(&answer, Err(e) if e.status() == Some(StatusCode::UNAUTHORIZED)),
+        "{answer:?}"
     );
 }

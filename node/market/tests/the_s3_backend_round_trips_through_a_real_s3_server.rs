@@ -111,7 +111,7 @@ async fn the_s3_backend_round_trips_through_a_real_s3_server() {
     let mut buyer = GatewayClient::new(&url).unwrap();
     buyer.login(&pair("Dave"), &genesis).await.unwrap();
     let out = dir.path().join("out");
-    let (len, got) = buyer.download(0, Some(0), &out, None).await.unwrap();
+    let (len, got) = buyer.download(0, Some(0), &out, None, None).await.unwrap();
     assert_eq!((len, got), (blob.len() as u64, hash));
     assert_eq!(std::fs::read(&out).unwrap(), blob);
 }

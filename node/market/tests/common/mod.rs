@@ -110,7 +110,7 @@ pub async fn start(
             data_dir: dir.to_path_buf(),
             token_ttl,
             max_blob_bytes,
-            audiences: Vec::new(),
+            audiences: vec!["gw".into()],
             connections: Default::default(),
         },
         view,
