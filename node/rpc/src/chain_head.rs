@@ -121,6 +121,32 @@ impl Follows {
         }
     }
 
+    /// Whether `connection` has a follow subscription accepted but not registered yet.
+    fn opening(&self, connection: ConnectionId) -> bool {
+        self.1.lock().contains_key(&connection)
+    }
+
+    /// [`Self::admit`], waiting (up to a second) for a subscription of this connection that
+    /// is being registered: its id reaches the client before it is in the table, and a client
+    /// may use it at once.
+    async fn admit_when_registered(
+        &self,
+        id: &str,
+        connection: ConnectionId,
+        hash: &H256,
+        wanted: usize,
+        needs_runtime: bool,
+    ) -> RpcResult<Admission> {
+        for _ in 0..100 {
+            let admitted = self.admit(id, connection, hash, wanted, needs_runtime);
+            if !matches!(admitted, Ok(Admission::Stale)) || !self.opening(connection) {
+                return admitted;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        self.admit(id, connection, hash, wanted, needs_runtime)
+    }
+
     /// Reserves up to `wanted` operation slots on `id` for a method on `hash`.
     fn admit(
         &self,
@@ -548,7 +574,9 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
                     Ok(parsed) => parsed,
                     Err(e) => return ResponsePayload::error(e),
                 };
-                let admitted = follows.admit(&id, connection(&ext), &hash, 1, false);
+                let admitted = follows
+                    .admit_when_registered(&id, connection(&ext), &hash, 1, false)
+                    .await;
                 start_operation(follows, id, admitted, None, move |operation_id, sink| async move {
                     let body = tokio::task::spawn_blocking(move || ctx.client.block(&hash)).await;
                     let event = match body {
@@ -587,7 +615,9 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
                 {
                     return ResponsePayload::error(e);
                 }
-                let admitted = follows.admit(&id, connection(&ext), &hash, 1, true);
+                let admitted = follows
+                    .admit_when_registered(&id, connection(&ext), &hash, 1, true)
+                    .await;
                 start_operation(
                     follows,
                     id,
@@ -633,7 +663,9 @@ pub fn register(module: &mut RpcModule<Ctx>) -> Result<(), RegisterMethodError> 
                     queries.clear();
                 }
                 let wanted = queries.len();
-                let admitted = follows.admit(&id, connection(&ext), &hash, wanted.max(1), false);
+                let admitted = follows
+                    .admit_when_registered(&id, connection(&ext), &hash, wanted.max(1), false)
+                    .await;
                 let granted = match &admitted {
                     Ok(Admission::Started(_, count)) => *count,
                     _ => 0,

@@ -23,6 +23,31 @@ use std::{
 /// The code of a call refused by the rate limit.
 pub const RATE_LIMITED: i32 = -32999;
 
+/// The service the RPC layers here wrap: jsonrpsee's, answering with `MethodResponse`.
+pub trait Inner:
+    RpcServiceT<
+        MethodResponse = MethodResponse,
+        BatchResponse = MethodResponse,
+        NotificationResponse = MethodResponse,
+    > + Send
+    + Sync
+    + Clone
+    + 'static
+{
+}
+
+impl<S> Inner for S where
+    S: RpcServiceT<
+            MethodResponse = MethodResponse,
+            BatchResponse = MethodResponse,
+            NotificationResponse = MethodResponse,
+        > + Send
+        + Sync
+        + Clone
+        + 'static
+{
+}
+
 /// Which `Origin`s may call: every one, or a list (`http://localhost:*` allows any port).
 /// Requests without an `Origin` (anything but a browser) are never refused: the header guards
 /// a user's browser against pages that would use their local node, not the node against
@@ -256,17 +281,7 @@ fn rate_limited() -> ErrorObject<'static> {
     ErrorObject::owned(RATE_LIMITED, "RPC rate limit exceeded", None::<()>)
 }
 
-impl<S> RpcServiceT for RateLimit<S>
-where
-    S: RpcServiceT<
-            MethodResponse = MethodResponse,
-            BatchResponse = MethodResponse,
-            NotificationResponse = MethodResponse,
-        > + Send
-        + Sync
-        + Clone
-        + 'static,
-{
+impl<S: Inner> RpcServiceT for RateLimit<S> {
     type MethodResponse = S::MethodResponse;
     type NotificationResponse = S::NotificationResponse;
     type BatchResponse = S::BatchResponse;
@@ -387,17 +402,7 @@ impl<S> WorkLimit<S> {
     }
 }
 
-impl<S> RpcServiceT for WorkLimit<S>
-where
-    S: RpcServiceT<
-            MethodResponse = MethodResponse,
-            BatchResponse = MethodResponse,
-            NotificationResponse = MethodResponse,
-        > + Send
-        + Sync
-        + Clone
-        + 'static,
-{
+impl<S: Inner> RpcServiceT for WorkLimit<S> {
     type MethodResponse = S::MethodResponse;
     type NotificationResponse = S::NotificationResponse;
     type BatchResponse = S::BatchResponse;
