@@ -101,6 +101,7 @@ fn gateway_round_trip(c: &mut Criterion) {
                 max_blob_bytes: 1 << 30,
                 audiences: vec!["gw".into()],
                 connections: Default::default(),
+                disk: Default::default(),
             },
             view,
             Box::new(store),

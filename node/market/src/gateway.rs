@@ -127,6 +127,150 @@ pub struct GatewayConfig {
     pub audiences: Vec<String>,
     /// Bounds on connections.
     pub connections: ConnectionLimits,
+    /// Bounds on disk use.
+    pub disk: DiskLimits,
+}
+
+/// Bounds on the gateway's disk, which RocksDB shares.
+#[derive(Clone, Copy, Debug)]
+pub struct DiskLimits {
+    /// Most bytes one seller's blobs may take on this gateway; a blob replaced by a new
+    /// upload stops counting (and is deleted once no product refers to it).
+    pub per_seller: u64,
+    /// Uploads are refused (503) while the disk holding the gateway's data has less free space
+    /// than this.
+    pub min_free: u64,
+}
+
+impl Default for DiskLimits {
+    fn default() -> Self {
+        Self {
+            per_seller: 32 << 30,
+            min_free: 2 << 30,
+        }
+    }
+}
+
+/// How often (in bytes received) an upload checks the free-space floor again.
+const FREE_SPACE_CHECK_EVERY: u64 = 64 << 20;
+
+/// Bytes stored per seller, and how many products refer to each blob, from the index.
+#[derive(Default)]
+struct Ledger {
+    used: HashMap<AccountId, u64>,
+    refs: HashMap<BlobHash, u32>,
+}
+
+/// Bytes an upload in progress has charged to its seller; given back on drop unless kept.
+struct Charge<'a> {
+    state: &'a State,
+    seller: AccountId,
+    allowance: u64,
+    bytes: u64,
+}
+
+impl Charge<'_> {
+    fn add(&mut self, bytes: u64) -> Result<(), Refusal> {
+        let mut ledger = self.state.ledger.lock();
+        let used = ledger.used.entry(self.seller).or_default();
+        if used.saturating_add(bytes) > self.allowance {
+            return Err(Refusal::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "this seller's blobs on this gateway are limited to {} bytes",
+                    self.state.config.disk.per_seller
+                ),
+            ));
+        }
+        *used += bytes;
+        self.bytes += bytes;
+        Ok(())
+    }
+
+    /// Keeps the charge: the blob is stored.
+    fn keep(mut self) {
+        self.bytes = 0;
+    }
+}
+
+impl Drop for Charge<'_> {
+    fn drop(&mut self) {
+        if self.bytes > 0
+            && let Some(used) = self.state.ledger.lock().used.get_mut(&self.seller)
+        {
+            *used = used.saturating_sub(self.bytes);
+        }
+    }
+}
+
+/// Free bytes on the file system holding `path`, for an unprivileged writer.
+fn free_bytes(path: &std::path::Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+        // SAFETY: `statvfs` writes only the struct it is given, which outlives the call, and
+        // reads a NUL-terminated path.
+        let mut stats: libc::statvfs = unsafe { std::mem::zeroed() };
+        if unsafe { libc::statvfs(c_path.as_ptr(), &mut stats) } != 0 {
+            return None;
+        }
+        // Both are narrower than u64 on some targets.
+        #[allow(clippy::unnecessary_cast)]
+        Some((stats.f_bavail as u64).saturating_mul(stats.f_frsize as u64))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Refuses with 503 while the data directory's disk has less than the floor plus `needed`.
+fn check_free_space(state: &State, needed: u64) -> Result<(), Refusal> {
+    match free_bytes(&state.config.data_dir) {
+        Some(free) if free < state.config.disk.min_free.saturating_add(needed) => {
+            Err(Refusal::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the gateway is low on disk space; try again later",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// An index record: the blob's hash and length, and the seller it is charged to (absent in
+/// records written before quotas).
+fn parse_record(record: &str) -> Option<(BlobHash, u64, Option<AccountId>)> {
+    let mut fields = record.split(' ');
+    let hash = parse_hex32(fields.next()?)?;
+    let len = fields.next()?.trim().parse().ok()?;
+    let seller = fields
+        .next()
+        .and_then(|s| parse_hex32(s.trim()))
+        .map(AccountId::new);
+    Some((hash, len, seller))
+}
+
+/// The ledger of the index in `dir`.
+async fn read_ledger(dir: &std::path::Path) -> std::io::Result<Ledger> {
+    let mut ledger = Ledger::default();
+    let mut entries = tokio::fs::read_dir(dir).await?;
+    while let Some(entry) = entries.next_entry().await? {
+        if entry.path().extension().is_some() {
+            continue; // a `.partial` record being written
+        }
+        let Ok(record) = tokio::fs::read_to_string(entry.path()).await else {
+            continue;
+        };
+        if let Some((hash, len, seller)) = parse_record(&record) {
+            *ledger.refs.entry(hash).or_default() += 1;
+            if let Some(seller) = seller {
+                *ledger.used.entry(seller).or_default() += len;
+            }
+        }
+    }
+    Ok(ledger)
 }
 
 /// Bounds on the gateway's connections: file descriptors are shared with RocksDB, RPC and
@@ -175,6 +319,7 @@ struct State {
     config: GatewayConfig,
     challenges: Mutex<HashMap<[u8; 32], (AccountId, Instant)>>,
     tokens: Mutex<HashMap<[u8; 32], (AccountId, Instant)>>,
+    ledger: Mutex<Ledger>,
 }
 
 /// A running gateway; dropping it stops it.
@@ -240,6 +385,7 @@ pub async fn serve(
     for local in ["127.0.0.1", "localhost"] {
         config.audiences.push(format!("{local}:{}", addr.port()));
     }
+    let ledger = read_ledger(&config.data_dir.join("index")).await?;
     log::info!(target: "market", "Storage gateway on http://{addr} ({})", store.describe());
     let state = Arc::new(State {
         view,
@@ -247,6 +393,7 @@ pub async fn serve(
         config,
         challenges: Mutex::new(HashMap::new()),
         tokens: Mutex::new(HashMap::new()),
+        ledger: Mutex::new(ledger),
     });
     let task = tokio::spawn(accept_loop(listener, state));
     Ok(GatewayHandle { addr, task })
@@ -562,12 +709,34 @@ async fn upload(state: &State, id: ProductId, request: Request<Incoming>) -> Rep
             .join("staging")
             .join(hex::encode(random32())),
     );
-    let (hash, len) = receive(state, request.into_body(), &staging.0).await?;
+    // The blob this upload replaces stops counting against its seller once this one is in.
+    let previous = tokio::fs::read_to_string(index_path(state, id))
+        .await
+        .ok()
+        .and_then(|record| parse_record(&record));
+    let freed = match previous {
+        Some((_, len, Some(seller))) if seller == who => len,
+        _ => 0,
+    };
+    let announced = request
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    check_free_space(state, announced)?;
+    let mut charge = Charge {
+        state,
+        seller: who,
+        allowance: state.config.disk.per_seller.saturating_add(freed),
+        bytes: 0,
+    };
+    let (hash, len) = receive(state, request.into_body(), &staging.0, &mut charge).await?;
     let stored = state.store.put_file(&hash, &staging.0, len).await;
     drop(staging);
     stored.map_err(|e| Refusal::new(StatusCode::BAD_GATEWAY, format!("store: {e}")))?;
     // Written aside and renamed, so a concurrent download never reads half a record.
-    let record = format!("{} {len}", hex::encode(hash));
+    let record = format!("{} {len} {}", hex::encode(hash), hex::encode(who.0));
     let index = index_path(state, id);
     let partial = index.with_extension(format!("{}.partial", hex::encode(&random32()[..8])));
     let written = async {
@@ -577,6 +746,34 @@ async fn upload(state: &State, id: ProductId, request: Request<Incoming>) -> Rep
     written
         .await
         .map_err(|e| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    charge.keep();
+    let orphan = {
+        let mut ledger = state.ledger.lock();
+        *ledger.refs.entry(hash).or_default() += 1;
+        match previous {
+            Some((old, old_len, old_seller)) => {
+                if let Some(seller) = old_seller
+                    && let Some(used) = ledger.used.get_mut(&seller)
+                {
+                    *used = used.saturating_sub(old_len);
+                }
+                let refs = ledger.refs.entry(old).or_default();
+                *refs = refs.saturating_sub(1);
+                (*refs == 0).then(|| {
+                    ledger.refs.remove(&old);
+                    old
+                })
+            }
+            None => None,
+        }
+    };
+    // The replaced blob, if no other product refers to it: the disk is the gateway's, not
+    // the sellers' to fill by re-uploading.
+    if let Some(old) = orphan
+        && let Err(e) = state.store.delete(&old).await
+    {
+        log::warn!(target: "market", "Product {id}: cannot delete the replaced blob {}: {e}", hex::encode(old));
+    }
     log::info!(target: "market", "Product {id}: stored blob {} ({len} bytes)", hex::encode(hash));
     Ok(json_reply(
         StatusCode::CREATED,
@@ -584,7 +781,6 @@ async fn upload(state: &State, id: ProductId, request: Request<Incoming>) -> Rep
     ))
 }
 
-/// Streams `body` into `path`, hashing it; checks the header and the size limit.
 /// A staging file, removed when the upload ends however it ends: refused, done, or dropped
 /// mid-way because its connection stalled or closed.
 struct Staging(PathBuf);
@@ -596,10 +792,13 @@ impl Drop for Staging {
     }
 }
 
+/// Streams `body` into `path`, hashing it; checks the header, the size limit, the seller's
+/// quota (charging `charge` as bytes arrive) and the free-space floor.
 async fn receive(
     state: &State,
     mut body: Incoming,
     path: &std::path::Path,
+    charge: &mut Charge<'_>,
 ) -> Result<(BlobHash, u64), Refusal> {
     let io = |e: std::io::Error| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
     let mut file = tokio::fs::File::create(path).await.map_err(io)?;
@@ -612,12 +811,17 @@ async fn receive(
         let Ok(data) = frame.into_data() else {
             continue;
         };
+        let before = len;
         len += data.len() as u64;
         if len > state.config.max_blob_bytes {
             return Err(Refusal::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("blobs are limited to {} bytes", state.config.max_blob_bytes),
             ));
+        }
+        charge.add(data.len() as u64)?;
+        if before / FREE_SPACE_CHECK_EVERY != len / FREE_SPACE_CHECK_EVERY {
+            check_free_space(state, 0)?;
         }
         if head.len() < crypto::HEADER_LEN {
             let take = (crypto::HEADER_LEN - head.len()).min(data.len());

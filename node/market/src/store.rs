@@ -56,6 +56,9 @@ pub trait BlobStore: Send + Sync {
         hash: &'a BlobHash,
     ) -> BoxFuture<'a, Result<Option<BlobReader>, StoreError>>;
 
+    /// Deletes blob `hash` (nothing to do if it is absent).
+    fn delete<'a>(&'a self, hash: &'a BlobHash) -> BoxFuture<'a, Result<(), StoreError>>;
+
     /// A name for logs.
     fn describe(&self) -> String;
 }
@@ -116,6 +119,15 @@ impl BlobStore for LocalStore {
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(e.into()),
+            }
+        })
+    }
+
+    fn delete<'a>(&'a self, hash: &'a BlobHash) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            match tokio::fs::remove_file(self.path_of(hash)).await {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+                _ => Ok(()),
             }
         })
     }
@@ -290,6 +302,24 @@ impl BlobStore for S3Store {
         })
     }
 
+    fn delete<'a>(&'a self, hash: &'a BlobHash) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let key = hex::encode(hash);
+            let request = self.request(
+                Method::DELETE,
+                Some(&key),
+                SignableBody::empty(),
+                None,
+                http::empty(),
+            )?;
+            let response = self.send(request).await?;
+            match response.status() {
+                status if status.is_success() || status == StatusCode::NOT_FOUND => Ok(()),
+                _ => Err(refusal(&format!("S3 DELETE {key}"), response).await),
+            }
+        })
+    }
+
     fn describe(&self) -> String {
         format!("S3 bucket {} at {}", self.bucket, self.endpoint)
     }
@@ -416,6 +446,32 @@ impl BlobStore for IpfsStore {
                 len,
                 Box::pin(reader) as Pin<Box<dyn AsyncRead + Send>>,
             )))
+        })
+    }
+
+    /// Unpins the blob (the daemon's garbage collection frees it) and forgets its CID.
+    fn delete<'a>(&'a self, hash: &'a BlobHash) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let entry = self.index.join(hex::encode(hash));
+            let cid = match tokio::fs::read_to_string(&entry).await {
+                Ok(cid) => cid,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(e.into()),
+            };
+            let response = self
+                .post(&format!("/api/v0/pin/rm?arg={cid}"), http::empty(), None)
+                .await?;
+            let status = response.status();
+            let body = http::read_limited(response.into_body(), 64 * 1024).await?;
+            // Kubo answers 500 "not pinned" for a blob pinned by nobody: gone already.
+            if !status.is_success() && !String::from_utf8_lossy(&body).contains("not pinned") {
+                return Err(StoreError::Backend(format!(
+                    "IPFS pin/rm {cid}: {status}: {}",
+                    String::from_utf8_lossy(&body)
+                )));
+            }
+            tokio::fs::remove_file(&entry).await?;
+            Ok(())
         })
     }
 

@@ -35,6 +35,7 @@ async fn gateway(dir: &std::path::Path) -> gateway::GatewayHandle {
                 header_timeout: Duration::from_millis(300),
                 idle_timeout: Duration::from_millis(300),
             },
+            disk: Default::default(),
         },
         view,
         Box::new(LocalStore::open(dir.join("blobs")).unwrap()),

@@ -1,5 +1,6 @@
 //! The IPFS backend's requests, against a stand-in that answers Kubo's HTTP API as Kubo
-//! documents it (`/api/v0/add` with a multipart file, `/api/v0/files/stat`, `/api/v0/cat`).
+//! documents it (`/api/v0/add` with a multipart file, `/api/v0/files/stat`, `/api/v0/cat`,
+//! `/api/v0/pin/rm`).
 //! No IPFS daemon runs on these machines, so this checks what the store sends and how it reads
 //! the answers (a multipart body the daemon can parse, CIDv1 raw leaves, pinning, the index
 //! from blob hash to CID), not a real daemon.
@@ -85,6 +86,14 @@ async fn kubo(objects: Objects, request: Request<Incoming>) -> Response<Full<Byt
                 None => reply(500, b"{\"Message\":\"not found\"}".to_vec()),
             }
         }
+        // Unpinned, the object is the daemon's garbage collection's to free: gone here at once.
+        "/api/v0/pin/rm" => match objects.lock().remove(&arg.unwrap_or_default()) {
+            Some(_) => reply(200, b"{\"Pins\":[]}".to_vec()),
+            None => reply(
+                500,
+                b"{\"Message\":\"not pinned or pinned indirectly\"}".to_vec(),
+            ),
+        },
         "/api/v0/cat" => match objects.lock().get(&arg.unwrap_or_default()) {
             Some(data) => reply(200, data.clone()),
             None => reply(500, b"{\"Message\":\"not found\"}".to_vec()),
@@ -139,5 +148,10 @@ async fn the_ipfs_backend_speaks_kubos_http_api() {
     assert_eq!(back, blob);
     // Unknown to the index: absent, without asking the daemon.
     assert!(store.get(&[1; 32]).await.unwrap().is_none());
+    // Deleting unpins it and forgets its CID; deleting again is not an error.
+    store.delete(&hash).await.unwrap();
+    assert!(objects.lock().get(&cid).is_none(), "unpinned");
+    assert!(store.get(&hash).await.unwrap().is_none());
+    store.delete(&hash).await.unwrap();
     server.abort();
 }

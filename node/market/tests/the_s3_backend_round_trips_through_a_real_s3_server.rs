@@ -89,6 +89,15 @@ async fn the_s3_backend_round_trips_through_a_real_s3_server() {
     reader.read_to_end(&mut back).await.unwrap();
     assert_eq!(back, blob);
     assert!(store.get(&[0; 32]).await.unwrap().is_none());
+    // Deleted (the gateway deletes a blob no product refers to any more), and deleting what
+    // is gone is not an error.
+    let copy = dir.path().join("copy");
+    std::fs::write(&copy, b"another blob").unwrap();
+    let other = cpc_market::crypto::sha256(b"another blob");
+    store.put_file(&other, &copy, 12).await.unwrap();
+    store.delete(&other).await.unwrap();
+    assert!(store.get(&other).await.unwrap().is_none());
+    store.delete(&other).await.unwrap();
 
     // The gateway over the bucket.
     let view = Arc::new(MemoryView::default());

@@ -180,4 +180,11 @@ pub struct RunArgs {
     /// Most open gateway connections from one IP address.
     #[arg(long, value_name = "COUNT")]
     pub gateway_max_connections_per_ip: Option<std::num::NonZeroUsize>,
+    /// Most bytes one seller's blobs may take on this gateway.
+    #[arg(long, value_name = "BYTES", default_value_t = 32 << 30)]
+    pub gateway_seller_quota: u64,
+    /// Refuse uploads while the gateway's disk has less free space than this, in bytes (the
+    /// node's database shares the disk).
+    #[arg(long, value_name = "BYTES", default_value_t = 2 << 30)]
+    pub gateway_min_free_space: u64,
 }

@@ -532,6 +532,10 @@ async fn start_gateway(
             }
             limits
         },
+        disk: cpc_market::gateway::DiskLimits {
+            per_seller: args.gateway_seller_quota,
+            min_free: args.gateway_min_free_space,
+        },
     };
     let listen = config.listen;
     cpc_market::gateway::serve(config, Arc::new(ClientMarketView { client }), store)

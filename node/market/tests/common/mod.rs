@@ -112,6 +112,7 @@ pub async fn start(
             max_blob_bytes,
             audiences: vec!["gw".into()],
             connections: Default::default(),
+            disk: Default::default(),
         },
         view,
         store,
