@@ -565,6 +565,9 @@ async fn login(gateway: &str, rpc: &Wallet, pair: &Pair) -> Result<GatewayClient
     Ok(client)
 }
 
+/// Uploads `market publish` tries before it delists the product it listed.
+const UPLOAD_ATTEMPTS: u32 = 3;
+
 async fn publish(
     file: &Path,
     listing: Listing,
@@ -638,14 +641,53 @@ async fn publish(
         .ok_or_else(|| Error::Node("no Published event".into()))?;
     save_key(&keys, product, &key)?;
 
-    let client = login(&listing.gateway, &rpc, &pair).await?;
-    let uploading = bar(encrypted.blob_size, "upload", wallet.json);
-    let uploaded = client
-        .upload(product, &blob, Some(progress_of(&uploading)))
+    // The product is listed from here on: its content must reach the gateway, or the listing
+    // must go, so nobody buys content that is not there.
+    let mut attempt = 0;
+    let (client, blob_hash) = loop {
+        attempt += 1;
+        let uploaded = async {
+            let client = login(&listing.gateway, &rpc, &pair).await?;
+            let uploading = bar(encrypted.blob_size, "upload", wallet.json);
+            let hash = client
+                .upload(product, &blob, Some(progress_of(&uploading)))
+                .await
+                .map_err(|e| Error::Node(format!("upload: {e}")));
+            uploading.finish();
+            hash.map(|hash| (client, hash))
+        }
         .await;
-    uploading.finish();
+        match uploaded {
+            Ok(done) => break done,
+            Err(e) if attempt < UPLOAD_ATTEMPTS => {
+                eprintln!("Uploading product {product} failed (attempt {attempt}, retrying): {e}");
+                tokio::time::sleep(Duration::from_secs(1 << attempt)).await;
+            }
+            Err(e) => {
+                let kept = keys.join(format!("{product}.blob"));
+                let _ = std::fs::rename(&blob, &kept);
+                let delisted = submit(
+                    &rpc,
+                    &pair,
+                    MarketCall::set_listed {
+                        product,
+                        listed: false,
+                    },
+                    true,
+                )
+                .await;
+                let status = match delisted {
+                    Ok(_) => "delisted".to_string(),
+                    Err(d) => format!("still listed (delisting failed: {d})"),
+                };
+                return Err(Error::Node(format!(
+                    "{e}; product {product} is {status}; its encrypted blob is kept at {}",
+                    kept.display()
+                )));
+            }
+        }
+    };
     let _ = std::fs::remove_file(&blob);
-    let blob_hash = uploaded.map_err(|e| Error::Node(format!("upload: {e}")))?;
 
     for recipient in approved.iter().filter(|p| **p != me) {
         let their_key = encryption_key_of(&rpc, recipient)
