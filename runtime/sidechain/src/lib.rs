@@ -54,8 +54,9 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     // 2: a device's sequence entry records the block that wrote it; readings from devices
     // already written in the block are charged no storage access; 90% of a block for normal
     // calls; a storage write weighs 65 µs (was 100). 3: cross-chain transfer; a sudo call is
-    // paid up front and refunded only to the sudo key.
-    spec_version: if cfg!(feature = "v2") { 4 } else { 3 },
+    // paid up front and refunded only to the sudo key. 4: a removed council member's votes
+    // are dropped.
+    spec_version: if cfg!(feature = "v2") { 5 } else { 4 },
     impl_version: 0,
     apis: Cow::Borrowed(&[
         (cpc_api::core::ID, cpc_api::core::VERSION),
