@@ -379,6 +379,8 @@ impl<T: Config> Pallet<T> {
         let price = product.info.price;
         ensure!(price <= max_price, Error::PriceAboveMax);
         let buyer_key = EncryptionKeys::get(&who).ok_or(Error::NoEncryptionKey)?;
+        // A key registered before small-order keys were refused cannot be sealed to.
+        ensure!(!is_low_order_x25519(&buyer_key), Error::WeakKey);
         let id = NextOrderId::get_or_default();
         let next = id.checked_add(1).ok_or(Error::Overflow)?;
         let params = Self::params();
