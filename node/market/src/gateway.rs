@@ -39,7 +39,7 @@ use cpc_primitives::{
 };
 use http_body_util::BodyExt;
 use hyper::{Method, Request, Response, StatusCode, body::Incoming, service::service_fn};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioIo;
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 use sha2::Digest;
@@ -320,6 +320,20 @@ struct State {
     challenges: Mutex<HashMap<[u8; 32], (AccountId, Instant)>>,
     tokens: Mutex<HashMap<[u8; 32], (AccountId, Instant)>>,
     ledger: Mutex<Ledger>,
+    /// The audiences a product's location must name for this gateway to store it.
+    stores_for: Vec<String>,
+    /// Products with an upload in progress: one at a time each, so the blob an upload
+    /// replaces is the one it read.
+    uploading: Mutex<std::collections::HashSet<ProductId>>,
+}
+
+/// A product's upload in progress, ended on drop.
+struct Uploading<'a>(&'a State, ProductId);
+
+impl Drop for Uploading<'_> {
+    fn drop(&mut self) {
+        self.0.uploading.lock().remove(&self.1);
+    }
 }
 
 /// A running gateway; dropping it stops it.
@@ -382,8 +396,16 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let mut config = config;
+    // Products name the gateway by the addresses the operator configured; its loopback
+    // addresses too only while it listens on loopback alone (a public gateway must not store
+    // for every product that says `localhost:PORT`).
+    let mut stores_for = config.audiences.clone();
     for local in ["127.0.0.1", "localhost"] {
-        config.audiences.push(format!("{local}:{}", addr.port()));
+        let audience = format!("{local}:{}", addr.port());
+        if addr.ip().is_loopback() {
+            stores_for.push(audience.clone());
+        }
+        config.audiences.push(audience);
     }
     let ledger = read_ledger(&config.data_dir.join("index")).await?;
     log::info!(target: "market", "Storage gateway on http://{addr} ({})", store.describe());
@@ -394,6 +416,8 @@ pub async fn serve(
         challenges: Mutex::new(HashMap::new()),
         tokens: Mutex::new(HashMap::new()),
         ledger: Mutex::new(ledger),
+        stores_for,
+        uploading: Mutex::new(std::collections::HashSet::new()),
     });
     let task = tokio::spawn(accept_loop(listener, state));
     Ok(GatewayHandle { addr, task })
@@ -454,8 +478,11 @@ async fn serve_connection(
     stream: tokio::net::TcpStream,
     limits: ConnectionLimits,
 ) {
-    let service = service_fn(move |request| {
+    let stream = http::IdleTimeout::new(stream, limits.idle_timeout);
+    let pause = stream.pause_handle();
+    let service = service_fn(move |mut request: Request<Incoming>| {
         let state = state.clone();
+        request.extensions_mut().insert(pause.clone());
         async move {
             let response = match handle(&state, request).await {
                 Ok(response) => response,
@@ -464,12 +491,12 @@ async fn serve_connection(
             Ok::<_, std::convert::Infallible>(response)
         }
     });
-    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    // HTTP/1 only: HTTP/2 would multiplex many transfers over one connection, past the
+    // connection bounds, and its pings would keep an idle connection alive.
+    let mut builder = hyper::server::conn::http1::Builder::new();
     builder
-        .http1()
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(limits.header_timeout);
-    let stream = http::IdleTimeout::new(stream, limits.idle_timeout);
     let _ = builder
         .serve_connection(TokioIo::new(stream), service)
         .await;
@@ -693,7 +720,7 @@ async fn upload(state: &State, id: ProductId, request: Request<Incoming>) -> Rep
         cpc_data_market_primitives::StorageLocation::Node(url) => core::str::from_utf8(url)
             .ok()
             .and_then(audience_of)
-            .is_some_and(|audience| state.config.audiences.contains(&audience)),
+            .is_some_and(|audience| state.stores_for.contains(&audience)),
         _ => false,
     };
     if !names_this_gateway {
@@ -709,6 +736,13 @@ async fn upload(state: &State, id: ProductId, request: Request<Incoming>) -> Rep
             .join("staging")
             .join(hex::encode(random32())),
     );
+    if !state.uploading.lock().insert(id) {
+        return Err(Refusal::new(
+            StatusCode::CONFLICT,
+            "an upload of this product is in progress",
+        ));
+    }
+    let _uploading = Uploading(state, id);
     // The blob this upload replaces stops counting against its seller once this one is in.
     let previous = tokio::fs::read_to_string(index_path(state, id))
         .await
@@ -731,7 +765,10 @@ async fn upload(state: &State, id: ProductId, request: Request<Incoming>) -> Rep
         allowance: state.config.disk.per_seller.saturating_add(freed),
         bytes: 0,
     };
+    let pause = request.extensions().get::<http::IdlePause>().cloned();
     let (hash, len) = receive(state, request.into_body(), &staging.0, &mut charge).await?;
+    // Storing (a copy to S3 or IPFS) moves no byte on the client's connection: not idleness.
+    let _busy = pause.as_ref().map(http::IdlePause::hold);
     let stored = state.store.put_file(&hash, &staging.0, len).await;
     drop(staging);
     stored.map_err(|e| Refusal::new(StatusCode::BAD_GATEWAY, format!("store: {e}")))?;

@@ -116,6 +116,33 @@ pub struct IdleTimeout<S> {
     inner: S,
     limit: std::time::Duration,
     deadline: std::pin::Pin<Box<tokio::time::Sleep>>,
+    paused: IdlePause,
+}
+
+/// Suspends an [`IdleTimeout`] while its holder works without moving bytes (a request being
+/// handled after its body was read).
+#[derive(Clone, Default)]
+pub struct IdlePause(Arc<std::sync::atomic::AtomicUsize>);
+
+/// A suspension, ended on drop.
+pub struct IdleHold(IdlePause);
+
+impl IdlePause {
+    /// Suspends the timeout until the returned hold is dropped.
+    pub fn hold(&self) -> IdleHold {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        IdleHold(self.clone())
+    }
+
+    fn held(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst) > 0
+    }
+}
+
+impl Drop for IdleHold {
+    fn drop(&mut self) {
+        (self.0).0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl<S> IdleTimeout<S> {
@@ -125,7 +152,13 @@ impl<S> IdleTimeout<S> {
             inner,
             limit,
             deadline: Box::pin(tokio::time::sleep(limit)),
+            paused: IdlePause::default(),
         }
+    }
+
+    /// The handle that suspends this timeout.
+    pub fn pause_handle(&self) -> IdlePause {
+        self.paused.clone()
     }
 
     fn progressed(&mut self) {
@@ -134,6 +167,11 @@ impl<S> IdleTimeout<S> {
     }
 
     fn stalled(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Error> {
+        if self.paused.held() {
+            // Counted again from when the work ends.
+            self.progressed();
+            return std::task::Poll::Pending;
+        }
         self.deadline.as_mut().poll(cx).map(|()| {
             std::io::Error::new(
                 std::io::ErrorKind::TimedOut,

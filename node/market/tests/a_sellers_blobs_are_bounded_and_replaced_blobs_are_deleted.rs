@@ -88,6 +88,36 @@ async fn quotas_replacements_and_the_free_space_floor() {
     assert_eq!(std::fs::read_dir(&staging).unwrap().count(), 0);
     assert!(!dir.path().join("gw/index/1").exists());
 
+    // One upload per product at a time: while one is in progress (stalled here after its
+    // first bytes), another for the same product is refused, so the blob each replaces is
+    // the one it read.
+    {
+        use std::io::Write;
+        let body = std::fs::read(&c).unwrap();
+        let mut stalled = std::net::TcpStream::connect(handle.addr).unwrap();
+        let head = format!(
+            "PUT /products/0/blob HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\ncontent-length: {}\r\n\r\n",
+            bob.token().unwrap(),
+            body.len()
+        );
+        stalled.write_all(head.as_bytes()).unwrap();
+        stalled.write_all(&body[..4096]).unwrap();
+        let mut staged = false;
+        for _ in 0..400 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            if std::fs::read_dir(dir.path().join("gw/staging"))
+                .unwrap()
+                .count()
+                == 1
+            {
+                staged = true;
+                break;
+            }
+        }
+        assert!(staged, "the first upload is in progress");
+        assert_eq!(status(bob.upload(0, &c, None).await), StatusCode::CONFLICT);
+    }
+
     // Replacing product 0's blob frees the old one's share, and deletes it.
     let replaced = bob.upload(0, &c, None).await.unwrap();
     assert_ne!(replaced, first);

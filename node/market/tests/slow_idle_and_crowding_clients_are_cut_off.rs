@@ -19,7 +19,7 @@ use std::{
     time::Duration,
 };
 
-async fn gateway(dir: &std::path::Path) -> gateway::GatewayHandle {
+async fn gateway(dir: &std::path::Path, timeouts: Duration) -> gateway::GatewayHandle {
     let view = Arc::new(MemoryView::default());
     view.products.lock().insert(0, product(&pair("Bob")));
     gateway::serve(
@@ -32,8 +32,8 @@ async fn gateway(dir: &std::path::Path) -> gateway::GatewayHandle {
             connections: ConnectionLimits {
                 max: 8,
                 per_ip: 3,
-                header_timeout: Duration::from_millis(300),
-                idle_timeout: Duration::from_millis(300),
+                header_timeout: timeouts,
+                idle_timeout: timeouts,
             },
             disk: Default::default(),
         },
@@ -44,11 +44,9 @@ async fn gateway(dir: &std::path::Path) -> gateway::GatewayHandle {
     .unwrap()
 }
 
-/// Reads until the server closes the connection; `true` if it did (within the read timeout).
-fn closed_by_server(stream: &mut TcpStream) -> bool {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
+/// Reads until the server closes the connection; `true` if it did within `wait`.
+fn closed_within(stream: &mut TcpStream, wait: Duration) -> bool {
+    stream.set_read_timeout(Some(wait)).unwrap();
     let mut buf = [0u8; 4096];
     loop {
         match stream.read(&mut buf) {
@@ -73,7 +71,7 @@ fn health(addr: std::net::SocketAddr) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stalled_and_crowding_connections_are_closed() {
     let dir = tempfile::tempdir().unwrap();
-    let handle = gateway(dir.path()).await;
+    let handle = gateway(dir.path(), Duration::from_millis(300)).await;
     let addr = handle.addr;
     let staging = dir.path().join("gw").join("staging");
     let mut seller = GatewayClient::new(&format!("http://{addr}")).unwrap();
@@ -89,14 +87,14 @@ async fn stalled_and_crowding_connections_are_closed() {
         let mut slow = TcpStream::connect(addr).unwrap();
         slow.write_all(b"GET /health HTTP/1.1\r\nhost: x\r\n")
             .unwrap();
-        assert!(closed_by_server(&mut slow), "a half-sent header is cut off");
+        assert!(closed_within(&mut slow, Duration::from_secs(20)), "a half-sent header is cut off");
 
         // A keep-alive connection left idle after its request.
         let mut idle = TcpStream::connect(addr).unwrap();
         idle.write_all(b"GET /health HTTP/1.1\r\nhost: x\r\n\r\n")
             .unwrap();
         assert!(
-            closed_by_server(&mut idle),
+            closed_within(&mut idle, Duration::from_secs(20)),
             "an idle keep-alive connection is closed"
         );
 
@@ -114,17 +112,38 @@ async fn stalled_and_crowding_connections_are_closed() {
             std::fs::read_dir(&staging).unwrap().count() == 1
         });
         assert!(receiving, "the upload was being staged");
-        assert!(closed_by_server(&mut stalled));
+        assert!(closed_within(&mut stalled, Duration::from_secs(20)));
         assert_eq!(std::fs::read_dir(&staging).unwrap().count(), 0);
 
-        // Three held connections are this address's share; a fourth is closed at once while
-        // the three stay open, and the gateway still answers once they go.
+    })
+    .await
+    .unwrap();
+    drop(handle);
+
+    // On a gateway whose timeouts are a minute (so they cannot be what closes anything here):
+    // three held connections are this address's share; a fourth is closed at once while the
+    // three stay open, and the gateway answers again once they go.
+    let patient = gateway(&dir.path().join("patient"), Duration::from_secs(60)).await;
+    let addr = patient.addr;
+    tokio::task::spawn_blocking(move || {
         let held: Vec<TcpStream> = (0..3).map(|_| TcpStream::connect(addr).unwrap()).collect();
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(100));
         let mut extra = TcpStream::connect(addr).unwrap();
-        assert!(closed_by_server(&mut extra), "past its share, closed");
+        assert!(
+            closed_within(&mut extra, Duration::from_secs(5)),
+            "past its share, closed well before any timeout"
+        );
+        for mut open in &held {
+            open.set_nonblocking(true).unwrap();
+            let mut buf = [0u8; 1];
+            let still = matches!(
+                open.read(&mut buf),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock
+            );
+            assert!(still, "a held connection stays open");
+        }
         drop(held);
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(100));
         assert!(health(addr).starts_with("HTTP/1.1 200"), "served again");
     })
     .await
