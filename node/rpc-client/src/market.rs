@@ -30,7 +30,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use serde_json::{Value, json};
 use std::{
-    collections::BTreeSet,
+    collections::{BTreeMap, BTreeSet},
     path::{Path, PathBuf},
     sync::Arc,
     time::Duration,
@@ -813,6 +813,9 @@ async fn serve(limits: ServeLimits, who: &MarketSigner, wallet: &WalletArgs) -> 
     // Orders delivered by this daemon, or moved on without it: never tried again.
     let mut done: BTreeSet<u64> = BTreeSet::new();
     let mut warned: BTreeSet<u64> = BTreeSet::new();
+    // Orders that failed: how many times, and not before when to try again (doubling from
+    // the poll interval to ten minutes), so orders that keep stalling cost a round rarely.
+    let mut retry: BTreeMap<u64, (u32, std::time::Instant)> = BTreeMap::new();
     eprintln!("Serving deliveries as {me}");
     loop {
         let orders: Vec<Value> = match rpc
@@ -834,33 +837,35 @@ async fn serve(limits: ServeLimits, who: &MarketSigner, wallet: &WalletArgs) -> 
                 // Its own purchases are not its to deliver.
                 let mine = str_of(&order["seller"]) == me.to_string()
                     || str_of(&order["proxy"]) == me.to_string();
-                mine && order["status"] == json!("created") && !done.contains(&id)
+                let waiting = retry
+                    .get(&id)
+                    .is_some_and(|(_, next)| *next > std::time::Instant::now());
+                mine && order["status"] == json!("created") && !done.contains(&id) && !waiting
             })
             .collect();
-        let sealed: Vec<(u64, Result<Text<MAX_SEALED_KEY_LEN>, Error>)> =
-            futures::stream::iter(due)
-                .map(|order| {
-                    let (rpc, pair, me, keys) = (&rpc, &pair, &me, &keys);
-                    let limits = &limits;
-                    async move {
-                        let id = order["id"].as_u64().unwrap_or_default();
-                        let sealing =
-                            seal_for(rpc, pair, me, keys, &order, limits.allow_private_gateways);
-                        let sealed = tokio::time::timeout(limits.delivery_timeout, sealing)
-                            .await
-                            .unwrap_or_else(|_| {
-                                Err(Error::Node(format!(
-                                    "getting the key took longer than {:?}",
-                                    limits.delivery_timeout
-                                )))
-                            });
-                        (id, sealed)
-                    }
-                })
-                .buffer_unordered(limits.max_deliveries)
-                .collect()
-                .await;
-        for (id, sealed) in sealed {
+        // Each delivery is submitted as soon as its key is sealed, while the others' keys are
+        // still being fetched: a stalled gateway delays only its own orders.
+        let mut sealed = futures::stream::iter(due)
+            .map(|order| {
+                let (rpc, pair, me, keys) = (&rpc, &pair, &me, &keys);
+                let limits = &limits;
+                async move {
+                    let id = order["id"].as_u64().unwrap_or_default();
+                    let sealing =
+                        seal_for(rpc, pair, me, keys, &order, limits.allow_private_gateways);
+                    let sealed = tokio::time::timeout(limits.delivery_timeout, sealing)
+                        .await
+                        .unwrap_or_else(|_| {
+                            Err(Error::Node(format!(
+                                "getting the key took longer than {:?}",
+                                limits.delivery_timeout
+                            )))
+                        });
+                    (id, sealed)
+                }
+            })
+            .buffer_unordered(limits.max_deliveries);
+        while let Some((id, sealed)) = sealed.next().await {
             let result = match sealed {
                 Ok(sealed_key) => {
                     submit(
@@ -879,6 +884,7 @@ async fn serve(limits: ServeLimits, who: &MarketSigner, wallet: &WalletArgs) -> 
             match result {
                 Ok(included) => {
                     done.insert(id);
+                    retry.remove(&id);
                     let line = json!({
                         "delivered": id,
                         "block": included.block,
@@ -905,6 +911,14 @@ async fn serve(limits: ServeLimits, who: &MarketSigner, wallet: &WalletArgs) -> 
                     if warned.insert(id) {
                         eprintln!("Order {id}: cannot deliver yet (retrying): {e}");
                     }
+                    let (failures, next) =
+                        retry.entry(id).or_insert((0, std::time::Instant::now()));
+                    *failures += 1;
+                    let wait = limits
+                        .poll
+                        .saturating_mul(1 << (*failures).min(16))
+                        .min(Duration::from_secs(600));
+                    *next = std::time::Instant::now() + wait;
                 }
             }
         }
