@@ -44,7 +44,7 @@ fn call(
 #[test]
 fn block_calls_run_while_every_query_slot_is_held_by_runaway_calls() {
     let executor = WasmExecutor::new(WasmExecutorConfig {
-        call_timeout: Duration::from_secs(30),
+        call_timeout: Duration::from_secs(3),
         offchain_call_timeout: Duration::from_secs(3),
         max_concurrent_calls: 8,
         reserved_block_calls: 2,
@@ -63,11 +63,12 @@ fn block_calls_run_while_every_query_slot_is_held_by_runaway_calls() {
         let flood: Vec<_> = (0..20)
             .map(|_| scope.spawn(|| call(&executor, CallClass::Offchain, &code, "Test_loop")))
             .collect();
-        // Pool validation takes its own slots; it cannot take the reserve either.
+        // Runaway pool validations too: between them they may hold the 6 shared slots,
+        // never the 2 reserved ones.
         let pool: Vec<_> = (0..8)
-            .map(|_| scope.spawn(|| call(&executor, CallClass::Pool, &code, "Test_echo")))
+            .map(|_| scope.spawn(|| call(&executor, CallClass::Pool, &code, "Test_loop")))
             .collect();
-        while executor.slots_in_use()[2] < 4 {
+        while executor.slots_in_use()[1] + executor.slots_in_use()[2] < 6 {
             std::thread::yield_now();
         }
         // Block execution gets a slot while the queries hold theirs.
@@ -77,11 +78,19 @@ fn block_calls_run_while_every_query_slot_is_held_by_runaway_calls() {
                 b"hi"
             );
         }
-        let in_flight = executor.slots_in_use()[2];
-        assert_eq!(in_flight, 4, "the queries still hold their slots");
+        let [_, pool_held, queries_held] = executor.slots_in_use();
+        assert_eq!(
+            (pool_held + queries_held, queries_held),
+            (6, 4),
+            "the runaway calls still hold every shared slot"
+        );
 
         for handle in pool {
-            assert_eq!(handle.join().unwrap().unwrap(), b"hi");
+            match handle.join().unwrap() {
+                Err(ExecutionError::Timeout { limit_ms: 3000, .. })
+                | Err(ExecutionError::Busy(CallClass::Pool)) => {}
+                other => panic!("a runaway validation ended with {other:?}"),
+            }
         }
         let (mut timed_out, mut busy) = (0, 0);
         for handle in flood {
@@ -127,11 +136,33 @@ fn queries_of_many_codes_never_evict_the_code_blocks_run() {
     assert_eq!(executor.compilations(), compiled + 7);
 }
 
+/// A module large enough that compiling it takes a while (a few thousand functions), so
+/// racing calls do overlap.
+fn large_module() -> Vec<u8> {
+    let functions: String = (0..3000)
+        .map(|i| {
+            format!(
+                "(func $f{i} (param i32) (result i32) (i32.add (i32.mul (local.get 0) (i32.const {i})) (i32.const 7)))\n"
+            )
+        })
+        .collect();
+    wat::parse_str(format!(
+        r#"(module
+  (memory (export "memory") 1)
+  (func (export "cpc_alloc") (param i32) (result i32) (i32.const 64))
+  (func (export "Test_echo") (param i32 i32) (result i64)
+    (i64.or (i64.shl (i64.extend_i32_u (local.get 1)) (i64.const 32)) (i64.extend_i32_u (local.get 0))))
+  {functions})"#
+    ))
+    .unwrap()
+}
+
 #[test]
 fn a_code_many_calls_race_for_is_compiled_once() {
     let executor = WasmExecutor::new(WasmExecutorConfig::default()).unwrap();
-    let code = module(7);
-    let (executor, code) = (&executor, &code);
+    let code = large_module();
+    let started = std::sync::Barrier::new(8);
+    let (executor, code, started) = (&executor, &code, &started);
     std::thread::scope(|scope| {
         let calls: Vec<_> = (0..8)
             .map(|i| {
@@ -140,7 +171,10 @@ fn a_code_many_calls_race_for_is_compiled_once() {
                 } else {
                     CallClass::Offchain
                 };
-                scope.spawn(move || call(executor, class, code, "Test_echo"))
+                scope.spawn(move || {
+                    started.wait();
+                    call(executor, class, code, "Test_echo")
+                })
             })
             .collect();
         for handle in calls {
