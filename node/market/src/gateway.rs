@@ -279,7 +279,8 @@ async fn read_ledger(dir: &std::path::Path) -> std::io::Result<Ledger> {
 pub struct ConnectionLimits {
     /// Most open connections; past it the gateway stops accepting until one closes.
     pub max: usize,
-    /// Most open connections from one IP address; past it new ones are closed at once.
+    /// Most open connections from one IP address (an IPv6 /64 counts as one); past it new
+    /// ones are closed at once.
     pub per_ip: usize,
     /// A request's headers must arrive within this time.
     pub header_timeout: Duration,
@@ -448,7 +449,14 @@ async fn accept_loop(listener: tokio::net::TcpListener, state: Arc<State>) {
                 continue;
             }
         };
-        let ip = peer.ip();
+        // One IPv6 client usually holds a whole /64: count it as one address.
+        let ip = match peer.ip() {
+            std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+                let s = v6.segments();
+                std::net::IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+            ip => ip,
+        };
         {
             let mut counts = per_ip.lock();
             let count = counts.entry(ip).or_default();

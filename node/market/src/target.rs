@@ -56,9 +56,12 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (first & 0xffc0) == 0xfec0
         // Documentation (2001:db8::/32).
         || (first == 0x2001 && ip.segments()[1] == 0x0db8)
-        // IPv4-compatible and NAT64 forms of IPv4 addresses.
+        // IPv4-compatible and NAT64 forms of IPv4 addresses; 6to4 (2002::/16) and Teredo
+        // (2001::/32), which embed one too.
         || ip.segments()[..6].iter().all(|s| *s == 0)
-        || (first == 0x0064 && ip.segments()[1] == 0xff9b))
+        || (first == 0x0064 && ip.segments()[1] == 0xff9b)
+        || first == 0x2002
+        || (first == 0x2001 && ip.segments()[1] == 0))
 }
 
 /// Refuses `url` unless its host is a public address or a name that resolves only to public
@@ -114,6 +117,8 @@ mod tests {
             "::ffff:169.254.169.254",
             "64:ff9b::a00:1",
             "2001:db8::1",
+            "2002:7f00:1::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }
