@@ -21,13 +21,8 @@ async fn gateway(dir: &Path, disk: DiskLimits) -> gateway::GatewayHandle {
     view.products.lock().insert(1, product(&pair("Bob")));
     gateway::serve(
         GatewayConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: dir.join("gw"),
-            token_ttl: Duration::from_secs(60),
-            max_blob_bytes: 1 << 20,
-            audiences: vec!["gw".into()],
-            connections: Default::default(),
             disk,
+            ..config(&dir.join("gw"), Duration::from_secs(60), 1 << 20)
         },
         view,
         Box::new(LocalStore::open(dir.join("blobs")).unwrap()),

@@ -24,18 +24,13 @@ async fn gateway(dir: &std::path::Path, timeouts: Duration) -> gateway::GatewayH
     view.products.lock().insert(0, product(&pair("Bob")));
     gateway::serve(
         GatewayConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: dir.join("gw"),
-            token_ttl: Duration::from_secs(60),
-            max_blob_bytes: 1 << 20,
-            audiences: vec!["gw".into()],
             connections: ConnectionLimits {
                 max: 8,
                 per_ip: 3,
                 header_timeout: timeouts,
                 idle_timeout: timeouts,
             },
-            disk: Default::default(),
+            ..config(&dir.join("gw"), Duration::from_secs(60), 1 << 20)
         },
         view,
         Box::new(LocalStore::open(dir.join("blobs")).unwrap()),

@@ -96,6 +96,20 @@ pub fn product(seller: &Pair) -> Product {
     }
 }
 
+/// The tests' gateway settings: 127.0.0.1 on a port the system picks, data in `dir`, the
+/// products' location `http://gw` as its public address, default bounds.
+pub fn config(dir: &std::path::Path, token_ttl: Duration, max_blob_bytes: u64) -> GatewayConfig {
+    GatewayConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.to_path_buf(),
+        token_ttl,
+        max_blob_bytes,
+        audiences: vec!["gw".into()],
+        connections: Default::default(),
+        disk: Default::default(),
+    }
+}
+
 /// A gateway on 127.0.0.1 over `store`, with `view`.
 pub async fn start(
     dir: &std::path::Path,
@@ -104,19 +118,7 @@ pub async fn start(
     token_ttl: Duration,
     max_blob_bytes: u64,
 ) -> GatewayHandle {
-    gateway::serve(
-        GatewayConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: dir.to_path_buf(),
-            token_ttl,
-            max_blob_bytes,
-            audiences: vec!["gw".into()],
-            connections: Default::default(),
-            disk: Default::default(),
-        },
-        view,
-        store,
-    )
-    .await
-    .unwrap()
+    gateway::serve(config(dir, token_ttl, max_blob_bytes), view, store)
+        .await
+        .unwrap()
 }
