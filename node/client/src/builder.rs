@@ -2,7 +2,7 @@
 
 use crate::{Client, ClientError, import::StateChanges};
 use cpc_api::{block_builder, core};
-use cpc_executor::{CallApi, RuntimeExecutor};
+use cpc_executor::{CallApi, ExecutionError, RuntimeExecutor, fuel};
 use cpc_io::Externalities;
 use cpc_primitives::{
     Block, Digest, H256, Header, OpaqueExtrinsic,
@@ -45,6 +45,12 @@ const MAX_SKIPPED_WHEN_FULL: usize = 8;
 impl Client {
     /// Builds a block on `params.parent` from the inherents and as many of `candidates` as fit
     /// before the deadline.
+    ///
+    /// The calls that build the block draw on one meter of fuel, so the block's execution fits
+    /// the fuel every node gives it on import ([`fuel`]): a margin is kept for what import
+    /// does beyond building (decoding the whole block, checking its roots), and a reserve for
+    /// `finalize_block` that transactions may not use. A transaction that runs out of fuel
+    /// fills the block; the first of a block that does could never fit one, and is refused.
     pub fn build_block(
         &self,
         params: BuildParams,
@@ -57,7 +63,11 @@ impl Client {
         let code = self.runtime_code(&state, parent_header.number)?;
         let mut overlay = OverlayedChanges::new();
         let mut ext = Ext::new(&mut overlay, &state, Some(self.version_reader()));
-        let executor = self.wasm.as_ref();
+        let block_fuel = self.wasm.config().block_fuel;
+        let meter = self
+            .wasm
+            .block_meter(block_fuel - fuel::import_margin(block_fuel));
+        let executor = &meter;
 
         let header = Header {
             parent_hash: params.parent,
@@ -83,12 +93,14 @@ impl Client {
             }
         }
 
+        let held = meter.hold(fuel::finalize_reserve(block_fuel));
         let (mut included, mut rejected, mut skipped, mut full) =
             (Vec::new(), Vec::new(), 0, false);
         for (hash, xt) in candidates {
             if Instant::now() >= params.deadline {
                 break;
             }
+            let depth = ext.transaction_depth();
             ext.storage_start_transaction();
             match apply(executor, &mut ext, &code, &xt) {
                 Ok(Ok(_)) => {
@@ -100,7 +112,7 @@ impl Client {
                 Ok(Err(TransactionValidityError::Invalid(
                     InvalidTransaction::ExhaustsResources,
                 ))) => {
-                    let _ = ext.storage_rollback_transaction();
+                    ext.rollback_to(depth);
                     skipped += 1;
                     if skipped >= MAX_SKIPPED_WHEN_FULL {
                         full = true;
@@ -109,20 +121,29 @@ impl Client {
                 }
                 Ok(Err(TransactionValidityError::Invalid(InvalidTransaction::Future))) => {
                     // Its predecessor is missing from this block; it stays in the pool.
-                    let _ = ext.storage_rollback_transaction();
+                    ext.rollback_to(depth);
                 }
                 Ok(Err(e)) => {
-                    let _ = ext.storage_rollback_transaction();
+                    ext.rollback_to(depth);
                     rejected.push((hash, e.to_string()));
                 }
+                Err(ClientError::Execution(ExecutionError::OutOfFuel { .. }))
+                    if !included.is_empty() =>
+                {
+                    // It may fit the next block, where it comes first.
+                    ext.rollback_to(depth);
+                    full = true;
+                    break;
+                }
                 Err(e) => {
-                    // A trap mid-way: discard whatever the call wrote.
-                    let _ = ext.storage_rollback_transaction();
+                    // A trap mid-way: discard whatever the call wrote, closing what it left open.
+                    ext.rollback_to(depth);
                     rejected.push((hash, e.to_string()));
                 }
             }
         }
 
+        meter.release(held);
         let header = executor.call_api::<block_builder::finalize_block>(&mut ext, &code, ())?;
         // `finalize_block` asked the state for its root: the trie pass it made is taken over.
         let changes = StateChanges::on(&state, overlay.drain_committed())?;

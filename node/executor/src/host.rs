@@ -4,7 +4,7 @@
 //! call (it is a runtime bug, and must not crash the node). Data flows out only through
 //! buffers the runtime provides.
 
-use crate::signatures::VerifiedSignatures;
+use crate::{fuel::host as fuel, signatures::VerifiedSignatures};
 use codec::Decode;
 use cpc_crypto::sr25519::{Public, Signature};
 use cpc_io::Externalities;
@@ -56,13 +56,36 @@ fn memory(caller: &C<'_>) -> Result<wasmtime::Memory> {
         .ok_or_else(|| wasmtime::Error::msg("host function called before the memory was known"))
 }
 
-fn read(caller: &C<'_>, ptr: i32, len: i32) -> Result<Vec<u8>> {
+/// Charges `units` of fuel to the call (see [`crate::fuel`]); running out traps it exactly as
+/// wasm code running out does.
+fn charge(caller: &mut C<'_>, units: u64) -> Result<()> {
+    let left = caller.get_fuel()?;
+    if left < units {
+        caller.set_fuel(0)?;
+        return Err(wasmtime::Error::new(wasmtime::Trap::OutOfFuel));
+    }
+    caller.set_fuel(left - units)
+}
+
+fn bytes_charge(len: usize) -> u64 {
+    fuel::CALL + len as u64 * fuel::PER_BYTE
+}
+
+/// Copies an argument out of the runtime's memory, charging for the copy.
+fn read(caller: &mut C<'_>, ptr: i32, len: i32) -> Result<Vec<u8>> {
     let (ptr, len) = (ptr as u32 as usize, len as u32 as usize);
     if len > MAX_ARGUMENT {
         return Err(wasmtime::Error::msg(format!(
             "argument of {len} bytes is too large"
         )));
     }
+    charge(caller, bytes_charge(len))?;
+    copy_out(caller, ptr, len)
+}
+
+/// Copies `len` bytes at `ptr` out of the runtime's memory, without charging (for callers that
+/// charged already, or whose charge must not depend on whether they copy).
+fn copy_out(caller: &C<'_>, ptr: usize, len: usize) -> Result<Vec<u8>> {
     let memory = memory(caller)?;
     let end = ptr
         .checked_add(len)
@@ -74,7 +97,9 @@ fn read(caller: &C<'_>, ptr: i32, len: i32) -> Result<Vec<u8>> {
         .ok_or_else(|| wasmtime::Error::msg(format!("out of bounds read of {len} bytes at {ptr}")))
 }
 
+/// Copies a result into the runtime's memory, charging for the copy.
 fn write(caller: &mut C<'_>, ptr: i32, bytes: &[u8]) -> Result<()> {
+    charge(caller, bytes_charge(bytes.len()))?;
     let memory = memory(caller)?;
     memory
         .write(caller, ptr as u32 as usize, bytes)
@@ -114,6 +139,7 @@ fn hash_into<const N: usize>(
     f: fn(&[u8]) -> [u8; N],
 ) -> Result<()> {
     let data = read(caller, data_ptr, data_len)?;
+    charge(caller, data.len() as u64 * fuel::HASH_PER_BYTE)?;
     write(caller, out_ptr, &f(&data))
 }
 
@@ -134,7 +160,8 @@ pub(crate) fn define(
          out_len: i32,
          offset: i32|
          -> Result<i64> {
-            let key = read(&c, key_ptr, key_len)?;
+            let key = read(&mut c, key_ptr, key_len)?;
+            charge(&mut c, fuel::STORAGE_READ)?;
             match with_ext(|e| e.storage(&key))? {
                 None => Ok(-1),
                 Some(value) => {
@@ -146,25 +173,28 @@ pub(crate) fn define(
     linker.func_wrap(
         "env",
         "ext_storage_set_version_1",
-        |c: C<'_>, key_ptr: i32, key_len: i32, value_ptr: i32, value_len: i32| -> Result<()> {
-            let key = read(&c, key_ptr, key_len)?;
-            let value = read(&c, value_ptr, value_len)?;
+        |mut c: C<'_>, key_ptr: i32, key_len: i32, value_ptr: i32, value_len: i32| -> Result<()> {
+            let key = read(&mut c, key_ptr, key_len)?;
+            let value = read(&mut c, value_ptr, value_len)?;
+            charge(&mut c, fuel::STORAGE_WRITE)?;
             with_ext(|e| e.set_storage(key, value))
         },
     )?;
     linker.func_wrap(
         "env",
         "ext_storage_clear_version_1",
-        |c: C<'_>, key_ptr: i32, key_len: i32| -> Result<()> {
-            let key = read(&c, key_ptr, key_len)?;
+        |mut c: C<'_>, key_ptr: i32, key_len: i32| -> Result<()> {
+            let key = read(&mut c, key_ptr, key_len)?;
+            charge(&mut c, fuel::STORAGE_WRITE)?;
             with_ext(|e| e.clear_storage(&key))
         },
     )?;
     linker.func_wrap(
         "env",
         "ext_storage_exists_version_1",
-        |c: C<'_>, key_ptr: i32, key_len: i32| -> Result<i32> {
-            let key = read(&c, key_ptr, key_len)?;
+        |mut c: C<'_>, key_ptr: i32, key_len: i32| -> Result<i32> {
+            let key = read(&mut c, key_ptr, key_len)?;
+            charge(&mut c, fuel::STORAGE_READ)?;
             Ok(i32::from(with_ext(|e| e.exists_storage(&key))?))
         },
     )?;
@@ -172,7 +202,8 @@ pub(crate) fn define(
         "env",
         "ext_storage_next_key_version_1",
         |mut c: C<'_>, key_ptr: i32, key_len: i32, out_ptr: i32, out_len: i32| -> Result<i64> {
-            let key = read(&c, key_ptr, key_len)?;
+            let key = read(&mut c, key_ptr, key_len)?;
+            charge(&mut c, fuel::STORAGE_READ)?;
             match with_ext(|e| e.next_storage_key(&key))? {
                 None => Ok(-1),
                 Some(next) => write_partial(&mut c, &next, out_ptr, out_len, 0),
@@ -182,19 +213,26 @@ pub(crate) fn define(
     linker.func_wrap(
         "env",
         "ext_storage_clear_prefix_version_1",
-        |c: C<'_>, prefix_ptr: i32, prefix_len: i32, limit: i64| -> Result<i64> {
-            let prefix = read(&c, prefix_ptr, prefix_len)?;
+        |mut c: C<'_>, prefix_ptr: i32, prefix_len: i32, limit: i64| -> Result<i64> {
+            let prefix = read(&mut c, prefix_ptr, prefix_len)?;
             let limit = u32::try_from(limit).ok();
+            charge(&mut c, fuel::STORAGE_WRITE)?;
             let result = with_ext(|e| e.clear_prefix(&prefix, limit))?;
+            // Charged after the fact: how many keys go is known only now (and is deterministic).
+            charge(
+                &mut c,
+                u64::from(result.removed).saturating_mul(fuel::STORAGE_CLEARED_KEY),
+            )?;
             Ok(i64::from(result.removed) | (i64::from(result.complete) << 32))
         },
     )?;
     linker.func_wrap(
         "env",
         "ext_storage_append_version_1",
-        |c: C<'_>, key_ptr: i32, key_len: i32, item_ptr: i32, item_len: i32| -> Result<()> {
-            let key = read(&c, key_ptr, key_len)?;
-            let item = read(&c, item_ptr, item_len)?;
+        |mut c: C<'_>, key_ptr: i32, key_len: i32, item_ptr: i32, item_len: i32| -> Result<()> {
+            let key = read(&mut c, key_ptr, key_len)?;
+            let item = read(&mut c, item_ptr, item_len)?;
+            charge(&mut c, fuel::STORAGE_WRITE)?;
             with_ext(|e| e.append_storage(key, item))
         },
     )?;
@@ -202,6 +240,7 @@ pub(crate) fn define(
         "env",
         "ext_storage_root_version_1",
         |mut c: C<'_>, out_ptr: i32| -> Result<()> {
+            charge(&mut c, fuel::STORAGE_ROOT)?;
             let root = with_ext(|e| e.storage_root())?;
             write(&mut c, out_ptr, root.as_bytes())
         },
@@ -209,12 +248,16 @@ pub(crate) fn define(
     linker.func_wrap(
         "env",
         "ext_storage_start_transaction_version_1",
-        |_: C<'_>| -> Result<()> { with_ext(|e| e.storage_start_transaction()) },
+        |mut c: C<'_>| -> Result<()> {
+            charge(&mut c, fuel::STORAGE_TRANSACTION)?;
+            with_ext(|e| e.storage_start_transaction())
+        },
     )?;
     linker.func_wrap(
         "env",
         "ext_storage_commit_transaction_version_1",
-        |_: C<'_>| -> Result<i32> {
+        |mut c: C<'_>| -> Result<i32> {
+            charge(&mut c, fuel::STORAGE_TRANSACTION)?;
             Ok(i32::from(
                 with_ext(|e| e.storage_commit_transaction())?.is_err(),
             ))
@@ -223,7 +266,8 @@ pub(crate) fn define(
     linker.func_wrap(
         "env",
         "ext_storage_rollback_transaction_version_1",
-        |_: C<'_>| -> Result<i32> {
+        |mut c: C<'_>| -> Result<i32> {
+            charge(&mut c, fuel::STORAGE_TRANSACTION)?;
             Ok(i32::from(
                 with_ext(|e| e.storage_rollback_transaction())?.is_err(),
             ))
@@ -255,22 +299,32 @@ pub(crate) fn define(
     linker.func_wrap(
         "env",
         "ext_crypto_sr25519_verify_version_1",
-        move |c: C<'_>, sig_ptr: i32, msg_ptr: i32, msg_len: i32, public_ptr: i32| -> Result<i32> {
+        move |mut c: C<'_>,
+              sig_ptr: i32,
+              msg_ptr: i32,
+              msg_len: i32,
+              public_ptr: i32|
+              -> Result<i32> {
             let mut signature = Signature([0; 64]);
-            signature.0.copy_from_slice(&read(&c, sig_ptr, 64)?);
+            signature.0.copy_from_slice(&read(&mut c, sig_ptr, 64)?);
             let mut public = Public([0; 32]);
-            public.0.copy_from_slice(&read(&c, public_ptr, 32)?);
-            let message = read(&c, msg_ptr, msg_len)?;
+            public.0.copy_from_slice(&read(&mut c, public_ptr, 32)?);
+            let message = read(&mut c, msg_ptr, msg_len)?;
+            charge(&mut c, fuel::SR25519_VERIFY)?;
             Ok(i32::from(verified.verify(&signature, &message, &public)))
         },
     )?;
     linker.func_wrap(
         "env",
         "ext_crypto_sr25519_batch_verify_version_1",
-        move |c: C<'_>, items_ptr: i32, items_len: i32| -> Result<i32> {
-            let bytes = read(&c, items_ptr, items_len)?;
+        move |mut c: C<'_>, items_ptr: i32, items_len: i32| -> Result<i32> {
+            let bytes = read(&mut c, items_ptr, items_len)?;
             let items = Vec::<(Signature, Vec<u8>, Public)>::decode(&mut &bytes[..])
                 .map_err(|e| wasmtime::Error::msg(format!("bad batch verification input: {e}")))?;
+            charge(
+                &mut c,
+                (items.len() as u64).saturating_mul(fuel::SR25519_VERIFY),
+            )?;
             Ok(i32::from(signatures.verify_batch(&items)))
         },
     )?;
@@ -284,15 +338,16 @@ pub(crate) fn define(
          out_ptr: i32|
          -> Result<()> {
             let mut key_type = [0u8; 4];
-            key_type.copy_from_slice(&read(&c, key_type_ptr, 4)?);
+            key_type.copy_from_slice(&read(&mut c, key_type_ptr, 4)?);
             let seed = if seed_len < 0 {
                 None
             } else {
-                let bytes = read(&c, seed_ptr, seed_len)?;
+                let bytes = read(&mut c, seed_ptr, seed_len)?;
                 Some(String::from_utf8(bytes).map_err(|_| {
                     wasmtime::Error::msg("the seed of a generated key is not UTF-8")
                 })?)
             };
+            charge(&mut c, fuel::SR25519_GENERATE)?;
             let public = with_ext(|ext| ext.sr25519_generate(key_type, seed.as_deref()))?.map_err(
                 |why| wasmtime::Error::new(HostError(format!("cannot generate a key: {why}"))),
             )?;
@@ -303,9 +358,14 @@ pub(crate) fn define(
         "env",
         "ext_trie_blake2_256_ordered_root_version_1",
         |mut c: C<'_>, items_ptr: i32, items_len: i32, out_ptr: i32| -> Result<()> {
-            let bytes = read(&c, items_ptr, items_len)?;
+            let bytes = read(&mut c, items_ptr, items_len)?;
             let items = Vec::<Vec<u8>>::decode(&mut &bytes[..])
                 .map_err(|e| wasmtime::Error::msg(format!("bad ordered root input: {e}")))?;
+            charge(
+                &mut c,
+                (items.len() as u64).saturating_mul(fuel::ORDERED_ROOT_ITEM)
+                    + bytes.len() as u64 * fuel::HASH_PER_BYTE,
+            )?;
             write(
                 &mut c,
                 out_ptr,
@@ -317,7 +377,7 @@ pub(crate) fn define(
     linker.func_wrap(
         "env",
         "ext_logging_log_version_1",
-        |c: C<'_>,
+        |mut c: C<'_>,
          level: i32,
          target_ptr: i32,
          target_len: i32,
@@ -331,9 +391,13 @@ pub(crate) fn define(
                 4 => log::Level::Debug,
                 _ => log::Level::Trace,
             };
+            // Charged whether or not this node logs at that level.
+            let (target_len, msg_len) = (target_len as u32 as usize, msg_len as u32 as usize);
+            charge(&mut c, bytes_charge(target_len.saturating_add(msg_len)))?;
             if log::log_enabled!(target: "runtime", level) {
-                let target = read(&c, target_ptr, target_len)?;
-                let message = read(&c, msg_ptr, msg_len)?;
+                let target =
+                    copy_out(&c, target_ptr as u32 as usize, target_len.min(MAX_ARGUMENT))?;
+                let message = copy_out(&c, msg_ptr as u32 as usize, msg_len.min(MAX_ARGUMENT))?;
                 log::log!(
                     target: "runtime",
                     level,
@@ -355,7 +419,8 @@ pub(crate) fn define(
         "env",
         "ext_misc_runtime_version_version_1",
         |mut c: C<'_>, code_ptr: i32, code_len: i32, out_ptr: i32, out_len: i32| -> Result<i64> {
-            let code = read(&c, code_ptr, code_len)?;
+            let code = read(&mut c, code_ptr, code_len)?;
+            charge(&mut c, fuel::RUNTIME_VERSION)?;
             match with_ext(|e| e.runtime_version(&code))? {
                 Ok(version) => write_partial(&mut c, &version, out_ptr, out_len, 0),
                 Err(why) => {
@@ -369,9 +434,13 @@ pub(crate) fn define(
         "env",
         "ext_misc_panic_version_1",
         |c: C<'_>, msg_ptr: i32, msg_len: i32| -> Result<()> {
-            let message = read(&c, msg_ptr, msg_len.min(64 * 1024))
-                .map(|m| String::from_utf8_lossy(&m).into_owned())
-                .unwrap_or_else(|_| "<unreadable panic message>".into());
+            let message = copy_out(
+                &c,
+                msg_ptr as u32 as usize,
+                (msg_len as u32 as usize).min(64 * 1024),
+            )
+            .map(|m| String::from_utf8_lossy(&m).into_owned())
+            .unwrap_or_else(|_| "<unreadable panic message>".into());
             Err(wasmtime::Error::new(RuntimePanic(message)))
         },
     )?;

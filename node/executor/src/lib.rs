@@ -5,9 +5,12 @@
 //!   runtime), and instantiated per call from a pooling allocator with copy-on-write memory, so a
 //!   call starts from a clean instance in microseconds;
 //! - the configuration is deterministic: no threads, no SIMD, NaNs canonicalized;
-//! - every call is bounded: wall-clock time through epoch interruption, native stack through
-//!   wasmtime's stack limit, memory through a store limiter. A runaway call ends with an
-//!   [`ExecutionError`], never a hang or a crash of the node;
+//! - every call is bounded: consensus calls (blocks, transaction validation) by fuel, which
+//!   counts executed operators and host work deterministically ([`fuel`]), so a block's
+//!   validity never depends on the node's speed or load; offchain calls by wall-clock time
+//!   through epoch interruption; native stack through wasmtime's stack limit, memory through a
+//!   store limiter. A runaway call ends with an [`ExecutionError`], never a hang or a crash of
+//!   the node;
 //! - calls are admitted by [`CallClass`] ([`slots`]): RPC queries and transaction validation
 //!   have ceilings and shorter limits, and a reserve of instance slots is kept for block
 //!   execution, so no flood of queries can keep a block from running; the modules block
@@ -21,6 +24,7 @@
 //! [`NativeExecutor`] calls the same runtime compiled into the node, through the same API
 //! entry points, for cross-checks and benchmarks. Both implement [`RuntimeExecutor`].
 
+pub mod fuel;
 mod host;
 mod native;
 pub mod signatures;
@@ -29,7 +33,7 @@ mod wasm;
 
 pub use native::NativeExecutor;
 pub use slots::CallClass;
-pub use wasm::{ClassExecutor, WasmExecutor, WasmExecutorConfig};
+pub use wasm::{BlockMeter, ClassExecutor, DEFAULT_PERIOD_MS, WasmExecutor, WasmExecutorConfig};
 
 use codec::{Decode, EncodeLike};
 use cpc_api::{Method, core};
@@ -93,13 +97,22 @@ pub enum ExecutionError {
     /// The runtime panicked (its message), for example a block that does not match its header.
     #[error("runtime panicked: {0}")]
     RuntimePanic(String),
-    /// The call ran longer than the configured limit.
+    /// An offchain call ran longer than the configured limit.
     #[error("runtime call `{method}` exceeded its time limit of {limit_ms} ms")]
     Timeout {
         /// The API method.
         method: String,
         /// The limit.
         limit_ms: u64,
+    },
+    /// A consensus call used all its fuel ([`fuel`]): deterministic, so the same call runs out
+    /// at the same point on every node.
+    #[error("runtime call `{method}` ran out of fuel ({limit} units)")]
+    OutOfFuel {
+        /// The API method.
+        method: String,
+        /// The fuel it had.
+        limit: u64,
     },
     /// The call recursed beyond the stack limit.
     #[error("runtime call `{0}` exhausted its stack")]

@@ -1,7 +1,7 @@
 //! The wasmtime executor.
 
 use crate::{
-    ExecutionError, RuntimeCode, RuntimeExecutor,
+    ExecutionError, RuntimeCode, RuntimeExecutor, fuel,
     host::{self, HostState},
     panic_message,
     signatures::VerifiedSignatures,
@@ -24,6 +24,8 @@ use wasmtime::{
     PoolingAllocationConfig, Store, StoreLimitsBuilder, Trap,
 };
 
+/// The period [`WasmExecutorConfig::default`] computes block fuel for (the dev chain's).
+pub const DEFAULT_PERIOD_MS: u64 = 1_000;
 /// How often the epoch advances; call time limits are counted in these ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// Bytes at the start of an instance's memory that stay mapped between calls (covering the
@@ -33,9 +35,15 @@ const KEEP_RESIDENT: usize = 4 << 20;
 /// Limits and sizes of the executor.
 #[derive(Clone, Debug)]
 pub struct WasmExecutorConfig {
-    /// Longest a block or pool call may run.
-    pub call_timeout: Duration,
-    /// Longest an offchain call (RPC, dry runs) may run, and wait for a slot.
+    /// Fuel of a block ([`fuel::block_fuel`] of the chain's period): the most a block call
+    /// ([`CallClass::Block`]) may use, and what building a block may use in total. A consensus
+    /// parameter: every node of a chain must use the same.
+    pub block_fuel: u64,
+    /// Longest a transaction validation waits for a slot (its run is bounded by
+    /// [`fuel::pool_fuel`]).
+    pub pool_slot_wait: Duration,
+    /// Longest an offchain call (RPC, dry runs) may run, and wait for a slot: the one
+    /// wall-clock limit, as offchain results are not consensus.
     pub offchain_call_timeout: Duration,
     /// Most linear memory a runtime instance may use.
     pub max_memory_bytes: usize,
@@ -62,7 +70,8 @@ pub struct WasmExecutorConfig {
 impl Default for WasmExecutorConfig {
     fn default() -> Self {
         Self {
-            call_timeout: Duration::from_secs(10),
+            block_fuel: fuel::block_fuel(DEFAULT_PERIOD_MS),
+            pool_slot_wait: Duration::from_secs(10),
             offchain_call_timeout: Duration::from_secs(4),
             max_memory_bytes: 512 * 1024 * 1024,
             max_wasm_stack: 1024 * 1024,
@@ -197,7 +206,9 @@ impl WasmExecutor {
             .wasm_bulk_memory(true)
             .wasm_multi_value(true)
             .wasm_extended_const(true)
-            // Bounds on every call.
+            // Bounds on every call: fuel (deterministic) for consensus calls, the epoch (wall
+            // clock) for offchain ones.
+            .consume_fuel(true)
             .epoch_interruption(true)
             .max_wasm_stack(config.max_wasm_stack)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pooling))
@@ -361,8 +372,9 @@ impl WasmExecutor {
     }
 
     /// Calls `method` of `code` for `class`: waits for a slot of that class (an offchain call
-    /// up to its time limit, a pool call up to the call time limit, a block call as long as it
-    /// takes), then runs within the class's time limit.
+    /// up to its time limit, a pool call up to `pool_slot_wait`, a block call as long as it
+    /// takes), then runs within the class's bound: block calls within the block's fuel, pool
+    /// calls within [`fuel::pool_fuel`] of it, offchain calls within their time limit.
     pub fn call_as(
         &self,
         class: CallClass,
@@ -371,43 +383,59 @@ impl WasmExecutor {
         method: &str,
         input: &[u8],
     ) -> Result<Vec<u8>, ExecutionError> {
-        let (wait, timeout) = match class {
-            CallClass::Block => (None, self.config.call_timeout),
-            CallClass::Pool => (Some(self.config.call_timeout), self.config.call_timeout),
+        let (wait, bound) = match class {
+            CallClass::Block => (None, Bound::Fuel(self.config.block_fuel)),
+            CallClass::Pool => (
+                Some(self.config.pool_slot_wait),
+                Bound::Fuel(fuel::pool_fuel(self.config.block_fuel)),
+            ),
             CallClass::Offchain => (
                 Some(self.config.offchain_call_timeout),
-                self.config.offchain_call_timeout,
+                Bound::Time(self.config.offchain_call_timeout),
             ),
         };
         let _slot = self.slots.acquire(class, wait)?;
-        self.call_in_slot(class, timeout, ext, code, method, input)
+        self.call_in_slot(class, bound, ext, code, method, input).0
     }
 
-    /// A call by a caller that holds a slot (or by a call nested in one).
+    /// A meter of `budget` fuel that successive block calls draw from: the calls that build
+    /// one block, whose sum must fit what executing the block may use.
+    pub fn block_meter(&self, budget: u64) -> BlockMeter<'_> {
+        BlockMeter {
+            executor: self,
+            remaining: AtomicU64::new(budget),
+        }
+    }
+
+    /// A call by a caller that holds a slot (or by a call nested in one), with the fuel it
+    /// used (0 for calls bounded by time).
     fn call_in_slot(
         &self,
         class: CallClass,
-        timeout: Duration,
+        bound: Bound,
         ext: &mut dyn Externalities,
         code: &RuntimeCode<'_>,
         method: &str,
         input: &[u8],
-    ) -> Result<Vec<u8>, ExecutionError> {
-        let pre = self.instance_pre(code, class)?;
+    ) -> (Result<Vec<u8>, ExecutionError>, u64) {
+        let pre = match self.instance_pre(code, class) {
+            Ok(pre) => pre,
+            Err(e) => return (Err(e), 0),
+        };
         // A panic in a host function (a failing storage backend) unwinds through wasm to here.
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            cpc_io::set_and_run_with_externalities(ext, || self.run(&pre, timeout, method, input))
+            cpc_io::set_and_run_with_externalities(ext, || self.run(&pre, bound, method, input))
         }))
-        .unwrap_or_else(|panic| Err(ExecutionError::Host(panic_message(panic))))
+        .unwrap_or_else(|panic| (Err(ExecutionError::Host(panic_message(panic))), 0))
     }
 
     fn run(
         &self,
         pre: &InstancePre<HostState>,
-        timeout: Duration,
+        bound: Bound,
         method: &str,
         input: &[u8],
-    ) -> Result<Vec<u8>, ExecutionError> {
+    ) -> (Result<Vec<u8>, ExecutionError>, u64) {
         let limits = StoreLimitsBuilder::new()
             .memory_size(self.config.max_memory_bytes)
             .instances(1)
@@ -423,38 +451,63 @@ impl WasmExecutor {
             },
         );
         store.limiter(|state| &mut state.limits);
-        let ticks = (timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
-        store.set_epoch_deadline(ticks);
+        let fuel = match bound {
+            Bound::Fuel(fuel) => {
+                // No wall-clock limit: whether the call completes must not depend on the node.
+                store.set_epoch_deadline(u64::MAX / 2);
+                fuel
+            }
+            Bound::Time(timeout) => {
+                let ticks = (timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+                store.set_epoch_deadline(ticks);
+                u64::MAX
+            }
+        };
         store.epoch_deadline_trap();
+        // Cannot fail: fuel is enabled on the engine.
+        let _ = store.set_fuel(fuel);
+        let result = Self::invoke(&mut store, pre, method, input)
+            .map_err(|e| e.into_execution_error(|e| self.classify(method, bound, e)));
+        let used = match bound {
+            Bound::Fuel(fuel) => fuel.saturating_sub(store.get_fuel().unwrap_or(0)),
+            Bound::Time(_) => 0,
+        };
+        (result, used)
+    }
 
-        let fail = |e: wasmtime::Error| self.classify(method, timeout, e);
-        let instance = pre.instantiate(&mut store).map_err(fail)?;
+    fn invoke(
+        store: &mut Store<HostState>,
+        pre: &InstancePre<HostState>,
+        method: &str,
+        input: &[u8],
+    ) -> Result<Vec<u8>, CallFailure> {
+        let instance = pre.instantiate(&mut *store)?;
         let memory = instance
-            .get_memory(&mut store, "memory")
+            .get_memory(&mut *store, "memory")
             .ok_or_else(|| ExecutionError::MissingExport("memory".into()))?;
         store.data_mut().memory = Some(memory);
         let alloc = instance
-            .get_typed_func::<i32, i32>(&mut store, "cpc_alloc")
+            .get_typed_func::<i32, i32>(&mut *store, "cpc_alloc")
             .map_err(|_| ExecutionError::MissingExport("cpc_alloc".into()))?;
         let entry = instance
-            .get_typed_func::<(i32, i32), i64>(&mut store, method)
+            .get_typed_func::<(i32, i32), i64>(&mut *store, method)
             .map_err(|_| ExecutionError::MissingExport(method.into()))?;
 
         let len = i32::try_from(input.len()).map_err(|_| {
             ExecutionError::Host(format!("input of {} bytes is too large", input.len()))
         })?;
-        let ptr = alloc.call(&mut store, len).map_err(fail)?;
+        let ptr = alloc.call(&mut *store, len)?;
         memory
-            .write(&mut store, ptr as u32 as usize, input)
+            .write(&mut *store, ptr as u32 as usize, input)
             .map_err(|_| ExecutionError::Trap {
                 method: method.into(),
                 message: "the input does not fit in memory".into(),
             })?;
-        let packed = entry.call(&mut store, (ptr, len)).map_err(fail)? as u64;
+        let packed = entry.call(&mut *store, (ptr, len))? as u64;
         let (out_ptr, out_len) = ((packed & 0xffff_ffff) as usize, (packed >> 32) as usize);
         let mut output = vec![0u8; out_len];
         memory
-            .read(&store, out_ptr, &mut output)
+            .read(&*store, out_ptr, &mut output)
             .map_err(|_| ExecutionError::Trap {
                 method: method.into(),
                 message: "the result lies outside memory".into(),
@@ -462,19 +515,23 @@ impl WasmExecutor {
         Ok(output)
     }
 
-    fn classify(&self, method: &str, timeout: Duration, error: wasmtime::Error) -> ExecutionError {
+    fn classify(&self, method: &str, bound: Bound, error: wasmtime::Error) -> ExecutionError {
         if let Some(panic) = error.downcast_ref::<host::RuntimePanic>() {
             return ExecutionError::RuntimePanic(panic.0.clone());
         }
         if let Some(host_error) = error.downcast_ref::<host::HostError>() {
             return ExecutionError::Host(host_error.0.clone());
         }
-        match error.downcast_ref::<Trap>() {
-            Some(Trap::Interrupt) => ExecutionError::Timeout {
+        match (error.downcast_ref::<Trap>(), bound) {
+            (Some(Trap::Interrupt), Bound::Time(timeout)) => ExecutionError::Timeout {
                 method: method.into(),
                 limit_ms: timeout.as_millis() as u64,
             },
-            Some(Trap::StackOverflow) => ExecutionError::StackOverflow(method.into()),
+            (Some(Trap::OutOfFuel), Bound::Fuel(limit)) => ExecutionError::OutOfFuel {
+                method: method.into(),
+                limit,
+            },
+            (Some(Trap::StackOverflow), _) => ExecutionError::StackOverflow(method.into()),
             _ => {
                 let message = format!("{error:#}");
                 if message.contains("growing memory") || message.contains("memory growth") {
@@ -487,6 +544,107 @@ impl WasmExecutor {
                 }
             }
         }
+    }
+}
+
+/// What bounds a call.
+#[derive(Clone, Copy, Debug)]
+enum Bound {
+    /// Fuel: deterministic, for consensus calls.
+    Fuel(u64),
+    /// Wall-clock time: for offchain calls.
+    Time(Duration),
+}
+
+/// Why [`WasmExecutor::invoke`] failed: wasmtime's error (classified later) or ours.
+enum CallFailure {
+    Wasmtime(wasmtime::Error),
+    Execution(ExecutionError),
+}
+
+impl From<wasmtime::Error> for CallFailure {
+    fn from(e: wasmtime::Error) -> Self {
+        Self::Wasmtime(e)
+    }
+}
+
+impl From<ExecutionError> for CallFailure {
+    fn from(e: ExecutionError) -> Self {
+        Self::Execution(e)
+    }
+}
+
+impl CallFailure {
+    fn into_execution_error(
+        self,
+        classify: impl FnOnce(wasmtime::Error) -> ExecutionError,
+    ) -> ExecutionError {
+        match self {
+            Self::Wasmtime(e) => classify(e),
+            Self::Execution(e) => e,
+        }
+    }
+}
+
+/// Block calls drawing on one budget of fuel ([`WasmExecutor::block_meter`]): each call may use
+/// what remains, and what it used (also when it failed) is taken off.
+pub struct BlockMeter<'a> {
+    executor: &'a WasmExecutor,
+    remaining: AtomicU64,
+}
+
+impl BlockMeter<'_> {
+    /// Fuel left.
+    pub fn remaining(&self) -> u64 {
+        self.remaining.load(Ordering::Relaxed)
+    }
+
+    /// Takes up to `fuel` off the budget for later calls; what it took, for [`Self::release`].
+    pub fn hold(&self, fuel: u64) -> u64 {
+        let mut held = 0;
+        let _ = self
+            .remaining
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                held = fuel.min(left);
+                Some(left - held)
+            });
+        held
+    }
+
+    /// Adds `fuel` held back to the budget.
+    pub fn release(&self, fuel: u64) {
+        let _ = self
+            .remaining
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                Some(left.saturating_add(fuel))
+            });
+    }
+}
+
+impl RuntimeExecutor for BlockMeter<'_> {
+    fn call(
+        &self,
+        ext: &mut dyn Externalities,
+        code: &RuntimeCode<'_>,
+        method: &str,
+        input: &[u8],
+    ) -> Result<Vec<u8>, ExecutionError> {
+        let _slot = self.executor.slots.acquire(CallClass::Block, None)?;
+        let budget = self.remaining();
+        let (result, used) = self.executor.call_in_slot(
+            CallClass::Block,
+            Bound::Fuel(budget),
+            ext,
+            code,
+            method,
+            input,
+        );
+        let _ = self
+            .remaining
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                Some(left.saturating_sub(used))
+            });
+        result
     }
 }
 
@@ -544,22 +702,22 @@ impl cpc_state_machine::ReadRuntimeVersion for WasmExecutor {
         let backend = cpc_state_machine::InMemoryBackend::default();
         let mut overlay = cpc_state_machine::OverlayedChanges::new();
         let mut ext = cpc_state_machine::Ext::new(&mut overlay, &backend, None);
-        let version = self
-            .call_in_slot(
-                CallClass::Offchain,
-                self.config.call_timeout,
-                &mut ext,
-                &code,
-                <cpc_api::core::version as cpc_api::Method>::NAME,
-                &[],
-            )
-            .map_err(|e| match e {
-                ExecutionError::InvalidCode(_) | ExecutionError::CodeNotFound => {
-                    RuntimeVersionError::InvalidCode
-                }
-                ExecutionError::MissingExport(_) => RuntimeVersionError::MissingExports,
-                _ => RuntimeVersionError::VersionCallFailed,
-            })?;
+        // Bounded by fuel: a block's validity may depend on this call (`set_code`).
+        let (version, _) = self.call_in_slot(
+            CallClass::Offchain,
+            Bound::Fuel(fuel::host::VERSION_CALL),
+            &mut ext,
+            &code,
+            <cpc_api::core::version as cpc_api::Method>::NAME,
+            &[],
+        );
+        let version = version.map_err(|e| match e {
+            ExecutionError::InvalidCode(_) | ExecutionError::CodeNotFound => {
+                RuntimeVersionError::InvalidCode
+            }
+            ExecutionError::MissingExport(_) => RuntimeVersionError::MissingExports,
+            _ => RuntimeVersionError::VersionCallFailed,
+        })?;
         <cpc_version::RuntimeVersion as codec::Decode>::decode(&mut &version[..])
             .map_err(|_| RuntimeVersionError::VersionCallFailed)?;
         Ok(version)

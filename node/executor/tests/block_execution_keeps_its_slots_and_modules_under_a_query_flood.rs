@@ -44,7 +44,9 @@ fn call(
 #[test]
 fn block_calls_run_while_every_query_slot_is_held_by_runaway_calls() {
     let executor = WasmExecutor::new(WasmExecutorConfig {
-        call_timeout: Duration::from_secs(3),
+        // Runaway validations run for seconds before their fuel ends.
+        block_fuel: 12_000_000_000,
+        pool_slot_wait: Duration::from_secs(3),
         offchain_call_timeout: Duration::from_secs(3),
         max_concurrent_calls: 8,
         reserved_block_calls: 2,
@@ -87,7 +89,10 @@ fn block_calls_run_while_every_query_slot_is_held_by_runaway_calls() {
 
         for handle in pool {
             match handle.join().unwrap() {
-                Err(ExecutionError::Timeout { limit_ms: 3000, .. })
+                Err(ExecutionError::OutOfFuel {
+                    limit: 3_000_000_000,
+                    ..
+                })
                 | Err(ExecutionError::Busy(CallClass::Pool)) => {}
                 other => panic!("a runaway validation ended with {other:?}"),
             }

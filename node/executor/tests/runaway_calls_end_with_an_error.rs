@@ -1,9 +1,10 @@
 //! A runtime call that loops forever, recurses without end, or grabs unbounded memory ends with
-//! an error within a bound, and the executor keeps working; so does code that is not usable.
+//! an error within a bound (a block call when its fuel ends, a query at its time limit), and
+//! the executor keeps working; so does code that is not usable.
 
 use cpc_api::{Method, core};
 use cpc_executor::{
-    ExecutionError, RuntimeCode, RuntimeExecutor, WasmExecutor, WasmExecutorConfig,
+    CallClass, ExecutionError, RuntimeCode, RuntimeExecutor, WasmExecutor, WasmExecutorConfig,
 };
 use cpc_state_machine::{Ext, InMemoryBackend, OverlayedChanges};
 use std::time::{Duration, Instant};
@@ -37,7 +38,8 @@ const MODULE: &str = r#"
 
 fn executor() -> WasmExecutor {
     WasmExecutor::new(WasmExecutorConfig {
-        call_timeout: Duration::from_millis(300),
+        block_fuel: 200_000_000,
+        offchain_call_timeout: Duration::from_millis(300),
         max_memory_bytes: 64 * 1024 * 1024,
         ..Default::default()
     })
@@ -64,12 +66,33 @@ fn runaway_calls_are_stopped_and_the_executor_carries_on() {
     let started = Instant::now();
     let looped = call(&executor, &code, "Test_loop", &[]);
     let elapsed = started.elapsed();
-    assert!(
-        matches!(looped, Err(ExecutionError::Timeout { .. })),
-        "{looped:?}"
+    assert_eq!(
+        looped,
+        Err(ExecutionError::OutOfFuel {
+            method: "Test_loop".into(),
+            limit: 200_000_000
+        })
     );
-    eprintln!("the endless loop was stopped after {elapsed:?} (limit 300 ms)");
-    assert!(elapsed < Duration::from_secs(30), "stopped within a bound");
+    eprintln!("the endless loop used its 200,000,000 units of fuel in {elapsed:?}");
+
+    let backend = InMemoryBackend::default();
+    let mut overlay = OverlayedChanges::new();
+    let mut ext = Ext::new(&mut overlay, &backend, None);
+    let queried = executor.call_as(
+        CallClass::Offchain,
+        &mut ext,
+        &RuntimeCode::from_bytes(&code[..]),
+        "Test_loop",
+        &[],
+    );
+    assert_eq!(
+        queried,
+        Err(ExecutionError::Timeout {
+            method: "Test_loop".into(),
+            limit_ms: 300
+        }),
+        "a query is stopped by the clock"
+    );
 
     let recursed = call(&executor, &code, "Test_recurse", &[]);
     assert!(

@@ -135,10 +135,6 @@ pub struct RunArgs {
     /// Which runtime executes imported blocks: `wasm`, `native`, or `both` (compared).
     #[arg(long, default_value = "wasm")]
     pub execution: String,
-    /// The longest a runtime call executing a block or validating a transaction may run, in
-    /// milliseconds.
-    #[arg(long, default_value_t = 10_000)]
-    pub execution_timeout_ms: u64,
     /// The longest a runtime call made for RPC (`state_call`, fee queries, ...) may run, and
     /// wait for a free slot, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 4_000)]

@@ -40,6 +40,11 @@ pub fn open_client(
     wasm_config: WasmExecutorConfig,
 ) -> Result<Arc<Client>, Error> {
     let execution = parse_execution(execution)?;
+    // A block's fuel is a rule of its chain (its period), never an operator's setting.
+    let wasm_config = WasmExecutorConfig {
+        block_fuel: cpc_executor::fuel::block_fuel(spec.block_period_ms()),
+        ..wasm_config
+    };
     let wasm = Arc::new(WasmExecutor::new(wasm_config).map_err(Error::node)?);
     let runtime = crate::runtimes::of(spec)?;
     let code = runtime.code()?;
@@ -173,7 +178,6 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
             trie_cache_bytes: args.trie_cache_size,
         };
         let wasm_config = WasmExecutorConfig {
-            call_timeout: Duration::from_millis(args.execution_timeout_ms),
             offchain_call_timeout: Duration::from_millis(args.rpc_call_timeout_ms),
             max_offchain_calls: args.rpc_max_runtime_calls.max(1),
             verified_signatures: args.signature_memory,

@@ -46,6 +46,19 @@ impl<'a, B: Backend> Ext<'a, B> {
         self
     }
 
+    /// How many storage transactions are open: a caller that opened one around a runtime
+    /// call rolls back to its own level when the call trapped with more left open.
+    pub fn transaction_depth(&self) -> usize {
+        self.overlay.transaction_depth()
+    }
+
+    /// Rolls back every storage transaction above `depth`.
+    pub fn rollback_to(&mut self, depth: usize) {
+        while self.overlay.transaction_depth() > depth {
+            let _ = self.overlay.rollback_transaction();
+        }
+    }
+
     fn backend_storage(&self, key: &[u8]) -> Option<Vec<u8>> {
         self.backend
             .storage(key)

@@ -57,10 +57,48 @@ pub fn open(
     pruning: PruningMode,
     code_substitutes: BTreeMap<u32, Vec<u8>>,
 ) -> Node {
-    let wasm = Arc::new(WasmExecutor::new(WasmExecutorConfig::default()).unwrap());
+    open_with(
+        path,
+        execution,
+        pruning,
+        code_substitutes,
+        WasmExecutorConfig::default(),
+    )
+}
+
+/// A node with a fresh database whose blocks have `block_fuel`.
+pub fn node_with_fuel(block_fuel: u64) -> Node {
+    let dir = tempfile::tempdir().unwrap();
+    let mut node = open_with(
+        dir.path(),
+        ExecutionMode::Wasm,
+        PruningMode::Archive,
+        BTreeMap::new(),
+        WasmExecutorConfig {
+            block_fuel,
+            ..Default::default()
+        },
+    );
+    node._dir = Some(dir);
+    node
+}
+
+/// [`open`] with an executor of `wasm_config` (genesis is built with the default one).
+pub fn open_with(
+    path: &Path,
+    execution: ExecutionMode,
+    pruning: PruningMode,
+    code_substitutes: BTreeMap<u32, Vec<u8>>,
+    wasm_config: WasmExecutorConfig,
+) -> Node {
+    let wasm = Arc::new(WasmExecutor::new(wasm_config).unwrap());
     let spec = ChainSpec::from_json(SPEC.as_bytes()).unwrap();
-    let storage =
-        genesis::build_genesis_storage(&spec, wasm.as_ref(), WASM_BINARY.unwrap()).unwrap();
+    let storage = genesis::build_genesis_storage(
+        &spec,
+        &WasmExecutor::new(WasmExecutorConfig::default()).unwrap(),
+        WASM_BINARY.unwrap(),
+    )
+    .unwrap();
     let genesis = genesis::GenesisState::from_storage(storage);
     let db = Arc::new(
         ChainDb::open(

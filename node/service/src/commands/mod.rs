@@ -27,7 +27,6 @@ fn open_local(shared: &SharedArgs, execution: &str) -> Result<(Arc<Client>, Chai
         Default::default(),
         execution,
         cpc_executor::WasmExecutorConfig {
-            call_timeout: Duration::from_secs(60),
             offchain_call_timeout: Duration::from_secs(60),
             ..Default::default()
         },
