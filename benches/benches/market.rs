@@ -14,7 +14,7 @@ use cpc_market::{
     store::LocalStore,
 };
 use cpc_pallet_data_market::{
-    Order, OrderId, OrderStatus, Product, ProductId, ProductInfo, StorageLocation,
+    Order, OrderId, OrderStatus, Product, ProductId, ProductInfo, Ruling, StorageLocation,
 };
 use cpc_primitives::{AccountId, H256};
 use cpc_support::BoundedVec;
@@ -76,6 +76,9 @@ impl MarketView for FixedView {
             buyer_rated: false,
             seller_rated: false,
         }))
+    }
+    fn ruling(&self, _: OrderId) -> Result<Option<Ruling>, String> {
+        Ok(None)
     }
 }
 

@@ -369,9 +369,45 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
     ]);
     assert!(!ok && stderr.contains("is not"), "{stderr}");
 
+    // Eve's orders in pages of one, each naming the next until the last; the CLI reads
+    // every page.
+    let eve = cpc_runtime_test_utils::account("Eve").to_string();
+    let (mut paged, mut after, mut pages) = (Vec::new(), Value::Null, 0);
+    loop {
+        let page = node.rpc("market_ordersPage", json!([eve, after, 1]));
+        paged.extend(
+            page["orders"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["id"].as_u64().unwrap()),
+        );
+        pages += 1;
+        assert!(pages <= 100, "paging ends");
+        if page["next"].is_null() {
+            break;
+        }
+        after = page["next"].clone();
+    }
+    assert!(paged.contains(&eve_order), "{paged:?}");
+    let listed = cli_json(&["market", "orders", &eve, "--rpc-url", &rpc, "--json"]);
+    let mut listed: Vec<u64> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_u64().unwrap())
+        .collect();
+    paged.sort_unstable();
+    listed.sort_unstable();
+    assert_eq!(listed, paged);
+
     // Bad RPC parameters are refused with a reason.
     assert!(
         node.try_rpc("market_orders", json!(["not an account"]))
+            .is_err()
+    );
+    assert!(
+        node.try_rpc("market_openOrdersPage", json!([eve, "not a cursor"]))
             .is_err()
     );
     assert!(node.try_rpc("market_products", json!([0, 5000])).is_err());

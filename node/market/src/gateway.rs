@@ -32,7 +32,7 @@ use crate::{
 };
 use codec::Encode;
 use cpc_crypto::sr25519::Pair;
-use cpc_data_market_primitives::{Order, OrderId, OrderStatus, Product, ProductId};
+use cpc_data_market_primitives::{Order, OrderId, OrderStatus, Product, ProductId, Ruling};
 use cpc_primitives::{
     AccountId, H256,
     sr25519::{Public, Signature},
@@ -75,14 +75,17 @@ pub trait MarketView: Send + Sync + 'static {
     fn product(&self, id: ProductId) -> Result<Option<Product>, String>;
     /// Order `id`.
     fn order(&self, id: OrderId) -> Result<Option<Order>, String>;
+    /// How order `id`'s dispute was ruled, if it was.
+    fn ruling(&self, id: OrderId) -> Result<Option<Ruling>, String>;
 }
 
-/// What the account signs to log in: the genesis hash, the gateway's address (`host:port`
-/// as the client dialled it) and the nonce, SCALE-encoded with a domain tag, so a login
-/// signature is useless on another chain, at another gateway, or as a transaction.
+/// What the account signs to log in: the genesis hash, the gateway's address
+/// (`scheme://host[:port]` as the client dialled it) and the nonce, SCALE-encoded with a
+/// domain tag, so a login signature is useless on another chain, at another gateway (or the
+/// same host under another scheme), or as a transaction.
 pub fn login_payload(genesis: &H256, audience: &str, nonce: &[u8; 32]) -> Vec<u8> {
     (
-        b"cpc/market/login/v2",
+        b"cpc/market/login/v3",
         genesis,
         audience.to_ascii_lowercase(),
         nonce,
@@ -90,20 +93,39 @@ pub fn login_payload(genesis: &H256, audience: &str, nonce: &[u8; 32]) -> Vec<u8
         .encode()
 }
 
-/// The address a login signs for the gateway at `url`: lowercase host, and `:port` unless
-/// it is the scheme's default (what an HTTP client sends as `Host`); `None` if `url` has no
-/// host.
+/// The address a login signs for the gateway at `url`: the scheme (`http` or `https`), the
+/// lowercase host, and `:port` unless it is the scheme's default; `None` if `url` has no host
+/// or another scheme. A login made over plain HTTP is thus never valid at the same host's
+/// HTTPS address, nor the reverse.
 pub fn audience_of(url: &str) -> Option<String> {
     let uri: hyper::Uri = url.trim_end_matches('/').parse().ok()?;
-    let host = uri.host()?.to_ascii_lowercase();
-    let default_port = match uri.scheme_str() {
-        Some("https") => 443,
-        _ => 80,
+    let scheme = uri.scheme_str()?.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "https" => 443,
+        "http" => 80,
+        _ => return None,
     };
+    let host = uri.host()?.to_ascii_lowercase();
     Some(match uri.port_u16() {
-        Some(port) if port != default_port => format!("{host}:{port}"),
-        _ => host,
+        Some(port) if port != default_port => format!("{scheme}://{host}:{port}"),
+        _ => format!("{scheme}://{host}"),
     })
+}
+
+/// The addresses a gateway bound to `addr` accepts logins for, and those a product's location
+/// must name for it to store the product's content: the configured public addresses, and its
+/// loopback addresses only while it listens on loopback alone. A public gateway accepting
+/// `http://localhost:PORT` would take logins signed for any other gateway on that port that
+/// a user reached through localhost (a tunnel, a local proxy), and store for every product
+/// naming `localhost`.
+pub fn own_audiences(configured: &[String], addr: SocketAddr) -> Vec<String> {
+    let mut audiences = configured.to_vec();
+    if addr.ip().is_loopback() {
+        for local in ["127.0.0.1", "localhost"] {
+            audiences.push(format!("http://{local}:{}", addr.port()));
+        }
+    }
+    audiences
 }
 
 /// Signs a login challenge for the gateway at `audience`.
@@ -397,17 +419,8 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let mut config = config;
-    // Products name the gateway by the addresses the operator configured; its loopback
-    // addresses too only while it listens on loopback alone (a public gateway must not store
-    // for every product that says `localhost:PORT`).
-    let mut stores_for = config.audiences.clone();
-    for local in ["127.0.0.1", "localhost"] {
-        let audience = format!("{local}:{}", addr.port());
-        if addr.ip().is_loopback() {
-            stores_for.push(audience.clone());
-        }
-        config.audiences.push(audience);
-    }
+    config.audiences = own_audiences(&config.audiences, addr);
+    let stores_for = config.audiences.clone();
     let ledger = read_ledger(&config.data_dir.join("index")).await?;
     log::info!(target: "market", "Storage gateway on http://{addr} ({})", store.describe());
     let state = Arc::new(State {
@@ -897,7 +910,8 @@ fn valid_header(head: &[u8]) -> bool {
 }
 
 /// Whether `who` may read product `id`'s content: its seller, or the buyer of `order`, an
-/// order of this product that is delivered or completed.
+/// order of this product that is delivered or completed, or whose dispute was ruled with the
+/// buyer paying at least part of the price (a full refund takes the right back).
 async fn may_download(
     state: &State,
     id: ProductId,
@@ -911,15 +925,24 @@ async fn may_download(
     let Some(order) = order else {
         return Ok(false);
     };
-    let Some(order) = read_chain(state, move |view| view.order(order)).await? else {
+    let order_id = order;
+    let Some(order) = read_chain(state, move |view| view.order(order_id)).await? else {
         return Ok(false);
     };
-    Ok(order.product == id
-        && order.buyer == *who
-        && matches!(
-            order.status,
-            OrderStatus::Delivered | OrderStatus::Completed
-        ))
+    if order.product != id || order.buyer != *who {
+        return Ok(false);
+    }
+    Ok(match order.status {
+        OrderStatus::Delivered | OrderStatus::Completed => true,
+        OrderStatus::Resolved => matches!(
+            read_chain(state, move |view| view.ruling(order_id)).await?,
+            Some(Ruling::PaySeller)
+                | Some(Ruling::Split {
+                    buyer_per_mille: 0..=999
+                })
+        ),
+        _ => false,
+    })
 }
 
 async fn download(
@@ -933,7 +956,7 @@ async fn download(
     if !may_download(state, id, &product, order, &who).await? {
         return Err(Refusal::new(
             StatusCode::FORBIDDEN,
-            "no delivered or completed order of this product for this account (name it with ?order=ID)",
+            "no delivered, completed or paid-for order of this product for this account (name it with ?order=ID)",
         ));
     }
     let record = tokio::fs::read_to_string(index_path(state, id))
@@ -1026,34 +1049,58 @@ async fn get_key(
 
 #[cfg(test)]
 mod tests {
-    use super::audience_of;
+    use super::{audience_of, own_audiences};
 
     #[test]
-    fn audiences_are_what_a_client_sends_as_host() {
+    fn audiences_are_the_scheme_and_what_a_client_sends_as_host() {
         assert_eq!(
             audience_of("http://127.0.0.1:8090/").as_deref(),
-            Some("127.0.0.1:8090")
+            Some("http://127.0.0.1:8090")
         );
         assert_eq!(
-            audience_of("http://Gateway.Example:80").as_deref(),
-            Some("gateway.example")
+            audience_of("HTTP://Gateway.Example:80").as_deref(),
+            Some("http://gateway.example")
         );
         assert_eq!(
             audience_of("https://gw.example:443").as_deref(),
-            Some("gw.example")
+            Some("https://gw.example")
         );
         assert_eq!(
             audience_of("https://gw.example:8443").as_deref(),
-            Some("gw.example:8443")
+            Some("https://gw.example:8443")
         );
         assert_eq!(
             audience_of("http://user@gw.example:81").as_deref(),
-            Some("gw.example:81")
+            Some("http://gw.example:81")
         );
         assert_eq!(
             audience_of("http://[::1]:9000").as_deref(),
-            Some("[::1]:9000")
+            Some("http://[::1]:9000")
+        );
+        assert_ne!(
+            audience_of("http://gw.example"),
+            audience_of("https://gw.example")
         );
         assert_eq!(audience_of("not a url"), None);
+        assert_eq!(audience_of("ftp://gw.example"), None);
+        assert_eq!(audience_of("gw.example:8090"), None);
+    }
+
+    #[test]
+    fn only_a_gateway_on_loopback_answers_to_localhost() {
+        let configured = vec!["https://gw.example".to_string()];
+        let public = own_audiences(&configured, "203.0.113.7:8090".parse().unwrap());
+        assert_eq!(public, configured);
+        let wildcard = own_audiences(&configured, "0.0.0.0:8090".parse().unwrap());
+        assert_eq!(wildcard, configured, "listening everywhere is public");
+        let local = own_audiences(&configured, "127.0.0.1:8090".parse().unwrap());
+        assert_eq!(
+            local,
+            [
+                "https://gw.example",
+                "http://127.0.0.1:8090",
+                "http://localhost:8090"
+            ]
+        );
     }
 }

@@ -1,12 +1,13 @@
 //! The storage gateway over the local store: a seller uploads, a buyer with a delivered
 //! order downloads the same bytes; everyone else is refused with 401 or 403 and gets no data:
-//! no token, an expired token, another account's token, an unpaid or refunded order, a forged
-//! or replayed login. Oversized and non-encrypted uploads are refused.
+//! no token, an expired token, another account's token, an unpaid or refunded order (or a
+//! dispute ruled for a full refund), a forged or replayed login. A buyer a dispute ruling made
+//! pay keeps its download. Oversized and non-encrypted uploads are refused.
 
 mod common;
 
 use common::*;
-use cpc_data_market_primitives::OrderStatus;
+use cpc_data_market_primitives::{OrderStatus, Ruling};
 use cpc_market::{
     client::{ClientError, GatewayClient},
     crypto::{self, ContentKey},
@@ -110,16 +111,43 @@ async fn the_seller_uploads_and_a_buyer_with_a_delivered_order_downloads_the_sam
                 .is_err()
         );
     }
-    // Refunded, disputed or resolved: no more downloads.
-    for refused in [
-        OrderStatus::Refunded,
-        OrderStatus::Disputed,
-        OrderStatus::Resolved,
+    // A dispute ruled with the buyer paying all or part of the price: it keeps its download.
+    s.view.set_order(0, 0, &pair("Dave"), OrderStatus::Resolved);
+    for paid in [
+        Ruling::PaySeller,
+        Ruling::Split {
+            buyer_per_mille: 999,
+        },
+    ] {
+        s.view.rulings.lock().insert(0, paid);
+        assert!(
+            buyer.download(0, Some(0), &out, None, None).await.is_ok(),
+            "{paid:?}"
+        );
+    }
+    // Refunded, disputed, or resolved with the whole price back (or no ruling known): no
+    // more downloads.
+    for (refused, ruling) in [
+        (OrderStatus::Refunded, None),
+        (OrderStatus::Disputed, None),
+        (OrderStatus::Resolved, Some(Ruling::RefundBuyer)),
+        (
+            OrderStatus::Resolved,
+            Some(Ruling::Split {
+                buyer_per_mille: 1000,
+            }),
+        ),
+        (OrderStatus::Resolved, None),
     ] {
         s.view.set_order(0, 0, &pair("Dave"), refused);
+        match ruling {
+            Some(ruling) => s.view.rulings.lock().insert(0, ruling),
+            None => s.view.rulings.lock().remove(&0),
+        };
         assert_eq!(
             status(buyer.download(0, Some(0), &out, None, None).await),
-            StatusCode::FORBIDDEN
+            StatusCode::FORBIDDEN,
+            "{refused:?} {ruling:?}"
         );
     }
     // Without naming the order, or naming another product's order, nothing is served.
@@ -244,19 +272,36 @@ async fn forged_replayed_and_misdirected_logins_are_refused() {
     // A signature meant for another gateway (a gateway relaying our challenge to its own
     // visitors gets signatures over its own address).
     let nonce = client.challenge(&account(&dave)).await.unwrap();
-    let relayed = gateway::sign_login(&dave, &genesis, "evil.example:8090", &nonce);
+    let relayed = gateway::sign_login(&dave, &genesis, "http://evil.example:8090", &nonce);
     assert_eq!(
         status(client.answer(&account(&dave), &nonce, &relayed.0).await),
+        StatusCode::UNAUTHORIZED
+    );
+    // A signature for this very gateway's address under the other scheme.
+    let nonce = client.challenge(&account(&dave)).await.unwrap();
+    let other_scheme = client.audience().replacen("http://", "https://", 1);
+    let signed = gateway::sign_login(&dave, &genesis, &other_scheme, &nonce);
+    assert_eq!(
+        status(
+            client
+                .answer_for(&account(&dave), &other_scheme, &nonce, &signed.0)
+                .await
+        ),
         StatusCode::UNAUTHORIZED
     );
     // ... even when the relay says which address was signed (and forges `Host`): this gateway
     // accepts only its own addresses.
     let nonce = client.challenge(&account(&dave)).await.unwrap();
-    let relayed = gateway::sign_login(&dave, &genesis, "evil.example:8090", &nonce);
+    let relayed = gateway::sign_login(&dave, &genesis, "http://evil.example:8090", &nonce);
     assert_eq!(
         status(
             client
-                .answer_for(&account(&dave), "evil.example:8090", &nonce, &relayed.0)
+                .answer_for(
+                    &account(&dave),
+                    "http://evil.example:8090",
+                    &nonce,
+                    &relayed.0
+                )
                 .await
         ),
         StatusCode::UNAUTHORIZED

@@ -152,15 +152,14 @@ pub async fn market(command: MarketCommand) -> Result<(), Error> {
         }
         MarketCommand::Orders { account, wallet } => {
             let rpc = Wallet::connect(&wallet.rpc_url).await?;
-            let orders: Value = rpc
-                .rpc
-                .request("market_orders", rpc_params![account])
+            let mut orders = all_pages(&rpc, "market_ordersPage", &account)
                 .await
                 .map_err(rpc_error)?;
+            orders.sort_by_key(|order| order["id"].as_u64());
             if wallet.json {
-                println!("{orders}");
+                println!("{}", Value::Array(orders));
             } else {
-                for order in orders.as_array().into_iter().flatten() {
+                for order in &orders {
                     println!(
                         "order {:>5}  product {:>5}  {:<10} price {}  buyer {}",
                         order["id"],
@@ -800,6 +799,30 @@ struct ServeLimits {
     allow_private_gateways: bool,
 }
 
+/// Every order of `account` (`market_ordersPage`) or every open one
+/// (`market_openOrdersPage`), read in bounded pages: however many orders name the account, no
+/// answer outgrows the RPC response limit.
+async fn all_pages(
+    rpc: &Wallet,
+    method: &str,
+    account: &str,
+) -> Result<Vec<Value>, jsonrpsee::core::ClientError> {
+    const PAGE: u32 = 200;
+    let mut orders = Vec::new();
+    let mut after: Option<u64> = None;
+    loop {
+        let page: Value = rpc
+            .rpc
+            .request(method, rpc_params![account, after, PAGE])
+            .await?;
+        orders.extend(page["orders"].as_array().into_iter().flatten().cloned());
+        match page["next"].as_u64() {
+            Some(next) if Some(next) != after => after = Some(next),
+            _ => return Ok(orders),
+        }
+    }
+}
+
 /// The delivery daemon. Each round reads the open orders, fetches and seals the keys of up to
 /// `max_deliveries` at once, each within `delivery_timeout` (a seller's gateway that never
 /// answers stalls one order, never the daemon), then submits the deliveries one by one (they
@@ -818,18 +841,15 @@ async fn serve(limits: ServeLimits, who: &MarketSigner, wallet: &WalletArgs) -> 
     let mut retry: BTreeMap<u64, (u32, std::time::Instant)> = BTreeMap::new();
     eprintln!("Serving deliveries as {me}");
     loop {
-        let orders: Vec<Value> = match rpc
-            .rpc
-            .request("market_openOrders", rpc_params![me.to_string()])
-            .await
-        {
-            Ok(orders) => orders,
-            Err(e) => {
-                eprintln!("Reading open orders failed (retrying): {e}");
-                tokio::time::sleep(limits.poll).await;
-                continue;
-            }
-        };
+        let orders: Vec<Value> =
+            match all_pages(&rpc, "market_openOrdersPage", &me.to_string()).await {
+                Ok(orders) => orders,
+                Err(e) => {
+                    eprintln!("Reading open orders failed (retrying): {e}");
+                    tokio::time::sleep(limits.poll).await;
+                    continue;
+                }
+            };
         let due: Vec<Value> = orders
             .into_iter()
             .filter(|order| {

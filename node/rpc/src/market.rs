@@ -7,7 +7,8 @@ use crate::{
 };
 use cpc_client::{Client, ClientError};
 use cpc_data_market_primitives::{
-    Order, OrderId, OrderStatus, Product, Ruling, StorageLocation, content_cid, data_market_api,
+    MAX_ORDERS_QUERY, Order, OrderId, OrderStatus, OrdersPage, Product, Ruling, StorageLocation,
+    content_cid, data_market_api,
 };
 use cpc_primitives::{AccountId, H256};
 use jsonrpsee::{
@@ -24,6 +25,9 @@ pub const MAX_PRODUCTS_PER_CALL: u32 = 1000;
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// Orders a page holds when the caller names no limit.
+const DEFAULT_PAGE: u32 = 100;
 
 fn location_json(location: &StorageLocation) -> Value {
     match location {
@@ -188,6 +192,35 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
             },
         )?;
     }
+    // The same in bounded pages: `(account, after?, limit?, at?)` -> `{orders, next}`, `next`
+    // the cursor of the following page or null after the last.
+    type PageQuery =
+        fn(&Client, &H256, (AccountId, Option<OrderId>, u32)) -> Result<OrdersPage, ClientError>;
+    let all: PageQuery =
+        |client, at, args| client.call_api::<data_market_api::orders_page>(at, args);
+    let open: PageQuery =
+        |client, at, args| client.call_api::<data_market_api::open_orders_page>(at, args);
+    for (method, query) in [("market_ordersPage", all), ("market_openOrdersPage", open)] {
+        module.register_blocking_method(
+            method,
+            move |params: Params<'_>, ctx: Arc<RpcContext>, _| -> RpcResult<Value> {
+                ctx.count();
+                let mut p = params.sequence();
+                let account: String = p.next()?;
+                let after: Option<OrderId> = p.optional_next()?;
+                let limit: Option<u32> = p.optional_next()?;
+                let block: Option<H256> = p.optional_next()?;
+                let who: AccountId = crate::errors::account(&account)?;
+                let limit = limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_ORDERS_QUERY);
+                let (orders, next) = query(&ctx.client, &at(&ctx, block), (who, after, limit))
+                    .map_err(client_error)?;
+                Ok(json!({
+                    "orders": orders.iter().map(|(id, o)| order_json(*id, o)).collect::<Vec<_>>(),
+                    "next": next,
+                }))
+            },
+        )?;
+    }
     module.register_blocking_method(
         "market_order",
         |params: Params<'_>, ctx: Arc<RpcContext>, _| -> RpcResult<Value> {
@@ -195,11 +228,25 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
             let mut p = params.sequence();
             let id: u64 = p.next()?;
             let block: Option<H256> = p.optional_next()?;
-            let order = ctx
+            let at = at(&ctx, block);
+            let Some(order) = ctx
                 .client
-                .call_api::<data_market_api::order>(&at(&ctx, block), (id,))
-                .map_err(client_error)?;
-            Ok(order.map_or(Value::Null, |o| order_json(id, &o)))
+                .call_api::<data_market_api::order>(&at, (id,))
+                .map_err(client_error)?
+            else {
+                return Ok(Value::Null);
+            };
+            let mut json = order_json(id, &order);
+            if order.status == OrderStatus::Resolved {
+                let ruling = ctx
+                    .client
+                    .call_api::<data_market_api::order_ruling>(&at, (id,))
+                    .map_err(client_error)?;
+                json["ruling"] = ruling
+                    .as_ref()
+                    .map_or(Value::Null, |r| json!(ruling_name(r)));
+            }
+            Ok(json)
         },
     )?;
     module.register_blocking_method(

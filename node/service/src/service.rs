@@ -494,6 +494,13 @@ impl cpc_market::gateway::MarketView for ClientMarketView {
             .call_api::<data_market_api::order>(&at, (id,))
             .map_err(|e| e.to_string())
     }
+
+    fn ruling(&self, id: OrderId) -> Result<Option<cpc_data_market_primitives::Ruling>, String> {
+        let at = self.client.info().finalized_hash;
+        self.client
+            .call_api::<data_market_api::order_ruling>(&at, (id,))
+            .map_err(|e| e.to_string())
+    }
 }
 
 async fn start_gateway(

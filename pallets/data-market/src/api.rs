@@ -3,9 +3,9 @@
 
 use crate::{
     Config, MAX_ORDERS_QUERY, NextProductId, OpenOrdersOf, Order, OrderId, Orders, OrdersOf,
-    Pallet, Params, ParamsOf, Product, ProductId, ProductInfo, Products,
+    OrdersPage, Pallet, Params, ParamsOf, Product, ProductId, ProductInfo, Products,
 };
-use alloc::vec::Vec;
+use alloc::{boxed::Box, vec::Vec};
 use codec::Encode;
 use cpc_primitives::{AccountId, Balance};
 use cpc_support::traits::Currency;
@@ -45,24 +45,54 @@ impl<T: Config> Pallet<T> {
         out
     }
 
-    /// The most recent `MAX_ORDERS_QUERY` orders `who` is buyer, seller or proxy of, by id
-    /// (for queries outside blocks: it reads the account's whole index).
-    pub fn orders_of(who: &AccountId) -> Vec<(OrderId, Order)> {
-        let mut ids: Vec<OrderId> = OrdersOf::iter_prefix(who).map(|(id, ())| id).collect();
-        ids.sort_unstable();
-        let skip = ids.len().saturating_sub(MAX_ORDERS_QUERY as usize);
-        ids.into_iter()
-            .skip(skip)
-            .filter_map(|id| Orders::get(&id).map(|order| (id, order)))
-            .collect()
+    /// A page of the orders `who` is buyer, seller or proxy of (all, or only the open ones):
+    /// at most `limit` (1 to [`MAX_ORDERS_QUERY`]) in the index's order (by the hash of
+    /// the id), from the one after the cursor `after`, and the cursor of the next page (`None`
+    /// when this page ends the index). Reads at most `limit + 1` index entries, however many
+    /// orders the account has, so a flood of orders cannot make one answer large or slow.
+    pub fn orders_page(
+        who: &AccountId,
+        open_only: bool,
+        after: Option<OrderId>,
+        limit: u32,
+    ) -> OrdersPage {
+        let limit = limit.clamp(1, MAX_ORDERS_QUERY) as usize;
+        let ids: Box<dyn Iterator<Item = OrderId>> = match (open_only, after) {
+            (false, None) => Box::new(OrdersOf::iter_prefix(who).map(|(id, ())| id)),
+            (false, Some(after)) => {
+                Box::new(OrdersOf::iter_prefix_from(who, &after).map(|(id, ())| id))
+            }
+            (true, None) => Box::new(OpenOrdersOf::iter_prefix(who).map(|(id, ())| id)),
+            (true, Some(after)) => {
+                Box::new(OpenOrdersOf::iter_prefix_from(who, &after).map(|(id, ())| id))
+            }
+        };
+        let mut ids = ids.take(limit + 1);
+        let mut page = Vec::new();
+        let mut last = None;
+        for id in ids.by_ref().take(limit) {
+            last = Some(id);
+            if let Some(order) = Orders::get(&id) {
+                page.push((id, order));
+            }
+        }
+        let next = if ids.next().is_some() { last } else { None };
+        (page, next)
     }
 
-    /// The open orders `who` is buyer, seller or proxy of, by id.
+    /// The first page of [`Self::orders_page`] of all of `who`'s orders, by id.
+    pub fn orders_of(who: &AccountId) -> Vec<(OrderId, Order)> {
+        Self::first_page(who, false)
+    }
+
+    /// The first page of [`Self::orders_page`] of `who`'s open orders, by id.
     pub fn open_orders_of(who: &AccountId) -> Vec<(OrderId, Order)> {
-        let mut ids: Vec<OrderId> = OpenOrdersOf::iter_prefix(who).map(|(id, ())| id).collect();
-        ids.sort_unstable();
-        ids.into_iter()
-            .filter_map(|id| Orders::get(&id).map(|order| (id, order)))
-            .collect()
+        Self::first_page(who, true)
+    }
+
+    fn first_page(who: &AccountId, open_only: bool) -> Vec<(OrderId, Order)> {
+        let (mut page, _) = Self::orders_page(who, open_only, None, MAX_ORDERS_QUERY);
+        page.sort_unstable_by_key(|(id, _)| *id);
+        page
     }
 }

@@ -175,6 +175,12 @@ pub enum Event {
         /// Whether it serves every product listing it.
         accepts_all: bool,
     },
+    /// A closed order was removed with its index entries, `Config::ORDER_RETENTION` blocks
+    /// after it closed.
+    OrderExpired {
+        /// The order.
+        order: OrderId,
+    },
 }
 
 /// The pallet's errors.

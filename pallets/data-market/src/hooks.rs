@@ -10,7 +10,10 @@ use cpc_support::{Hooks, traits::ReservableCurrency};
 impl<T: Config> Hooks for Pallet<T> {
     fn on_initialize(n: BlockNumber) -> Weight {
         let (settled, steps) = Self::settle_deadlines(n);
-        <T as Config>::WeightInfo::settle_deadlines(settled, steps)
+        let (expired, expiry_steps) = Self::expire_orders(n);
+        <T as Config>::WeightInfo::settle_deadlines(settled, steps).saturating_add(
+            <T as Config>::WeightInfo::expire_orders(expired, expiry_steps),
+        )
     }
 
     fn try_state(_n: BlockNumber) -> Result<(), &'static str> {

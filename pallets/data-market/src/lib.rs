@@ -82,8 +82,8 @@ pub use calls::Call;
 pub use cpc_data_market_primitives::{
     DataMarketApi, MAX_DESCRIPTION_LEN, MAX_LICENSE_LEN, MAX_LOCATION_LEN, MAX_ORDERS_QUERY,
     MAX_PRODUCT_PROXIES, MAX_SEALED_KEY_LEN, MAX_TAG_LEN, MAX_TAGS, MAX_TITLE_LEN, Order, OrderId,
-    OrderStatus, Product, ProductId, ProductInfo, Proxy, Ruling, SEALED_KEY_LEN, StorageLocation,
-    Text, content_cid, data_market_api,
+    OrderStatus, OrdersPage, Product, ProductId, ProductInfo, Proxy, Ruling, SEALED_KEY_LEN,
+    StorageLocation, Text, content_cid, data_market_api,
 };
 pub use events::{Error, Event};
 pub use settlement::{per_mille_of, split};
@@ -100,6 +100,8 @@ pub const MAX_REASON_LEN: u32 = 256;
 pub const MAX_SETTLEMENTS_PER_BLOCK: u32 = 64;
 /// Most deadline blocks the settlement cursor moves over in one block.
 pub const MAX_CURSOR_STEPS: u32 = 64;
+/// Most closed orders removed in one block; the rest wait for the next blocks.
+pub const MAX_EXPIRIES_PER_BLOCK: u32 = 64;
 
 /// Configuration.
 pub trait Config: cpc_pallet_system::Config<RuntimeEvent: From<Event>> {
@@ -112,6 +114,10 @@ pub trait Config: cpc_pallet_system::Config<RuntimeEvent: From<Event>> {
     type SidechainOperators: SidechainOperators;
     /// Weights.
     type WeightInfo: WeightInfo;
+    /// Blocks a closed order (completed, refunded or resolved) is kept before it expires:
+    /// removed with its index entries and its ruling, so orders do not pile up in state
+    /// forever. A buyer downloads, and both sides rate, within it.
+    const ORDER_RETENTION: BlockNumber;
 }
 
 /// The operators of IoT sidechains, by id (the main chain's registry knows them).
@@ -158,6 +164,13 @@ cpc_support::storage! {
     pub Acceptances: double_map Twox64Concat ProductId, Blake2_128Concat AccountId => ();
     /// Proxies that serve every product listing them.
     pub AcceptsAll: map Blake2_128Concat AccountId => ();
+    /// How each resolved order's dispute was ruled, kept as long as the order: a buyer who
+    /// paid part of the price keeps its download.
+    pub Rulings: map Twox64Concat OrderId => Ruling;
+    /// Closed orders to remove at a block (`Config::ORDER_RETENTION` after they closed).
+    pub ExpiryQueue: double_map Twox64Concat BlockNumber, Twox64Concat OrderId => ();
+    /// The first block whose expiries may not all be done yet.
+    pub ExpiryCursor: value BlockNumber;
 }
 
 /// Genesis configuration.
@@ -262,6 +275,9 @@ impl<T: Config> PalletDef for Pallet<T> {
             TotalEscrowed::entry_metadata(),
             Acceptances::entry_metadata(),
             AcceptsAll::entry_metadata(),
+            Rulings::entry_metadata(),
+            ExpiryQueue::entry_metadata(),
+            ExpiryCursor::entry_metadata(),
         ]
     }
 

@@ -1,7 +1,7 @@
 //! A test runtime with system, balances and the data market; reputation reports recorded.
 
 use crate as market;
-use cpc_primitives::{AccountId, Balance};
+use cpc_primitives::{AccountId, Balance, BlockNumber};
 use cpc_state_machine::TestExternalities;
 use cpc_support::Hooks;
 use std::cell::RefCell;
@@ -62,7 +62,11 @@ impl market::Config for Test {
     type Reputation = RecordingReporter;
     type SidechainOperators = Operators;
     type WeightInfo = ();
+    const ORDER_RETENTION: BlockNumber = RETENTION;
 }
+
+/// How long closed orders are kept in the tests.
+pub const RETENTION: BlockNumber = 50;
 
 /// The operator of test sidechain [`SIDECHAIN`]; no other sidechain exists.
 pub struct Operators;

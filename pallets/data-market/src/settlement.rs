@@ -3,8 +3,9 @@
 //! indexes cannot drift apart.
 
 use crate::{
-    Config, DeadlineQueue, Error, Event, OpenOrdersOf, Order, OrderId, OrderStatus, Orders, Pallet,
-    Products, Proxies, Ruling, SidechainOperators, Split, StorageLocation, TotalEscrowed,
+    Config, DeadlineQueue, Error, Event, ExpiryQueue, OpenOrdersOf, Order, OrderId, OrderStatus,
+    Orders, Pallet, Products, Proxies, Ruling, Rulings, SidechainOperators, Split, StorageLocation,
+    TotalEscrowed,
 };
 use cpc_primitives::{AccountId, Balance};
 use cpc_support::{
@@ -59,7 +60,7 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Marks `order` settled with `status`: the escrow total, the open-order counters and
-    /// indexes; `sold` counts a sale.
+    /// indexes; `sold` counts a sale. The order expires `Config::ORDER_RETENTION` blocks on.
     fn close(id: OrderId, order: &mut Order, status: OrderStatus, sold: bool) {
         // The deadline this order waited for, if it settles early; a settling deadline
         // removed its own entry already.
@@ -91,6 +92,9 @@ impl<T: Config> Pallet<T> {
             }
         });
         Orders::insert(&id, order);
+        let expires =
+            cpc_pallet_system::Pallet::<T>::block_number().saturating_add(T::ORDER_RETENTION);
+        ExpiryQueue::insert(&expires, &id, &());
     }
 
     /// Credits a sale to the seller's data contribution, and, for a sidechain's data, to the
@@ -163,6 +167,7 @@ impl<T: Config> Pallet<T> {
         };
         let split = Self::release(&order, refund, rest);
         Self::close(id, &mut order, OrderStatus::Resolved, sold);
+        Rulings::insert(&id, &ruling);
         if sold {
             Self::note_sale(&order);
         }

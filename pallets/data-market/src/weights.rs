@@ -46,6 +46,8 @@ pub trait WeightInfo {
     /// `on_initialize` settling `n` deadlines (each as a `confirm`) over `steps` deadline
     /// blocks.
     fn settle_deadlines(n: u32, steps: u32) -> Weight;
+    /// `on_initialize` removing `n` expired orders over `steps` expiry blocks.
+    fn expire_orders(n: u32, steps: u32) -> Weight;
 }
 
 /// The weights of the main runtime.
@@ -133,6 +135,13 @@ impl WeightInfo for CpcWeight {
                     .saturating_mul(u64::from(n)),
             )
     }
+    // Each removal reads the order and clears it, its three index entries, its ruling and its
+    // queue entry: storage, not compute (a few µs natively).
+    fn expire_orders(n: u32, steps: u32) -> Weight {
+        weight(1_000, 1, 1)
+            .saturating_add(weight(500, 1, 0).saturating_mul(u64::from(steps)))
+            .saturating_add(weight(5_000, 1, 6).saturating_mul(u64::from(n)))
+    }
 }
 
 /// No weight, for tests.
@@ -186,6 +195,9 @@ impl WeightInfo for () {
         Weight::ZERO
     }
     fn settle_deadlines(_: u32, _: u32) -> Weight {
+        Weight::ZERO
+    }
+    fn expire_orders(_: u32, _: u32) -> Weight {
         Weight::ZERO
     }
 }

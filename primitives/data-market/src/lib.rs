@@ -35,6 +35,9 @@ pub const MAX_PRODUCT_PROXIES: u32 = 8;
 /// Most products or orders one runtime API query returns.
 pub const MAX_ORDERS_QUERY: u32 = 1000;
 
+/// A page of an account's orders and the cursor of the next page (`None`: this was the last).
+pub type OrdersPage = (Vec<(OrderId, Order)>, Option<OrderId>);
+
 /// A product's id.
 pub type ProductId = u64;
 /// An order's id.
@@ -306,18 +309,26 @@ pub fn valid_proxies(proxies: &[AccountId]) -> bool {
 
 cpc_api::decl_runtime_api! {
     /// `DataMarketApi`: products, orders, encryption keys and proxies (CPChain's own).
-    pub trait DataMarketApi in data_market_api, version 1 {
+    pub trait DataMarketApi in data_market_api, version 2 {
         /// Products from id `start` on, at most `limit` (at most [`MAX_ORDERS_QUERY`]).
         fn products(start: ProductId, limit: u32) -> Vec<(ProductId, Product)>;
         /// Product `id`.
         fn product(id: ProductId) -> Option<Product>;
         /// Order `id`.
         fn order(id: OrderId) -> Option<Order>;
-        /// The most recent orders `who` buys, sells or proxies (at most [`MAX_ORDERS_QUERY`]),
-        /// by id.
+        /// The first page of `orders_page` (at most [`MAX_ORDERS_QUERY`] orders), by id.
+        /// Version 1 read the account's whole index to return the latest ones.
         fn orders(who: AccountId) -> Vec<(OrderId, Order)>;
-        /// The open orders `who` buys, sells or proxies, by id.
+        /// The first page of `open_orders_page`, by id. Version 1 was unbounded.
         fn open_orders(who: AccountId) -> Vec<(OrderId, Order)>;
+        /// Orders `who` buys, sells or proxies, at most `limit` (at most
+        /// [`MAX_ORDERS_QUERY`]) in the index's order, from the one after `after` (the
+        /// cursor a previous page returned; `None`: from the start). Since version 2.
+        fn orders_page(who: AccountId, after: Option<OrderId>, limit: u32) -> OrdersPage;
+        /// The same for the open orders only. Since version 2.
+        fn open_orders_page(who: AccountId, after: Option<OrderId>, limit: u32) -> OrdersPage;
+        /// How order `id`'s dispute was ruled, if it was. Since version 2.
+        fn order_ruling(id: OrderId) -> Option<Ruling>;
         /// The X25519 key `who` registered.
         fn encryption_key(who: AccountId) -> Option<[u8; 32]>;
         /// A registered proxy.

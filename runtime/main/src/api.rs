@@ -237,6 +237,26 @@ impl cpc_data_market_primitives::DataMarketApi for Runtime {
         DataMarket::open_orders_of(&who)
     }
 
+    fn orders_page(
+        who: AccountId,
+        after: Option<OrderId>,
+        limit: u32,
+    ) -> cpc_data_market_primitives::OrdersPage {
+        DataMarket::orders_page(&who, false, after, limit)
+    }
+
+    fn open_orders_page(
+        who: AccountId,
+        after: Option<OrderId>,
+        limit: u32,
+    ) -> cpc_data_market_primitives::OrdersPage {
+        DataMarket::orders_page(&who, true, after, limit)
+    }
+
+    fn order_ruling(id: OrderId) -> Option<cpc_data_market_primitives::Ruling> {
+        cpc_pallet_data_market::Rulings::get(&id)
+    }
+
     fn encryption_key(who: AccountId) -> Option<[u8; 32]> {
         cpc_pallet_data_market::EncryptionKeys::get(&who)
     }
@@ -332,6 +352,10 @@ cpc_support::runtime_apis! {
         DataMarketApi_order => cpc_data_market_primitives::data_market_api::order;
         DataMarketApi_orders => cpc_data_market_primitives::data_market_api::orders;
         DataMarketApi_open_orders => cpc_data_market_primitives::data_market_api::open_orders;
+        DataMarketApi_orders_page => cpc_data_market_primitives::data_market_api::orders_page;
+        DataMarketApi_open_orders_page =>
+            cpc_data_market_primitives::data_market_api::open_orders_page;
+        DataMarketApi_order_ruling => cpc_data_market_primitives::data_market_api::order_ruling;
         DataMarketApi_encryption_key =>
             cpc_data_market_primitives::data_market_api::encryption_key;
         DataMarketApi_proxy => cpc_data_market_primitives::data_market_api::proxy;

@@ -71,14 +71,15 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     // storage write weighs 65 µs (was 100); 103: cross-chain transfer, and a sudo call is
     // paid up front and refunded only to the sudo key; 104: proxies accept the products they
     // serve, a seller is never its own product's proxy, sealed keys have their exact length
-    // and small-order encryption keys are refused. The `v2` feature builds the next version,
-    // for upgrade tests and docs.
+    // and small-order encryption keys are refused; 105: `DataMarketApi` version 2, an
+    // account's orders in bounded pages. The `v2` feature builds the next version, for
+    // upgrade tests and docs.
     spec_version: if cfg!(feature = "before-sidechains") {
         100
     } else if cfg!(feature = "v2") {
-        105
+        106
     } else {
-        104
+        105
     },
     impl_version: 0,
     // Each id and version comes from the API's declaration, which `api.rs` implements.
@@ -203,6 +204,8 @@ impl cpc_pallet_data_market::Config for Runtime {
     #[cfg(feature = "before-sidechains")]
     type SidechainOperators = ();
     type WeightInfo = cpc_pallet_data_market::weights::CpcWeight;
+    // 30 days of 1 s blocks: the download and rating window after an order closes.
+    const ORDER_RETENTION: cpc_primitives::BlockNumber = 30 * 24 * 3600;
 }
 
 /// Sidechain operators: the registrants the registry records.

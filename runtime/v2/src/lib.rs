@@ -1,6 +1,6 @@
 //! The runtimes' next versions, as wasm blobs, for upgrade tests:
 //!
-//! - [`WASM_BINARY_V2`]: `cpc-runtime` built with its `v2` feature (spec_version 105; the notes
+//! - [`WASM_BINARY_V2`]: `cpc-runtime` built with its `v2` feature (spec_version 106; the notes
 //!   pallet moves to its v2 storage layout with a migration and gains a call). Tests and
 //!   `docs/runtime-upgrades.md` upgrade a chain to it.
 //! - [`SIDECHAIN_WASM_BINARY_V2`]: `cpc-runtime-sidechain` built with its `v2` feature

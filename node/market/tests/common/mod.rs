@@ -5,7 +5,7 @@
 
 use cpc_crypto::sr25519::Pair;
 use cpc_data_market_primitives::{
-    Order, OrderId, OrderStatus, Product, ProductId, ProductInfo, StorageLocation,
+    Order, OrderId, OrderStatus, Product, ProductId, ProductInfo, Ruling, StorageLocation,
 };
 use cpc_market::{
     gateway::{self, GatewayConfig, GatewayHandle, MarketView},
@@ -21,6 +21,7 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 pub struct MemoryView {
     pub products: Mutex<BTreeMap<ProductId, Product>>,
     pub orders: Mutex<BTreeMap<OrderId, Order>>,
+    pub rulings: Mutex<BTreeMap<OrderId, Ruling>>,
 }
 
 impl MarketView for MemoryView {
@@ -32,6 +33,9 @@ impl MarketView for MemoryView {
     }
     fn order(&self, id: OrderId) -> Result<Option<Order>, String> {
         Ok(self.orders.lock().get(&id).cloned())
+    }
+    fn ruling(&self, id: OrderId) -> Result<Option<Ruling>, String> {
+        Ok(self.rulings.lock().get(&id).copied())
     }
 }
 
@@ -104,7 +108,7 @@ pub fn config(dir: &std::path::Path, token_ttl: Duration, max_blob_bytes: u64) -
         data_dir: dir.to_path_buf(),
         token_ttl,
         max_blob_bytes,
-        audiences: vec!["gw".into()],
+        audiences: vec!["http://gw".into()],
         connections: Default::default(),
         disk: Default::default(),
     }

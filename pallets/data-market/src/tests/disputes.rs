@@ -51,6 +51,14 @@ fn disputes_are_ruled_once_by_the_proxy_or_root_with_defined_payouts() {
         assert_eq!(free(BUYER), buyer - PRICE + 4_000);
         assert_eq!(free(SELLER), seller + 5_100);
         assert_eq!(status(1), OrderStatus::Resolved);
+        // The rulings are kept beside the orders (a gateway reads whether the buyer paid).
+        assert_eq!(
+            Rulings::get(&0),
+            Some(Ruling::Split {
+                buyer_per_mille: 400
+            })
+        );
+        assert_eq!(Rulings::get(&1), Some(Ruling::RefundBuyer));
         // Only the split counted as a sale.
         assert_eq!(Products::get(&0).unwrap().sales, 1);
         assert_eq!(TotalEscrowed::get(), Some(0));

@@ -3,6 +3,7 @@
 
 mod deadlines;
 mod disputes;
+mod expiry;
 mod orders;
 mod params;
 mod products;

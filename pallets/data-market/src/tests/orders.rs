@@ -262,3 +262,63 @@ fn small_order_encryption_keys_are_refused() {
         assert_ok!(buy(0));
     });
 }
+
+#[test]
+fn an_accounts_orders_are_read_in_bounded_pages_that_cover_each_once() {
+    new_test_ext().execute_with(|| {
+        setup();
+        for _ in 0..12 {
+            assert_ok!(buy(0));
+        }
+        // Close orders 0 to 4: delivered and confirmed.
+        for order in 0..5 {
+            assert_ok!(deliver(order, PROXY));
+            assert_ok!(call(Call::confirm { order }, BUYER));
+        }
+
+        for (open_only, expected) in [(false, 0..12_u64), (true, 5..12)] {
+            for who in [BUYER, SELLER, PROXY] {
+                let mut seen = Vec::new();
+                let mut after = None;
+                let mut pages = 0_u64;
+                loop {
+                    let (page, next) = Market::orders_page(&account(who), open_only, after, 5);
+                    assert!(page.len() <= 5);
+                    seen.extend(page.iter().map(|(id, order)| {
+                        assert_eq!(Orders::get(id).as_ref(), Some(order));
+                        *id
+                    }));
+                    pages += 1;
+                    match next {
+                        Some(cursor) => after = Some(cursor),
+                        None => break,
+                    }
+                }
+                assert_eq!(pages, (expected.end - expected.start).div_ceil(5));
+                seen.sort_unstable();
+                assert_eq!(seen, expected.clone().collect::<Vec<_>>(), "each once");
+            }
+        }
+
+        // A limit of 0 or beyond the cap still returns a bounded, usable page.
+        let (page, next) = Market::orders_page(&account(BUYER), false, None, 0);
+        assert_eq!((page.len(), next.is_some()), (1, true));
+        let (page, next) = Market::orders_page(&account(BUYER), false, None, u32::MAX);
+        assert_eq!((page.len(), next), (12, None));
+        // A cursor that is not in the index continues after where it would be.
+        let (page, _) = Market::orders_page(&account(BUYER), false, Some(999), 100);
+        assert!(page.len() <= 12);
+        // The first page, by id, is what the version-1 queries return.
+        let open: Vec<_> = Market::open_orders_of(&account(PROXY))
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(open, (5..12).collect::<Vec<_>>());
+        assert_eq!(Market::orders_of(&account(SELLER)).len(), 12);
+        // Nobody's orders: an empty last page.
+        assert_eq!(
+            Market::orders_page(&account(9), false, None, 10),
+            (vec![], None)
+        );
+    });
+}

@@ -101,6 +101,13 @@ where
         MapIter::new(Self::prefix_key(k1))
     }
 
+    /// Iterates `(k2, value)` under `k1` from the entry after `after`'s (in key-hash order,
+    /// whether or not `after` is present): the next page of a paged listing whose cursor is
+    /// the last key of the previous one.
+    pub fn iter_prefix_from(k1: &K1, after: &K2) -> MapIter<K2, V, H2> {
+        MapIter::new(Self::prefix_key(k1)).starting_after(Self::hashed_key(k1, after))
+    }
+
     /// Removes up to `limit` entries under `k1`.
     pub fn clear_prefix(k1: &K1, limit: Option<u32>) -> ClearPrefixResult {
         cpc_io::storage::clear_prefix(&Self::prefix_key(k1), limit)

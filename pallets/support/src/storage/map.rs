@@ -137,6 +137,14 @@ impl<K, V, H> MapIter<K, V, H> {
             _marker: PhantomData,
         }
     }
+
+    /// The same iteration, resuming after the full storage key `key` (which lies under the
+    /// prefix).
+    pub(crate) fn starting_after(mut self, key: Vec<u8>) -> Self {
+        debug_assert!(key.starts_with(&self.prefix));
+        self.previous = key;
+        self
+    }
 }
 
 impl<K: Decode, V: Decode, H: StorageHasher> Iterator for MapIter<K, V, H> {
