@@ -366,6 +366,38 @@ impl IpfsStore {
     }
 }
 
+impl IpfsStore {
+    /// The CID blob `hash` was added under, if it was: what a product's `Ipfs` location names.
+    pub async fn cid_of(&self, hash: &BlobHash) -> Result<Option<cid::Cid>, StoreError> {
+        match tokio::fs::read_to_string(self.index.join(hex::encode(hash))).await {
+            Ok(text) => cid::Cid::try_from(text.trim())
+                .map(Some)
+                .map_err(|e| StoreError::Backend(format!("IPFS index entry {text:?}: {e}"))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// The CID an IPFS daemon answered for the blob whose sha2-256 is `hash`, checked: a CIDv1 of
+/// a sha2-256 multihash, raw (one block: its digest must be the blob's hash) or dag-pb (a file
+/// of many blocks), in any multibase the daemon prints (Kubo base32, js-ipfs base58btc). The
+/// canonical string of the result (base32) is what a product's location names.
+pub fn checked_cid(text: &str, hash: &BlobHash) -> Result<cid::Cid, StoreError> {
+    let bad = |why: String| StoreError::Backend(format!("IPFS answered CID {text:?}: {why}"));
+    let cid = cid::Cid::try_from(text).map_err(|e| bad(e.to_string()))?;
+    let digest = cid.hash();
+    if cid.version() != cid::Version::V1 || digest.code() != 0x12 || digest.size() != 32 {
+        return Err(bad("not a CIDv1 of a sha2-256 hash".into()));
+    }
+    match cid.codec() {
+        0x55 if digest.digest() == hash.as_slice() => Ok(cid),
+        0x55 => Err(bad("its hash is not the blob's".into())),
+        0x70 => Ok(cid),
+        codec => Err(bad(format!("codec {codec:#x} is not a file's"))),
+    }
+}
+
 impl BlobStore for IpfsStore {
     fn put_file<'a>(
         &'a self,
@@ -405,7 +437,8 @@ impl BlobStore for IpfsStore {
             let cid = reply["Hash"]
                 .as_str()
                 .ok_or_else(|| StoreError::Backend("IPFS add reply without a Hash".into()))?;
-            tokio::fs::write(self.index.join(hex::encode(hash)), cid).await?;
+            let cid = checked_cid(cid, hash)?;
+            tokio::fs::write(self.index.join(hex::encode(hash)), cid.to_string()).await?;
             Ok(())
         })
     }
@@ -415,10 +448,8 @@ impl BlobStore for IpfsStore {
         hash: &'a BlobHash,
     ) -> BoxFuture<'a, Result<Option<BlobReader>, StoreError>> {
         Box::pin(async move {
-            let cid = match tokio::fs::read_to_string(self.index.join(hex::encode(hash))).await {
-                Ok(cid) => cid,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-                Err(e) => return Err(e.into()),
+            let Some(cid) = self.cid_of(hash).await? else {
+                return Ok(None);
             };
             let size_reply = self
                 .post(
@@ -453,10 +484,8 @@ impl BlobStore for IpfsStore {
     fn delete<'a>(&'a self, hash: &'a BlobHash) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let entry = self.index.join(hex::encode(hash));
-            let cid = match tokio::fs::read_to_string(&entry).await {
-                Ok(cid) => cid,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-                Err(e) => return Err(e.into()),
+            let Some(cid) = self.cid_of(hash).await? else {
+                return Ok(());
             };
             let response = self
                 .post(&format!("/api/v0/pin/rm?arg={cid}"), http::empty(), None)

@@ -7,9 +7,7 @@
 mod common;
 
 use common::*;
-use cpc_data_market_primitives::OrderStatus;
 use cpc_market::{
-    client::GatewayClient,
     crypto::{self, ContentKey},
     http::sigv4::Credentials,
     store::{BlobStore, S3Store},
@@ -17,7 +15,6 @@ use cpc_market::{
 use std::{
     net::TcpStream,
     process::{Child, Command, Stdio},
-    sync::Arc,
     time::{Duration, Instant},
 };
 use tokio::io::AsyncReadExt;
@@ -100,27 +97,6 @@ async fn the_s3_backend_round_trips_through_a_real_s3_server() {
     store.delete(&other).await.unwrap();
 
     // The gateway over the bucket.
-    let view = Arc::new(MemoryView::default());
-    view.products.lock().insert(0, product(&pair("Bob")));
     let gateway_store = S3Store::new(&endpoint, "cpc-market", credentials()).unwrap();
-    let handle = start(
-        &dir.path().join("gw"),
-        view.clone(),
-        Box::new(gateway_store),
-        Duration::from_secs(600),
-        1 << 30,
-    )
-    .await;
-    let url = format!("http://{}", handle.addr);
-    let genesis = cpc_primitives::H256([7; 32]);
-    let mut seller = GatewayClient::new(&url).unwrap();
-    seller.login(&pair("Bob"), &genesis).await.unwrap();
-    seller.upload(0, &path, None).await.unwrap();
-    view.set_order(0, 0, &pair("Dave"), OrderStatus::Delivered);
-    let mut buyer = GatewayClient::new(&url).unwrap();
-    buyer.login(&pair("Dave"), &genesis).await.unwrap();
-    let out = dir.path().join("out");
-    let (len, got) = buyer.download(0, Some(0), &out, None, None).await.unwrap();
-    assert_eq!((len, got), (blob.len() as u64, hash));
-    assert_eq!(std::fs::read(&out).unwrap(), blob);
+    a_buyer_downloads_through_a_gateway_over(Box::new(gateway_store), dir.path(), &path).await;
 }

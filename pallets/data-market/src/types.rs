@@ -4,7 +4,7 @@
 
 use crate::{Error, ProductInfo, StorageLocation};
 use codec::{Decode, Encode, MaxEncodedLen};
-use cpc_data_market_primitives::{is_text, valid_proxies};
+use cpc_data_market_primitives::{is_ipfs_cid, is_text, valid_proxies};
 use cpc_primitives::{AccountId, Balance, BlockNumber};
 use cpc_support::ensure;
 use scale_info::TypeInfo;
@@ -95,9 +95,9 @@ pub(crate) fn validate_info(info: &ProductInfo) -> Result<(), Error> {
         && info.tags.iter().all(|tag| is_text(tag, false));
     ensure!(texts_ok, Error::InvalidText);
     let location_ok = match &info.location {
-        StorageLocation::Node(uri) | StorageLocation::S3(uri) | StorageLocation::Ipfs(uri) => {
-            is_text(uri, false)
-        }
+        StorageLocation::Node(uri) | StorageLocation::S3(uri) => is_text(uri, false),
+        // Content-addressed: the CID itself, checked (the content is added before publishing).
+        StorageLocation::Ipfs(cid) => is_ipfs_cid(cid),
         // The unstructured form is read for old products; new ones name devices and a range.
         StorageLocation::Sidechain { .. } => false,
         StorageLocation::SidechainStream {

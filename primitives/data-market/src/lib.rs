@@ -242,6 +242,46 @@ pub fn content_cid(digest: &[u8; 32]) -> String {
     out
 }
 
+/// Whether `text` is a CIDv1 in its canonical string form (multibase base32, lowercase,
+/// unpadded: `b...`, what Kubo prints for CIDv1 and `ipfs cid base32` gives), with a sha2-256
+/// multihash of 32 bytes and a content codec IPFS files use (raw `0x55` for one block,
+/// dag-pb `0x70` for a file of many): an IPFS product location. Checked in the runtime, so a
+/// product cannot name a malformed or foreign-hash CID; `cpc-market` parses the same with the
+/// `cid` crate.
+pub fn is_ipfs_cid(text: &[u8]) -> bool {
+    let Some(encoded) = text.strip_prefix(b"b") else {
+        return false;
+    };
+    // 36 bytes of CID: 58 base32 characters (the last carries 2 padding bits).
+    if encoded.len() != 58 {
+        return false;
+    }
+    let mut bytes = Vec::with_capacity(37);
+    let (mut buffer, mut bits) = (0u32, 0u32);
+    for &c in encoded {
+        let value = match c {
+            b'a'..=b'z' => c - b'a',
+            b'2'..=b'7' => c - b'2' + 26,
+            _ => return false,
+        };
+        buffer = (buffer << 5) | u32::from(value);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            bytes.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    // The padding bits of the last character must be zero (one string per CID).
+    if buffer != 0 {
+        return false;
+    }
+    matches!(
+        bytes.as_slice(),
+        [0x01, 0x55 | 0x70, 0x12, 0x20, digest @ ..] if digest.len() == 32
+    )
+}
+
 /// Whether `bytes` is UTF-8 text, and not empty unless `may_be_empty`.
 pub fn is_text(bytes: &[u8], may_be_empty: bool) -> bool {
     (may_be_empty || !bytes.is_empty()) && core::str::from_utf8(bytes).is_ok()
@@ -352,6 +392,44 @@ mod tests {
             content_cid(&digest),
             "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
         );
+    }
+
+    #[test]
+    fn ipfs_locations_are_canonical_cidv1_strings_of_sha2_256_files() {
+        use cid::{Cid, multihash::Multihash};
+        for seed in 0u8..20 {
+            let digest = [seed.wrapping_mul(37); 32];
+            let raw = content_cid(&digest);
+            assert!(is_ipfs_cid(raw.as_bytes()), "{raw}");
+            // What the `cid` crate makes of the same: equal strings, both codecs.
+            let hash = Multihash::<64>::wrap(0x12, &digest).unwrap();
+            assert_eq!(Cid::new_v1(0x55, hash).to_string(), raw);
+            let dag = Cid::new_v1(0x70, hash).to_string();
+            assert!(is_ipfs_cid(dag.as_bytes()), "{dag}");
+            // Another hash function, another codec, CIDv0 or another base: refused.
+            let blake = Multihash::<64>::wrap(0xb220, &digest).unwrap();
+            assert!(!is_ipfs_cid(
+                Cid::new_v1(0x55, blake).to_string().as_bytes()
+            ));
+            assert!(!is_ipfs_cid(Cid::new_v1(0x71, hash).to_string().as_bytes()));
+            let v0 = Cid::new_v0(hash).unwrap().to_string();
+            assert!(!is_ipfs_cid(v0.as_bytes()), "{v0}");
+            let base58 = Cid::new_v1(0x55, hash)
+                .to_string_of_base(cid::multibase::Base::Base58Btc)
+                .unwrap();
+            assert!(!is_ipfs_cid(base58.as_bytes()), "{base58}");
+            assert!(!is_ipfs_cid(raw.to_uppercase().as_bytes()));
+            assert!(!is_ipfs_cid(&raw.as_bytes()[..raw.len() - 1]));
+            assert!(!is_ipfs_cid(format!("{raw}a").as_bytes()));
+        }
+        // A last character with padding bits set is another string for the same CID.
+        let raw = content_cid(&[0; 32]);
+        let last = raw.as_bytes()[raw.len() - 1];
+        let mut odd = raw.clone().into_bytes();
+        *odd.last_mut().unwrap() = if last == b'a' { b'b' } else { last + 1 };
+        assert!(!is_ipfs_cid(&odd));
+        assert!(!is_ipfs_cid(b""));
+        assert!(!is_ipfs_cid(b"https://gw.example/x"));
     }
 
     #[test]

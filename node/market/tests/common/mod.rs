@@ -126,3 +126,38 @@ pub async fn start(
         .await
         .unwrap()
 }
+
+/// A gateway over `store` (data in `dir/gw`): Bob uploads the blob at `blob_path` for his
+/// product 0, and Dave, holding a delivered order of it, downloads the same bytes.
+pub async fn a_buyer_downloads_through_a_gateway_over(
+    store: Box<dyn BlobStore>,
+    dir: &std::path::Path,
+    blob_path: &std::path::Path,
+) {
+    let blob = std::fs::read(blob_path).unwrap();
+    let view = Arc::new(MemoryView::default());
+    view.products.lock().insert(0, product(&pair("Bob")));
+    let handle = start(
+        &dir.join("gw"),
+        view.clone(),
+        store,
+        Duration::from_secs(600),
+        1 << 30,
+    )
+    .await;
+    let url = format!("http://{}", handle.addr);
+    let genesis = H256([7; 32]);
+    let mut seller = cpc_market::client::GatewayClient::new(&url).unwrap();
+    seller.login(&pair("Bob"), &genesis).await.unwrap();
+    seller.upload(0, blob_path, None).await.unwrap();
+    view.set_order(0, 0, &pair("Dave"), OrderStatus::Delivered);
+    let mut buyer = cpc_market::client::GatewayClient::new(&url).unwrap();
+    buyer.login(&pair("Dave"), &genesis).await.unwrap();
+    let out = dir.join("out");
+    let (len, got) = buyer.download(0, Some(0), &out, None, None).await.unwrap();
+    assert_eq!(
+        (len, got),
+        (blob.len() as u64, cpc_market::crypto::sha256(&blob))
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), blob);
+}

@@ -176,3 +176,26 @@ fn a_sidechain_stream_names_devices_and_a_range_and_its_sales_count_for_the_oper
         check();
     });
 }
+
+#[test]
+fn an_ipfs_location_must_be_a_checked_cid() {
+    new_test_ext().execute_with(|| {
+        for bad in [
+            "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG", // CIDv0
+            "zb2rhcc1wJn2GHDLT2YkmPq5b69cXc2xfRZZmyufbjFUfBkxr", // base58btc
+            "https://gw.example/blob",
+            "bafkreiaj3gvbf7fgxugrwkfhqfzcg2ezcyeyuipeclu2mtipo2kfd7ffv", // truncated
+        ] {
+            let mut product = info(PRICE);
+            product.location = StorageLocation::Ipfs(text(bad));
+            assert_noop!(
+                call(Call::publish { info: product }, SELLER),
+                Error::InvalidText
+            );
+        }
+        let mut product = info(PRICE);
+        product.location = StorageLocation::Ipfs(text(&content_cid(&[9; 32])));
+        assert_ok!(call(Call::publish { info: product }, SELLER));
+        check();
+    });
+}
