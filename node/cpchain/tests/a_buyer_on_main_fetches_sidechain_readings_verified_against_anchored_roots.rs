@@ -44,19 +44,7 @@ fn a_buyer_on_main_fetches_sidechain_readings_verified_against_anchored_roots() 
     });
 
     // Charlie proxies; Dave lists devices 0 and 1; Eve buys.
-    cli_json(&[
-        "market",
-        "register-proxy",
-        "--suri",
-        "//Charlie",
-        "--fee-per-mille",
-        "50",
-        "--bond",
-        &(100 * cpc_runtime::constants::UNITS).to_string(),
-        "--rpc-url",
-        &ws(&main),
-        "--json",
-    ]);
+    register_proxy(&ws(&main), "//Charlie");
     let charlie = cpc_runtime_test_utils::account("Charlie").to_string();
     let listed = cli_json(&[
         "market",

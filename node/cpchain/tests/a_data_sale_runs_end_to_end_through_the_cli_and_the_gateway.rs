@@ -15,43 +15,7 @@ use cpc_primitives::{AccountId, H256};
 use cpc_runtime::{RuntimeEvent, constants::UNITS};
 use cpc_runtime_test_utils::account;
 use serde_json::{Value, json};
-use std::{
-    collections::BTreeMap,
-    process::{Command, Stdio},
-    time::Duration,
-};
-
-/// `cpchain market serve` as `suri` with its keys in `key_dir` and `extra` arguments, its
-/// standard error in `log`, until dropped.
-fn serve(
-    suri: &str,
-    key_dir: &std::path::Path,
-    rpc: &str,
-    extra: &[&str],
-    log: &std::path::Path,
-) -> Daemon {
-    Daemon(
-        Command::new(binary())
-            .args([
-                "market",
-                "serve",
-                "--suri",
-                suri,
-                "--poll-ms",
-                "300",
-                "--key-dir",
-                key_dir.to_str().unwrap(),
-                "--rpc-url",
-                rpc,
-                "--json",
-            ])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(log).unwrap())
-            .spawn()
-            .unwrap(),
-    )
-}
+use std::{collections::BTreeMap, time::Duration};
 
 /// Fees paid per account in blocks `from..=to`, from the `TransactionFeePaid` events.
 fn fees(node: &Node, from: u32, to: u32) -> BTreeMap<AccountId, u128> {
@@ -107,19 +71,7 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
 
     // Charlie becomes a proxy (5%); its encryption key is registered on the way.
     let bond = 100 * UNITS;
-    cli_json(&[
-        "market",
-        "register-proxy",
-        "--suri",
-        "//Charlie",
-        "--fee-per-mille",
-        "50",
-        "--bond",
-        &bond.to_string(),
-        "--rpc-url",
-        &rpc,
-        "--json",
-    ]);
+    register_proxy(&rpc, "//Charlie");
 
     // Bob publishes 3 MiB of sensor data, shares the key with Charlie.
     let data: Vec<u8> = (0..3 * 1024 * 1024u32)
@@ -206,7 +158,7 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
     // Charlie's delivery daemon, at first with the default policy: the seller's gateway is on
     // loopback, where a seller could point a proxy at the proxy's own services.
     let charlie_log = dir.path().join("serve-charlie.log");
-    let serve_charlie = serve(
+    let serve_charlie = market_serve(
         "//Charlie",
         &dir.path().join("charlie-keys"),
         &rpc,
@@ -215,19 +167,7 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
     );
 
     // Dave buys through Charlie.
-    let bought = cli_json(&[
-        "market",
-        "buy",
-        &product.to_string(),
-        "--proxy",
-        &charlie.to_string(),
-        "--suri",
-        "//Dave",
-        "--rpc-url",
-        &rpc,
-        "--json",
-    ]);
-    let order = bought["orderId"].as_u64().unwrap();
+    let order = market_buy(&rpc, product, &charlie.to_string(), "//Dave");
     wait_until(
         "the daemon to refuse the private gateway",
         Duration::from_secs(60),
@@ -242,7 +182,7 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
         json!("created")
     );
     drop(serve_charlie);
-    let serve_charlie = serve(
+    let serve_charlie = market_serve(
         "//Charlie",
         &dir.path().join("charlie-keys"),
         &rpc,
@@ -317,7 +257,7 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
     assert_eq!(settled["buyerRated"], json!(true));
 
     // A seller delivers from its own key file too: Eve buys, Bob's daemon delivers.
-    let serve_bob = serve(
+    let serve_bob = market_serve(
         "//Bob",
         &dir.path().join("bob-keys"),
         &rpc,

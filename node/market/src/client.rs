@@ -225,51 +225,13 @@ impl GatewayClient {
                 None,
             )
             .await?;
-        let mut reader = http::body_reader(response.into_body());
-        let mut file = tokio::fs::File::create(path).await?;
-        let mut hasher = sha2::Sha256::new();
-        let mut buf = vec![0u8; http::FRAME_SIZE];
-        let mut total = 0u64;
-        // With the product's size known, the blob may be no longer than that size encrypted
-        // in the chunks its header declares: a gateway the seller chose cannot fill the disk.
-        let mut head = Vec::with_capacity(crate::crypto::HEADER_LEN);
-        let mut limit = u64::MAX;
-        loop {
-            let n = reader.read(&mut buf).await?;
-            if n == 0 {
-                break;
-            }
-            if let Some(plaintext_len) = plaintext_len
-                && head.len() < crate::crypto::HEADER_LEN
-            {
-                let take = (crate::crypto::HEADER_LEN - head.len()).min(n);
-                head.extend_from_slice(&buf[..take]);
-                if head.len() == crate::crypto::HEADER_LEN {
-                    let chunk = crate::crypto::declared_chunk_size(&head).ok_or_else(|| {
-                        std::io::Error::new(
-                            std::io::ErrorKind::InvalidData,
-                            "the blob does not start with an encrypted-blob header",
-                        )
-                    })?;
-                    limit = crate::crypto::encrypted_len(plaintext_len, chunk);
-                }
-            }
-            if total + n as u64 > limit {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("the blob is longer than its product's {limit} bytes"),
-                )
-                .into());
-            }
-            hasher.update(&buf[..n]);
-            file.write_all(&buf[..n]).await?;
-            total += n as u64;
-            if let Some(progress) = &progress {
-                progress(total);
-            }
-        }
-        file.flush().await?;
-        Ok((total, hasher.finalize().into()))
+        save_blob(
+            http::body_reader(response.into_body()),
+            path,
+            progress,
+            plaintext_len,
+        )
+        .await
     }
 
     /// Shares product `product`'s content key, sealed to `recipient`, through the gateway.
@@ -305,4 +267,100 @@ impl GatewayClient {
             .await?;
         Ok(http::read_limited(response.into_body(), gateway::MAX_SEALED_KEY_BYTES).await?)
     }
+}
+
+/// Writes an encrypted blob from `reader` to `path` and returns its length and sha2-256. With
+/// the product's size known (`plaintext_len`), the blob may be no longer than that size
+/// encrypted in the chunks its header declares: a source the seller chose (a gateway, an IPFS
+/// node) cannot fill the disk.
+pub async fn save_blob(
+    mut reader: impl tokio::io::AsyncRead + Unpin,
+    path: &Path,
+    progress: Option<Progress>,
+    plaintext_len: Option<u64>,
+) -> Result<(u64, [u8; 32]), ClientError> {
+    let mut file = tokio::fs::File::create(path).await?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; http::FRAME_SIZE];
+    let mut total = 0u64;
+    let mut head = Vec::with_capacity(crate::crypto::HEADER_LEN);
+    let mut limit = u64::MAX;
+    loop {
+        let n = reader.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        if let Some(plaintext_len) = plaintext_len
+            && head.len() < crate::crypto::HEADER_LEN
+        {
+            let take = (crate::crypto::HEADER_LEN - head.len()).min(n);
+            head.extend_from_slice(&buf[..take]);
+            if head.len() == crate::crypto::HEADER_LEN {
+                let chunk = crate::crypto::declared_chunk_size(&head).ok_or_else(|| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "the blob does not start with an encrypted-blob header",
+                    )
+                })?;
+                limit = crate::crypto::encrypted_len(plaintext_len, chunk);
+            }
+        }
+        if total + n as u64 > limit {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("the blob is longer than its product's {limit} bytes"),
+            )
+            .into());
+        }
+        hasher.update(&buf[..n]);
+        file.write_all(&buf[..n]).await?;
+        total += n as u64;
+        if let Some(progress) = &progress {
+            progress(total);
+        }
+    }
+    file.flush().await?;
+    Ok((total, hasher.finalize().into()))
+}
+
+/// Fetches the blob `cid` names from the IPFS daemon whose HTTP RPC is at `api` (`cat`) into
+/// `path`, bounded like [`save_blob`]: how a buyer gets the content of a product stored on
+/// IPFS (the content is encrypted; the key comes with the order).
+pub async fn fetch_from_ipfs(
+    api: &str,
+    cid: &cid::Cid,
+    path: &Path,
+    progress: Option<Progress>,
+    plaintext_len: Option<u64>,
+) -> Result<(u64, [u8; 32]), ClientError> {
+    let client = http::client()?;
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(format!(
+            "{}/api/v0/cat?arg={cid}",
+            api.trim_end_matches('/')
+        ))
+        .body(http::empty())
+        .map_err(|e| ClientError::Transport(e.to_string()))?;
+    let response = client
+        .request(request)
+        .await
+        .map_err(|e| ClientError::Transport(format!("IPFS at {api}: {e}")))?;
+    let status = response.status();
+    if !status.is_success() {
+        let body = http::read_limited(response.into_body(), 64 * 1024)
+            .await
+            .unwrap_or_default();
+        return Err(ClientError::Refused(
+            status,
+            format!("IPFS cat {cid}: {}", String::from_utf8_lossy(&body)),
+        ));
+    }
+    save_blob(
+        http::body_reader(response.into_body()),
+        path,
+        progress,
+        plaintext_len,
+    )
+    .await
 }

@@ -501,6 +501,20 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()
 }
 
+/// sha2-256 of the file at `path`, read in chunks (a blob may be larger than memory).
+pub fn sha256_file(path: &std::path::Path) -> std::io::Result<[u8; 32]> {
+    use sha2::Digest;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match std::io::Read::read(&mut file, &mut buf)? {
+            0 => return Ok(hasher.finalize().into()),
+            n => hasher.update(&buf[..n]),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

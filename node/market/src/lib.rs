@@ -9,7 +9,8 @@
 //!   paid order, checked against chain state through [`gateway::MarketView`];
 //! - [`client`]: the gateway's HTTP client, used by the `market` commands;
 //! - [`target`]: whether an address a counterparty named may be called (no requests into a
-//!   proxy's private network).
+//!   proxy's private network);
+//! - [`testing`]: a real IPFS node (js-ipfs) for tests.
 
 pub mod client;
 pub mod crypto;
@@ -17,3 +18,4 @@ pub mod gateway;
 pub mod http;
 pub mod store;
 pub mod target;
+pub mod testing;

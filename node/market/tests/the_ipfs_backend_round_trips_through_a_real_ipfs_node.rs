@@ -9,64 +9,12 @@ mod common;
 
 use common::*;
 use cpc_data_market_primitives::{content_cid, is_ipfs_cid};
+use cpc_market::testing::start_ipfs;
 use cpc_market::{
     crypto::{self, ContentKey},
     store::{BlobStore, IpfsStore},
 };
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-    sync::mpsc,
-    time::Duration,
-};
 use tokio::io::AsyncReadExt;
-
-/// A js-ipfs daemon; killed when dropped (it also stops when its stdin closes).
-struct Ipfs(Child);
-
-impl Drop for Ipfs {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts js-ipfs with its API on a free port and waits (at most 90 s) for it to say ready.
-fn start_ipfs(repo: &std::path::Path) -> (Ipfs, String) {
-    let client = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/clients/js-ipfs");
-    assert!(
-        std::path::Path::new(client)
-            .join("node_modules/ipfs")
-            .exists(),
-        "js-ipfs is not installed: scripts/test.sh installs it (npm ci in {client})"
-    );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new("node")
-        .current_dir(client)
-        .args(["daemon.mjs", repo.to_str().unwrap(), &port.to_string()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("node runs");
-    let stdout = child.stdout.take().unwrap();
-    let ipfs = Ipfs(child);
-    let (ready, said) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.trim() == "ready" {
-                let _ = ready.send(());
-            }
-        }
-    });
-    said.recv_timeout(Duration::from_secs(90))
-        .expect("js-ipfs started within 90 s");
-    (ipfs, format!("http://127.0.0.1:{port}"))
-}
 
 async fn read_back(store: &IpfsStore, hash: &[u8; 32]) -> Vec<u8> {
     let (len, mut reader) = store.get(hash).await.unwrap().expect("stored");
@@ -79,7 +27,8 @@ async fn read_back(store: &IpfsStore, hash: &[u8; 32]) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ipfs_backend_round_trips_through_a_real_ipfs_node() {
     let dir = tempfile::tempdir().unwrap();
-    let (_ipfs, api) = start_ipfs(&dir.path().join("repo"));
+    let ipfs = start_ipfs(&dir.path().join("repo"));
+    let api = ipfs.api.clone();
     let store = IpfsStore::new(&api, dir.path().join("index")).unwrap();
 
     // Many IPFS blocks (256 KiB each): a dag-pb root.

@@ -135,9 +135,21 @@ pub enum MarketCommand {
         /// Price, in the smallest unit.
         #[arg(long)]
         price: u128,
-        /// The storage gateway to upload to (its URL is the product's location).
-        #[arg(long)]
-        gateway: String,
+        /// The storage gateway to upload to (its URL is the product's location); the product is
+        /// listed first, then uploaded (and delisted if the upload fails).
+        #[arg(
+            long,
+            required_unless_present = "ipfs_api",
+            conflicts_with = "ipfs_api"
+        )]
+        gateway: Option<String>,
+        /// Instead of a gateway, an IPFS daemon's HTTP RPC (e.g. `http://127.0.0.1:5001`):
+        /// the encrypted content is added (and pinned) there *first*, and the product is
+        /// listed with its CID as the location, so nothing is listed before its content
+        /// exists. The seller delivers keys of IPFS products itself (`market serve`); its
+        /// proxies arbitrate.
+        #[arg(long, value_name = "URL")]
+        ipfs_api: Option<String>,
         /// Description.
         #[arg(long, default_value = "")]
         description: String,
@@ -328,6 +340,10 @@ pub enum MarketCommand {
         /// A gateway to use instead of the product's location.
         #[arg(long)]
         gateway: Option<String>,
+        /// For a product stored on IPFS: the HTTP RPC of an IPFS daemon to fetch it through
+        /// (the blob is checked against the product's hash after decryption).
+        #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:5001")]
+        ipfs_api: String,
         /// For a sidechain stream product: a node of the sidechain to fetch the readings and
         /// their proofs from (each is checked against the root anchored on main).
         #[arg(long)]

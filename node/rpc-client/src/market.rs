@@ -44,6 +44,7 @@ pub async fn market(command: MarketCommand) -> Result<(), Error> {
             title,
             price,
             gateway,
+            ipfs_api,
             description,
             tags,
             category,
@@ -52,10 +53,17 @@ pub async fn market(command: MarketCommand) -> Result<(), Error> {
             signer: who,
             wallet,
         } => {
+            let store = match (gateway, ipfs_api) {
+                (Some(gateway), _) => ContentStore::Gateway(gateway),
+                (None, Some(api)) => ContentStore::Ipfs(api),
+                (None, None) => {
+                    return Err(Error::Input("name --gateway or --ipfs-api".into()));
+                }
+            };
             let info = Listing {
                 title,
                 price,
-                gateway,
+                store,
                 description,
                 tags,
                 category,
@@ -258,10 +266,18 @@ pub async fn market(command: MarketCommand) -> Result<(), Error> {
             order,
             out,
             gateway,
+            ipfs_api,
             sidechain_rpc,
             signer: who,
             wallet,
-        } => fetch(order, &out, gateway, sidechain_rpc, &who, &wallet).await,
+        } => {
+            let sources = Sources {
+                gateway,
+                ipfs_api,
+                sidechain_rpc,
+            };
+            fetch(order, &out, sources, &who, &wallet).await
+        }
         MarketCommand::Confirm {
             order,
             signer: who,
@@ -298,10 +314,19 @@ pub async fn market(command: MarketCommand) -> Result<(), Error> {
 }
 
 /// What a seller lists.
+/// Where a product's content goes.
+enum ContentStore {
+    /// A storage gateway: listed first, then uploaded; the URL is the location.
+    Gateway(String),
+    /// An IPFS daemon's HTTP RPC: added first, then listed under its CID (content-addressed
+    /// stores know the location only once the content is there).
+    Ipfs(String),
+}
+
 struct Listing {
     title: String,
     price: u128,
-    gateway: String,
+    store: ContentStore,
     description: String,
     tags: Vec<String>,
     category: String,
@@ -604,26 +629,21 @@ async fn publish(
     };
     encrypting.finish();
 
-    let info = ProductInfo {
-        title: bounded(&listing.title, "title")?,
-        description: bounded(&listing.description, "description")?,
-        tags: BoundedVec::try_from_vec(
-            listing
-                .tags
-                .iter()
-                .map(|t| bounded(t, "tag"))
-                .collect::<Result<Vec<_>, _>>()?,
-        )
-        .map_err(|_| Error::Input("too many tags".into()))?,
-        category: bounded(&listing.category, "category")?,
-        price: listing.price,
-        content_hash: encrypted.content_hash,
-        size: encrypted.size,
-        location: StorageLocation::Node(bounded(&listing.gateway, "gateway URL")?),
-        license: bounded(&listing.license, "license")?,
-        proxies: BoundedVec::try_from_vec(approved.clone())
-            .map_err(|_| Error::Input("too many proxies".into()))?,
+    // Content-addressed: the content goes first, and its CID is the location.
+    let gateway = match &listing.store {
+        ContentStore::Gateway(url) => url.clone(),
+        ContentStore::Ipfs(api) => {
+            let prepared = Prepared {
+                key,
+                blob,
+                encrypted,
+                approved,
+            };
+            return publish_on_ipfs(api, prepared, &listing, &pair, &rpc, wallet, &keys).await;
+        }
     };
+    let location = StorageLocation::Node(bounded(&gateway, "gateway URL")?);
+    let info = product_info(&listing, &encrypted, location, &approved)?;
     let included = submit(&rpc, &pair, MarketCall::publish { info }, wallet.json).await;
     let included = match included {
         Ok(included) => included,
@@ -632,12 +652,7 @@ async fn publish(
             return Err(e);
         }
     };
-    let product = market_events(&included)
-        .find_map(|e| match e {
-            MarketEvent::Published { product, .. } => Some(*product),
-            _ => None,
-        })
-        .ok_or_else(|| Error::Node("no Published event".into()))?;
+    let product = published_product(&included)?;
     save_key(&keys, product, &key)?;
 
     // The product is listed from here on: its content must reach the gateway, or the listing
@@ -646,7 +661,7 @@ async fn publish(
     let (client, blob_hash) = loop {
         attempt += 1;
         let uploaded = async {
-            let client = login(&listing.gateway, &rpc, &pair).await?;
+            let client = login(&gateway, &rpc, &pair).await?;
             let uploading = bar(encrypted.blob_size, "upload", wallet.json);
             let hash = client
                 .upload(product, &blob, Some(progress_of(&uploading)))
@@ -708,6 +723,123 @@ async fn publish(
             "size": encrypted.size,
             "blobHash": format!("0x{}", hex::encode(blob_hash)),
             "keyFile": key_file(&keys, product),
+        }),
+        wallet.json,
+    )
+}
+
+/// The id of the product a `publish` extrinsic listed, from its event.
+fn published_product(included: &Included) -> Result<u64, Error> {
+    market_events(included)
+        .find_map(|e| match e {
+            MarketEvent::Published { product, .. } => Some(*product),
+            _ => None,
+        })
+        .ok_or_else(|| Error::Node("no Published event".into()))
+}
+
+/// The product `listing` describes, for content `encrypted` at `location`.
+fn product_info(
+    listing: &Listing,
+    encrypted: &crypto::Encrypted,
+    location: StorageLocation,
+    approved: &[AccountId],
+) -> Result<ProductInfo, Error> {
+    Ok(ProductInfo {
+        title: bounded(&listing.title, "title")?,
+        description: bounded(&listing.description, "description")?,
+        tags: BoundedVec::try_from_vec(
+            listing
+                .tags
+                .iter()
+                .map(|t| bounded(t, "tag"))
+                .collect::<Result<Vec<_>, _>>()?,
+        )
+        .map_err(|_| Error::Input("too many tags".into()))?,
+        category: bounded(&listing.category, "category")?,
+        price: listing.price,
+        content_hash: encrypted.content_hash,
+        size: encrypted.size,
+        location,
+        license: bounded(&listing.license, "license")?,
+        proxies: BoundedVec::try_from_vec(approved.to_vec())
+            .map_err(|_| Error::Input("too many proxies".into()))?,
+    })
+}
+
+/// What `market publish` prepared: the content key and the encrypted blob (a staging file).
+struct Prepared {
+    key: ContentKey,
+    blob: std::path::PathBuf,
+    encrypted: crypto::Encrypted,
+    approved: Vec<AccountId>,
+}
+
+/// `market publish --ipfs-api`: adds the encrypted blob to the IPFS daemon (pinned), then lists
+/// the product under the checked CID. A failed listing unpins what was added for it.
+async fn publish_on_ipfs(
+    api: &str,
+    prepared: Prepared,
+    listing: &Listing,
+    pair: &Pair,
+    rpc: &Wallet,
+    wallet: &WalletArgs,
+    keys: &Path,
+) -> Result<(), Error> {
+    let Prepared {
+        key,
+        blob,
+        encrypted,
+        approved,
+    } = prepared;
+    use cpc_market::store::BlobStore;
+    let added = async {
+        let blob_hash = crypto::sha256_file(&blob)?;
+        let store = cpc_market::store::IpfsStore::new(api, keys.join("ipfs-index"))
+            .map_err(|e| Error::Node(format!("IPFS at {api}: {e}")))?;
+        store
+            .put_file(&blob_hash, &blob, encrypted.blob_size)
+            .await
+            .map_err(|e| Error::Node(format!("adding the content to IPFS at {api}: {e}")))?;
+        let cid = store
+            .cid_of(&blob_hash)
+            .await
+            .map_err(|e| Error::Node(e.to_string()))?
+            .ok_or_else(|| Error::Node("IPFS named no CID".into()))?;
+        Ok::<_, Error>((store, blob_hash, cid))
+    }
+    .await;
+    let _ = std::fs::remove_file(&blob);
+    let (store, blob_hash, cid) = added?;
+    let location = StorageLocation::Ipfs(bounded(&cid.to_string(), "CID")?);
+    let info = product_info(listing, &encrypted, location, &approved)?;
+    let included = match submit(rpc, pair, MarketCall::publish { info }, wallet.json).await {
+        Ok(included) => included,
+        Err(e) => {
+            let _ = store.delete(&blob_hash).await;
+            return Err(e);
+        }
+    };
+    let product = published_product(&included)?;
+    save_key(keys, product, &key)?;
+    if !wallet.json
+        && approved
+            .iter()
+            .any(|p| *p != AccountId::from(pair.public()))
+    {
+        eprintln!(
+            "Product {product} is on IPFS: deliver its keys yourself (`market serve` as the seller); its proxies arbitrate disputes"
+        );
+    }
+    report(
+        &included,
+        json!({
+            "productId": product,
+            "contentHash": format!("0x{}", hex::encode(encrypted.content_hash)),
+            "ipfsCid": cid.to_string(),
+            "size": encrypted.size,
+            "blobHash": format!("0x{}", hex::encode(blob_hash)),
+            "keyFile": key_file(keys, product),
         }),
         wallet.json,
     )
@@ -963,11 +1095,17 @@ async fn seal_for(
         .map_err(|_| Error::Node("a sealed key always fits; qed".into()))
 }
 
+/// Where `market fetch` may get content from, besides the product's own location.
+struct Sources {
+    gateway: Option<String>,
+    ipfs_api: String,
+    sidechain_rpc: Option<String>,
+}
+
 async fn fetch(
     id: u64,
     out: &Path,
-    gateway: Option<String>,
-    sidechain_rpc: Option<String>,
+    sources: Sources,
     who: &MarketSigner,
     wallet: &WalletArgs,
 ) -> Result<(), Error> {
@@ -980,7 +1118,7 @@ async fn fetch(
     }
     let listed = product_of(&rpc, order["product"].as_u64().unwrap_or_default()).await?;
     if let Some(stream) = crate::stream::Stream::from_json(&listed) {
-        let url = sidechain_rpc.ok_or_else(|| {
+        let url = sources.sidechain_rpc.ok_or_else(|| {
             Error::Input(format!(
                 "order {id} is for a sidechain stream: pass --sidechain-rpc"
             ))
@@ -1018,19 +1156,7 @@ async fn fetch(
         .map_err(|e| Error::Node(format!("order {id}'s key: {e}")))?;
     let product = order["product"].as_u64().unwrap_or_default();
     let listed = product_of(&rpc, product).await?;
-    let gateway = match gateway {
-        Some(url) => url,
-        None => listed["location"]["node"]
-            .as_str()
-            .map(String::from)
-            .ok_or_else(|| {
-                Error::Input(format!(
-                    "product {product} is not on a gateway; pass --gateway"
-                ))
-            })?,
-    };
     let expected = hex32(&listed["contentHash"], "content hash")?;
-    let client = login(&gateway, &rpc, &pair).await?;
     let with_suffix = |suffix: &str| {
         let mut name = out.file_name().unwrap_or_default().to_os_string();
         name.push(suffix);
@@ -1042,15 +1168,41 @@ async fn fetch(
         "download",
         wallet.json,
     );
-    let downloaded = client
-        .download(
-            product,
-            Some(id),
-            &blob,
-            Some(progress_of(&downloading)),
-            listed["size"].as_u64(),
-        )
-        .await;
+    let downloaded = match (&sources.gateway, listed["location"]["ipfs"].as_str()) {
+        // Content-addressed: any IPFS node serves it; the hash check below is what counts.
+        (None, Some(cid)) => {
+            let cid = cid::Cid::try_from(cid)
+                .map_err(|e| Error::Node(format!("product {product}'s CID {cid}: {e}")))?;
+            cpc_market::client::fetch_from_ipfs(
+                &sources.ipfs_api,
+                &cid,
+                &blob,
+                Some(progress_of(&downloading)),
+                listed["size"].as_u64(),
+            )
+            .await
+        }
+        (gateway, _) => {
+            let gateway = gateway
+                .clone()
+                .or_else(|| listed["location"]["node"].as_str().map(String::from))
+                .ok_or_else(|| {
+                    Error::Input(format!(
+                        "product {product} is not on a gateway; pass --gateway"
+                    ))
+                })?;
+            let client = login(&gateway, &rpc, &pair).await?;
+            client
+                .download(
+                    product,
+                    Some(id),
+                    &blob,
+                    Some(progress_of(&downloading)),
+                    listed["size"].as_u64(),
+                )
+                .await
+        }
+    };
     downloading.finish();
     downloaded.map_err(|e| {
         let _ = std::fs::remove_file(&blob);

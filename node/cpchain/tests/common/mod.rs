@@ -7,7 +7,7 @@ use std::{
     io::{Read, Write},
     net::TcpStream,
     path::{Path, PathBuf},
-    process::{Child, Command},
+    process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -671,4 +671,70 @@ impl Drop for StopTestnet<'_> {
     fn drop(&mut self) {
         let _ = iot_testnet("stop", self.0, self.1);
     }
+}
+
+/// `cpchain market serve` as `suri` with its keys in `key_dir` and `extra` arguments, its
+/// standard error in `log`, until dropped.
+pub fn market_serve(
+    suri: &str,
+    key_dir: &std::path::Path,
+    rpc: &str,
+    extra: &[&str],
+    log: &std::path::Path,
+) -> Daemon {
+    Daemon(
+        Command::new(binary())
+            .args([
+                "market",
+                "serve",
+                "--suri",
+                suri,
+                "--poll-ms",
+                "300",
+                "--key-dir",
+                key_dir.to_str().unwrap(),
+                "--rpc-url",
+                rpc,
+                "--json",
+            ])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log).unwrap())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+/// `cpchain market register-proxy` as `suri`: a 5% fee and a bond of 100 units.
+pub fn register_proxy(rpc: &str, suri: &str) -> Value {
+    cli_json(&[
+        "market",
+        "register-proxy",
+        "--suri",
+        suri,
+        "--fee-per-mille",
+        "50",
+        "--bond",
+        &(100 * cpc_runtime::constants::UNITS).to_string(),
+        "--rpc-url",
+        rpc,
+        "--json",
+    ])
+}
+
+/// `cpchain market buy` of `product` through `proxy` as `suri`: the order's id.
+pub fn market_buy(rpc: &str, product: u64, proxy: &str, suri: &str) -> u64 {
+    let bought = cli_json(&[
+        "market",
+        "buy",
+        &product.to_string(),
+        "--proxy",
+        proxy,
+        "--suri",
+        suri,
+        "--rpc-url",
+        rpc,
+        "--json",
+    ]);
+    bought["orderId"].as_u64().expect("an order id")
 }
