@@ -39,6 +39,9 @@ pub struct BuiltBlock {
     pub full: bool,
 }
 
+/// Why a transaction no block could hold is refused.
+const TOO_HEAVY: &str = "needs more fuel than a block has for one transaction";
+
 /// After this many transactions in a row that do not fit, the block is full.
 const MAX_SKIPPED_WHEN_FULL: usize = 8;
 
@@ -93,53 +96,77 @@ impl Client {
             }
         }
 
-        let held = meter.hold(fuel::finalize_reserve(block_fuel));
+        let mut held = meter.hold(fuel::finalize_reserve(block_fuel));
         let (mut included, mut rejected, mut skipped, mut full) =
             (Vec::new(), Vec::new(), 0, false);
         for (hash, xt) in candidates {
             if Instant::now() >= params.deadline {
                 break;
             }
+            // What `finalize_block` will spend on this extrinsic if it goes in: held back as
+            // it does, so finalizing a block of many (or large) extrinsics never runs out.
+            let finalize_share = fuel::finalize_cost_of(xt.0.len() as u64);
+            let before = meter.remaining();
+            if before < finalize_share {
+                if included.is_empty() {
+                    // Not even an empty block has the fuel to finalize it.
+                    rejected.push((hash, TOO_HEAVY.into()));
+                    continue;
+                }
+                full = true;
+                break;
+            }
             let depth = ext.transaction_depth();
             ext.storage_start_transaction();
-            match apply(executor, &mut ext, &code, &xt) {
-                Ok(Ok(_)) => {
+            let applied = apply(executor, &mut ext, &code, &xt);
+            if let Ok(Ok(_)) = applied {
+                let share = meter.hold(finalize_share);
+                if share == finalize_share {
                     let _ = ext.storage_commit_transaction();
+                    held += share;
                     included.push(hash);
                     extrinsics.push(xt);
                     skipped = 0;
+                    continue;
+                }
+            }
+            // Not included: what the call wrote is discarded (with whatever it left open), and
+            // so is the fuel it used, as importing the block will not run it.
+            ext.rollback_to(depth);
+            meter.restore(before);
+            let out_of_fuel = matches!(
+                applied,
+                Err(ClientError::Execution(ExecutionError::OutOfFuel { .. }))
+            );
+            match applied {
+                // It ran, but there is no fuel left to finalize it: the block is full, or, as the
+                // first, it could never fit one.
+                Ok(Ok(_)) if included.is_empty() => rejected.push((hash, TOO_HEAVY.into())),
+                Ok(Ok(_)) => {
+                    full = true;
+                    break;
                 }
                 Ok(Err(TransactionValidityError::Invalid(
                     InvalidTransaction::ExhaustsResources,
                 ))) => {
-                    ext.rollback_to(depth);
                     skipped += 1;
                     if skipped >= MAX_SKIPPED_WHEN_FULL {
                         full = true;
                         break;
                     }
                 }
-                Ok(Err(TransactionValidityError::Invalid(InvalidTransaction::Future))) => {
-                    // Its predecessor is missing from this block; it stays in the pool.
-                    ext.rollback_to(depth);
-                }
-                Ok(Err(e)) => {
-                    ext.rollback_to(depth);
-                    rejected.push((hash, e.to_string()));
-                }
-                Err(ClientError::Execution(ExecutionError::OutOfFuel { .. }))
-                    if !included.is_empty() =>
-                {
-                    // It may fit the next block, where it comes first.
-                    ext.rollback_to(depth);
+                Err(_) if out_of_fuel && !included.is_empty() => {
+                    // The block is full; it may fit a later one (there it comes first).
                     full = true;
                     break;
                 }
-                Err(e) => {
-                    // A trap mid-way: discard whatever the call wrote, closing what it left open.
-                    ext.rollback_to(depth);
-                    rejected.push((hash, e.to_string()));
+                Ok(Err(TransactionValidityError::Invalid(InvalidTransaction::Future))) => {
+                    // Its predecessor is missing from this block; it stays in the pool.
                 }
+                Ok(Err(e)) => rejected.push((hash, e.to_string())),
+                // A trap, or the first transaction of the block running out of fuel: it could
+                // never fit one.
+                Err(e) => rejected.push((hash, e.to_string())),
             }
         }
 

@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use cpc_client::ImportError;
+use cpc_runtime::RuntimeCall;
 use cpc_runtime_test_utils::{account, transfer};
 use std::sync::atomic::Ordering;
 
@@ -68,24 +69,38 @@ fn an_author_fills_a_block_to_its_fuel_and_every_node_with_that_fuel_imports_it(
 }
 
 #[test]
-fn a_transaction_too_heavy_for_any_block_is_refused_not_retried() {
-    // Fuel for the block's own calls and the reserve for `finalize_block`, nothing more: the
-    // first transaction of the block runs out, and is refused.
-    let reserve = cpc_executor::fuel::finalize_reserve(0);
-    let author = node_with_fuel(reserve + reserve / 20);
-    let built = build(
-        &author,
-        vec![sign(
+fn transactions_too_heavy_for_any_block_are_refused_and_the_rest_still_fit() {
+    // A remark of 1 MiB: finalizing it alone (hashing it into the extrinsics root) needs more
+    // fuel than a block has for transactions. One of 400 KiB: its fuel to finalize fits, but
+    // not with what applying it used. Both are refused, not kept for a later block, and the
+    // transfers behind them still go in.
+    let author = node_with_fuel(BLOCK_FUEL);
+    let remark = |len: usize, nonce| {
+        sign(
             &author.client,
             "Alice",
-            transfer(&account("Bob"), 1_000_000_000_000),
-            0,
-        )],
-    );
-    assert!(built.included.is_empty());
-    assert_eq!(built.rejected.len(), 1);
+            RuntimeCall::System(cpc_pallet_system::Call::remark {
+                remark: vec![7; len],
+            }),
+            nonce,
+        )
+    };
+    let mut txs = vec![remark(1 << 20, 0)];
+    txs.extend((0..3).map(|n| sign(&author.client, "Bob", transfer(&account("Dave"), 1), n)));
+    let built = build(&author, txs);
+    assert_eq!(built.rejected.len(), 1, "{:?}", built.rejected);
     assert!(
-        built.rejected[0].1.contains("ran out of fuel"),
+        built.rejected[0].1.contains("more fuel"),
+        "{:?}",
+        built.rejected
+    );
+    assert_eq!(built.included.len(), 3);
+
+    let built = build(&author, vec![remark(400 << 10, 0)]);
+    assert!(built.included.is_empty());
+    assert_eq!(built.rejected.len(), 1, "{:?}", built.rejected);
+    assert!(
+        built.rejected[0].1.contains("more fuel"),
         "{:?}",
         built.rejected
     );

@@ -69,6 +69,19 @@ pub const fn finalize_reserve(block_fuel: u64) -> u64 {
     if share > floor { share } else { floor }
 }
 
+/// What `finalize_block` is charged for each extrinsic of `len` encoded bytes a block
+/// includes (reading and clearing its stored bytes, hashing it into the extrinsics root, the
+/// runtime's own work on it), with a twofold margin: a block author holds it back as it
+/// includes each one.
+pub const fn finalize_cost_of(len: u64) -> u64 {
+    2 * (host::ORDERED_ROOT_ITEM
+        + host::STORAGE_READ
+        + host::STORAGE_WRITE
+        + 4 * host::CALL
+        + len * (host::HASH_PER_BYTE + 3 * host::PER_BYTE)
+        + 50_000)
+}
+
 /// Fuel the host charges for native work: about its time on the reference machine, each a
 /// fraction of the weight the runtime charges for the same work, so an honest block's charges
 /// stay well inside its fuel. The charges are fixed by the arguments alone, never by a node's

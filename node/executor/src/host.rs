@@ -16,7 +16,33 @@ use wasmtime::{Caller, Linker, StoreLimits};
 pub(crate) struct HostState {
     pub(crate) limits: StoreLimits,
     pub(crate) memory: Option<wasmtime::Memory>,
+    /// The log level the runtime is told (`ext_logging_max_level`): fixed for consensus calls,
+    /// whose work (and fuel) must not depend on a node's log settings; the node's own for
+    /// offchain calls.
+    pub(crate) log_level: i32,
+    /// When a time-bounded (offchain) call must end; `None` for calls bounded by fuel.
+    pub(crate) deadline: Option<std::time::Instant>,
 }
+
+/// Gives a time-bounded call back the time a host function spent compiling new code (a dry
+/// run's version read): compiling is bounded by the code size limit and happens once per
+/// code, and a query must not fail because the node compiled for it under load.
+fn extend_deadline(caller: &mut C<'_>, spent: std::time::Duration) {
+    use wasmtime::AsContextMut;
+    let Some(end) = caller.data().deadline else {
+        return;
+    };
+    let end = end + spent;
+    caller.data_mut().deadline = Some(end);
+    let left = end.saturating_duration_since(std::time::Instant::now());
+    let ticks = (left.as_millis() / crate::wasm::EPOCH_TICK.as_millis()).max(1) as u64;
+    caller.as_context_mut().set_epoch_deadline(ticks);
+}
+
+/// The runtime's log level in consensus calls: info. Every node formats and charges the same
+/// messages, whatever it logs; the runtime's debug and trace messages show only in offchain
+/// calls.
+pub(crate) const CONSENSUS_LOG_LEVEL: i32 = log::LevelFilter::Info as i32;
 
 /// A runtime panic: the message the runtime passed to `ext_misc_panic_version_1`.
 #[derive(Debug)]
@@ -391,13 +417,13 @@ pub(crate) fn define(
                 4 => log::Level::Debug,
                 _ => log::Level::Trace,
             };
-            // Charged whether or not this node logs at that level.
+            // Charged and bounds-checked whether or not this node logs at that level: a bad
+            // pointer traps on every node alike.
             let (target_len, msg_len) = (target_len as u32 as usize, msg_len as u32 as usize);
             charge(&mut c, bytes_charge(target_len.saturating_add(msg_len)))?;
+            let target = copy_out(&c, target_ptr as u32 as usize, target_len.min(MAX_ARGUMENT))?;
+            let message = copy_out(&c, msg_ptr as u32 as usize, msg_len.min(MAX_ARGUMENT))?;
             if log::log_enabled!(target: "runtime", level) {
-                let target =
-                    copy_out(&c, target_ptr as u32 as usize, target_len.min(MAX_ARGUMENT))?;
-                let message = copy_out(&c, msg_ptr as u32 as usize, msg_len.min(MAX_ARGUMENT))?;
                 log::log!(
                     target: "runtime",
                     level,
@@ -412,7 +438,7 @@ pub(crate) fn define(
     linker.func_wrap(
         "env",
         "ext_logging_max_level_version_1",
-        |_: C<'_>| -> i32 { log::max_level() as i32 },
+        |c: C<'_>| -> i32 { c.data().log_level },
     )?;
 
     linker.func_wrap(
@@ -421,7 +447,10 @@ pub(crate) fn define(
         |mut c: C<'_>, code_ptr: i32, code_len: i32, out_ptr: i32, out_len: i32| -> Result<i64> {
             let code = read(&mut c, code_ptr, code_len)?;
             charge(&mut c, fuel::RUNTIME_VERSION)?;
-            match with_ext(|e| e.runtime_version(&code))? {
+            let started = std::time::Instant::now();
+            let version = with_ext(|e| e.runtime_version(&code))?;
+            extend_deadline(&mut c, started.elapsed());
+            match version {
                 Ok(version) => write_partial(&mut c, &version, out_ptr, out_len, 0),
                 Err(why) => {
                     log::debug!(target: "executor", "cannot read the version of new code: {why:?}");

@@ -27,7 +27,7 @@ use wasmtime::{
 /// The period [`WasmExecutorConfig::default`] computes block fuel for (the dev chain's).
 pub const DEFAULT_PERIOD_MS: u64 = 1_000;
 /// How often the epoch advances; call time limits are counted in these ticks.
-const EPOCH_TICK: Duration = Duration::from_millis(10);
+pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// Bytes at the start of an instance's memory that stay mapped between calls (covering the
 /// runtime's stack, data and initial heap); pages beyond are returned to the kernel.
 const KEEP_RESIDENT: usize = 4 << 20;
@@ -448,6 +448,14 @@ impl WasmExecutor {
             HostState {
                 limits,
                 memory: None,
+                log_level: match bound {
+                    Bound::Fuel(_) => host::CONSENSUS_LOG_LEVEL,
+                    Bound::Time(_) => log::max_level() as i32,
+                },
+                deadline: match bound {
+                    Bound::Fuel(_) => None,
+                    Bound::Time(timeout) => Some(std::time::Instant::now() + timeout),
+                },
             },
         );
         store.limiter(|state| &mut state.limits);
@@ -609,6 +617,12 @@ impl BlockMeter<'_> {
                 Some(left - held)
             });
         held
+    }
+
+    /// Sets the fuel left back to `remaining` (a measure taken before calls whose effects were
+    /// rolled back: fuel they used does not count).
+    pub fn restore(&self, remaining: u64) {
+        self.remaining.store(remaining, Ordering::Relaxed);
     }
 
     /// Adds `fuel` held back to the budget.

@@ -151,3 +151,53 @@ fn with_less_fuel_than_it_takes_a_block_is_refused_on_every_node() {
         );
     }
 }
+
+#[test]
+fn a_nodes_log_level_changes_neither_what_the_runtime_does_nor_its_fuel() {
+    // A block with a failing transfer: the runtime logs the failure at debug level, if it is
+    // told the node logs at that level.
+    let mut chain = Chain::dev();
+    let genesis = chain.ext.storage();
+    let alice = pair("Alice");
+    let xts = vec![
+        chain.sign(&alice, transfer(&account("Bob"), 1_000_000_000_000), 0),
+        chain.sign(&alice, transfer(&account("Bob"), u128::MAX / 2), 1),
+    ];
+    let (block, results) = chain.build_block(xts);
+    assert!(matches!(results[1], Ok(Err(_))), "{results:?}");
+
+    let executor = executor(WasmExecutorConfig::default());
+    log::set_max_level(log::LevelFilter::Info);
+    let quiet = fuel_of(&executor, &genesis, &block);
+    log::set_max_level(log::LevelFilter::Trace);
+    assert_eq!(fuel_of(&executor, &genesis, &block), quiet);
+
+    // What the runtime is told: info in consensus calls, the node's level offchain.
+    let code = wat::parse_str(
+        r#"(module
+  (import "env" "ext_logging_max_level_version_1" (func $level (result i32)))
+  (memory (export "memory") 1)
+  (func (export "cpc_alloc") (param i32) (result i32) (i32.const 64))
+  (func (export "Test_level") (param i32 i32) (result i64)
+    (i32.store8 (i32.const 0) (call $level))
+    (i64.or (i64.shl (i64.const 1) (i64.const 32)) (i64.const 0))))"#,
+    )
+    .unwrap();
+    let level = |class| {
+        let backend = InMemoryBackend::default();
+        let mut overlay = OverlayedChanges::new();
+        let mut ext = Ext::new(&mut overlay, &backend, None);
+        executor
+            .call_as(
+                class,
+                &mut ext,
+                &RuntimeCode::from_bytes(&code[..]),
+                "Test_level",
+                &[],
+            )
+            .unwrap()[0]
+    };
+    assert_eq!(level(CallClass::Block), log::LevelFilter::Info as u8);
+    assert_eq!(level(CallClass::Pool), log::LevelFilter::Info as u8);
+    assert_eq!(level(CallClass::Offchain), log::LevelFilter::Trace as u8);
+}
