@@ -4,8 +4,8 @@
 //! POST /auth/challenge          {"account"}                    -> {"nonce", "expiresInMs"}
 //! POST /auth/login              {"account","nonce","signature"} -> {"token", "expiresInMs"}
 //! PUT  /products/{id}/blob      the encrypted blob (the product's seller)    -> {"hash","size"}
-//! GET  /products/{id}/blob      the encrypted blob (a buyer whose order is Delivered or
-//!                               Completed, or the seller)
+//! GET  /products/{id}/blob      the encrypted blob (a buyer whose order is Delivered,
+//!                               Completed, or Resolved with the buyer paying; or the seller)
 //! PUT  /products/{id}/keys/{a}  the content key sealed to account a (the seller)
 //! GET  /products/{id}/keys/{a}  that sealed key (account a only)
 //! GET  /health
@@ -114,13 +114,14 @@ pub fn audience_of(url: &str) -> Option<String> {
 
 /// The addresses a gateway bound to `addr` accepts logins for, and those a product's location
 /// must name for it to store the product's content: the configured public addresses, and its
-/// loopback addresses only while it listens on loopback alone. A public gateway accepting
-/// `http://localhost:PORT` would take logins signed for any other gateway on that port that
-/// a user reached through localhost (a tunnel, a local proxy), and store for every product
-/// naming `localhost`.
-pub fn own_audiences(configured: &[String], addr: SocketAddr) -> Vec<String> {
+/// loopback addresses only when `loopback` (a local gateway) and it listens on loopback alone.
+/// A public gateway accepting `http://localhost:PORT` would take logins signed for any other
+/// gateway on that port that a user reached through localhost (a tunnel, a local proxy), and
+/// store for every product naming `localhost`; a gateway behind a reverse proxy on the same
+/// host listens on loopback, so only its operator can say it is public.
+pub fn own_audiences(configured: &[String], addr: SocketAddr, loopback: bool) -> Vec<String> {
     let mut audiences = configured.to_vec();
-    if addr.ip().is_loopback() {
+    if loopback && addr.ip().is_loopback() {
         for local in ["127.0.0.1", "localhost"] {
             audiences.push(format!("http://{local}:{}", addr.port()));
         }
@@ -145,8 +146,11 @@ pub struct GatewayConfig {
     /// Largest blob accepted.
     pub max_blob_bytes: u64,
     /// The addresses clients reach this gateway at (`host[:port]`, see [`audience_of`]);
-    /// logins must sign one of them. Loopback addresses of the bound port are added.
+    /// logins must sign one of them.
     pub audiences: Vec<String>,
+    /// Whether the loopback addresses of the bound port count too (while it listens on
+    /// loopback alone): a local gateway. The node sets it when no public URL is configured.
+    pub loopback_audiences: bool,
     /// Bounds on connections.
     pub connections: ConnectionLimits,
     /// Bounds on disk use.
@@ -419,7 +423,7 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let mut config = config;
-    config.audiences = own_audiences(&config.audiences, addr);
+    config.audiences = own_audiences(&config.audiences, addr, config.loopback_audiences);
     let stores_for = config.audiences.clone();
     let ledger = read_ledger(&config.data_dir.join("index")).await?;
     log::info!(target: "market", "Storage gateway on http://{addr} ({})", store.describe());
@@ -1089,11 +1093,13 @@ mod tests {
     #[test]
     fn only_a_gateway_on_loopback_answers_to_localhost() {
         let configured = vec!["https://gw.example".to_string()];
-        let public = own_audiences(&configured, "203.0.113.7:8090".parse().unwrap());
+        let public = own_audiences(&configured, "203.0.113.7:8090".parse().unwrap(), true);
         assert_eq!(public, configured);
-        let wildcard = own_audiences(&configured, "0.0.0.0:8090".parse().unwrap());
+        let wildcard = own_audiences(&configured, "0.0.0.0:8090".parse().unwrap(), true);
         assert_eq!(wildcard, configured, "listening everywhere is public");
-        let local = own_audiences(&configured, "127.0.0.1:8090".parse().unwrap());
+        let proxied = own_audiences(&configured, "127.0.0.1:8090".parse().unwrap(), false);
+        assert_eq!(proxied, configured, "behind a reverse proxy: public");
+        let local = own_audiences(&configured, "127.0.0.1:8090".parse().unwrap(), true);
         assert_eq!(
             local,
             [

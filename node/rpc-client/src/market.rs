@@ -940,12 +940,14 @@ async fn all_pages(
     account: &str,
 ) -> Result<Vec<Value>, jsonrpsee::core::ClientError> {
     const PAGE: u32 = 200;
+    // Every page at one block: an order made between two pages cannot fall behind the cursor.
+    let at: Value = rpc.rpc.request("chain_getBlockHash", rpc_params![]).await?;
     let mut orders = Vec::new();
     let mut after: Option<u64> = None;
     loop {
         let page: Value = rpc
             .rpc
-            .request(method, rpc_params![account, after, PAGE])
+            .request(method, rpc_params![account, after, PAGE, at.clone()])
             .await?;
         orders.extend(page["orders"].as_array().into_iter().flatten().cloned());
         match page["next"].as_u64() {

@@ -29,6 +29,12 @@ fn text(bytes: &[u8]) -> String {
 /// Orders a page holds when the caller names no limit.
 const DEFAULT_PAGE: u32 = 100;
 
+/// Whether the runtime at `at` answers `DataMarketApi` version 2 (paged orders, rulings): a
+/// node may be newer than the runtime its chain still runs.
+fn market_api_v2(client: &Client, at: &H256) -> Result<bool, ClientError> {
+    Ok(client.runtime_version(at)?.has_api(&data_market_api::ID, 2))
+}
+
 fn location_json(location: &StorageLocation) -> Value {
     match location {
         StorageLocation::Node(url) => json!({ "node": text(url) }),
@@ -196,10 +202,21 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
     // the cursor of the following page or null after the last.
     type PageQuery =
         fn(&Client, &H256, (AccountId, Option<OrderId>, u32)) -> Result<OrdersPage, ClientError>;
-    let all: PageQuery =
-        |client, at, args| client.call_api::<data_market_api::orders_page>(at, args);
-    let open: PageQuery =
-        |client, at, args| client.call_api::<data_market_api::open_orders_page>(at, args);
+    // Before version 2 the runtime has no pages: its one bounded answer is the only page.
+    let all: PageQuery = |client, at, args| {
+        if market_api_v2(client, at)? {
+            return client.call_api::<data_market_api::orders_page>(at, args);
+        }
+        let orders = client.call_api::<data_market_api::orders>(at, (args.0,))?;
+        Ok((orders.into_iter().take(args.2 as usize).collect(), None))
+    };
+    let open: PageQuery = |client, at, args| {
+        if market_api_v2(client, at)? {
+            return client.call_api::<data_market_api::open_orders_page>(at, args);
+        }
+        let orders = client.call_api::<data_market_api::open_orders>(at, (args.0,))?;
+        Ok((orders.into_iter().take(args.2 as usize).collect(), None))
+    };
     for (method, query) in [("market_ordersPage", all), ("market_openOrdersPage", open)] {
         module.register_blocking_method(
             method,
@@ -237,7 +254,9 @@ pub fn register(module: &mut RpcModule<RpcContext>) -> Result<(), RegisterMethod
                 return Ok(Value::Null);
             };
             let mut json = order_json(id, &order);
-            if order.status == OrderStatus::Resolved {
+            if order.status == OrderStatus::Resolved
+                && market_api_v2(&ctx.client, &at).map_err(client_error)?
+            {
                 let ruling = ctx
                     .client
                     .call_api::<data_market_api::order_ruling>(&at, (id,))

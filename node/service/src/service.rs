@@ -50,6 +50,19 @@ pub fn open_client(
     let code = runtime.code()?;
     let storage = cpc_client::genesis::build_genesis_storage(spec, wasm.as_ref(), code)
         .map_err(Error::Node)?;
+    // The period genesis fixes (`System.BlockPeriod`, bound by the genesis hash) sizes the
+    // blocks' weights; the spec's, which sizes their fuel and slots, must be the same.
+    let period_key = cpc_primitives::storage::storage_prefix("System", "BlockPeriod");
+    if let Some(raw) = storage.get(&period_key[..]) {
+        let period = <u64 as codec::Decode>::decode(&mut &raw[..])
+            .map_err(|e| Error::Node(format!("genesis System.BlockPeriod: {e}")))?;
+        if period != spec.block_period_ms() {
+            return Err(Error::Input(format!(
+                "the chain spec's consensus.blockPeriodMs ({} ms) differs from the {period} ms its genesis state fixes",
+                spec.block_period_ms()
+            )));
+        }
+    }
     let genesis = GenesisState::from_storage(storage);
     std::fs::create_dir_all(db_path)?;
     let db = ChainDb::open(db_path, &db_config).map_err(Error::node)?;
@@ -497,6 +510,14 @@ impl cpc_market::gateway::MarketView for ClientMarketView {
 
     fn ruling(&self, id: OrderId) -> Result<Option<cpc_data_market_primitives::Ruling>, String> {
         let at = self.client.info().finalized_hash;
+        // A runtime before `DataMarketApi` 2 keeps no rulings.
+        let version = self
+            .client
+            .runtime_version(&at)
+            .map_err(|e| e.to_string())?;
+        if !version.has_api(&data_market_api::ID, 2) {
+            return Ok(None);
+        }
         self.client
             .call_api::<data_market_api::order_ruling>(&at, (id,))
             .map_err(|e| e.to_string())
@@ -530,6 +551,8 @@ async fn start_gateway(
         data_dir,
         token_ttl: Duration::from_secs(args.gateway_token_ttl),
         max_blob_bytes: args.gateway_max_blob_size,
+        // A gateway with public URLs is public, even on loopback behind a reverse proxy.
+        loopback_audiences: audiences.is_empty(),
         audiences,
         connections: {
             let mut limits = cpc_market::gateway::ConnectionLimits::for_fd_limit(

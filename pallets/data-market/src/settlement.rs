@@ -92,8 +92,9 @@ impl<T: Config> Pallet<T> {
             }
         });
         Orders::insert(&id, order);
-        let expires =
-            cpc_pallet_system::Pallet::<T>::block_number().saturating_add(T::ORDER_RETENTION);
+        // At least the next block: the expiry cursor has passed this one.
+        let expires = cpc_pallet_system::Pallet::<T>::block_number()
+            .saturating_add(T::ORDER_RETENTION.max(1));
         ExpiryQueue::insert(&expires, &id, &());
     }
 

@@ -109,6 +109,7 @@ pub fn config(dir: &std::path::Path, token_ttl: Duration, max_blob_bytes: u64) -
         token_ttl,
         max_blob_bytes,
         audiences: vec!["http://gw".into()],
+        loopback_audiences: true,
         connections: Default::default(),
         disk: Default::default(),
     }
