@@ -44,6 +44,44 @@ fn build_spec_prints_the_spec_and_its_raw_genesis() {
         from_plain.rpc("chain_getBlockHash", json!([0]))
     );
 
+    // A raw spec whose period was edited after its genesis was fixed: the block fuel would
+    // follow the edit, the weights the genesis; the node refuses it.
+    let mut edited: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(edited["consensus"]["blockPeriodMs"], json!(1000));
+    edited["consensus"]["blockPeriodMs"] = json!(2000);
+    let edited_path = dir.path().join("edited.json");
+    std::fs::write(&edited_path, edited.to_string()).unwrap();
+    let mut node = std::process::Command::new(binary())
+        .args([
+            "--chain",
+            edited_path.to_str().unwrap(),
+            "--tmp",
+            "--rpc-port",
+            "0",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = node.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = node.kill();
+            panic!("a node started from a spec whose period disagrees with its genesis");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut node.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!status.success());
+    assert!(
+        stderr.contains("differs from the 1000 ms its genesis state fixes"),
+        "{stderr}"
+    );
+
     let (ok, _, stderr) = run(&["build-spec", "--chain", "/nonexistent/spec.json"]);
     assert!(!ok && stderr.contains("cannot read chain spec"), "{stderr}");
 }
