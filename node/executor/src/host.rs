@@ -24,6 +24,9 @@ pub(crate) struct HostState {
     pub(crate) deadline: Option<std::time::Instant>,
 }
 
+/// How often the epoch advances; call time limits are counted in these ticks.
+pub(crate) const EPOCH_TICK: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// Gives a time-bounded call back the time a host function spent compiling new code (a dry
 /// run's version read): compiling is bounded by the code size limit and happens once per
 /// code, and a query must not fail because the node compiled for it under load.
@@ -35,7 +38,7 @@ fn extend_deadline(caller: &mut C<'_>, spent: std::time::Duration) {
     let end = end + spent;
     caller.data_mut().deadline = Some(end);
     let left = end.saturating_duration_since(std::time::Instant::now());
-    let ticks = (left.as_millis() / crate::wasm::EPOCH_TICK.as_millis()).max(1) as u64;
+    let ticks = (left.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
     caller.as_context_mut().set_epoch_deadline(ticks);
 }
 

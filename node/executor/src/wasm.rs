@@ -26,8 +26,7 @@ use wasmtime::{
 
 /// The period [`WasmExecutorConfig::default`] computes block fuel for (the dev chain's).
 pub const DEFAULT_PERIOD_MS: u64 = 1_000;
-/// How often the epoch advances; call time limits are counted in these ticks.
-pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
+use host::EPOCH_TICK;
 /// Bytes at the start of an instance's memory that stay mapped between calls (covering the
 /// runtime's stack, data and initial heap); pages beyond are returned to the kernel.
 const KEEP_RESIDENT: usize = 4 << 20;
