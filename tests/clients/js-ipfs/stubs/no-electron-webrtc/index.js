@@ -1,0 +1,1 @@
+module.exports = () => { throw new Error("electron-webrtc is not available here") }
