@@ -363,6 +363,8 @@ pub struct Encrypted {
     pub size: u64,
     /// Blob bytes.
     pub blob_size: u64,
+    /// sha2-256 of the blob (what stores address it by).
+    pub blob_hash: [u8; 32],
 }
 
 fn read_full(reader: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -376,7 +378,8 @@ fn read_full(reader: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result
     Ok(filled)
 }
 
-/// Encrypts the file `src` into the blob `dst` under `key`, hashing the plaintext on the way;
+/// Encrypts the file `src` into the blob `dst` under `key`, hashing the plaintext and the blob
+/// on the way;
 /// `progress` gets the plaintext bytes done.
 pub fn encrypt_file(
     key: &ContentKey,
@@ -389,8 +392,11 @@ pub fn encrypt_file(
     let mut input = std::fs::File::open(src)?;
     let mut output = std::io::BufWriter::with_capacity(CHUNK_SIZE, std::fs::File::create(dst)?);
     let mut encryptor = Encryptor::new(key, CHUNK_SIZE);
-    output.write_all(&encryptor.header())?;
+    let header = encryptor.header();
+    output.write_all(&header)?;
     let mut hasher = Sha256::new();
+    let mut blob_hasher = Sha256::new();
+    blob_hasher.update(header);
     let (mut size, mut blob_size) = (0u64, HEADER_LEN as u64);
     // One chunk of look-ahead tells whether the current chunk is the last.
     let mut current = vec![0u8; CHUNK_SIZE];
@@ -408,6 +414,7 @@ pub fn encrypt_file(
         size += n as u64;
         encryptor.seal_chunk(&mut current, last);
         blob_size += current.len() as u64;
+        blob_hasher.update(&current);
         output.write_all(&current)?;
         progress(size);
         if last {
@@ -422,6 +429,7 @@ pub fn encrypt_file(
         content_hash: hasher.finalize().into(),
         size,
         blob_size,
+        blob_hash: blob_hasher.finalize().into(),
     })
 }
 
@@ -499,20 +507,6 @@ pub enum DecryptFileError {
 pub fn sha256(data: &[u8]) -> [u8; 32] {
     use sha2::Digest;
     Sha256::digest(data).into()
-}
-
-/// sha2-256 of the file at `path`, read in chunks (a blob may be larger than memory).
-pub fn sha256_file(path: &std::path::Path) -> std::io::Result<[u8; 32]> {
-    use sha2::Digest;
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        match std::io::Read::read(&mut file, &mut buf)? {
-            0 => return Ok(hasher.finalize().into()),
-            n => hasher.update(&buf[..n]),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -607,6 +601,7 @@ mod tests {
             assert_eq!(done.size, len as u64);
             assert_eq!(done.blob_size, std::fs::metadata(&blob).unwrap().len());
             assert_eq!(done.blob_size, encrypted_len(len as u64, CHUNK_SIZE));
+            assert_eq!(done.blob_hash, sha256(&std::fs::read(&blob).unwrap()));
             // The file path and the in-memory path agree.
             assert_eq!(decrypt(&key, &std::fs::read(&blob).unwrap()).unwrap(), data);
             let (hash, size) = decrypt_file(&key, &blob, &out, &|_| {}).unwrap();

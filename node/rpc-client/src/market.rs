@@ -794,7 +794,7 @@ async fn publish_on_ipfs(
     } = prepared;
     use cpc_market::store::BlobStore;
     let added = async {
-        let blob_hash = crypto::sha256_file(&blob)?;
+        let blob_hash = encrypted.blob_hash;
         let store = cpc_market::store::IpfsStore::new(api, keys.join("ipfs-index"))
             .map_err(|e| Error::Node(format!("IPFS at {api}: {e}")))?;
         store
