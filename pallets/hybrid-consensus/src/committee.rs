@@ -50,7 +50,13 @@ impl<T: Config> Pallet<T> {
             set_id,
             validators: members.iter().map(|m| m.account).collect(),
         });
-        Self::record_committee(set_id, System::<T>::block_number(), &members);
+        // This block is still certified by the outgoing committee (the one in its parent's
+        // state); the new one certifies the blocks after it.
+        Self::record_committee(
+            set_id,
+            System::<T>::block_number().saturating_add(1),
+            &members,
+        );
         Validators::put(&members);
     }
 

@@ -728,3 +728,42 @@ fn proposers_holding_seats_cannot_unbond() {
         assert_noop!(call(Call::unbond, who), Error::StillProposer);
     });
 }
+
+#[test]
+fn evidence_at_a_committee_change_block_is_judged_against_the_committee_that_certified_it() {
+    new_test_ext(&[1, 2, 3, 4, 5], &[1, 2, 3, 4]).execute_with(|| {
+        run_to_block(3);
+        assert_ok!(root(Call::set_validators {
+            validators: vec![account(5), account(1), account(3), account(4)]
+        }));
+        // Block `b` installs the new committee: it is certified by the old one (in its
+        // parent's state), block b + 1 by the new one.
+        let mut b = 0;
+        for n in 4..=K * V + 3 {
+            run_to_block(n);
+            if HC::validators()[0].account == account(5) {
+                b = n;
+                break;
+            }
+        }
+        assert!(b > 0, "the committee changed");
+        run_to_block(b + 2);
+        let report = |first, second| call(Call::report_equivocation { first, second }, 9);
+        // At b, index 1 is still account 2.
+        assert_ok!(report(signed_vote(2, 1, b, 1), signed_vote(2, 1, b, 2)));
+        assert!(events().iter().any(|e| matches!(
+            e,
+            Event::Slashed { validator, height, .. } if *validator == account(2) && *height == b
+        )));
+        // At b + 1, index 1 is account 1: account 2's signatures frame nobody.
+        assert_noop!(
+            report(signed_vote(2, 1, b + 1, 1), signed_vote(2, 1, b + 1, 2)),
+            Error::BadSignature
+        );
+        assert_ok!(report(
+            signed_vote(1, 1, b + 1, 1),
+            signed_vote(1, 1, b + 1, 2)
+        ));
+        check_state();
+    });
+}
