@@ -4,7 +4,7 @@
 //! patch for the runtime's `GenesisBuilder`, with optional code) or the raw genesis storage
 //! (`build-spec --raw`), which fixes the genesis exactly, code included.
 
-use cpc_primitives::Bytes;
+use cpc_primitives::{Bytes, H256};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -117,6 +117,12 @@ pub struct ChainSpec {
     /// later blocks run the replacement while the chain's code is still the one it had there.
     #[serde(default)]
     pub code_substitutes: BTreeMap<String, Bytes>,
+    /// Trusted finalized blocks by number (decimal string keys, `0x` hashes): weak-subjectivity
+    /// checkpoints. A block at one of these numbers with another hash is refused, so a node
+    /// syncing from genesis cannot be led down a history certified by a committee whose keys
+    /// were sold after it retired (a long-range attack).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub checkpoints: BTreeMap<String, String>,
     /// The genesis.
     pub genesis: Genesis,
 }
@@ -159,6 +165,14 @@ impl ChainSpec {
             .collect()
     }
 
+    /// The checkpoints, by block number.
+    pub fn checkpoints_by_number(&self) -> Result<BTreeMap<u32, H256>, String> {
+        self.checkpoints
+            .iter()
+            .map(|(number, hash)| parse_checkpoint(number, hash))
+            .collect()
+    }
+
     /// The spec as pretty JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("chain specs serialize; qed")
@@ -180,6 +194,21 @@ pub fn merge_json(base: &mut Value, patch: Value) {
         }
         (base, patch) => *base = patch,
     }
+}
+
+/// A checkpoint from its block number and `0x`-prefixed hash, as the spec and `--checkpoint`
+/// write them.
+pub fn parse_checkpoint(number: &str, hash: &str) -> Result<(u32, H256), String> {
+    let number = number
+        .trim()
+        .parse::<u32>()
+        .map_err(|_| format!("checkpoint: {number:?} is not a block number"))?;
+    let bytes = hex::decode(hash.trim().trim_start_matches("0x"))
+        .map_err(|_| format!("checkpoint #{number}: {hash:?} is not hex"))?;
+    let hash: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| format!("checkpoint #{number}: a hash is 32 bytes"))?;
+    Ok((number, H256(hash)))
 }
 
 #[cfg(test)]
@@ -238,5 +267,14 @@ mod tests {
             spec.code_substitutes_by_number(),
             Ok(BTreeMap::from([(5, vec![1, 2])]))
         );
+    }
+
+    #[test]
+    fn checkpoints_parse_from_the_spec_and_refuse_junk() {
+        let hash = format!("0x{}", "ab".repeat(32));
+        assert_eq!(parse_checkpoint("100", &hash), Ok((100, H256([0xab; 32]))));
+        assert!(parse_checkpoint("x", &hash).is_err());
+        assert!(parse_checkpoint("1", "0x1234").is_err());
+        assert!(parse_checkpoint("1", "zz").is_err());
     }
 }

@@ -86,6 +86,14 @@ pub trait BlockVerifier: Send + Sync {
         header: &Header,
         justification: Option<&[u8]>,
     ) -> Result<(), String>;
+
+    /// Whether a justification this verifier accepted proves its block final (a committee's
+    /// certificate). Such a block is not judged again by this node's clock on import: the
+    /// committee judged it before signing, and a node whose clock is off must still follow
+    /// the chain it certified.
+    fn certifies_finality(&self) -> bool {
+        false
+    }
 }
 
 /// Accepts every block: the dev chain's single authority.

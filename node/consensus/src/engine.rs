@@ -123,6 +123,26 @@ pub enum ImpeachReason {
     },
 }
 
+/// What the engine made of a peer's message, for the gossip layer: only accepted messages are
+/// forwarded, and only rejected ones cost the peer that relayed them.
+///
+/// The rule that makes blaming a relay fair: an honest node accepts (and so forwards) only
+/// messages of the height it is deciding, after the checks below. Every node deciding height
+/// `h` has the same parent, committee and elected proposer (finality is unique), so a message
+/// of this node's height that fails a check that depends only on those was forwarded by a
+/// relay that skipped the check. What it could not judge the same way (a future height, a
+/// round outside its window, a block whose execution failed, a proposer's second proposal) is
+/// ignored, never charged: the fault, if any, is its signed author's.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Verdict {
+    /// Valid at this node's height and new: forward it.
+    Accept,
+    /// Dropped without blame.
+    Ignore,
+    /// Dropped, and the relay is at fault.
+    Reject,
+}
+
 /// Misbehaviour of a peer: the driver lowers its score and may ban it.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Offence {
@@ -144,6 +164,19 @@ pub enum Offence {
     InvalidCertificate,
     /// A proposer that signed two blocks for one round.
     ProposerEquivocation,
+}
+
+impl Offence {
+    /// Whether a relay that forwarded the message is at fault (see [`Verdict`]): it is for
+    /// what any node at the message's height checks the same way; it is not for a message too
+    /// far ahead, a block whose execution failed (the proposer's fault, and possibly a
+    /// transient failure here), or a proposer's conflicting second proposal.
+    pub fn relay_at_fault(&self) -> bool {
+        !matches!(
+            self,
+            Offence::FarFuture | Offence::InvalidBlock | Offence::ProposerEquivocation
+        )
+    }
 }
 
 /// What the driver must do.
@@ -208,6 +241,8 @@ pub struct Persisted<B> {
 pub const MAX_BUFFERED: usize = 4096;
 /// Most bytes of messages buffered for future heights.
 pub const MAX_BUFFERED_BYTES: usize = 64 * 1024 * 1024;
+/// Most peers whose last answered height is remembered.
+pub const MAX_HELPED_PEERS: usize = 1024;
 
 /// The LBFT engine of one node (validator, proposer or follower).
 pub struct Engine<B: ConsensusBlock, P> {
@@ -238,8 +273,21 @@ pub struct Engine<B: ConsensusBlock, P> {
     buffered_bytes: usize,
     /// The latest round each validator was seen voting in, at this height.
     highest_round: BTreeMap<ValidatorIndex, Round>,
-    /// Peers already sent the finalized block of a height, at this height.
-    helped: BTreeSet<(P, Height)>,
+    /// The highest height whose finalized block each peer was sent: a peer is answered at
+    /// most once per height, ever, so replayed old votes buy nothing.
+    helped: BTreeMap<P, Height>,
+    /// The highest height each validator was seen voting at (correctly signed, ahead of this
+    /// node): f+1 of them two heights ahead mean this node missed a final block.
+    ahead: BTreeMap<ValidatorIndex, Height>,
+    /// The height of the last `Behind` emitted for votes ahead, so it is emitted once.
+    behind_reported: Height,
+    /// This node signs nothing below this height: its saved state says it voted there, but the
+    /// chain has not caught up with that state (a database that lost its last writes).
+    muted_until: Height,
+    /// The saved state to take back once the chain reaches its height.
+    pending_restore: Option<Persisted<B>>,
+    /// The verdict on the message being handled.
+    verdict: Verdict,
     /// Buffered votes per validator.
     buffered_votes: HashMap<ValidatorIndex, usize>,
     replay: VecDeque<(P, Message<B>)>,
@@ -272,7 +320,12 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
             buffered: 0,
             buffered_bytes: 0,
             highest_round: BTreeMap::new(),
-            helped: BTreeSet::new(),
+            helped: BTreeMap::new(),
+            ahead: BTreeMap::new(),
+            behind_reported: 0,
+            muted_until: 0,
+            pending_restore: None,
+            verdict: Verdict::Ignore,
             buffered_votes: HashMap::new(),
             replay: VecDeque::new(),
             out: Vec::new(),
@@ -308,6 +361,10 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
 
     /// The state to write to disk before acting on this node's next vote.
     pub fn persisted(&self) -> Persisted<B> {
+        // While muted, the saved state stays the later one it was muted by.
+        if let Some(pending) = &self.pending_restore {
+            return pending.clone();
+        }
         let mut sent: Vec<(Round, VoteKind)> = self.sent.iter().copied().collect();
         sent.sort();
         Persisted {
@@ -320,9 +377,23 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
         }
     }
 
+    /// Below which height this node signs nothing (see [`Engine::restore`]); 0 if it signs.
+    pub fn muted_until(&self) -> Height {
+        self.muted_until
+    }
+
     /// Takes back the lock and votes of a previous run, if it was at this height; a lock whose
-    /// block no longer executes, or whose certificate does not verify, is ignored.
+    /// block no longer executes, or whose certificate does not verify, is ignored. A state of a
+    /// *later* height than the chain's means the database lost finalized blocks the node had
+    /// voted past (unsynced writes before a power loss): the node may have voted at any height
+    /// in between, so it signs nothing until the chain (synced from peers) reaches the saved
+    /// height, where it takes the state back.
     pub fn restore(&mut self, state: Persisted<B>, chain: &mut impl Chain<B>) {
+        if state.height > self.height {
+            self.muted_until = state.height;
+            self.pending_restore = Some(state);
+            return;
+        }
         if state.height != self.height {
             return;
         }
@@ -358,18 +429,30 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
         }
     }
 
-    /// Handles the encoded message `bytes` from `from`, refusing what does not decode.
-    pub fn on_bytes(&mut self, from: P, bytes: &[u8], chain: &mut impl Chain<B>) {
+    /// Handles the encoded message `bytes` from `from`, refusing what does not decode, and
+    /// says whether gossip should forward it.
+    pub fn on_bytes(&mut self, from: P, bytes: &[u8], chain: &mut impl Chain<B>) -> Verdict {
         match Message::decode_bounded(bytes) {
             Ok(message) => self.on_message(from, message, chain),
-            Err(_) => self.out.push(Output::Offence(from, Offence::Malformed)),
+            Err(_) => {
+                self.out.push(Output::Offence(from, Offence::Malformed));
+                Verdict::Reject
+            }
         }
     }
 
-    /// Handles a message from `from`.
-    pub fn on_message(&mut self, from: P, message: Message<B>, chain: &mut impl Chain<B>) {
+    /// Handles a message from `from`, and says whether gossip should forward it.
+    pub fn on_message(
+        &mut self,
+        from: P,
+        message: Message<B>,
+        chain: &mut impl Chain<B>,
+    ) -> Verdict {
+        self.verdict = Verdict::Ignore;
         self.handle(Some(from), message, chain);
+        let verdict = self.verdict;
         self.run_replay(chain);
+        verdict
     }
 
     /// Handles a timeout the engine scheduled.
@@ -404,6 +487,9 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
     }
 
     fn offence(&mut self, from: &Option<P>, offence: Offence) {
+        if offence.relay_at_fault() {
+            self.verdict = Verdict::Reject;
+        }
         if let Some(peer) = from {
             self.out.push(Output::Offence(peer.clone(), offence));
         }
@@ -427,7 +513,8 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
         self.locked = None;
         self.round0 = None;
         self.highest_round.clear();
-        self.helped.clear();
+        let height = self.height;
+        self.ahead.retain(|_, h| *h > height);
         // Drop what is now in the past, queue what is for this height.
         let stale: Vec<Height> = self.future.range(..=self.height).map(|(h, _)| *h).collect();
         for h in stale {
@@ -444,6 +531,16 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
             if h == self.height {
                 self.replay.extend(messages);
             }
+        }
+        if self
+            .pending_restore
+            .as_ref()
+            .is_some_and(|s| s.height <= self.height)
+        {
+            let state = self.pending_restore.take().expect("checked above; qed");
+            log::info!(target: "lbft", "the chain reached the saved state's height {}: signing again", state.height);
+            self.muted_until = 0;
+            self.restore(state, chain);
         }
         self.enter_round(0, chain);
     }
@@ -519,6 +616,9 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
     }
 
     fn propose(&mut self, block: B, prepared: Option<Certificate>, chain: &mut impl Chain<B>) {
+        if self.height < self.muted_until {
+            return;
+        }
         let Some(key) = &self.key else { return };
         let proposal = Proposal {
             height: self.height,
@@ -537,19 +637,44 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
         self.on_proposal(None, signed, chain);
     }
 
-    /// Keeps a message for a later height, or reports that the sender is far ahead.
-    fn defer(&mut self, from: Option<P>, height: Height, message: Message<B>) {
+    /// Keeps a message for a later height, or reports that the sender is far ahead. Nothing
+    /// here can be judged yet, so nothing is forwarded or charged (the verdict stays Ignore).
+    fn defer(
+        &mut self,
+        from: Option<P>,
+        height: Height,
+        message: Message<B>,
+        chain: &impl Chain<B>,
+    ) {
         let Some(peer) = from else { return };
         let finalized = matches!(message, Message::Finalized(..));
-        if finalized {
-            // A peer finalized a later height: this node missed blocks and must sync them
-            // (the driver verifies every certificate of what it fetches).
-            self.out.push(Output::Behind(peer.clone(), height));
+        if let Message::Finalized(block, certificate) = &message {
+            // A peer claims a later final block. Only a claim whose certificate this node can
+            // check (the committee has not changed since) starts a sync at once; others are
+            // left to the driver's own check for a stalled chain, so a forged claim cannot
+            // point sync at its sender.
+            if certificate
+                .verify(
+                    VoteKind::Commit,
+                    height,
+                    &block.hash(),
+                    &self.validators,
+                    &self.config.chain,
+                )
+                .is_ok()
+            {
+                self.out.push(Output::Behind(peer.clone(), height));
+            }
         }
         if height > self.height.saturating_add(self.config.max_future_heights) {
             if !finalized {
                 self.out.push(Output::Offence(peer, Offence::FarFuture));
             }
+            return;
+        }
+        if let Message::Proposal(signed) = &message
+            && !self.plausible_future_proposal(height, signed, chain)
+        {
             return;
         }
         let size = message.encoded_size();
@@ -569,7 +694,7 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
             Message::Finalized(..) => kept
                 .into_iter()
                 .any(|(_, m)| matches!(m, Message::Finalized(..))),
-            Message::Vote(_) => false,
+            Message::Vote(_) | Message::Decided(_) => false,
         };
         if duplicate {
             return;
@@ -588,12 +713,68 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
         self.future.entry(height).or_default().push((peer, message));
     }
 
+    /// Whether a proposal for a later height is signed by whom this node expects to propose
+    /// that round (round 0: the elected proposer the chain knows of; later rounds: the leader of
+    /// the current committee), in a round this node would keep. It cannot be sure (the committee
+    /// may change), so a proposal that fails is dropped without blame; one that passes is kept
+    /// in its (height, round) slot, which junk signed by anyone else can no longer take.
+    fn plausible_future_proposal(
+        &self,
+        height: Height,
+        signed: &SignedProposal<B>,
+        chain: &impl Chain<B>,
+    ) -> bool {
+        let round = signed.proposal.round;
+        if round > self.config.max_future_rounds {
+            return false;
+        }
+        let expected = if round == 0 {
+            chain.proposer(height)
+        } else {
+            *self.validators.round_leader(height, round)
+        };
+        let hash = signed.proposal.block.hash();
+        signed.proposer == expected
+            && signed.proposal.block.height() == height
+            && sr25519::verify(
+                &signed.signature,
+                &signed.proposal.signing_payload(&self.config.chain, &hash),
+                &signed.proposer,
+            )
+    }
+
+    /// Notes a correctly signed vote of `validator` at a later `height`; once f+1 validators
+    /// vote two or more heights ahead, the height this node decides is final elsewhere and
+    /// it asks the driver to sync (once per such height).
+    fn note_ahead(&mut self, from: &Option<P>, validator: ValidatorIndex, height: Height) {
+        let seen = self.ahead.entry(validator).or_default();
+        *seen = (*seen).max(height);
+        let mut heights: Vec<Height> = self.ahead.values().copied().collect();
+        let need = self.validators.max_faulty() + 1;
+        if heights.len() < need {
+            return;
+        }
+        heights.sort_unstable_by(|a, b| b.cmp(a));
+        let reached = heights[need - 1];
+        if reached >= self.height.saturating_add(2)
+            && reached > self.behind_reported
+            && let Some(peer) = from
+        {
+            self.behind_reported = reached;
+            self.out.push(Output::Behind(peer.clone(), reached - 1));
+        }
+    }
+
     /// Sends the finalized block of `height` to a peer that is still voting on it.
     fn help_behind(&mut self, from: &Option<P>, height: Height, chain: &impl Chain<B>) {
         let Some(peer) = from else { return };
-        if !self.helped.insert((peer.clone(), height)) {
+        if self.helped.get(peer).is_some_and(|h| *h >= height) {
             return;
         }
+        if !self.helped.contains_key(peer) && self.helped.len() >= MAX_HELPED_PEERS {
+            self.helped.pop_first();
+        }
+        self.helped.insert(peer.clone(), height);
         if let Some((block, certificate)) = chain.finalized(height) {
             self.out.push(Output::Send(
                 peer.clone(),
@@ -617,7 +798,8 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
                     // committee changes only at term boundaries.
                     // A failure is no offence: the signer may be in the next committee.
                     if vote.verify(&self.validators, &self.config.chain) {
-                        self.defer(from, height, Message::Vote(vote));
+                        self.note_ahead(&from, vote.validator, height);
+                        self.defer(from, height, Message::Vote(vote), chain);
                     }
                 } else {
                     self.on_vote(from, vote, chain);
@@ -626,7 +808,7 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
             Message::Proposal(proposal) => {
                 let height = proposal.proposal.height;
                 if height > self.height {
-                    self.defer(from, height, Message::Proposal(proposal));
+                    self.defer(from, height, Message::Proposal(proposal), chain);
                 } else if height == self.height {
                     self.on_proposal(from, proposal, chain);
                 }
@@ -634,9 +816,50 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
             Message::Finalized(block, certificate) => {
                 let height = block.height();
                 if height > self.height {
-                    self.defer(from, height, Message::Finalized(block, certificate));
+                    self.defer(from, height, Message::Finalized(block, certificate), chain);
                 } else if height == self.height {
                     self.on_finalized(from, block, certificate, chain);
+                }
+            }
+            Message::Decided(certificate) => {
+                let height = certificate.height;
+                if height > self.height {
+                    // Checkable only while the committee is the same: then this node missed
+                    // blocks, and syncs them.
+                    if certificate.kind == VoteKind::Commit
+                        && certificate
+                            .verify(
+                                VoteKind::Commit,
+                                height,
+                                &certificate.hash,
+                                &self.validators,
+                                &self.config.chain,
+                            )
+                            .is_ok()
+                        && let Some(peer) = &from
+                    {
+                        self.out.push(Output::Behind(peer.clone(), height));
+                    }
+                } else if height == self.height {
+                    self.on_decided(from, certificate, chain);
+                }
+            }
+        }
+    }
+
+    /// A commit certificate for this node's height: final at once if this node executed the
+    /// block, else the block is fetched by sync (whose import checks the certificate again).
+    fn on_decided(&mut self, from: Option<P>, certificate: Certificate, chain: &mut impl Chain<B>) {
+        let hash = certificate.hash;
+        if !self.is_commit_certificate(&certificate, &hash) {
+            return self.offence(&from, Offence::InvalidCertificate);
+        }
+        self.verdict = Verdict::Accept;
+        match self.valid.get(&hash).cloned() {
+            Some(block) => self.finalize(block, certificate, chain),
+            None => {
+                if let Some(peer) = from {
+                    self.out.push(Output::Behind(peer, self.height));
                 }
             }
         }
@@ -656,6 +879,7 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
             if !signed.verify(&self.validators, &self.config.chain) {
                 return self.offence(&from, Offence::BadSignature);
             }
+            self.verdict = Verdict::Accept;
             self.note_round(signed.validator, vote.round);
             self.skip_to_later_round(chain);
             return;
@@ -677,6 +901,8 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
                 .equivocators
                 .insert((signed.validator, vote.round, vote.kind))
             {
+                // Forwarded once, so every node holds the evidence.
+                self.verdict = Verdict::Accept;
                 self.out.push(Output::Evidence(Equivocation {
                     first: existing,
                     second: signed,
@@ -687,6 +913,7 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
         if !signed.verify(&self.validators, &self.config.chain) {
             return self.offence(&from, Offence::BadSignature);
         }
+        self.verdict = Verdict::Accept;
         self.votes
             .entry(key)
             .or_default()
@@ -736,6 +963,10 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
         let round = proposal.round;
         if round > self.round.saturating_add(self.config.max_future_rounds) {
             return self.offence(&from, Offence::FarFuture);
+        }
+        // Rounds whose proposals were forgotten stay closed: their slot cannot be taken again.
+        if round < self.round.saturating_sub(self.config.max_future_rounds) {
+            return;
         }
         let expected = if round == 0 {
             chain.proposer(self.height)
@@ -795,6 +1026,7 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
         if round == 0 {
             self.round0 = Some(Ok(()));
         }
+        self.verdict = Verdict::Accept;
         if let Some(certificate) = proposal.prepared {
             self.update_lock(hash, certificate);
         }
@@ -865,6 +1097,9 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
         let (Some(me), Some(key)) = (self.me, &self.key) else {
             return;
         };
+        if self.height < self.muted_until {
+            return;
+        }
         if !self.sent.insert((round, kind)) {
             return;
         }
@@ -939,23 +1174,7 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
         chain: &mut impl Chain<B>,
     ) {
         let hash = block.hash();
-        // Commits this node already verified as votes need no second check.
-        let seen = self.votes.get(&(certificate.round, VoteKind::Commit));
-        let known = |index: ValidatorIndex, signature: &Signature| {
-            seen.and_then(|votes| votes.get(&index))
-                .is_some_and(|v| v.vote.hash == hash && v.signature == *signature)
-        };
-        if certificate
-            .verify_with_known(
-                VoteKind::Commit,
-                self.height,
-                &hash,
-                &self.validators,
-                &self.config.chain,
-                known,
-            )
-            .is_err()
-        {
+        if !self.is_commit_certificate(&certificate, &hash) {
             return self.offence(&from, Offence::InvalidCertificate);
         }
         if block.parent_hash() != self.parent {
@@ -966,9 +1185,34 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
         }
     }
 
+    /// Whether `certificate` is a commit certificate of this height's committee for `hash`.
+    /// Commits this node already verified as votes need no second check.
+    fn is_commit_certificate(&self, certificate: &Certificate, hash: &H256) -> bool {
+        let seen = self.votes.get(&(certificate.round, VoteKind::Commit));
+        let known = |index: ValidatorIndex, signature: &Signature| {
+            seen.and_then(|votes| votes.get(&index))
+                .is_some_and(|v| v.vote.hash == *hash && v.signature == *signature)
+        };
+        certificate.kind == VoteKind::Commit
+            && certificate
+                .verify_with_known(
+                    VoteKind::Commit,
+                    self.height,
+                    hash,
+                    &self.validators,
+                    &self.config.chain,
+                    known,
+                )
+                .is_ok()
+    }
+
     fn finalize(&mut self, block: B, certificate: Certificate, chain: &mut impl Chain<B>) {
         let (height, hash, round) = (self.height, block.hash(), certificate.round);
-        if let Err(why) = chain.finalize(block.clone(), certificate.clone()) {
+        let announcement = self
+            .me
+            .is_some()
+            .then(|| Message::Decided(certificate.clone()));
+        if let Err(why) = chain.finalize(block, certificate) {
             // Keep this height's votes and lock: starting it over could make this node vote
             // twice in a round.
             log::error!(target: "lbft", "could not finalize block {hash:?} at {height}: {why}");
@@ -983,9 +1227,10 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
             hash,
             round,
         });
-        if self.me.is_some() {
-            self.out
-                .push(Output::Broadcast(Message::Finalized(block, certificate)));
+        // The certificate, not the block: every node that follows the height saw the proposal;
+        // one that missed it syncs, or is answered directly when it votes.
+        if let Some(announcement) = announcement {
+            self.out.push(Output::Broadcast(announcement));
         }
         self.enter_height(chain);
     }

@@ -25,7 +25,7 @@ pub mod engine;
 pub mod simulation;
 pub mod types;
 
-pub use engine::{Chain, Config, Engine, Offence, Output, Persisted, TimeoutKind};
+pub use engine::{Chain, Config, Engine, Offence, Output, Persisted, TimeoutKind, Verdict};
 pub use types::{
     Certificate, CertificateError, ConsensusBlock, Equivocation, Message, Proposal, SignedProposal,
     SignedVote, ValidatorSet, Vote, VoteKind,

@@ -12,7 +12,7 @@
 
 use crate::{
     Height, Round,
-    engine::{Chain, Config, Engine, ImpeachReason, Offence, Output, TimeoutKind},
+    engine::{Chain, Config, Engine, ImpeachReason, Offence, Output, TimeoutKind, Verdict},
     types::{
         Certificate, ConsensusBlock, Equivocation, Message, Proposal, SignedProposal, SignedVote,
         ValidatorSet, Vote, VoteKind,
@@ -493,6 +493,10 @@ impl Simulation {
 
     /// Block sync, simplified: the peer sends its finalized blocks from node `i`'s height on.
     fn sync_from(&mut self, i: usize, peer: usize) {
+        // A hint may name an outside peer (a test's injected messages): nothing to fetch.
+        if peer >= self.nodes.len() {
+            return;
+        }
         let from = self.nodes[i].engine.height();
         let window = 8;
         for height in from..from + window {
@@ -506,10 +510,11 @@ impl Simulation {
 
     /// Hands `bytes` to node `to` as if peer `from` sent them now, and carries out what it
     /// does in response.
-    pub fn inject(&mut self, to: usize, from: usize, bytes: &[u8]) {
+    pub fn inject(&mut self, to: usize, from: usize, bytes: &[u8]) -> Verdict {
         let node = &mut self.nodes[to];
-        node.engine.on_bytes(from, bytes, &mut node.chain);
+        let verdict = node.engine.on_bytes(from, bytes, &mut node.chain);
         self.flush(to);
+        verdict
     }
 
     /// Processes events until virtual time `until` or until `done` holds.

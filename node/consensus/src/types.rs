@@ -215,8 +215,12 @@ pub enum Message<B> {
     Proposal(SignedProposal<B>),
     /// A prepare or commit.
     Vote(SignedVote),
-    /// A finalized block with its commit certificate, for nodes that missed the votes.
+    /// A finalized block with its commit certificate, sent to one peer that missed the votes.
     Finalized(B, Certificate),
+    /// The commit certificate of a block just finalized, announced by each validator: a node
+    /// that missed some commits finalizes from it if it has the block, and syncs it if not.
+    /// Small on purpose: announcing the whole block cost the network n copies of it.
+    Decided(Certificate),
 }
 
 /// Why bytes from a peer are not a message.

@@ -80,6 +80,7 @@ fn the_validator_finalizes_blocks_whose_certificates_verify_and_survive_export()
             .unwrap_or_else(|e| panic!("block {number}: {e:?}"));
     }
     assert!(node.log_text().contains("Finalized #4"));
+    let second = block_hash(&node, 2);
     assert!(node.stop().success());
 
     // The export carries the certificates; a fresh node imports them, checking each.
@@ -125,4 +126,50 @@ fn the_validator_finalizes_blocks_whose_certificates_verify_and_survive_export()
     assert!(!ok);
     assert!(stderr.contains("block #1 was refused"), "{stderr}");
     assert!(stderr.contains("commit certificate"), "{stderr}");
+
+    // Weak-subjectivity checkpoints: a spec that trusts another block at #2 refuses the
+    // exported history there, however well certified...
+    let with_checkpoint = |hash: &str, name: &str| {
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&spec).unwrap()).unwrap();
+        json["checkpoints"] = json!({ "2": hash });
+        let path = dir.path().join(name);
+        std::fs::write(&path, json.to_string()).unwrap();
+        path.display().to_string()
+    };
+    let elsewhere = with_checkpoint(&format!("0x{}", "11".repeat(32)), "elsewhere.json");
+    let pinned = dir.path().join("pinned");
+    let (ok, _, stderr) = run(&[
+        "import-blocks",
+        "--chain",
+        &elsewhere,
+        "--base-path",
+        pinned.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("block #2 was refused"), "{stderr}");
+    assert!(stderr.contains("not the checkpoint"), "{stderr}");
+    // ...one that trusts the real block takes it...
+    let real = with_checkpoint(&second, "real.json");
+    let (ok, _, stderr) = run(&[
+        "import-blocks",
+        "--chain",
+        &real,
+        "--base-path",
+        fresh.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    // ...and a database that followed another history than its checkpoint's refuses to open.
+    let (ok, _, stderr) = run(&[
+        "import-blocks",
+        "--chain",
+        &elsewhere,
+        "--base-path",
+        fresh.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("not the checkpoint"), "{stderr}");
 }

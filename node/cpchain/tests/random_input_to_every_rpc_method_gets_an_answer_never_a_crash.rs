@@ -66,16 +66,6 @@ fn value(rng: &mut Rng, depth: u32, known: &[Value]) -> Value {
     }
 }
 
-fn resident_kib(node: &Node) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", node.child.id())).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
 #[test]
 fn random_parameters_to_every_method_get_answers_and_the_node_lives_on() {
     let dir = tempfile::tempdir().unwrap();

@@ -12,7 +12,9 @@ use cpc_primitives::{H256, Header, OpaqueExtrinsic};
 use cpc_state_machine::{TrieBackend, TrieNodeStorage};
 use cpc_trie::MemoryDB;
 use parking_lot::RwLock;
-use rocksdb::{BlockBasedOptions, Cache, ColumnFamilyDescriptor, DB, Options, WriteBatch};
+use rocksdb::{
+    BlockBasedOptions, Cache, ColumnFamilyDescriptor, DB, Options, WriteBatch, WriteOptions,
+};
 use std::{collections::HashMap, path::Path, sync::Arc};
 
 /// Reference count changes per trie node, with the node's data when it is new.
@@ -461,10 +463,23 @@ impl ChainDb {
             new_meta.pruned = self.prune(&mut batch, &mut deltas, meta.pruned, pointer.number)?;
         }
         let cached = self.write_refcounts(&mut batch, deltas);
-        self.db.write(batch)?;
+        if finalized {
+            self.write_durably(batch)?;
+        } else {
+            self.db.write(batch)?;
+        }
         cached.apply(&self.cache);
         *self.meta.write() = Some(new_meta);
         Ok(())
+    }
+
+    /// Writes `batch` and syncs the write-ahead log before returning: what finalizes a block
+    /// survives a power loss, so a validator's vote state (synced too) is never ahead of the
+    /// chain it voted on, and an RPC client told a block is final never sees it vanish.
+    fn write_durably(&self, batch: WriteBatch) -> Result<(), DbError> {
+        let mut options = WriteOptions::default();
+        options.set_sync(true);
+        Ok(self.db.write_opt(batch, &options)?)
     }
 
     /// Marks the best block final (for blocks imported before their finality was known).
@@ -481,7 +496,7 @@ impl ChainDb {
         let mut deltas = NodeDeltas::new();
         let pruned = self.prune(&mut batch, &mut deltas, meta.pruned, meta.best.number)?;
         let cached = self.write_refcounts(&mut batch, deltas);
-        self.db.write(batch)?;
+        self.write_durably(batch)?;
         cached.apply(&self.cache);
         *self.meta.write() = Some(Meta {
             finalized: meta.best,

@@ -3,18 +3,29 @@
 //! - Transport: TCP with noise encryption and yamux multiplexing; identify; Kademlia for
 //!   discovery from `--bootnodes`; mDNS on local networks (dev and local chains).
 //! - Gossip (gossipsub, signed, strict validation): two topics bound to the genesis hash, so
-//!   nodes of different chains never mix: transactions, and consensus (LBFT proposals, votes
-//!   and finalized blocks with their certificates). Every gossip message is checked for size
-//!   and shape before it is forwarded; malformed ones are rejected and cost the sender.
+//!   nodes of different chains never mix: transactions, and consensus (LBFT proposals and
+//!   votes). **Nothing is forwarded before the node judged it**: every message goes to the
+//!   node with a [`GossipId`], and only [`NetworkHandle::validated`] with [`Verdict::Accept`]
+//!   lets gossipsub pass it on. [`Verdict::Reject`] charges the peer that relayed it, which is
+//!   right only because honest relays forward nothing they did not check themselves;
+//!   [`Verdict::Ignore`] drops a message without blaming anyone (stale, not yet judgeable, or
+//!   the fault of its signed author rather than of the relay).
+//! - Direct messages (request-response): a consensus message for one peer (a finalized block
+//!   for a peer still voting on its height), never a topic broadcast; at most one in flight
+//!   per peer, and a small budget per peer for what it sends us.
 //! - Block sync (request-response): ranges of finalized blocks with their justifications,
-//!   bounded in count and bytes, served from a [`BlockSource`].
+//!   bounded in count and bytes, read off the network task, one request per peer at a time.
 //! - Peer scores: misbehaviour reported by the node ([`NetworkHandle::report`]) or seen here
-//!   lowers a peer's score; below [`BAN_SCORE`] the peer is disconnected and refused for
-//!   [`BAN_DURATION`].
+//!   lowers a peer's score, which decays back towards zero (a quarter every 10 s), so honest
+//!   peers' occasional faults never add up; below [`BAN_SCORE`] the peer is disconnected and
+//!   refused for [`BAN_DURATION`].
+//! - Connection limits: at most `in_peers` inbound and `out_peers` outbound connections, one
+//!   per peer and direction pair, and a bound on connections still in their handshake.
 //!
 //! The node talks to the network through [`NetworkHandle`] (commands) and a channel of
 //! [`NetworkEvent`]s; the swarm runs on its own task.
 
+mod direct;
 mod sync;
 
 use codec::{Decode, Encode};
@@ -22,13 +33,13 @@ use cpc_consensus::Message;
 use cpc_primitives::{Block, H256, OpaqueExtrinsic, hashing::blake2_256};
 use futures::StreamExt;
 use libp2p::{
-    Multiaddr, PeerId, StreamProtocol, Swarm, SwarmBuilder, gossipsub, identify, identity, kad,
-    mdns, noise, request_response,
+    Multiaddr, PeerId, StreamProtocol, Swarm, SwarmBuilder, allow_block_list, connection_limits,
+    gossipsub, identify, identity, kad, mdns, noise, request_response,
     swarm::{NetworkBehaviour, SwarmEvent, behaviour::toggle::Toggle},
     tcp, yamux,
 };
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -47,6 +58,18 @@ pub const BAN_DURATION: Duration = Duration::from_secs(600);
 const MAX_SCORED_PEERS: usize = 4096;
 /// Most events waiting for the node; beyond, gossip is dropped (the node is overloaded).
 const EVENT_QUEUE: usize = 8192;
+/// How often scores decay and bans expire.
+const SCORE_TICK: Duration = Duration::from_secs(10);
+/// Direct messages in flight to all peers together; more are dropped (they only help peers
+/// that are behind, which also sync).
+const MAX_DIRECT_IN_FLIGHT: usize = 8;
+/// Direct messages a peer may send us in a burst, and how fast its budget refills.
+const DIRECT_BURST: u32 = 8;
+const DIRECT_REFILL: Duration = Duration::from_millis(500);
+/// Sync requests served at once (each reads up to [`MAX_SYNC_RESPONSE_BYTES`] from disk).
+const MAX_SYNC_SERVING: usize = 2;
+/// Connections still in their handshake, each way.
+const MAX_PENDING_CONNECTIONS: u32 = 32;
 
 /// A gossip topic.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
@@ -62,7 +85,9 @@ impl Topic {
         // Version 2 of the transactions topic carries batches ([`encode_transactions`]).
         let kind = match self {
             Topic::Transactions => "transactions/2",
-            Topic::Consensus => "consensus/1",
+            // Version 2: votes and proposals, `Decided` certificates; finalized blocks go
+            // to one peer over the direct protocol.
+            Topic::Consensus => "consensus/2",
         };
         format!("/cpc/{}/{kind}", hex::encode(genesis.0))
     }
@@ -104,21 +129,45 @@ impl Penalty {
     }
 }
 
+/// What the node decided about a gossip message: `Accept` forwards it; `Ignore` drops it
+/// without blaming anyone (stale, a duplicate, not judgeable yet, or at fault only by its
+/// signed author); `Reject` drops it and charges the relay, which forwarded what it should
+/// have refused. The engine's verdict serves for transactions too.
+pub use cpc_consensus::Verdict;
+
+/// Identifies a gossip message awaiting the node's [`Verdict`].
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct GossipId {
+    message: gossipsub::MessageId,
+    source: PeerId,
+}
+
 /// Serves finalized blocks to syncing peers.
 pub trait BlockSource: Send + Sync + 'static {
-    /// The SCALE-encoded `(Block, Option<justification>)` of finalized blocks from `from` on,
-    /// at most `max` of them.
-    fn finalized_blocks(&self, from: u32, max: u32) -> Vec<Vec<u8>>;
+    /// The SCALE-encoded `(Block, Option<justification>)` of finalized blocks from `from` on:
+    /// at most `max` of them, and none past the one that brings the total over `max_bytes`
+    /// (so a source stops reading from disk once the answer is full).
+    fn finalized_blocks(&self, from: u32, max: u32, max_bytes: usize) -> Vec<Vec<u8>>;
 }
 
 /// What the network tells the node.
 #[derive(Debug)]
 pub enum NetworkEvent {
-    /// A gossip message that passed the shape checks.
+    /// A gossip message that passed the shape checks. It is forwarded only once the node
+    /// answers [`NetworkHandle::validated`] with [`Verdict::Accept`].
     Gossip {
         /// Its topic.
         topic: Topic,
-        /// The peer that forwarded it.
+        /// The peer that forwarded it (not necessarily its author).
+        from: PeerId,
+        /// What to name when giving the verdict.
+        id: GossipId,
+        /// Its bytes.
+        data: Vec<u8>,
+    },
+    /// A consensus message a peer sent to this node alone.
+    Direct {
+        /// The peer.
         from: PeerId,
         /// Its bytes.
         data: Vec<u8>,
@@ -141,6 +190,26 @@ pub struct NetworkConfig {
     pub mdns: bool,
     /// The chain's genesis hash: topics and protocols are bound to it.
     pub genesis: H256,
+    /// Most inbound connections (`--in-peers`).
+    pub in_peers: u32,
+    /// Most outbound connections (`--out-peers`).
+    pub out_peers: u32,
+}
+
+impl NetworkConfig {
+    /// A configuration with Substrate's default peer limits (32 in, 8 out) and no listen
+    /// address, bootnode or mDNS.
+    pub fn new(key: identity::Keypair, genesis: H256) -> Self {
+        Self {
+            key,
+            listen: Vec::new(),
+            bootnodes: Vec::new(),
+            mdns: false,
+            genesis,
+            in_peers: 32,
+            out_peers: 8,
+        }
+    }
 }
 
 enum Command {
@@ -151,6 +220,8 @@ enum Command {
         reply: BlocksReply,
     },
     Report(PeerId, Penalty),
+    Validated(GossipId, Verdict),
+    SendDirect(PeerId, Vec<u8>),
 }
 
 /// The node's handle on the network.
@@ -215,15 +286,31 @@ impl NetworkHandle {
     pub fn report(&self, peer: PeerId, penalty: Penalty) {
         let _ = self.commands.send(Command::Report(peer, penalty));
     }
+
+    /// The node's verdict on a gossip message: forward it, drop it, or drop it and charge
+    /// the peer that relayed it.
+    pub fn validated(&self, id: GossipId, verdict: Verdict) {
+        let _ = self.commands.send(Command::Validated(id, verdict));
+    }
+
+    /// Sends a consensus message to `peer` alone; dropped if one is still in flight to it or
+    /// too many are in flight in all.
+    pub fn send_direct(&self, peer: PeerId, data: Vec<u8>) {
+        let _ = self.commands.send(Command::SendDirect(peer, data));
+    }
 }
 
 #[derive(NetworkBehaviour)]
 struct Behaviour {
+    // First, so a banned or surplus connection is refused before any other protocol sees it.
+    banned: allow_block_list::Behaviour<allow_block_list::BlockedPeers>,
+    limits: connection_limits::Behaviour,
     gossipsub: gossipsub::Behaviour,
     identify: identify::Behaviour,
     kad: kad::Behaviour<kad::store::MemoryStore>,
     mdns: Toggle<mdns::tokio::Behaviour>,
     sync: request_response::Behaviour<sync::SyncCodec>,
+    direct: request_response::Behaviour<direct::DirectCodec>,
 }
 
 /// Starts the network on the current tokio runtime.
@@ -247,6 +334,15 @@ pub fn start(
     let sync_protocol =
         StreamProtocol::try_from_owned(format!("/cpc/{}/sync/1", hex::encode(genesis.0)))
             .map_err(|e| format!("sync protocol name: {e}"))?;
+    let direct_protocol =
+        StreamProtocol::try_from_owned(format!("/cpc/{}/direct/1", hex::encode(genesis.0)))
+            .map_err(|e| format!("direct protocol name: {e}"))?;
+    let limits = connection_limits::ConnectionLimits::default()
+        .with_max_established_incoming(Some(config.in_peers))
+        .with_max_established_outgoing(Some(config.out_peers))
+        .with_max_pending_incoming(Some(MAX_PENDING_CONNECTIONS))
+        .with_max_pending_outgoing(Some(MAX_PENDING_CONNECTIONS))
+        .with_max_established_per_peer(Some(2));
     let mut swarm = SwarmBuilder::with_existing_identity(config.key.clone())
         .with_tokio()
         .with_tcp(
@@ -275,6 +371,8 @@ pub fn start(
             let mut kad = kad::Behaviour::new(peer_id, kad::store::MemoryStore::new(peer_id));
             kad.set_mode(Some(kad::Mode::Server));
             Ok(Behaviour {
+                banned: Default::default(),
+                limits: connection_limits::Behaviour::new(limits),
                 gossipsub,
                 identify: identify::Behaviour::new(identify::Config::new(
                     format!("/cpc/{}/1", hex::encode(genesis.0)),
@@ -286,7 +384,15 @@ pub fn start(
                     sync::SyncCodec,
                     [(sync_protocol, request_response::ProtocolSupport::Full)],
                     request_response::Config::default()
-                        .with_request_timeout(Duration::from_secs(20)),
+                        .with_request_timeout(Duration::from_secs(20))
+                        .with_max_concurrent_streams(MAX_SYNC_SERVING * 4),
+                ),
+                direct: request_response::Behaviour::with_codec(
+                    direct::DirectCodec,
+                    [(direct_protocol, request_response::ProtocolSupport::Full)],
+                    request_response::Config::default()
+                        .with_request_timeout(Duration::from_secs(20))
+                        .with_max_concurrent_streams(DIRECT_BURST as usize),
                 ),
             })
         })
@@ -311,6 +417,7 @@ pub fn start(
     }
     let (commands, command_rx) = mpsc::unbounded_channel();
     let (events, event_rx) = mpsc::channel(EVENT_QUEUE);
+    let (served, served_rx) = mpsc::unbounded_channel();
     let handle = NetworkHandle {
         commands,
         local_peer_id,
@@ -326,8 +433,12 @@ pub fn start(
         scores: HashMap::new(),
         banned: HashMap::new(),
         pending: HashMap::new(),
+        direct_out: HashMap::new(),
+        direct_budget: HashMap::new(),
+        serving: HashSet::new(),
+        served,
     };
-    tokio::spawn(worker.run(command_rx));
+    tokio::spawn(worker.run(command_rx, served_rx));
     Ok((handle, event_rx))
 }
 
@@ -342,6 +453,19 @@ fn peer_of(address: &Multiaddr) -> Option<PeerId> {
 /// Where the answer to a sync request goes.
 type BlocksReply = oneshot::Sender<Result<Vec<Vec<u8>>, String>>;
 
+/// A sync answer read off the network task, on its way back to the requester.
+type Served = (
+    PeerId,
+    request_response::ResponseChannel<Vec<Vec<u8>>>,
+    Vec<Vec<u8>>,
+);
+
+/// A peer's budget of direct messages: tokens left and when it last refilled.
+struct Budget {
+    tokens: u32,
+    refilled: Instant,
+}
+
 struct Worker {
     swarm: Swarm<Behaviour>,
     genesis: H256,
@@ -351,11 +475,22 @@ struct Worker {
     scores: HashMap<PeerId, i32>,
     banned: HashMap<PeerId, Instant>,
     pending: HashMap<request_response::OutboundRequestId, BlocksReply>,
+    /// Direct messages in flight, by the peer they go to.
+    direct_out: HashMap<PeerId, request_response::OutboundRequestId>,
+    /// What each connected peer may still send us directly.
+    direct_budget: HashMap<PeerId, Budget>,
+    /// Peers whose sync request is being read from disk.
+    serving: HashSet<PeerId>,
+    served: mpsc::UnboundedSender<Served>,
 }
 
 impl Worker {
-    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
-        let mut unban = tokio::time::interval(Duration::from_secs(10));
+    async fn run(
+        mut self,
+        mut commands: mpsc::UnboundedReceiver<Command>,
+        mut served: mpsc::UnboundedReceiver<Served>,
+    ) {
+        let mut tick = tokio::time::interval(SCORE_TICK);
         loop {
             tokio::select! {
                 event = self.swarm.select_next_some() => self.on_swarm_event(event),
@@ -363,18 +498,37 @@ impl Worker {
                     Some(command) => self.on_command(command),
                     None => return,
                 },
-                _ = unban.tick() => {
-                    let now = Instant::now();
-                    self.banned.retain(|peer, until| {
-                        let keep = *until > now;
-                        if !keep {
-                            self.scores.remove(peer);
-                        }
-                        keep
-                    });
+                Some((peer, channel, blocks)) = served.recv() => {
+                    self.serving.remove(&peer);
+                    let _ = self.swarm.behaviour_mut().sync.send_response(channel, blocks);
                 }
+                _ = tick.tick() => self.on_tick(),
             }
         }
+    }
+
+    /// Lifts expired bans and lets scores decay towards zero.
+    fn on_tick(&mut self) {
+        let now = Instant::now();
+        let mut lifted = Vec::new();
+        self.banned.retain(|peer, until| {
+            let keep = *until > now;
+            if !keep {
+                lifted.push(*peer);
+            }
+            keep
+        });
+        for peer in lifted {
+            self.scores.remove(&peer);
+            self.swarm.behaviour_mut().banned.unblock_peer(peer);
+        }
+        let banned = &self.banned;
+        self.scores.retain(|peer, score| {
+            if !banned.contains_key(peer) {
+                *score = decay(*score);
+            }
+            *score != 0
+        });
     }
 
     fn topic_of(&self, hash: &gossipsub::TopicHash) -> Option<Topic> {
@@ -401,7 +555,52 @@ impl Worker {
                 self.pending.insert(id, reply);
             }
             Command::Report(peer, penalty) => self.penalize(peer, penalty),
+            Command::Validated(id, verdict) => {
+                let acceptance = match verdict {
+                    Verdict::Accept => gossipsub::MessageAcceptance::Accept,
+                    Verdict::Ignore => gossipsub::MessageAcceptance::Ignore,
+                    Verdict::Reject => gossipsub::MessageAcceptance::Reject,
+                };
+                let _ = self
+                    .swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .report_message_validation_result(&id.message, &id.source, acceptance);
+                if verdict == Verdict::Reject {
+                    self.penalize(id.source, Penalty::Invalid);
+                }
+            }
+            Command::SendDirect(peer, data) => {
+                if self.direct_out.contains_key(&peer)
+                    || self.direct_out.len() >= MAX_DIRECT_IN_FLIGHT
+                    || !self.swarm.is_connected(&peer)
+                {
+                    log::trace!(target: "network", "direct message to {peer} dropped");
+                    return;
+                }
+                let id = self.swarm.behaviour_mut().direct.send_request(&peer, data);
+                self.direct_out.insert(peer, id);
+            }
         }
+    }
+
+    /// Whether `peer` may send one more direct message now (and takes it from its budget).
+    fn direct_allowed(&mut self, peer: PeerId) -> bool {
+        let now = Instant::now();
+        let budget = self.direct_budget.entry(peer).or_insert(Budget {
+            tokens: DIRECT_BURST,
+            refilled: now,
+        });
+        let refills = now.duration_since(budget.refilled).as_millis() / DIRECT_REFILL.as_millis();
+        if refills > 0 {
+            budget.tokens = (budget.tokens as u128 + refills).min(DIRECT_BURST as u128) as u32;
+            budget.refilled = now;
+        }
+        if budget.tokens == 0 {
+            return false;
+        }
+        budget.tokens -= 1;
+        true
     }
 
     fn penalize(&mut self, peer: PeerId, penalty: Penalty) {
@@ -417,6 +616,7 @@ impl Worker {
             // The ban list is bounded too; a peer past the bound is still disconnected.
             if self.banned.len() < MAX_SCORED_PEERS {
                 self.banned.insert(peer, Instant::now() + BAN_DURATION);
+                self.swarm.behaviour_mut().banned.block_peer(peer);
             }
             let _ = self.swarm.disconnect_peer_id(peer);
         }
@@ -465,6 +665,7 @@ impl Worker {
                 if let Ok(mut connected) = self.handle.connected.lock() {
                     connected.remove(&peer_id);
                 }
+                self.direct_budget.remove(&peer_id);
                 let _ = self.events.try_send(NetworkEvent::Disconnected(peer_id));
             }
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
@@ -472,17 +673,26 @@ impl Worker {
                 message_id,
                 message,
             })) => {
+                // Any relay can decode: malformed gossip is its fault. What decodes waits for
+                // the node's verdict before it goes any further.
                 let acceptance = match self.topic_of(&message.topic) {
                     Some(topic) if Self::well_formed(topic, &message.data) => {
                         let event = NetworkEvent::Gossip {
                             topic,
                             from: propagation_source,
+                            id: GossipId {
+                                message: message_id.clone(),
+                                source: propagation_source,
+                            },
                             data: message.data,
                         };
-                        if self.events.try_send(event).is_err() {
-                            log::debug!(target: "network", "the node is behind; gossip dropped");
+                        match self.events.try_send(event) {
+                            Ok(()) => return,
+                            Err(_) => {
+                                log::debug!(target: "network", "the node is behind; gossip dropped");
+                                gossipsub::MessageAcceptance::Ignore
+                            }
                         }
-                        gossipsub::MessageAcceptance::Accept
                     }
                     _ => {
                         self.penalize(propagation_source, Penalty::Invalid);
@@ -520,6 +730,46 @@ impl Worker {
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => self.on_sync_event(event),
+            SwarmEvent::Behaviour(BehaviourEvent::Direct(event)) => self.on_direct_event(event),
+            _ => {}
+        }
+    }
+
+    fn on_direct_event(&mut self, event: request_response::Event<Vec<u8>, ()>) {
+        match event {
+            request_response::Event::Message {
+                peer,
+                message:
+                    request_response::Message::Request {
+                        request, channel, ..
+                    },
+                ..
+            } => {
+                let _ = self.swarm.behaviour_mut().direct.send_response(channel, ());
+                if !self.direct_allowed(peer) {
+                    self.penalize(peer, Penalty::Minor);
+                    return;
+                }
+                if Message::<Block>::decode_bounded(&request).is_err() {
+                    self.penalize(peer, Penalty::Invalid);
+                    return;
+                }
+                let event = NetworkEvent::Direct {
+                    from: peer,
+                    data: request,
+                };
+                if self.events.try_send(event).is_err() {
+                    log::debug!(target: "network", "the node is behind; a direct message dropped");
+                }
+            }
+            request_response::Event::Message {
+                peer,
+                message: request_response::Message::Response { .. },
+                ..
+            }
+            | request_response::Event::OutboundFailure { peer, .. } => {
+                self.direct_out.remove(&peer);
+            }
             _ => {}
         }
     }
@@ -530,26 +780,26 @@ impl Worker {
                 request_response::Message::Request {
                     request, channel, ..
                 } => {
-                    if self.banned.contains_key(&peer) {
+                    // One request per peer at a time, and a few in all: the rest are dropped
+                    // (the requester sees a failure and asks again or elsewhere).
+                    if self.banned.contains_key(&peer)
+                        || self.serving.len() >= MAX_SYNC_SERVING
+                        || !self.serving.insert(peer)
+                    {
                         return;
                     }
                     let max = request.max.min(MAX_SYNC_BLOCKS);
-                    let mut blocks = self.source.finalized_blocks(request.from, max);
-                    // Stay within the response limit: drop whole blocks from the end.
-                    let mut total = 0usize;
-                    let keep = blocks
-                        .iter()
-                        .take_while(|b| {
-                            total += b.len() + 5;
-                            total <= MAX_SYNC_RESPONSE_BYTES
-                        })
-                        .count();
-                    blocks.truncate(keep);
-                    let _ = self
-                        .swarm
-                        .behaviour_mut()
-                        .sync
-                        .send_response(channel, blocks);
+                    let source = self.source.clone();
+                    let served = self.served.clone();
+                    // Disk reads stay off the network task.
+                    tokio::task::spawn_blocking(move || {
+                        let blocks = trim_to_limit(source.finalized_blocks(
+                            request.from,
+                            max,
+                            MAX_SYNC_RESPONSE_BYTES,
+                        ));
+                        let _ = served.send((peer, channel, blocks));
+                    });
                 }
                 request_response::Message::Response {
                     request_id,
@@ -573,6 +823,25 @@ impl Worker {
             _ => {}
         }
     }
+}
+
+/// A score a quarter closer to zero (rounded towards zero, so it reaches zero).
+fn decay(score: i32) -> i32 {
+    score - score / 4 - score.signum() * i32::from(score.abs() < 4)
+}
+
+/// Drops whole blocks from the end until the answer fits its limit (with its framing).
+fn trim_to_limit(mut blocks: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    let mut total = 0usize;
+    let keep = blocks
+        .iter()
+        .take_while(|b| {
+            total += b.len() + 5;
+            total <= MAX_SYNC_RESPONSE_BYTES
+        })
+        .count();
+    blocks.truncate(keep);
+    blocks
 }
 
 /// An ed25519 node key from its 32-byte secret.
@@ -608,6 +877,19 @@ pub fn encode_record(block: &Block, justification: &Option<Vec<u8>>) -> Vec<u8> 
 #[cfg(test)]
 mod batch_tests {
     use super::*;
+
+    #[test]
+    fn scores_decay_to_zero_from_either_side() {
+        let mut score = BAN_SCORE;
+        for _ in 0..40 {
+            score = decay(score);
+        }
+        assert_eq!(score, 0);
+        assert_eq!(decay(-1), 0);
+        assert_eq!(decay(3), 2);
+        assert_eq!(decay(-100), -75);
+        assert_eq!(decay(0), 0);
+    }
 
     #[test]
     fn transaction_batches_are_non_empty_and_bounded() {

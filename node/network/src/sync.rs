@@ -26,7 +26,7 @@ pub struct SyncRequest {
 #[derive(Clone, Copy, Default)]
 pub struct SyncCodec;
 
-async fn read_limited<T: AsyncRead + Unpin + Send>(
+pub(crate) async fn read_limited<T: AsyncRead + Unpin + Send>(
     io: &mut T,
     limit: usize,
 ) -> io::Result<Vec<u8>> {

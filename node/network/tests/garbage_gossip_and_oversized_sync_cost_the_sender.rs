@@ -1,79 +1,15 @@
 //! Two networks on loopback: a peer that gossips garbage is rejected, scored down and banned;
 //! sync answers are bounded however large the blocks a peer serves; well-formed gossip flows.
 
+mod common;
+
 use codec::Encode;
+use common::{Junk, pair};
 use cpc_consensus::{Message, SignedVote, Vote, VoteKind};
-use cpc_network::{
-    BlockSource, MAX_SYNC_BLOCKS, NetworkConfig, NetworkEvent, NetworkHandle, Topic,
-};
+use cpc_network::{MAX_SYNC_BLOCKS, NetworkEvent, Topic};
 use cpc_primitives::{Block, H256, sr25519::Signature};
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 use tokio::sync::mpsc;
-
-const GENESIS: H256 = H256([3; 32]);
-
-/// Serves `count` blocks of `size` bytes of junk each, whatever is asked.
-struct Junk {
-    count: usize,
-    size: usize,
-}
-
-impl BlockSource for Junk {
-    fn finalized_blocks(&self, _: u32, _: u32) -> Vec<Vec<u8>> {
-        vec![vec![7u8; self.size]; self.count]
-    }
-}
-
-async fn network(source: Junk) -> (NetworkHandle, mpsc::Receiver<NetworkEvent>) {
-    let config = NetworkConfig {
-        key: cpc_network::generate_node_key().0,
-        listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
-        bootnodes: vec![],
-        mdns: false,
-        genesis: GENESIS,
-    };
-    cpc_network::start(config, Arc::new(source)).unwrap()
-}
-
-async fn listening(handle: &NetworkHandle) -> String {
-    for _ in 0..100 {
-        if let Some(address) = handle.listen_addresses().first() {
-            return address.to_string();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the network does not listen");
-}
-
-/// A and B, B dialing A; returns once they are connected and gossip meshes formed.
-async fn pair(
-    a_source: Junk,
-    b_source: Junk,
-) -> (
-    (NetworkHandle, mpsc::Receiver<NetworkEvent>),
-    (NetworkHandle, mpsc::Receiver<NetworkEvent>),
-) {
-    let a = network(a_source).await;
-    let address = listening(&a.0).await;
-    let config = NetworkConfig {
-        key: cpc_network::generate_node_key().0,
-        listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
-        bootnodes: vec![address.parse().unwrap()],
-        mdns: false,
-        genesis: GENESIS,
-    };
-    let b = cpc_network::start(config, Arc::new(b_source)).unwrap();
-    for _ in 0..200 {
-        if a.0.peers() == 1 && b.0.peers() == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!((a.0.peers(), b.0.peers()), (1, 1), "connected");
-    // Subscriptions are exchanged and meshes formed on the next heartbeats.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    (a, b)
-}
 
 fn vote(n: u8) -> Vec<u8> {
     Message::<Block>::Vote(SignedVote {
@@ -105,8 +41,7 @@ async fn next_gossip(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn well_formed_gossip_arrives_and_garbage_gets_its_sender_banned() {
-    let ((a, mut a_events), (b, _b_events)) =
-        pair(Junk { count: 0, size: 0 }, Junk { count: 0, size: 0 }).await;
+    let ((a, mut a_events), (b, _b_events)) = pair(Junk::none(), Junk::none()).await;
     // A well-formed consensus message is delivered to the node (signatures are its business).
     b.publish(Topic::Consensus, vote(1));
     assert_eq!(
@@ -161,7 +96,7 @@ async fn sync_answers_stay_within_their_bounds() {
             count: 1000,
             size: 1024 * 1024,
         },
-        Junk { count: 0, size: 0 },
+        Junk::none(),
     )
     .await;
     let blocks = b

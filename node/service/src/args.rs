@@ -51,6 +51,16 @@ pub struct RunArgs {
     /// chains).
     #[arg(long)]
     pub no_mdns: bool,
+    /// A trusted finalized block, `<number>=<hash>` (repeatable): blocks of another history at
+    /// that number are refused (a weak-subjectivity checkpoint, added to the chain spec's).
+    #[arg(long, value_name = "NUMBER=HASH")]
+    pub checkpoint: Vec<String>,
+    /// Most inbound peer connections (as Substrate's `--in-peers`).
+    #[arg(long, default_value_t = 32)]
+    pub in_peers: u32,
+    /// Most outbound peer connections (as Substrate's `--out-peers`).
+    #[arg(long, default_value_t = 8)]
+    pub out_peers: u32,
     /// The file holding the node's ed25519 network key (32 bytes, hex); default
     /// `<base>/chains/<id>/network/secret_ed25519`, created on first start.
     #[arg(long, value_name = "PATH")]

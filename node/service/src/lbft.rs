@@ -18,7 +18,8 @@ use cpc_client::{
     BlockOrigin, BlockVerifier, BuildParams, CallClass, Client, ImportParams, StateChanges,
 };
 use cpc_consensus::{
-    Certificate, Chain, Config, Engine, Equivocation, Output, Persisted, ValidatorSet, VoteKind,
+    Certificate, Chain, Config, Engine, Equivocation, Output, Persisted, ValidatorSet, Verdict,
+    VoteKind,
     engine::{ImpeachReason, TimeoutKind},
 };
 use cpc_consensus_primitives::hybrid_consensus_api;
@@ -49,16 +50,35 @@ pub fn committee_at(client: &Client, at: &H256) -> Result<ValidatorSet, String> 
         .map_err(|e| format!("the runtime's committee is unusable: {e:?}"))
 }
 
-/// Accepts a block only with a commit certificate of the committee in its parent's state.
-pub struct LbftVerifier;
+/// Accepts a block only with a commit certificate of the committee in its parent's state,
+/// and only the trusted block at each checkpoint's height.
+#[derive(Default)]
+pub struct LbftVerifier {
+    /// Weak-subjectivity checkpoints: the only block accepted at each of these numbers.
+    pub checkpoints: std::collections::BTreeMap<u32, H256>,
+}
 
 impl BlockVerifier for LbftVerifier {
+    fn certifies_finality(&self) -> bool {
+        true
+    }
+
     fn verify(
         &self,
         client: &Client,
         header: &Header,
         justification: Option<&[u8]>,
     ) -> Result<(), String> {
+        if let Some(trusted) = self.checkpoints.get(&header.number)
+            && header.hash() != *trusted
+        {
+            return Err(format!(
+                "block #{} ({:?}) is not the checkpoint {trusted:?}: it belongs to another \
+                 certified history",
+                header.number,
+                header.hash()
+            ));
+        }
         let bytes = justification.ok_or("no commit certificate")?;
         let certificate = Certificate::decode(&mut &bytes[..])
             .map_err(|e| format!("the commit certificate does not decode: {e}"))?;
@@ -89,6 +109,10 @@ pub struct ClientChain {
     committee: Mutex<Option<(u32, ValidatorSet)>>,
     /// This validator's session key, to report impeachments and equivocations.
     key: Option<Pair>,
+    /// Round-0 proposers looked up at the last finalized block, by height: the engine asks for
+    /// each proposal it receives, and a runtime call per gossip message would let any peer
+    /// keep the engine thread busy.
+    proposers: Mutex<(H256, HashMap<u32, Public>)>,
     /// What to report once the height it concerns is final, by height.
     reports: Mutex<HashMap<u32, Vec<Report>>>,
     /// The built-in runtime the chain runs, whose types encode the reports.
@@ -149,6 +173,7 @@ impl ClientChain {
             // Read once here, so a later failed read always has a committee to fall back on.
             committee: Mutex::new(Some((info.finalized_number + 1, committee))),
             key: None,
+            proposers: Mutex::new((H256::default(), HashMap::new())),
             reports: Mutex::new(HashMap::new()),
             runtime: &crate::runtimes::MAIN,
             times: Mutex::new(HeightTimes::new()),
@@ -379,7 +404,16 @@ impl Chain<Block> for ClientChain {
 
     fn proposer(&self, height: u32) -> Public {
         let at = self.client.info().finalized_hash;
-        match self.client.call_api_as::<hybrid_consensus_api::proposer>(
+        {
+            let mut cache = self.proposers.lock();
+            if cache.0 != at {
+                *cache = (at, HashMap::new());
+            }
+            if let Some(key) = cache.1.get(&height) {
+                return *key;
+            }
+        }
+        let key = match self.client.call_api_as::<hybrid_consensus_api::proposer>(
             CallClass::Block,
             &at,
             (height,),
@@ -387,7 +421,14 @@ impl Chain<Block> for ClientChain {
             Ok(Some(member)) => member.session_key,
             // No elected proposer: the slot falls to the committee's rotation.
             _ => *self.validators(height).round_leader(height, 0),
+        };
+        let mut cache = self.proposers.lock();
+        // Heights the engine asks about are within its window of future heights; a bound all
+        // the same.
+        if cache.0 == at && cache.1.len() < 64 {
+            cache.1.insert(height, key);
         }
+        key
     }
 
     fn propose_delay_ms(&self, _height: u32, period_ms: u64) -> u64 {
@@ -498,28 +539,46 @@ impl Chain<Block> for ClientChain {
 
 /// Inputs of the engine thread.
 pub enum Input {
-    /// Encoded consensus message from a peer.
-    Message(PeerId, Vec<u8>),
+    /// An encoded consensus message from a peer: gossip awaiting the engine's verdict, or a
+    /// message sent to this node alone.
+    Message {
+        /// The peer that sent or relayed it.
+        peer: PeerId,
+        /// The message.
+        bytes: Vec<u8>,
+        /// The gossip message to give the verdict on; `None` for a direct message.
+        gossip: Option<cpc_network::GossipId>,
+    },
     /// Blocks were imported by sync: continue from the chain's last finalized block.
     Resync,
     /// Stop.
     Stop,
 }
 
+/// Most inputs waiting for the engine; peers' messages beyond it are dropped unjudged.
+pub const ENGINE_QUEUE: usize = 1024;
+
 /// Sends inputs to the engine thread.
 #[derive(Clone)]
-pub struct LbftSender(mpsc::Sender<Input>);
+pub struct LbftSender(mpsc::SyncSender<Input>);
 
 impl LbftSender {
-    /// Hands `input` to the engine (dropped if the engine stopped).
+    /// Hands `input` to the engine, waiting for room (dropped if the engine stopped): for the
+    /// node's own inputs, which must not be lost.
     pub fn send(&self, input: Input) {
         let _ = self.0.send(input);
+    }
+
+    /// Hands `input` to the engine if there is room; false if there is none (or the engine
+    /// stopped).
+    pub fn try_send(&self, input: Input) -> bool {
+        self.0.try_send(input).is_ok()
     }
 }
 
 /// The running LBFT thread.
 pub struct LbftHandle {
-    inputs: mpsc::Sender<Input>,
+    inputs: mpsc::SyncSender<Input>,
     thread: std::thread::JoinHandle<()>,
 }
 
@@ -537,70 +596,158 @@ impl LbftHandle {
     }
 }
 
+/// Where the engine's effects go: outputs to carry out, and verdicts on peers' messages.
+pub struct Outlets<O, V> {
+    /// Carries out an output (broadcast, send, sync hint, ...).
+    pub outbound: O,
+    /// Receives the verdict on a peer's message: the peer, the gossip message if it was one.
+    pub verdicts: V,
+}
+
 /// Runs LBFT on its own thread, voting with `key` if given (a validator), else following.
-/// A validator keeps its lock and votes in `state_file` across restarts.
-pub fn spawn(
+/// A validator keeps its lock and votes in `state_file` across restarts; an unreadable state
+/// file is an error (the validator cannot know what it signed), never silently ignored.
+pub fn spawn<O, V>(
     chain: ClientChain,
     key: Option<Pair>,
     config: Config,
     state_file: PathBuf,
     metrics: Arc<Metrics>,
-    outbound: impl Fn(Output<Block, PeerId>) + Send + 'static,
-) -> Result<LbftHandle, String> {
-    let (inputs, receiver) = mpsc::channel();
+    outlets: Outlets<O, V>,
+) -> Result<LbftHandle, String>
+where
+    O: Fn(Output<Block, PeerId>) + Send + 'static,
+    V: Fn(&str, Option<cpc_network::GossipId>, Verdict) + Send + 'static,
+{
+    let saved = if key.is_some() {
+        read_state(&state_file)?
+    } else {
+        None
+    };
+    let (inputs, receiver) = mpsc::sync_channel(ENGINE_QUEUE);
     let thread = std::thread::Builder::new()
         .name("lbft".into())
-        .spawn(move || run(chain, key, config, state_file, receiver, metrics, outbound))
+        .spawn(move || {
+            let state = StateFile {
+                path: state_file,
+                restored: saved,
+            };
+            run(chain, key, config, state, receiver, metrics, outlets)
+        })
         .map_err(|e| format!("cannot start the LBFT thread: {e}"))?;
     Ok(LbftHandle { inputs, thread })
 }
 
 type Timer = Reverse<(Instant, u32, u32, TimeoutKind)>;
 
-/// Reads the state a previous run left, if it is readable.
-fn read_state(path: &Path) -> Option<Persisted<Block>> {
-    let bytes = std::fs::read(path).ok()?;
-    Persisted::decode(&mut &bytes[..]).ok()
+/// The validator's saved state: where it lives and what a previous run left there.
+struct StateFile {
+    path: PathBuf,
+    restored: Option<Persisted<Block>>,
 }
 
-/// Writes the state durably before anything it covers leaves the node: write, sync, rename.
+/// Reads the state a previous run left: `None` if there is none; an error if there is one
+/// that cannot be read, for the operator to decide (restore it from a backup, or remove it
+/// knowing this validator did not vote at the chain's next height).
+fn read_state(path: &Path) -> Result<Option<Persisted<Block>>, String> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(format!(
+                "cannot read the LBFT vote state {}: {e}; a validator that cannot tell what it \
+                 signed must not vote",
+                path.display()
+            ));
+        }
+    };
+    codec::DecodeAll::decode_all(&mut &bytes[..])
+        .map(Some)
+        .map_err(|e| {
+            format!(
+                "the LBFT vote state {} is corrupt ({e}): a validator that cannot tell what it \
+                 signed must not vote. Restore the file, or remove it only if this validator has \
+                 certainly not voted above the chain's last finalized block",
+                path.display()
+            )
+        })
+}
+
+/// Writes the state durably before anything it covers leaves the node: write, sync, rename,
+/// then sync the directory so the rename itself survives a power loss.
 fn write_state(path: &Path, state: &Persisted<Block>) -> std::io::Result<()> {
     let temporary = path.with_extension("tmp");
     let mut file = std::fs::File::create(&temporary)?;
     std::io::Write::write_all(&mut file, &state.encode())?;
     file.sync_all()?;
-    std::fs::rename(&temporary, path)
+    std::fs::rename(&temporary, path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
-fn run(
+/// Whether an output carries this node's signature on a vote or proposal: it may leave only
+/// once the state that records it is on disk.
+fn signed_by_us(output: &Output<Block, PeerId>) -> bool {
+    matches!(
+        output,
+        Output::Broadcast(cpc_consensus::Message::Vote(_) | cpc_consensus::Message::Proposal(_))
+    )
+}
+
+fn run<O, V>(
     mut chain: ClientChain,
     key: Option<Pair>,
     config: Config,
-    state_file: PathBuf,
+    state_file: StateFile,
     inputs: mpsc::Receiver<Input>,
     metrics: Arc<Metrics>,
-    outbound: impl Fn(Output<Block, PeerId>),
-) {
+    outlets: Outlets<O, V>,
+) where
+    O: Fn(Output<Block, PeerId>),
+    V: Fn(&str, Option<cpc_network::GossipId>, Verdict),
+{
+    let Outlets { outbound, verdicts } = outlets;
     let mut position = (0, 0);
     let validator = key.is_some();
     let mut engine: Engine<Block, PeerId> = Engine::new(config, key, &mut chain);
-    if validator && let Some(state) = read_state(&state_file) {
+    if let Some(state) = state_file.restored {
+        let saved_height = state.height;
         engine.restore(state, &mut chain);
+        if engine.muted_until() > 0 {
+            log::error!(
+                target: "lbft",
+                "The vote state in {} is for #{saved_height}, past the chain's next block #{}: \
+                 the database lost blocks this validator voted past (an unclean shutdown). It \
+                 signs nothing until the chain is synced to #{saved_height}",
+                state_file.path.display(),
+                engine.height()
+            );
+        }
         if let Some((hash, round)) = engine.locked() {
             log::info!(target: "lbft", "Restored the lock on {hash:?} (round {round})");
         }
     }
+    let state_path = state_file.path;
     let mut saved: Option<Persisted<Block>> = None;
     let mut timers: BinaryHeap<Timer> = BinaryHeap::new();
     loop {
-        // The lock and votes reach the disk before the votes reach the network.
+        // The lock and votes reach the disk before the votes reach the network; if they
+        // cannot, this node's signed messages are dropped (as if lost) and saving is tried
+        // again on the next turn.
+        let mut durable = true;
         if validator {
             let state = engine.persisted();
             if saved.as_ref() != Some(&state) {
-                if let Err(e) = write_state(&state_file, &state) {
-                    log::error!(target: "lbft", "cannot save the LBFT state to {}: {e}", state_file.display());
+                match write_state(&state_path, &state) {
+                    Ok(()) => saved = Some(state),
+                    Err(e) => {
+                        durable = false;
+                        metrics.lbft_state_write_failures.inc();
+                        log::error!(target: "lbft", "cannot save the LBFT state to {}: {e}; not voting until it can", state_path.display());
+                    }
                 }
-                saved = Some(state);
             }
         }
         let now = (engine.height(), engine.round());
@@ -612,6 +759,9 @@ fn run(
         position = now;
         metrics.lbft_round.set(i64::from(now.1));
         for output in engine.drain() {
+            if !durable && signed_by_us(&output) {
+                continue;
+            }
             match output {
                 Output::Schedule {
                     height,
@@ -657,24 +807,35 @@ fn run(
             }
         }
         let next = timers.peek().map(|Reverse((at, ..))| *at);
-        let wait = next.map_or(Duration::from_secs(3600), |at| {
-            at.saturating_duration_since(Instant::now())
-        });
-        match inputs.recv_timeout(wait) {
-            Ok(Input::Message(peer, bytes)) => engine.on_bytes(peer, &bytes, &mut chain),
-            Ok(Input::Resync) => engine.resync(&mut chain),
-            Ok(Input::Stop) => return,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                let now = Instant::now();
-                while let Some(Reverse((at, height, round, kind))) = timers.peek().copied() {
-                    if at > now {
-                        break;
-                    }
-                    timers.pop();
-                    engine.on_timeout(height, round, kind, &mut chain);
+        let now = Instant::now();
+        // Due timers go first: a steady stream of messages (a flood) must not hold back the
+        // round timeouts that keep the chain live.
+        if next.is_some_and(|at| at <= now) {
+            while let Some(Reverse((at, height, round, kind))) = timers.peek().copied() {
+                if at > now {
+                    break;
                 }
+                timers.pop();
+                engine.on_timeout(height, round, kind, &mut chain);
             }
-            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        } else {
+            let wait = next.map_or(Duration::from_secs(3600), |at| {
+                at.saturating_duration_since(now)
+            });
+            match inputs.recv_timeout(wait) {
+                Ok(Input::Message {
+                    peer,
+                    bytes,
+                    gossip,
+                }) => {
+                    let verdict = engine.on_bytes(peer.clone(), &bytes, &mut chain);
+                    verdicts(&peer, gossip, verdict);
+                }
+                Ok(Input::Resync) => engine.resync(&mut chain),
+                Ok(Input::Stop) => return,
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
         }
         // Timers of finished heights and rounds would only be ignored: drop them.
         let (height, round) = (engine.height(), engine.round());
@@ -684,7 +845,43 @@ fn run(
 
 #[cfg(test)]
 mod tests {
-    use super::propose_delay_ms;
+    use super::{Persisted, propose_delay_ms, read_state, write_state};
+    use codec::Encode;
+
+    #[test]
+    fn a_vote_state_that_cannot_be_read_stops_the_validator_instead_of_being_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lbft-state");
+        assert_eq!(
+            read_state(&path),
+            Ok(None),
+            "no state yet: a fresh validator"
+        );
+        let state = Persisted {
+            height: 7,
+            locked: None,
+            sent: vec![(0, cpc_consensus::VoteKind::Prepare)],
+        };
+        write_state(&path, &state).unwrap();
+        assert_eq!(read_state(&path), Ok(Some(state.clone())));
+        // A torn or corrupted file, or trailing bytes: an error naming the file.
+        let mut bytes = state.encode();
+        bytes.push(0);
+        std::fs::write(&path, &bytes).unwrap();
+        let error = read_state(&path).unwrap_err();
+        assert!(
+            error.contains("lbft-state") && error.contains("corrupt"),
+            "{error}"
+        );
+        std::fs::write(&path, [0xff; 3]).unwrap();
+        assert!(read_state(&path).is_err());
+        // A state file that is a directory cannot be read: an error too.
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        assert!(read_state(&path).unwrap_err().contains("cannot read"));
+        // Writing fails where the state cannot go; the caller withholds its votes.
+        assert!(write_state(&dir.path().join("missing").join("lbft-state"), &state).is_err());
+    }
 
     #[test]
     fn the_period_counts_from_the_parents_timestamp() {

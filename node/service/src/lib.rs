@@ -22,6 +22,7 @@ pub mod os_limits;
 pub mod pool;
 pub mod runtimes;
 pub mod service;
+pub mod sync;
 
 use args::SharedArgs;
 pub use cpc_keystore::default_base_path;

@@ -53,6 +53,8 @@ pub struct Metrics {
     pub lbft_round_changes: Counter,
     /// Blocks this node's LBFT engine finalized.
     pub lbft_finalized: Counter,
+    /// Failed writes of the validator's vote state (its votes were withheld meanwhile).
+    pub lbft_state_write_failures: Counter,
     peers: Arc<dyn Fn() -> usize + Send + Sync>,
 }
 
@@ -251,6 +253,12 @@ impl Metrics {
             "Blocks finalized by this node's LBFT engine.",
             lbft_finalized.clone(),
         );
+        let lbft_state_write_failures = Counter::default();
+        registry.register(
+            "cpc_lbft_state_write_failures",
+            "Failed writes of the validator's vote state; its votes are withheld until one succeeds.",
+            lbft_state_write_failures.clone(),
+        );
         let started = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -270,6 +278,7 @@ impl Metrics {
             lbft_round,
             lbft_round_changes,
             lbft_finalized,
+            lbft_state_write_failures,
             peers,
         }
     }

@@ -1,34 +1,28 @@
 //! The node's side of the peer-to-peer network: gossiped transactions into the pool, pool
-//! transactions out, LBFT messages both ways, and block sync when a peer has finalized further.
+//! transactions out, LBFT messages both ways, each gossip message judged before it is
+//! forwarded, and the network and chain as block sync ([`crate::sync`]) sees them.
 
 use crate::{
     lbft::{Input, LbftSender},
     pool::PoolApi,
+    sync::{SyncChain, SyncHint, SyncNetwork, SyncStatus},
 };
+use codec::Decode;
 use codec::Encode;
 use cpc_client::{BlockOrigin, Client, ImportError, ImportParams};
-use cpc_consensus::{Offence, Output};
-use cpc_network::{
-    BlockSource, MAX_SYNC_BLOCKS, NetworkEvent, NetworkHandle, Peer, Penalty, Topic,
+use cpc_consensus::Output;
+use cpc_network::{BlockSource, NetworkEvent, NetworkHandle, Peer, Penalty, Topic, Verdict};
+use cpc_primitives::{
+    Block, H256,
+    transaction_validity::{InvalidTransaction, TransactionSource},
 };
-use cpc_primitives::{Block, transaction_validity::TransactionSource};
 use cpc_txpool::Pool;
+use futures::future::BoxFuture;
 use std::{
     path::Path,
-    sync::{
-        Arc,
-        atomic::{AtomicBool, AtomicU32, Ordering},
-    },
+    sync::{Arc, atomic::Ordering},
 };
-use tokio::sync::mpsc;
-
-/// What sync knows about the chain beyond this node: whether it is downloading blocks, and
-/// the highest block a peer is known to have finalized.
-#[derive(Default)]
-pub struct SyncStatus {
-    syncing: AtomicBool,
-    highest: AtomicU32,
-}
+use tokio::sync::{Semaphore, mpsc};
 
 /// The network as the RPC reads it (`system_peers`, `system_syncState`, ...).
 pub struct RpcNetwork {
@@ -83,9 +77,10 @@ impl cpc_rpc::NetworkStatus for RpcNetwork {
 pub struct ClientBlocks(pub Arc<Client>);
 
 impl BlockSource for ClientBlocks {
-    fn finalized_blocks(&self, from: u32, max: u32) -> Vec<Vec<u8>> {
+    fn finalized_blocks(&self, from: u32, max: u32, max_bytes: usize) -> Vec<Vec<u8>> {
         let last = self.0.info().finalized_number;
         let mut records = Vec::new();
+        let mut bytes = 0usize;
         if max == 0 {
             return records;
         }
@@ -98,7 +93,13 @@ impl BlockSource for ClientBlocks {
             else {
                 break;
             };
-            records.push(cpc_network::encode_record(&block, &justification));
+            let record = cpc_network::encode_record(&block, &justification);
+            bytes += record.len();
+            records.push(record);
+            // The answer is full: reading further would only be thrown away.
+            if bytes >= max_bytes {
+                break;
+            }
         }
         records
     }
@@ -147,33 +148,52 @@ fn parse_secret(bytes: &[u8]) -> Result<Vec<u8>, String> {
     Ok(secret)
 }
 
-/// What LBFT's engine asks of the network, carried out from the engine's thread.
+/// What LBFT's engine asks of the network, carried out from the engine's thread. Offences
+/// are not charged here: gossip is charged through the verdict ([`lbft_verdicts`]), which
+/// blames a relay only for what it should have checked itself.
 pub fn lbft_outbound(
     network: NetworkHandle,
-    sync: mpsc::UnboundedSender<(Peer, u32)>,
+    sync: mpsc::Sender<SyncHint>,
 ) -> impl Fn(Output<Block, String>) + Send + 'static {
     move |output| match output {
         Output::Broadcast(message) => network.publish(Topic::Consensus, message.encode()),
-        // Gossip has no direct messages: a peer that is behind also hears the broadcast, and
-        // syncs when it sees finalized blocks ahead of it.
-        Output::Send(_, message) => network.publish(Topic::Consensus, message.encode()),
-        Output::Offence(peer, offence) => {
+        // To that peer alone: a replayed vote must not make the whole topic carry a block.
+        Output::Send(peer, message) => {
             if let Ok(peer) = peer.parse::<Peer>() {
-                let penalty = match offence {
-                    Offence::FarFuture => Penalty::Minor,
-                    _ => Penalty::Invalid,
-                };
-                network.report(peer, penalty);
+                network.send_direct(peer, message.encode());
             }
         }
         Output::Behind(peer, height) => {
             if let Ok(peer) = peer.parse::<Peer>() {
-                let _ = sync.send((peer, height));
+                // Sync is busy or flooded with hints: it also checks for a stalled chain.
+                let _ = sync.try_send((peer, height));
             }
         }
         _ => {}
     }
 }
+
+/// Carries the engine's verdict on a message back to the network: a gossip message is
+/// forwarded or dropped (and its relay charged if rejected); a direct message's sender is its
+/// author, charged if rejected.
+pub fn lbft_verdicts(
+    network: NetworkHandle,
+) -> impl Fn(&str, Option<cpc_network::GossipId>, Verdict) + Send + 'static {
+    move |peer, gossip, verdict| match gossip {
+        Some(id) => network.validated(id, verdict),
+        None if verdict == Verdict::Reject => {
+            if let Ok(peer) = peer.parse::<Peer>() {
+                network.report(peer, Penalty::Invalid);
+            }
+        }
+        None => {}
+    }
+}
+
+/// Batches of gossiped transactions being validated at once, and waiting; more are dropped
+/// unjudged, so a peer flooding transactions costs a bounded share of the machine.
+const MAX_VALIDATING_BATCHES: usize = 2;
+const MAX_WAITING_BATCHES: usize = 64;
 
 /// How long the pool's new transactions are collected before they are gossiped as one batch.
 const GOSSIP_BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(20);
@@ -190,6 +210,8 @@ pub fn spawn_gossip(
 ) {
     let mut propagation = pool.subscribe_propagation();
     let outgoing = network.clone();
+    let validators = Arc::new(Semaphore::new(MAX_VALIDATING_BATCHES));
+    let waiting = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     tokio::spawn(async move {
         use tokio::sync::broadcast::error::RecvError;
         loop {
@@ -227,37 +249,65 @@ pub fn spawn_gossip(
                 NetworkEvent::Gossip {
                     topic: Topic::Consensus,
                     from,
+                    id,
                     data,
                 } => {
+                    let Some(lbft) = &lbft else {
+                        network.validated(id, Verdict::Ignore);
+                        continue;
+                    };
+                    // A full engine queue drops the message unjudged (not forwarded, nobody
+                    // charged): the engine is behind, not the peer.
+                    let queued = lbft.try_send(Input::Message {
+                        peer: from.to_string(),
+                        bytes: data,
+                        gossip: Some(id.clone()),
+                    });
+                    if !queued {
+                        network.validated(id, Verdict::Ignore);
+                    }
+                }
+                NetworkEvent::Direct { from, data } => {
                     if let Some(lbft) = &lbft {
-                        lbft.send(Input::Message(from.to_string(), data));
+                        lbft.try_send(Input::Message {
+                            peer: from.to_string(),
+                            bytes: data,
+                            gossip: None,
+                        });
                     }
                 }
                 NetworkEvent::Gossip {
                     topic: Topic::Transactions,
-                    from,
+                    id,
                     data,
+                    ..
                 } => {
                     let Some(batch) = cpc_network::decode_transactions(&data) else {
+                        network.validated(id, Verdict::Reject);
                         continue;
                     };
+                    if validators.available_permits() == 0
+                        && waiting.load(Ordering::Relaxed) >= MAX_WAITING_BATCHES
+                    {
+                        network.validated(id, Verdict::Ignore);
+                        continue;
+                    }
                     let pool = pool.clone();
                     let network = network.clone();
-                    tokio::task::spawn_blocking(move || {
-                        use cpc_txpool::PoolError;
-                        // Invalid transactions cost their relay a little: they may have been
-                        // valid when it checked them. Once per message, however many.
-                        let mut invalid = false;
-                        for xt in batch {
-                            if let Err(PoolError::Invalid(_)) =
-                                pool.submit(TransactionSource::External, xt)
-                            {
-                                invalid = true;
-                            }
-                        }
-                        if invalid {
-                            network.report(from, Penalty::Minor);
-                        }
+                    let validators = validators.clone();
+                    let waiting = waiting.clone();
+                    waiting.fetch_add(1, Ordering::Relaxed);
+                    tokio::spawn(async move {
+                        let permit = validators.acquire_owned().await;
+                        waiting.fetch_sub(1, Ordering::Relaxed);
+                        let Ok(permit) = permit else { return };
+                        let verdict = tokio::task::spawn_blocking(move || {
+                            let _permit = permit;
+                            judge_transactions(&pool, batch)
+                        })
+                        .await
+                        .unwrap_or(Verdict::Ignore);
+                        network.validated(id, verdict);
                     });
                 }
                 NetworkEvent::Connected(peer) => {
@@ -271,68 +321,124 @@ pub fn spawn_gossip(
     });
 }
 
-/// Downloads and imports finalized blocks from peers that are ahead, checking every
-/// certificate on import, then lets LBFT continue from the new height.
-pub fn spawn_sync(
-    mut requests: mpsc::UnboundedReceiver<(Peer, u32)>,
-    network: NetworkHandle,
-    client: Arc<Client>,
-    lbft: Option<LbftSender>,
-    status: Arc<SyncStatus>,
-) {
-    tokio::spawn(async move {
-        while let Some((peer, height)) = requests.recv().await {
-            // Requests that piled up while syncing are mostly stale: keep the last.
-            let (mut peer, mut height) = (peer, height);
-            while let Ok((p, h)) = requests.try_recv() {
-                (peer, height) = (p, h);
+/// The verdict on a gossiped batch of transactions: forwarded if any of them entered the pool
+/// here. None of them costs the relay: validity depends on the state (nonces, balances, the
+/// runtime version a signature covers), which the relay may have seen differently a moment
+/// ago; the per-peer cost is bounded by the validation queue instead.
+fn judge_transactions(
+    pool: &Pool<PoolApi>,
+    batch: Vec<cpc_primitives::OpaqueExtrinsic>,
+) -> Verdict {
+    use cpc_txpool::PoolError;
+    let mut admitted = false;
+    for xt in batch {
+        match pool.submit(TransactionSource::External, xt) {
+            Ok(_) => admitted = true,
+            Err(PoolError::Invalid(InvalidTransaction::BadProof)) => {
+                log::trace!(target: "txpool", "a gossiped transaction with a bad signature");
             }
-            status.highest.fetch_max(height, Ordering::Relaxed);
-            status.syncing.store(true, Ordering::Relaxed);
-            loop {
-                let from = client.info().finalized_number + 1;
-                if from > height {
-                    break;
-                }
-                let records = match network.request_blocks(peer, from, MAX_SYNC_BLOCKS).await {
-                    Ok(records) => records,
-                    Err(why) => {
-                        log::debug!(target: "sync", "{why}");
-                        break;
-                    }
-                };
-                let count = records.len();
-                let client = client.clone();
-                let imported =
-                    tokio::task::spawn_blocking(move || import_records(&client, records))
-                        .await
-                        .unwrap_or_else(|e| Err(e.to_string()));
-                match imported {
-                    Ok(n) => {
-                        log::info!(target: "sync", "Imported {n} blocks from {peer}");
-                        if let Some(lbft) = &lbft {
-                            lbft.send(Input::Resync);
-                        }
-                    }
-                    Err(why) => {
-                        log::warn!(target: "sync", "blocks from {peer} refused: {why}");
-                        network.report(peer, Penalty::Invalid);
-                        break;
-                    }
-                }
-                if count < MAX_SYNC_BLOCKS as usize {
-                    break;
-                }
-            }
-            status.syncing.store(false, Ordering::Relaxed);
+            Err(_) => {}
         }
-    });
+    }
+    if admitted {
+        Verdict::Accept
+    } else {
+        Verdict::Ignore
+    }
+}
+
+/// Why a block at a height this node already finalized differently is refused. If the
+/// committee that certified this node's block at the parent also certified the other one, the
+/// chain has two certified histories: at least f+1 of that committee signed both (a safety
+/// failure, or retired keys sold for a long-range attack). That is logged as loudly as the
+/// node can; the block is refused either way.
+fn conflict(client: &Client, block: &Block, justification: Option<&[u8]>, ours: H256) -> String {
+    let number = block.header.number;
+    let certified = number > 0
+        && client.hash(number - 1).ok().flatten() == Some(block.header.parent_hash)
+        && justification
+            .and_then(|bytes| cpc_consensus::Certificate::decode(&mut &bytes[..]).ok())
+            .zip(crate::lbft::committee_at(client, &block.header.parent_hash).ok())
+            .is_some_and(|(certificate, committee)| {
+                certificate
+                    .verify(
+                        cpc_consensus::VoteKind::Commit,
+                        number,
+                        &block.hash(),
+                        &committee,
+                        &client.info().genesis_hash,
+                    )
+                    .is_ok()
+            });
+    if certified {
+        log::error!(
+            target: "sync",
+            "CONFLICTING CERTIFIED HISTORY at #{number}: a peer serves {:?}, certified by the \
+             committee that certified this node's {ours:?}. At least f+1 validators signed \
+             both: refused; use a checkpoint (--checkpoint) to pin the history you trust",
+            block.hash()
+        );
+        format!("a conflicting certified block at #{number}")
+    } else {
+        format!("block #{number} is not this node's finalized one and is not certified")
+    }
+}
+
+impl SyncNetwork for NetworkHandle {
+    fn connected(&self) -> Vec<Peer> {
+        self.connected_peers()
+    }
+
+    fn request(
+        &self,
+        peer: Peer,
+        from: u32,
+        max: u32,
+    ) -> BoxFuture<'static, Result<Vec<Vec<u8>>, String>> {
+        let network = self.clone();
+        Box::pin(async move { network.request_blocks(peer, from, max).await })
+    }
+
+    fn report(&self, peer: Peer, penalty: Penalty) {
+        NetworkHandle::report(self, peer, penalty)
+    }
+}
+
+/// The chain as sync sees it: imports check every certificate, then LBFT moves on.
+pub struct ClientSync {
+    /// The client.
+    pub client: Arc<Client>,
+    /// The engine, told to continue from the new height.
+    pub lbft: Option<LbftSender>,
+}
+
+impl SyncChain for ClientSync {
+    fn finalized(&self) -> u32 {
+        self.client.info().finalized_number
+    }
+
+    fn import(&self, records: Vec<Vec<u8>>) -> Result<usize, String> {
+        import_records(&self.client, records)
+    }
+
+    fn resumed(&self) {
+        if let Some(lbft) = &self.lbft {
+            lbft.send(Input::Resync);
+        }
+    }
 }
 
 fn import_records(client: &Client, records: Vec<Vec<u8>>) -> Result<usize, String> {
     let mut imported = 0;
     for record in records {
         let (block, justification) = cpc_network::decode_record(&record)?;
+        let number = block.header.number;
+        if let Some(ours) = client.hash(number).map_err(|e| e.to_string())? {
+            if ours == block.hash() {
+                continue;
+            }
+            return Err(conflict(client, &block, justification.as_deref(), ours));
+        }
         match client.import_block(ImportParams {
             block,
             justification,

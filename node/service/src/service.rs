@@ -74,7 +74,9 @@ pub fn open_client(
     // LBFT chains accept a block only with a commit certificate of the committee in its
     // parent's state; the dev engine's single authority needs none.
     let verifier: Arc<dyn cpc_client::BlockVerifier> = match spec.consensus.engine.as_str() {
-        "lbft" => Arc::new(crate::lbft::LbftVerifier),
+        "lbft" => Arc::new(crate::lbft::LbftVerifier {
+            checkpoints: spec.checkpoints_by_number().map_err(Error::Input)?,
+        }),
         _ => Arc::new(AcceptAll),
     };
     let config = ClientConfig {
@@ -85,6 +87,17 @@ pub fn open_client(
     };
     let client =
         Client::new(Arc::new(db), wasm, Some(native), &genesis, config).map_err(Error::node)?;
+    // A database already past a checkpoint must hold the checkpoint's block.
+    for (number, trusted) in spec.checkpoints_by_number().map_err(Error::Input)? {
+        if let Some(hash) = client.hash(number).map_err(Error::node)?
+            && hash != trusted
+        {
+            return Err(Error::Input(format!(
+                "the database holds block {hash:?} at #{number}, not the checkpoint {trusted:?}: \
+                 it followed another certified history; purge the chain and sync again"
+            )));
+        }
+    }
     Ok(Arc::new(client))
 }
 
@@ -184,7 +197,18 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
     log::info!(target: "cpchain", "Database: {}", paths.db().display());
 
     let client = {
-        let (spec, db, execution) = (spec.clone(), paths.db(), args.execution.clone());
+        let (mut spec, db, execution) = (spec.clone(), paths.db(), args.execution.clone());
+        for checkpoint in &args.checkpoint {
+            let (number, hash) = checkpoint.split_once('=').ok_or_else(|| {
+                Error::Input(format!(
+                    "--checkpoint {checkpoint}: expected <number>=<hash>"
+                ))
+            })?;
+            let (number, hash) =
+                cpc_client::chain_spec::parse_checkpoint(number, hash).map_err(Error::Input)?;
+            spec.checkpoints
+                .insert(number.to_string(), format!("{hash:?}"));
+        }
         let db_config = DbConfig {
             pruning,
             cache_bytes: args.db_cache_size,
@@ -252,6 +276,8 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
                     | cpc_client::chain_spec::ChainType::Local
             ),
         genesis: client.info().genesis_hash,
+        in_peers: args.in_peers,
+        out_peers: args.out_peers,
     };
     let (network, network_events) = cpc_network::start(
         network_config,
@@ -261,7 +287,7 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
     log::info!(target: "cpchain", "Peer id: {}", network.local_peer_id());
 
     let rpc_calls = Arc::new(AtomicU64::new(0));
-    let sync_status = Arc::new(crate::network::SyncStatus::default());
+    let sync_status = Arc::new(crate::sync::SyncStatus::default());
     let rpc_ip = if args.rpc_external || args.unsafe_rpc_external {
         Ipv4Addr::UNSPECIFIED
     } else {
@@ -347,7 +373,7 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
         None => None,
     };
 
-    let (sync_requests, sync_queue) = tokio::sync::mpsc::unbounded_channel();
+    let (sync_hints, sync_queue) = tokio::sync::mpsc::channel(256);
     let mut lbft = None;
     match spec.consensus.engine.as_str() {
         "lbft" => {
@@ -388,7 +414,10 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
             .map_err(Error::Node)?
             .with_runtime(crate::runtimes::of(&spec)?)
             .with_key(key.clone());
-            let outbound = crate::network::lbft_outbound(network.clone(), sync_requests.clone());
+            let outlets = crate::lbft::Outlets {
+                outbound: crate::network::lbft_outbound(network.clone(), sync_hints.clone()),
+                verdicts: crate::network::lbft_verdicts(network.clone()),
+            };
             let state_file = paths.chain_dir.join("lbft-state");
             lbft = Some(
                 crate::lbft::spawn(
@@ -397,7 +426,7 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
                     config,
                     state_file,
                     node_metrics.clone(),
-                    outbound,
+                    outlets,
                 )
                 .map_err(Error::Node)?,
             );
@@ -422,12 +451,15 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
         pool.clone(),
         lbft_sender.clone(),
     );
-    crate::network::spawn_sync(
+    crate::sync::spawn(
         sync_queue,
-        network.clone(),
-        client.clone(),
-        lbft_sender,
+        Arc::new(network.clone()),
+        Arc::new(crate::network::ClientSync {
+            client: client.clone(),
+            lbft: lbft_sender,
+        }),
         sync_status,
+        crate::sync::SyncConfig::for_period(Duration::from_millis(spec.block_period_ms().max(1))),
     );
 
     wait_for_shutdown().await;

@@ -738,3 +738,24 @@ pub fn market_buy(rpc: &str, product: u64, proxy: &str, suri: &str) -> u64 {
     ]);
     bought["orderId"].as_u64().expect("an order id")
 }
+
+/// The node's resident memory, KiB (0 if it cannot be read).
+pub fn resident_kib(node: &Node) -> u64 {
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", node.child.id())).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The LBFT commit certificate of finalized block `number`, from its justification over RPC.
+pub fn commit_certificate(node: &Node, number: u32) -> cpc_consensus::Certificate {
+    use codec::Decode;
+    let block = node.rpc("chain_getBlock", json!([block_hash(node, number)]));
+    let bytes: Vec<u8> =
+        serde_json::from_value(block["justifications"][0][1].clone()).expect("a certificate");
+    cpc_consensus::Certificate::decode(&mut &bytes[..]).unwrap()
+}
