@@ -141,6 +141,9 @@ pub enum Verdict {
     Ignore,
     /// Dropped, and the relay is at fault.
     Reject,
+    /// Kept for a later height, not judged yet: the driver holds the gossip message back and
+    /// gives the verdict when the engine replays it ([`Output::Judged`]).
+    Defer,
 }
 
 /// Misbehaviour of a peer: the driver lowers its score and may ban it.
@@ -164,6 +167,11 @@ pub enum Offence {
     InvalidCertificate,
     /// A proposer that signed two blocks for one round.
     ProposerEquivocation,
+    /// A message for a later height that fails the checks this node can make of it already
+    /// (a signature of the current committee, the expected proposer, a certificate). It may be
+    /// honest across a committee change, so it costs little, but it costs: otherwise anyone
+    /// could make the engine check signatures for free.
+    UnverifiedFuture,
 }
 
 impl Offence {
@@ -174,7 +182,10 @@ impl Offence {
     pub fn relay_at_fault(&self) -> bool {
         !matches!(
             self,
-            Offence::FarFuture | Offence::InvalidBlock | Offence::ProposerEquivocation
+            Offence::FarFuture
+                | Offence::InvalidBlock
+                | Offence::ProposerEquivocation
+                | Offence::UnverifiedFuture
         )
     }
 }
@@ -222,6 +233,9 @@ pub enum Output<B, P> {
     /// A peer finalized a later height than this node decides: sync the blocks in between
     /// from it.
     Behind(P, Height),
+    /// The verdict on a message this node deferred ([`Verdict::Defer`]), now that it reached
+    /// the message's height: the blake2-256 of the message's encoding, and the verdict.
+    Judged(H256, Verdict),
 }
 
 /// What a validator must remember across a restart, at the height it was deciding: its lock
@@ -243,6 +257,10 @@ pub const MAX_BUFFERED: usize = 4096;
 pub const MAX_BUFFERED_BYTES: usize = 64 * 1024 * 1024;
 /// Most peers whose last answered height is remembered.
 pub const MAX_HELPED_PEERS: usize = 1024;
+/// A peer this many heights behind is not sent blocks one by one: it syncs.
+pub const MAX_HELP_DEPTH: Height = 64;
+/// Most (peer, height) pairs whose later-height certificate was checked, per height.
+const MAX_CHECKED_CLAIMS: usize = 4096;
 
 /// The LBFT engine of one node (validator, proposer or follower).
 pub struct Engine<B: ConsensusBlock, P> {
@@ -288,6 +306,12 @@ pub struct Engine<B: ConsensusBlock, P> {
     pending_restore: Option<Persisted<B>>,
     /// The verdict on the message being handled.
     verdict: Verdict,
+    /// (peer, height) pairs whose certificate for a later height was checked: one check each,
+    /// so replays of a claim cost nothing.
+    checked_claims: BTreeSet<(P, Height)>,
+    /// A commit certificate of this height for a block not executed yet: the block is final
+    /// as soon as it executes here.
+    decided: Option<Certificate>,
     /// Buffered votes per validator.
     buffered_votes: HashMap<ValidatorIndex, usize>,
     replay: VecDeque<(P, Message<B>)>,
@@ -326,6 +350,8 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
             muted_until: 0,
             pending_restore: None,
             verdict: Verdict::Ignore,
+            checked_claims: BTreeSet::new(),
+            decided: None,
             buffered_votes: HashMap::new(),
             replay: VecDeque::new(),
             out: Vec::new(),
@@ -480,9 +506,14 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
         self.run_replay(chain);
     }
 
+    /// Handles the messages kept for the height just entered, and gives the verdicts that
+    /// were deferred.
     fn run_replay(&mut self, chain: &mut impl Chain<B>) {
         while let Some((from, message)) = self.replay.pop_front() {
+            let digest = H256(cpc_primitives::hashing::blake2_256(&message.encode()));
+            self.verdict = Verdict::Ignore;
             self.handle(Some(from), message, chain);
+            self.out.push(Output::Judged(digest, self.verdict));
         }
     }
 
@@ -515,6 +546,8 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
         self.highest_round.clear();
         let height = self.height;
         self.ahead.retain(|_, h| *h > height);
+        self.checked_claims.retain(|(_, h)| *h > height);
+        self.decided = None;
         // Drop what is now in the past, queue what is for this height.
         let stale: Vec<Height> = self.future.range(..=self.height).map(|(h, _)| *h).collect();
         for h in stale {
@@ -637,9 +670,13 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
         self.on_proposal(None, signed, chain);
     }
 
-    /// Keeps a message for a later height, or reports that the sender is far ahead. Nothing
-    /// here can be judged yet, so nothing is forwarded or charged (the verdict stays Ignore).
-    fn defer(
+    /// A message for a later height. What cannot be checked cheaply yet is dropped: messages
+    /// beyond the window of future heights (a node that far behind syncs), votes not signed by
+    /// the current committee, proposals not signed by the proposer this node expects,
+    /// certificates that do not verify (each (peer, height) checked once). What passes is kept
+    /// for its height, where it is judged ([`Verdict::Defer`]); a checkable claim of a later
+    /// final block, or f+1 validators two heights ahead, start a sync.
+    fn on_future(
         &mut self,
         from: Option<P>,
         height: Height,
@@ -647,36 +684,82 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
         chain: &impl Chain<B>,
     ) {
         let Some(peer) = from else { return };
-        let finalized = matches!(message, Message::Finalized(..));
-        if let Message::Finalized(block, certificate) = &message {
-            // A peer claims a later final block. Only a claim whose certificate this node can
-            // check (the committee has not changed since) starts a sync at once; others are
-            // left to the driver's own check for a stalled chain, so a forged claim cannot
-            // point sync at its sender.
-            if certificate
-                .verify(
-                    VoteKind::Commit,
-                    height,
-                    &block.hash(),
-                    &self.validators,
-                    &self.config.chain,
-                )
-                .is_ok()
-            {
-                self.out.push(Output::Behind(peer.clone(), height));
-            }
-        }
         if height > self.height.saturating_add(self.config.max_future_heights) {
-            if !finalized {
+            if matches!(message, Message::Vote(_) | Message::Proposal(_)) {
                 self.out.push(Output::Offence(peer, Offence::FarFuture));
             }
             return;
         }
-        if let Message::Proposal(signed) = &message
-            && !self.plausible_future_proposal(height, signed, chain)
-        {
-            return;
+        let checkable = match &message {
+            Message::Vote(vote) => {
+                // The committee changes only at term boundaries: a vote that fails may be
+                // signed by the next one, so it costs little.
+                let ok = vote.verify(&self.validators, &self.config.chain);
+                if ok {
+                    self.note_ahead(&Some(peer.clone()), vote.validator, height);
+                }
+                ok
+            }
+            Message::Proposal(signed) => self.plausible_future_proposal(height, signed, chain),
+            Message::Finalized(block, certificate) => {
+                match self.future_claim(&peer, height, &block.hash(), certificate) {
+                    Some(certified) => certified,
+                    None => return, // a repeated claim: neither checked nor charged again
+                }
+            }
+            Message::Decided(certificate) => {
+                match self.future_claim(&peer, height, &certificate.hash, certificate) {
+                    Some(certified) => certified,
+                    None => return,
+                }
+            }
+        };
+        match (checkable, &message) {
+            (false, _) => self
+                .out
+                .push(Output::Offence(peer, Offence::UnverifiedFuture)),
+            // A certificate needs no keeping: the claim started a sync.
+            (true, Message::Decided(_)) => {}
+            (true, _) => self.defer(peer, height, message),
         }
+    }
+
+    /// Whether a claim that `hash` is final at the later `height` is certified by this
+    /// node's committee; if so, the driver syncs from the claimant. Each (peer, height) is
+    /// checked once: a repeated claim is neither checked nor believed again.
+    fn future_claim(
+        &mut self,
+        peer: &P,
+        height: Height,
+        hash: &H256,
+        certificate: &Certificate,
+    ) -> Option<bool> {
+        if self.checked_claims.contains(&(peer.clone(), height))
+            || self.checked_claims.len() >= MAX_CHECKED_CLAIMS
+        {
+            return None;
+        }
+        self.checked_claims.insert((peer.clone(), height));
+        let certified = certificate.kind == VoteKind::Commit
+            && certificate.height == height
+            && certificate.hash == *hash
+            && certificate
+                .verify(
+                    VoteKind::Commit,
+                    height,
+                    hash,
+                    &self.validators,
+                    &self.config.chain,
+                )
+                .is_ok();
+        if certified {
+            self.out.push(Output::Behind(peer.clone(), height));
+        }
+        Some(certified)
+    }
+
+    /// Keeps a message for its (later) height, within the buffer's bounds.
+    fn defer(&mut self, peer: P, height: Height, message: Message<B>) {
         let size = message.encoded_size();
         if self.buffered >= MAX_BUFFERED || self.buffered_bytes + size > MAX_BUFFERED_BYTES {
             return;
@@ -711,13 +794,15 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
         self.buffered += 1;
         self.buffered_bytes += size;
         self.future.entry(height).or_default().push((peer, message));
+        self.verdict = Verdict::Defer;
     }
 
     /// Whether a proposal for a later height is signed by whom this node expects to propose
     /// that round (round 0: the elected proposer the chain knows of; later rounds: the leader of
     /// the current committee), in a round this node would keep. It cannot be sure (the committee
-    /// may change), so a proposal that fails is dropped without blame; one that passes is kept
-    /// in its (height, round) slot, which junk signed by anyone else can no longer take.
+    /// may change), so a proposal that fails is dropped at a small cost to its sender; one that
+    /// passes is kept in its (height, round) slot, which junk signed by anyone else can no
+    /// longer take.
     fn plausible_future_proposal(
         &self,
         height: Height,
@@ -768,6 +853,9 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
     /// Sends the finalized block of `height` to a peer that is still voting on it.
     fn help_behind(&mut self, from: &Option<P>, height: Height, chain: &impl Chain<B>) {
         let Some(peer) = from else { return };
+        if height.saturating_add(MAX_HELP_DEPTH) < self.height {
+            return;
+        }
         if self.helped.get(peer).is_some_and(|h| *h >= height) {
             return;
         }
@@ -794,13 +882,7 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
                         self.help_behind(&from, height, chain);
                     }
                 } else if height > self.height {
-                    // Only votes signed by the current committee are worth keeping: the
-                    // committee changes only at term boundaries.
-                    // A failure is no offence: the signer may be in the next committee.
-                    if vote.verify(&self.validators, &self.config.chain) {
-                        self.note_ahead(&from, vote.validator, height);
-                        self.defer(from, height, Message::Vote(vote), chain);
-                    }
+                    self.on_future(from, height, Message::Vote(vote), chain);
                 } else {
                     self.on_vote(from, vote, chain);
                 }
@@ -808,7 +890,7 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
             Message::Proposal(proposal) => {
                 let height = proposal.proposal.height;
                 if height > self.height {
-                    self.defer(from, height, Message::Proposal(proposal), chain);
+                    self.on_future(from, height, Message::Proposal(proposal), chain);
                 } else if height == self.height {
                     self.on_proposal(from, proposal, chain);
                 }
@@ -816,7 +898,7 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
             Message::Finalized(block, certificate) => {
                 let height = block.height();
                 if height > self.height {
-                    self.defer(from, height, Message::Finalized(block, certificate), chain);
+                    self.on_future(from, height, Message::Finalized(block, certificate), chain);
                 } else if height == self.height {
                     self.on_finalized(from, block, certificate, chain);
                 }
@@ -824,22 +906,7 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
             Message::Decided(certificate) => {
                 let height = certificate.height;
                 if height > self.height {
-                    // Checkable only while the committee is the same: then this node missed
-                    // blocks, and syncs them.
-                    if certificate.kind == VoteKind::Commit
-                        && certificate
-                            .verify(
-                                VoteKind::Commit,
-                                height,
-                                &certificate.hash,
-                                &self.validators,
-                                &self.config.chain,
-                            )
-                            .is_ok()
-                        && let Some(peer) = &from
-                    {
-                        self.out.push(Output::Behind(peer.clone(), height));
-                    }
+                    self.on_future(from, height, Message::Decided(certificate), chain);
                 } else if height == self.height {
                     self.on_decided(from, certificate, chain);
                 }
@@ -858,6 +925,9 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
         match self.valid.get(&hash).cloned() {
             Some(block) => self.finalize(block, certificate, chain),
             None => {
+                // Final as soon as the block executes here (its proposal may be on its way);
+                // meanwhile sync fetches it from the sender.
+                self.decided = Some(certificate);
                 if let Some(peer) = from {
                     self.out.push(Output::Behind(peer, self.height));
                 }
@@ -1007,12 +1077,16 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
         {
             return self.offence(&from, Offence::InvalidCertificate);
         }
-        // An impeach round may only offer the impeach block or a block prepared earlier.
-        if round > 0
-            && proposal.prepared.is_none()
-            && chain.impeach_block(self.height, round).as_ref() != Some(&block)
-        {
-            return self.offence(&from, Offence::InvalidProposal);
+        // An impeach round may only offer the impeach block or a block prepared earlier. If
+        // this node cannot build the impeach block, it cannot judge: ignored, not charged.
+        if round > 0 && proposal.prepared.is_none() {
+            match chain.impeach_block(self.height, round) {
+                None => return,
+                Some(expected) if expected != block => {
+                    return self.offence(&from, Offence::InvalidProposal);
+                }
+                Some(_) => {}
+            }
         }
         // The round's slot is taken by the proposer's first signed proposal, valid or not: a
         // proposer cannot make this node execute one invalid block after another.
@@ -1027,6 +1101,10 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
             self.round0 = Some(Ok(()));
         }
         self.verdict = Verdict::Accept;
+        if let Some(certificate) = self.decided.take_if(|c| c.hash == hash) {
+            let block = self.valid[&hash].clone();
+            return self.finalize(block, certificate, chain);
+        }
         if let Some(certificate) = proposal.prepared {
             self.update_lock(hash, certificate);
         }

@@ -263,6 +263,8 @@ pub struct SimNode {
     pub evidence: Vec<Equivocation>,
     /// Impeachments it recorded.
     pub impeachments: Vec<(Height, Public, ImpeachReason)>,
+    /// Verdicts it gave late, on messages it kept for a later height.
+    pub judged: Vec<(H256, Verdict)>,
 }
 
 enum Event {
@@ -277,6 +279,8 @@ enum Event {
         round: Round,
         kind: TimeoutKind,
     },
+    /// The node driver's check for a stalled chain (`cpc-service`'s sync does the same).
+    Probe { node: usize },
 }
 
 /// A network of simulated nodes.
@@ -291,6 +295,10 @@ pub struct Simulation {
     events: BTreeMap<usize, Event>,
     /// Messages delivered so far.
     pub delivered: u64,
+    /// How long a node's finality may stand still before its driver asks a peer for blocks.
+    stall_ms: u64,
+    /// Per node: its finalized height at the last probe, and which peer to ask next.
+    probes: Vec<(usize, usize)>,
 }
 
 /// The key of simulated node `i`.
@@ -327,6 +335,8 @@ impl Simulation {
             queue: BinaryHeap::new(),
             events: BTreeMap::new(),
             delivered: 0,
+            stall_ms: period_ms * 8,
+            probes: vec![(0, 0); behaviors.len()],
         };
         for (i, behavior) in behaviors.iter().enumerate() {
             let mut chain = SimChain {
@@ -345,12 +355,28 @@ impl Simulation {
                 offences: Vec::new(),
                 evidence: Vec::new(),
                 impeachments: Vec::new(),
+                judged: Vec::new(),
             });
         }
         for i in 0..sim.nodes.len() {
             sim.flush(i);
+            sim.push(sim.stall_ms, Event::Probe { node: i });
         }
         sim
+    }
+
+    /// Node `i`'s driver: if its finality stood still since the last probe, it asks the next
+    /// peer in turn for blocks, as the node's sync does without any hint.
+    fn probe(&mut self, i: usize) {
+        let height = self.nodes[i].chain.blocks().count();
+        let (last, next) = self.probes[i];
+        if height == last && self.nodes.len() > 1 {
+            let peer = (i + 1 + next % (self.nodes.len() - 1)) % self.nodes.len();
+            self.probes[i].1 = next + 1;
+            self.sync_from(i, peer);
+        }
+        self.probes[i].0 = height;
+        self.push(self.now + self.stall_ms, Event::Probe { node: i });
     }
 
     /// Virtual time, ms.
@@ -487,6 +513,8 @@ impl Simulation {
                 Output::Offence(peer, offence) => self.nodes[i].offences.push((peer, offence)),
                 Output::Evidence(evidence) => self.nodes[i].evidence.push(evidence),
                 Output::Behind(peer, _) => self.sync_from(i, peer),
+                // Simulated links deliver to everyone: nothing to forward, only to record.
+                Output::Judged(digest, verdict) => self.nodes[i].judged.push((digest, verdict)),
             }
         }
     }
@@ -551,6 +579,11 @@ impl Simulation {
                     let node = &mut self.nodes[i];
                     node.engine.on_timeout(height, round, kind, &mut node.chain);
                     self.flush(i);
+                }
+                Event::Probe { node } => {
+                    if self.nodes[node].behavior != Behavior::Crashed {
+                        self.probe(node);
+                    }
                 }
             }
         }

@@ -140,13 +140,14 @@ fn each_message_gets_the_verdict_a_relay_deserves() {
                 .encode(),
             Verdict::Reject,
         ),
-        // What a relay at another height or round may see differently: nobody's fault here,
-        // and not forwarded.
+        // A validly signed vote of a later height: kept, judged when this node gets there.
         (
             "a vote two heights ahead",
             signed(vote(VoteKind::Prepare, 3, 0, block), 1, &node_key(1)),
-            Verdict::Ignore,
+            Verdict::Defer,
         ),
+        // What a relay at another height or round may see differently: nobody's fault here,
+        // and not forwarded.
         (
             "a vote a hundred heights ahead",
             signed(vote(VoteKind::Prepare, 101, 0, block), 1, &node_key(1)),
@@ -283,4 +284,89 @@ fn a_validator_whose_saved_votes_are_ahead_of_its_chain_signs_nothing_until_it_c
     assert!(sim.run_until_height(8, 120_000));
     assert_eq!(sim.nodes[0].engine.muted_until(), 0);
     sim.check_agreement();
+}
+
+#[test]
+fn a_deferred_message_is_judged_when_its_height_comes_and_unverifiable_ones_cost_a_little() {
+    let mut sim = network();
+    // Validator 1's prepare for height 2, heard while node 0 decides height 1.
+    let early = signed(
+        vote(VoteKind::Prepare, 2, 0, H256([5; 32])),
+        1,
+        &node_key(1),
+    );
+    let (verdict, _) = deliver(&mut sim, 0, &early);
+    assert_eq!(verdict, Verdict::Defer);
+    // A forged one for height 2, and a forged claim of a final block at height 3.
+    let forged = signed(
+        vote(VoteKind::Prepare, 2, 0, H256([6; 32])),
+        1,
+        &Pair::from_seed(&[0xee; 32]),
+    );
+    let (verdict, outputs) = deliver(&mut sim, 0, &forged);
+    assert_eq!(verdict, Verdict::Ignore);
+    assert!(outputs.contains(&Output::Offence(
+        MALLORY,
+        cpc_consensus::Offence::UnverifiedFuture
+    )));
+    let claim =
+        Message::<SimBlock>::Decided(certificate(VoteKind::Commit, 3, H256([7; 32]), &[0, 1]));
+    let (_, outputs) = deliver(&mut sim, 0, &claim.encode());
+    assert!(outputs.contains(&Output::Offence(
+        MALLORY,
+        cpc_consensus::Offence::UnverifiedFuture
+    )));
+    // The same claim again is neither checked nor charged again.
+    let (_, outputs) = deliver(&mut sim, 0, &claim.encode());
+    assert!(outputs.is_empty(), "{outputs:?}");
+    // Once node 0 reaches height 2, the early vote is judged: forwarded now.
+    assert!(sim.run(30_000, |s| s.nodes[0].engine.height() >= 2));
+    let digest = H256(cpc_primitives::hashing::blake2_256(&early));
+    assert!(
+        sim.nodes[0].judged.contains(&(digest, Verdict::Accept)),
+        "{:?}",
+        sim.nodes[0].judged
+    );
+    sim.check_agreement();
+}
+
+#[test]
+fn a_decision_heard_before_its_block_finalizes_the_block_as_soon_as_it_executes() {
+    let mut sim = network();
+    // Height 1's round-0 proposal, by its proposer (node 0), for node 1 to execute.
+    let block = SimBlock {
+        height: 1,
+        parent: GENESIS,
+        round: 0,
+        author: 0,
+        payload: 9,
+        valid: true,
+    };
+    let proposal = Proposal {
+        height: 1,
+        round: 0,
+        block: block.clone(),
+        prepared: None,
+    };
+    let hash = block.hash();
+    let signed_proposal = Message::Proposal(SignedProposal {
+        signature: node_key(0).sign(&proposal.signing_payload(&GENESIS, &hash)),
+        proposal,
+        proposer: node_key(0).public(),
+    });
+    // The certificate arrives first: node 1 has no block yet, so it asks sync for it.
+    let decided = Message::<SimBlock>::Decided(certificate(VoteKind::Commit, 1, hash, &[0, 2, 3]));
+    let (verdict, outputs) = deliver(&mut sim, 1, &decided.encode());
+    assert_eq!(verdict, Verdict::Accept);
+    assert!(outputs.contains(&Output::Behind(MALLORY, 1)));
+    assert_eq!(sim.nodes[1].engine.height(), 1);
+    // Then the proposal: executed, and final at once with the certificate it already has.
+    let (_, outputs) = deliver(&mut sim, 1, &signed_proposal.encode());
+    assert!(
+        outputs
+            .iter()
+            .any(|o| matches!(o, Output::Finalized { height: 1, hash: h, .. } if *h == hash)),
+        "{outputs:?}"
+    );
+    assert_eq!(sim.nodes[1].engine.height(), 2);
 }

@@ -179,6 +179,25 @@ fn a_hostile_peer_cannot_stall_finality_or_turn_validators_against_each_other() 
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        // A real equivocation, relayed by an outsider (anyone may carry evidence): Dave's
+        // conflicting prepares at the coming heights.
+        let (dave_index, _) = committee_member(alice, "Dave");
+        let (dave, _) = Pair::from_suri("//Dave").unwrap();
+        let relay = connect().await;
+        let height = finalized_number(alice) + 1;
+        for h in [height, height + 1] {
+            for n in [1u8, 2] {
+                let vote = Vote {
+                    kind: VoteKind::Prepare,
+                    height: h,
+                    round: 0,
+                    hash: H256([n; 32]),
+                };
+                let message =
+                    Message::<Block>::Vote(SignedVote::sign(vote, dave_index, &dave, &genesis));
+                relay.0.publish(Topic::Consensus, message.encode());
+            }
+        }
         (identities, start_height, sent)
     });
     eprintln!(
@@ -217,6 +236,27 @@ fn a_hostile_peer_cannot_stall_finality_or_turn_validators_against_each_other() 
         rss_after < rss_before + 200 * 1024,
         "{rss_before} -> {rss_after} KiB"
     );
+    // Every node saw the evidence and reported it unsigned (no funds needed): the first
+    // report made it into a block and Dave's bond was slashed once.
+    let (_, dave) = committee_member(alice, "Dave");
+    let slashed_at = |node: &Node, h: u32| -> Vec<cpc_primitives::AccountId> {
+        use cpc_primitives::hashing::{twox_64, twox_128};
+        let key = [
+            twox_128(b"HybridConsensus").to_vec(),
+            twox_128(b"Slashed").to_vec(),
+            twox_64(&h.encode()).to_vec(),
+            h.encode(),
+        ]
+        .concat();
+        storage(node, &key, None)
+            .map(|bytes| codec::Decode::decode(&mut &bytes[..]).unwrap())
+            .unwrap_or_default()
+    };
+    wait_until("Dave's equivocation is slashed", LONG, || {
+        let top = finalized_number(alice);
+        (after.saturating_sub(2)..=top).any(|h| slashed_at(alice, h).contains(&dave.account))
+    });
+
     // The same chain everywhere.
     let top = nodes.iter().map(finalized_number).min().unwrap();
     for height in 1..=top {

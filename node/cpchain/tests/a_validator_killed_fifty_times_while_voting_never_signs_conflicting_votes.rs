@@ -13,20 +13,6 @@ const LONG: Duration = Duration::from_secs(90);
 const NAMES: [&str; 4] = ["Alice", "Bob", "Charlie", "Dave"];
 const KILLS: usize = 50;
 
-/// The committee index of `name`'s session key.
-fn committee_index(node: &Node, name: &str) -> u16 {
-    use codec::Decode;
-    use cpc_primitives::hashing::twox_128;
-    let key = [twox_128(b"HybridConsensus"), twox_128(b"Validators")].concat();
-    let bytes = storage(node, &key, None).expect("a committee");
-    let members: Vec<cpc_consensus_primitives::Member> = Decode::decode(&mut &bytes[..]).unwrap();
-    let (pair, _) = cpc_crypto::sr25519::Pair::from_suri(&format!("//{name}")).unwrap();
-    members
-        .iter()
-        .position(|m| m.session_key == pair.public())
-        .expect("in the committee") as u16
-}
-
 /// A small deterministic generator for the kill times (reproducible runs).
 struct Lcg(u64);
 
@@ -88,7 +74,7 @@ fn a_validator_killed_fifty_times_while_voting_never_signs_conflicting_votes() {
 
     // Dave voted between kills: his signature is in certificates of the kill loop's blocks...
     let top = nodes.iter().map(finalized_number).min().unwrap();
-    let dave_index = committee_index(&nodes[0], "Dave");
+    let (dave_index, _) = committee_member(&nodes[0], "Dave");
     let signed_by_dave = (start_height + 1..=after)
         .filter(|h| {
             commit_certificate(&nodes[0], *h)

@@ -39,7 +39,7 @@ use libp2p::{
     tcp, yamux,
 };
 use std::{
-    collections::{HashMap, HashSet},
+    collections::HashMap,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -329,6 +329,10 @@ pub fn start(
             gossipsub::MessageId::from(&blake2_256(&message.data)[..20])
         })
         .heartbeat_interval(Duration::from_millis(500))
+        // Messages wait in the cache for their verdict, which may come late: a proposal is
+        // judged after its block executes, a message of the next height when this node gets
+        // there. 30 heartbeats (15 s) instead of 5.
+        .history_length(30)
         .build()
         .map_err(|e| format!("gossip configuration: {e}"))?;
     let sync_protocol =
@@ -435,7 +439,7 @@ pub fn start(
         pending: HashMap::new(),
         direct_out: HashMap::new(),
         direct_budget: HashMap::new(),
-        serving: HashSet::new(),
+        serving: HashMap::new(),
         served,
     };
     tokio::spawn(worker.run(command_rx, served_rx));
@@ -480,7 +484,7 @@ struct Worker {
     /// What each connected peer may still send us directly.
     direct_budget: HashMap<PeerId, Budget>,
     /// Peers whose sync request is being read from disk.
-    serving: HashSet<PeerId>,
+    serving: HashMap<PeerId, request_response::InboundRequestId>,
     served: mpsc::UnboundedSender<Served>,
 }
 
@@ -499,8 +503,11 @@ impl Worker {
                     None => return,
                 },
                 Some((peer, channel, blocks)) = served.recv() => {
-                    self.serving.remove(&peer);
-                    let _ = self.swarm.behaviour_mut().sync.send_response(channel, blocks);
+                    // The slot is held until the answer is written (or fails), so a slow
+                    // reader cannot pile answers up in memory.
+                    if self.swarm.behaviour_mut().sync.send_response(channel, blocks).is_err() {
+                        self.serving.remove(&peer);
+                    }
                 }
                 _ = tick.tick() => self.on_tick(),
             }
@@ -558,7 +565,9 @@ impl Worker {
             Command::Validated(id, verdict) => {
                 let acceptance = match verdict {
                     Verdict::Accept => gossipsub::MessageAcceptance::Accept,
-                    Verdict::Ignore => gossipsub::MessageAcceptance::Ignore,
+                    // A deferred message's final verdict is the node's to give later; one
+                    // handed here is as good as none.
+                    Verdict::Ignore | Verdict::Defer => gossipsub::MessageAcceptance::Ignore,
                     Verdict::Reject => gossipsub::MessageAcceptance::Reject,
                 };
                 let _ = self
@@ -778,27 +787,30 @@ impl Worker {
         match event {
             request_response::Event::Message { peer, message, .. } => match message {
                 request_response::Message::Request {
-                    request, channel, ..
+                    request_id,
+                    request,
+                    channel,
                 } => {
                     // One request per peer at a time, and a few in all: the rest are dropped
                     // (the requester sees a failure and asks again or elsewhere).
                     if self.banned.contains_key(&peer)
                         || self.serving.len() >= MAX_SYNC_SERVING
-                        || !self.serving.insert(peer)
+                        || self.serving.contains_key(&peer)
                     {
                         return;
                     }
+                    self.serving.insert(peer, request_id);
                     let max = request.max.min(MAX_SYNC_BLOCKS);
                     let source = self.source.clone();
                     let served = self.served.clone();
-                    // Disk reads stay off the network task.
+                    // Disk reads stay off the network task. A source that panics answers
+                    // nothing, and the slot is still given back.
                     tokio::task::spawn_blocking(move || {
-                        let blocks = trim_to_limit(source.finalized_blocks(
-                            request.from,
-                            max,
-                            MAX_SYNC_RESPONSE_BYTES,
-                        ));
-                        let _ = served.send((peer, channel, blocks));
+                        let blocks = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            source.finalized_blocks(request.from, max, MAX_SYNC_RESPONSE_BYTES)
+                        }))
+                        .unwrap_or_default();
+                        let _ = served.send((peer, channel, trim_to_limit(blocks)));
                     });
                 }
                 request_response::Message::Response {
@@ -820,7 +832,17 @@ impl Worker {
                     let _ = reply.send(Err(format!("sync request to {peer} failed: {error}")));
                 }
             }
-            _ => {}
+            // Only the request being served frees the peer's slot (not one refused meanwhile).
+            request_response::Event::ResponseSent {
+                peer, request_id, ..
+            }
+            | request_response::Event::InboundFailure {
+                peer, request_id, ..
+            } => {
+                if self.serving.get(&peer) == Some(&request_id) {
+                    self.serving.remove(&peer);
+                }
+            }
         }
     }
 }

@@ -26,6 +26,7 @@ use cpc_consensus_primitives::hybrid_consensus_api;
 use cpc_crypto::sr25519::{Pair, Public};
 use cpc_primitives::{
     Block, Digest, DigestItem, H256, Header,
+    hashing::blake2_256,
     lbft::{BlockDigest, ENGINE_ID},
 };
 use cpc_txpool::Pool;
@@ -34,7 +35,11 @@ use std::{
     cmp::Reverse,
     collections::{BinaryHeap, HashMap},
     path::{Path, PathBuf},
-    sync::{Arc, mpsc},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+        mpsc,
+    },
     time::{Duration, Instant},
 };
 
@@ -193,13 +198,18 @@ impl ClientChain {
         self
     }
 
-    /// Remembers `report` about `height`, to submit once `height` is final. One validator per
-    /// height reports (index `height mod n`), so the others do not pay for duplicates.
+    /// Remembers `report` about `height`, to submit once `height` is final, however it became
+    /// final here (voted, or synced). Equivocations are reported by every node that saw them,
+    /// unsigned: the evidence authenticates itself and the pool keeps one report per offence,
+    /// so nobody pays and nobody has to be the one. An impeachment's reason is signed by one
+    /// validator per height (index `height mod n`), so the others do not pay for duplicates.
     fn note(&self, height: u32, designated: u16, report: Report) {
-        let Some(key) = &self.key else { return };
-        let committee = self.validators(height);
-        if committee.index_of(&key.public()) != Some(designated % committee.len() as u16) {
-            return;
+        if let Report::Impeachment(_) = report {
+            let Some(key) = &self.key else { return };
+            let committee = self.validators(height);
+            if committee.index_of(&key.public()) != Some(designated % committee.len() as u16) {
+                return;
+            }
         }
         let mut reports = self.reports.lock();
         // Bounded: reports older than a few heights no longer matter.
@@ -207,14 +217,39 @@ impl ClientChain {
         reports.entry(height).or_default().push(report);
     }
 
-    /// Submits the reports about `height` (just finalized) as extrinsics signed by the
-    /// session key's account.
-    fn submit_reports(&self, block: &Block) {
-        let Some(reports) = self.reports.lock().remove(&block.header.number) else {
-            return;
+    /// Submits the reports about heights that are now final.
+    pub fn submit_due_reports(&self) {
+        let finalized = self.client.info().finalized_number;
+        let due: Vec<(u32, Vec<Report>)> = {
+            let mut reports = self.reports.lock();
+            let heights: Vec<u32> = reports
+                .keys()
+                .copied()
+                .filter(|h| *h <= finalized)
+                .collect();
+            heights
+                .into_iter()
+                .filter_map(|h| reports.remove(&h).map(|r| (h, r)))
+                .collect()
         };
+        for (height, reports) in due {
+            // Reading the block back costs a database read: only when there is something to say.
+            let block = self
+                .client
+                .hash(height)
+                .ok()
+                .flatten()
+                .and_then(|hash| self.client.block(&hash).ok().flatten());
+            if let Some(block) = block {
+                self.submit_reports(&block, reports);
+            }
+        }
+    }
+
+    /// Submits `reports` about `block`, just final.
+    fn submit_reports(&self, block: &Block, reports: Vec<Report>) {
         for report in reports {
-            let call = match report {
+            let (call, signed) = match report {
                 Report::Impeachment(reason) => {
                     // Only if the height really ended in an impeach block.
                     let impeached = block.header.digest.logs().any(|item| {
@@ -238,12 +273,13 @@ impl ClientChain {
                             }
                         }
                     };
-                    cpc_runtime::RuntimeCall::HybridConsensus(
+                    let call = cpc_runtime::RuntimeCall::HybridConsensus(
                         cpc_pallet_hybrid_consensus::Call::note_impeachment_reason {
                             block: block.header.number,
                             reason,
                         },
-                    )
+                    );
+                    (call, true)
                 }
                 Report::Equivocation(evidence) => {
                     let convert =
@@ -252,22 +288,23 @@ impl ClientChain {
                             validator: v.validator,
                             signature: v.signature,
                         };
-                    cpc_runtime::RuntimeCall::HybridConsensus(
+                    let call = cpc_runtime::RuntimeCall::HybridConsensus(
                         cpc_pallet_hybrid_consensus::Call::report_equivocation {
                             first: convert(evidence.first),
                             second: convert(evidence.second),
                         },
-                    )
+                    );
+                    (call, false)
                 }
             };
-            if let Err(why) = self.submit(call) {
+            if let Err(why) = self.submit(call, signed) {
                 log::warn!(target: "lbft", "could not submit a report: {why}");
             }
         }
     }
 
-    fn submit(&self, call: cpc_runtime::RuntimeCall) -> Result<(), String> {
-        let key = self.key.as_ref().ok_or("no key")?;
+    /// Submits `call` to the pool: signed by the session key's account, or unsigned.
+    fn submit(&self, call: cpc_runtime::RuntimeCall, signed: bool) -> Result<(), String> {
         let info = self.client.info();
         let version = self
             .client
@@ -283,6 +320,21 @@ impl ClientChain {
                 version.spec_name, version.spec_version, native.spec_name, native.spec_version
             ));
         }
+        let submit = |xt: cpc_primitives::UncheckedExtrinsic<cpc_runtime::RuntimeCall>| {
+            let opaque = cpc_primitives::OpaqueExtrinsic::from_encoded(&xt.encode())
+                .map_err(|e| e.to_string())?;
+            self.pool
+                .submit(
+                    cpc_primitives::transaction_validity::TransactionSource::Local,
+                    opaque,
+                )
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        if !signed {
+            return submit(cpc_primitives::UncheckedExtrinsic::new_unsigned(call));
+        }
+        let key = self.key.as_ref().ok_or("no key")?;
         let who = cpc_primitives::AccountId::new(key.public().0);
         let nonce = self
             .client
@@ -299,16 +351,12 @@ impl ClientChain {
         };
         let additional =
             cpc_primitives::extrinsic::AdditionalSigned::immortal(&version, info.genesis_hash);
-        let xt = cpc_primitives::UncheckedExtrinsic::sign(call, key, extra, &additional);
-        let opaque = cpc_primitives::OpaqueExtrinsic::from_encoded(&xt.encode())
-            .map_err(|e| e.to_string())?;
-        self.pool
-            .submit(
-                cpc_primitives::transaction_validity::TransactionSource::Local,
-                opaque,
-            )
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        submit(cpc_primitives::UncheckedExtrinsic::sign(
+            call,
+            key,
+            extra,
+            &additional,
+        ))
     }
 
     fn parent_timestamp(&self) -> u64 {
@@ -420,7 +468,12 @@ impl Chain<Block> for ClientChain {
         ) {
             Ok(Some(member)) => member.session_key,
             // No elected proposer: the slot falls to the committee's rotation.
-            _ => *self.validators(height).round_leader(height, 0),
+            Ok(None) => *self.validators(height).round_leader(height, 0),
+            // A local failure: answered, but not remembered, so the next look-up asks again.
+            Err(why) => {
+                log::warn!(target: "lbft", "cannot read the proposer of #{height}: {why}");
+                return *self.validators(height).round_leader(height, 0);
+            }
         };
         let mut cache = self.proposers.lock();
         // Heights the engine asks about are within its window of future heights; a bound all
@@ -501,12 +554,7 @@ impl Chain<Block> for ClientChain {
         let times = std::mem::replace(&mut *self.times.lock(), HeightTimes::new());
         self.checked.lock().clear();
         self.impeach.lock().clear();
-        // Reading the block back costs a database read: only when there is something to say.
-        if self.reports.lock().contains_key(&number)
-            && let Ok(Some(block)) = self.client.block(&hash)
-        {
-            self.submit_reports(&block);
-        }
+        self.submit_due_reports();
         let total = times.started.elapsed();
         let waited = total
             .saturating_sub(times.build)
@@ -557,41 +605,64 @@ pub enum Input {
 
 /// Most inputs waiting for the engine; peers' messages beyond it are dropped unjudged.
 pub const ENGINE_QUEUE: usize = 1024;
+/// Most bytes of peers' messages waiting for the engine.
+pub const ENGINE_QUEUE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Sends inputs to the engine thread.
 #[derive(Clone)]
-pub struct LbftSender(mpsc::SyncSender<Input>);
+pub struct LbftSender {
+    inputs: mpsc::SyncSender<Input>,
+    /// Bytes of messages queued and not yet taken by the engine.
+    queued_bytes: Arc<AtomicUsize>,
+    /// Set when sync imported blocks: a flag, not a queued input, so a queue full of peers'
+    /// messages can neither delay it nor block the task that sets it.
+    resync: Arc<AtomicBool>,
+}
 
 impl LbftSender {
-    /// Hands `input` to the engine, waiting for room (dropped if the engine stopped): for the
-    /// node's own inputs, which must not be lost.
-    pub fn send(&self, input: Input) {
-        let _ = self.0.send(input);
+    /// Hands a peer's message to the engine if the queue has room (in count and bytes);
+    /// false if not, or if the engine stopped.
+    pub fn try_send(&self, input: Input) -> bool {
+        let size = match &input {
+            Input::Message { bytes, .. } => bytes.len(),
+            _ => 0,
+        };
+        if self.queued_bytes.load(Ordering::Relaxed) + size > ENGINE_QUEUE_BYTES {
+            return false;
+        }
+        self.queued_bytes.fetch_add(size, Ordering::Relaxed);
+        if self.inputs.try_send(input).is_err() {
+            self.queued_bytes.fetch_sub(size, Ordering::Relaxed);
+            return false;
+        }
+        true
     }
 
-    /// Hands `input` to the engine if there is room; false if there is none (or the engine
-    /// stopped).
-    pub fn try_send(&self, input: Input) -> bool {
-        self.0.try_send(input).is_ok()
+    /// Tells the engine that sync imported blocks: it continues from the chain's new height.
+    /// Never blocks.
+    pub fn resync(&self) {
+        self.resync.store(true, Ordering::Release);
+        // Wakes the engine if it is idle; if the queue is full it is awake anyway.
+        let _ = self.inputs.try_send(Input::Resync);
     }
 }
 
 /// The running LBFT thread.
 pub struct LbftHandle {
-    inputs: mpsc::SyncSender<Input>,
+    sender: LbftSender,
     thread: std::thread::JoinHandle<()>,
 }
 
 impl LbftHandle {
     /// A sender of inputs to the engine.
     pub fn sender(&self) -> LbftSender {
-        LbftSender(self.inputs.clone())
+        self.sender.clone()
     }
 
     /// Stops the engine, after the block it may be importing: the database must not close
     /// under it.
     pub fn stop(self) {
-        let _ = self.inputs.send(Input::Stop);
+        let _ = self.sender.inputs.send(Input::Stop);
         let _ = self.thread.join();
     }
 }
@@ -625,6 +696,16 @@ where
         None
     };
     let (inputs, receiver) = mpsc::sync_channel(ENGINE_QUEUE);
+    let sender = LbftSender {
+        inputs,
+        queued_bytes: Arc::new(AtomicUsize::new(0)),
+        resync: Arc::new(AtomicBool::new(false)),
+    };
+    let queue = Queue {
+        inputs: receiver,
+        queued_bytes: sender.queued_bytes.clone(),
+        resync: sender.resync.clone(),
+    };
     let thread = std::thread::Builder::new()
         .name("lbft".into())
         .spawn(move || {
@@ -632,13 +713,24 @@ where
                 path: state_file,
                 restored: saved,
             };
-            run(chain, key, config, state, receiver, metrics, outlets)
+            run(chain, key, config, state, queue, metrics, outlets)
         })
         .map_err(|e| format!("cannot start the LBFT thread: {e}"))?;
-    Ok(LbftHandle { inputs, thread })
+    Ok(LbftHandle { sender, thread })
 }
 
 type Timer = Reverse<(Instant, u32, u32, TimeoutKind)>;
+
+/// The engine thread's end of [`LbftSender`].
+struct Queue {
+    inputs: mpsc::Receiver<Input>,
+    queued_bytes: Arc<AtomicUsize>,
+    resync: Arc<AtomicBool>,
+}
+
+/// Gossip messages the engine deferred, by the blake2-256 of their bytes: their verdicts come
+/// with [`Output::Judged`] once the engine reaches their height.
+const MAX_DEFERRED: usize = cpc_consensus::engine::MAX_BUFFERED;
 
 /// The validator's saved state: where it lives and what a previous run left there.
 struct StateFile {
@@ -701,7 +793,7 @@ fn run<O, V>(
     key: Option<Pair>,
     config: Config,
     state_file: StateFile,
-    inputs: mpsc::Receiver<Input>,
+    queue: Queue,
     metrics: Arc<Metrics>,
     outlets: Outlets<O, V>,
 ) where
@@ -732,7 +824,12 @@ fn run<O, V>(
     let state_path = state_file.path;
     let mut saved: Option<Persisted<Block>> = None;
     let mut timers: BinaryHeap<Timer> = BinaryHeap::new();
+    let mut deferred: HashMap<[u8; 32], (PeerId, cpc_network::GossipId)> = HashMap::new();
     loop {
+        if queue.resync.swap(false, Ordering::AcqRel) {
+            engine.resync(&mut chain);
+            chain.submit_due_reports();
+        }
         // The lock and votes reach the disk before the votes reach the network; if they
         // cannot, this node's signed messages are dropped (as if lost) and saving is tried
         // again on the next turn.
@@ -803,6 +900,11 @@ fn run<O, V>(
                     log::debug!(target: "lbft", "peer {peer}: {offence:?}");
                     outbound(Output::Offence(peer, offence));
                 }
+                Output::Judged(digest, verdict) => {
+                    if let Some((peer, id)) = deferred.remove(&digest.0) {
+                        verdicts(&peer, Some(id), verdict);
+                    }
+                }
                 other => outbound(other),
             }
         }
@@ -822,16 +924,28 @@ fn run<O, V>(
             let wait = next.map_or(Duration::from_secs(3600), |at| {
                 at.saturating_duration_since(now)
             });
-            match inputs.recv_timeout(wait) {
+            match queue.inputs.recv_timeout(wait) {
                 Ok(Input::Message {
                     peer,
                     bytes,
                     gossip,
                 }) => {
+                    queue.queued_bytes.fetch_sub(bytes.len(), Ordering::Relaxed);
                     let verdict = engine.on_bytes(peer.clone(), &bytes, &mut chain);
-                    verdicts(&peer, gossip, verdict);
+                    match (verdict, gossip) {
+                        (Verdict::Defer, Some(id)) => {
+                            if deferred.len() >= MAX_DEFERRED {
+                                // Their gossip entries expire unjudged: nothing is lost but
+                                // the forwarding of old messages.
+                                deferred.clear();
+                            }
+                            deferred.insert(blake2_256(&bytes), (peer, id));
+                        }
+                        (verdict, gossip) => verdicts(&peer, gossip, verdict),
+                    }
                 }
-                Ok(Input::Resync) => engine.resync(&mut chain),
+                // The flag, checked at the top of the loop, says what to do.
+                Ok(Input::Resync) => {}
                 Ok(Input::Stop) => return,
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => return,

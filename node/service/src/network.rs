@@ -169,6 +169,14 @@ pub fn lbft_outbound(
                 let _ = sync.try_send((peer, height));
             }
         }
+        // Later-height messages that fail what can be checked already cost a little (they
+        // may be honest across a committee change); everything else gossip charges through
+        // the verdict.
+        Output::Offence(peer, cpc_consensus::Offence::UnverifiedFuture) => {
+            if let Ok(peer) = peer.parse::<Peer>() {
+                network.report(peer, Penalty::Minor);
+            }
+        }
         _ => {}
     }
 }
@@ -286,9 +294,7 @@ pub fn spawn_gossip(
                         network.validated(id, Verdict::Reject);
                         continue;
                     };
-                    if validators.available_permits() == 0
-                        && waiting.load(Ordering::Relaxed) >= MAX_WAITING_BATCHES
-                    {
+                    if waiting.load(Ordering::Relaxed) >= MAX_WAITING_BATCHES {
                         network.validated(id, Verdict::Ignore);
                         continue;
                     }
@@ -423,7 +429,7 @@ impl SyncChain for ClientSync {
 
     fn resumed(&self) {
         if let Some(lbft) = &self.lbft {
-            lbft.send(Input::Resync);
+            lbft.resync();
         }
     }
 }

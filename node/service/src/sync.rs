@@ -248,7 +248,8 @@ impl<N: SyncNetwork, C: SyncChain> Syncer<N, C> {
     async fn pull(&mut self, peer: Peer) -> Outcome {
         let mut progressed = false;
         loop {
-            let from = self.chain.finalized() + 1;
+            let before = self.chain.finalized();
+            let from = before + 1;
             let answer = tokio::time::timeout(
                 self.config.request_timeout,
                 self.network.request(peer, from, MAX_SYNC_BLOCKS),
@@ -286,6 +287,9 @@ impl<N: SyncNetwork, C: SyncChain> Syncer<N, C> {
                 .await
                 .unwrap_or_else(|e| Err(e.to_string()));
             match imported {
+                // The engine finalized those blocks while the request was out: a race, not
+                // the peer's fault.
+                Ok(0) if self.chain.finalized() != before => return Outcome::Progress,
                 Ok(0) => {
                     // Asked from the first block this node lacks, it answered with blocks it
                     // already has: no honest node does that.

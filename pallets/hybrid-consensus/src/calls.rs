@@ -11,7 +11,7 @@ use codec::{Decode, Encode};
 use cpc_pallet_system::Pallet as System;
 use cpc_primitives::{
     AccountId, Balance, BlockNumber,
-    dispatch::{DispatchResult, DispatchResultWithPostInfo},
+    dispatch::{DispatchError, DispatchResult, DispatchResultWithPostInfo},
     sr25519::{Public, Signature},
 };
 use cpc_support::{
@@ -69,7 +69,8 @@ pub enum Call {
         /// The parameters.
         params: Params,
     },
-    /// Reports two conflicting votes of one validator; its bond is slashed.
+    /// Reports two conflicting votes of one validator; its bond is slashed. Signed, or unsigned
+    /// (no fee: the evidence authenticates itself; the first valid report of an offence wins).
     #[codec(index = 7)]
     report_equivocation {
         /// One vote.
@@ -302,7 +303,13 @@ impl<T: Config> Pallet<T> {
         first: SignedVote,
         second: SignedVote,
     ) -> DispatchResult {
-        let reporter = ensure_signed(origin)?;
+        // Signed by anyone, or unsigned (validated by `validate_unsigned`): the votes'
+        // signatures are the proof, so a reporter needs no funds.
+        let reporter = match origin {
+            RawOrigin::Signed(who) => Some(who),
+            RawOrigin::None => None,
+            RawOrigin::Root => return Err(DispatchError::BadOrigin),
+        };
         Self::slash_equivocation(reporter, first, second)
     }
 

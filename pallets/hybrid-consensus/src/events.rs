@@ -96,8 +96,9 @@ pub enum Event {
         amount: Balance,
         /// The height of the conflicting votes.
         height: BlockNumber,
-        /// Who reported it.
-        reporter: AccountId,
+        /// Who signed the report; none for an unsigned report (the evidence speaks for
+        /// itself).
+        reporter: Option<AccountId>,
     },
     /// New parameters were set; they apply from the next term.
     ParamsChanged {

@@ -55,13 +55,18 @@ mod tests;
 mod types;
 pub mod weights;
 
-use alloc::{string::String, vec::Vec};
+use alloc::{string::String, vec, vec::Vec};
+use codec::Encode;
 use core::marker::PhantomData;
 use cpc_pallet_system::Pallet as System;
 use cpc_primitives::{
     AccountId, Balance, BlockNumber, H256,
     dispatch::{DispatchClass, DispatchInfo, DispatchResultWithPostInfo, Pays},
     sr25519::Public,
+    transaction_validity::{
+        InvalidTransaction, TransactionSource, TransactionValidity, UnknownTransaction,
+        ValidTransaction,
+    },
 };
 use cpc_support::{
     BoundedVec, ConstU32, PalletDef, RawOrigin,
@@ -191,6 +196,34 @@ impl<T: Config> PalletDef for Pallet<T> {
 
     fn dispatch(call: Call, origin: RawOrigin) -> DispatchResultWithPostInfo {
         Self::dispatch_call(call, origin)
+    }
+
+    /// Unsigned equivocation reports: valid while the evidence convicts a validator not yet
+    /// slashed for that height. One tag per offence, so the pool keeps the first report of it
+    /// and a block holds one; the others are dropped free of charge.
+    fn validate_unsigned(call: &Call, _source: TransactionSource) -> TransactionValidity {
+        let Call::report_equivocation { first, second } = call else {
+            return Err(UnknownTransaction::NoUnsignedValidator.into());
+        };
+        let validator = Self::check_equivocation(first, second).map_err(|e| match e {
+            Error::AlreadySlashed => InvalidTransaction::Stale,
+            Error::OutsideReportWindow => InvalidTransaction::Stale,
+            _ => InvalidTransaction::BadProof,
+        })?;
+        let height = first.vote.height;
+        let now = System::<T>::block_number();
+        Ok(ValidTransaction {
+            // Before ordinary transactions: a slash is cheap and protects everyone.
+            priority: u64::MAX / 2,
+            requires: Vec::new(),
+            provides: vec![(b"hc/equivocation", validator.account, height).encode()],
+            longevity: u64::from(
+                REPORT_WINDOW
+                    .saturating_sub(now.saturating_sub(height))
+                    .max(1),
+            ),
+            propagate: true,
+        })
     }
 
     fn call_info(call: &Call) -> DispatchInfo {

@@ -2,19 +2,23 @@
 //! finalized their height, cost it `slash_per_mille` of its bond, once per height.
 
 use crate::{
-    Candidates, Config, Error, Event, GenesisHash, Pallet, REPORT_WINDOW, SignedVote, Slashed,
+    Candidates, Config, Error, Event, GenesisHash, Member, Pallet, REPORT_WINDOW, SignedVote,
+    Slashed,
 };
 use cpc_pallet_system::Pallet as System;
 use cpc_primitives::{AccountId, Balance, dispatch::DispatchResult};
 use cpc_support::{ensure, traits::ReservableCurrency};
 
 impl<T: Config> Pallet<T> {
-    pub(crate) fn slash_equivocation(
-        reporter: AccountId,
-        first: SignedVote,
-        second: SignedVote,
-    ) -> DispatchResult {
-        ensure!(first.conflicts_with(&second), Error::NotEquivocation);
+    /// The validator two votes convict, if they are a slashable equivocation now: conflicting,
+    /// within the report window, both signed by the member of the committee that finalized
+    /// their height, and not slashed for that height yet. Changes nothing: the pool asks this
+    /// of unsigned reports before it takes them.
+    pub(crate) fn check_equivocation(
+        first: &SignedVote,
+        second: &SignedVote,
+    ) -> Result<Member, Error> {
+        ensure!(first.conflicts_with(second), Error::NotEquivocation);
         let a = &first.vote;
         let now = System::<T>::block_number();
         ensure!(
@@ -25,7 +29,7 @@ impl<T: Config> Pallet<T> {
             .and_then(|members| members.get(usize::from(first.validator)).cloned())
             .ok_or(Error::UnknownValidator)?;
         let chain = GenesisHash::get_or_default();
-        for vote in [&first, &second] {
+        for vote in [first, second] {
             ensure!(
                 cpc_io::crypto::sr25519_verify(
                     &vote.signature,
@@ -35,8 +39,23 @@ impl<T: Config> Pallet<T> {
                 Error::BadSignature
             );
         }
+        ensure!(
+            !Slashed::get_or_default(&a.height).contains(&validator.account),
+            Error::AlreadySlashed
+        );
+        Ok(validator)
+    }
+
+    /// Slashes the validator two votes convict; `reporter` is who signed the report (none for
+    /// an unsigned one, which the evidence itself authenticates).
+    pub(crate) fn slash_equivocation(
+        reporter: Option<AccountId>,
+        first: SignedVote,
+        second: SignedVote,
+    ) -> DispatchResult {
+        let validator = Self::check_equivocation(&first, &second)?;
+        let a = &first.vote;
         let mut slashed = Slashed::get_or_default(&a.height);
-        ensure!(!slashed.contains(&validator.account), Error::AlreadySlashed);
         slashed
             .try_push(validator.account)
             .map_err(|_| Error::AlreadySlashed)?;

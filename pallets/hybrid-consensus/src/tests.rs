@@ -536,7 +536,7 @@ fn an_equivocation_report_slashes_the_bond_once() {
             validator: account(2),
             amount: slashed,
             height: 2,
-            reporter: account(9)
+            reporter: Some(account(9))
         }));
         assert_eq!(Balances::reserved_balance(&account(2)), MIN_BOND - slashed);
         assert_eq!(
@@ -764,6 +764,58 @@ fn evidence_at_a_committee_change_block_is_judged_against_the_committee_that_cer
             signed_vote(1, 1, b + 1, 1),
             signed_vote(1, 1, b + 1, 2)
         ));
+        check_state();
+    });
+}
+
+#[test]
+fn an_unsigned_report_needs_no_funds_and_the_first_of_an_offence_wins() {
+    new_test_ext(&[1, 2, 3, 4], &[1, 2, 3, 4]).execute_with(|| {
+        run_to_block(3);
+        let report = |hash_a, hash_b| Call::report_equivocation {
+            first: signed_vote(2, 1, 2, hash_a),
+            second: signed_vote(2, 1, 2, hash_b),
+        };
+        let source = TransactionSource::External;
+        // Two different pieces of evidence of one offence provide the same tag: the pool
+        // keeps one.
+        let a = HC::validate_unsigned(&report(1, 2), source).expect("valid evidence");
+        let b = HC::validate_unsigned(&report(1, 3), source).expect("valid evidence");
+        assert_eq!(a.provides, b.provides);
+        assert!(a.priority > 0 && a.longevity > 0 && a.propagate);
+        // Forged evidence is refused before it reaches a block; so is any other unsigned call.
+        assert!(
+            HC::validate_unsigned(
+                &Call::report_equivocation {
+                    first: signed_vote(3, 1, 2, 1),
+                    second: signed_vote(3, 1, 2, 2)
+                },
+                source
+            )
+            .is_err()
+        );
+        assert!(HC::validate_unsigned(&Call::unbond, source).is_err());
+        // Dispatched unsigned: the validator is slashed, nobody is named as reporter.
+        assert_ok!(HC::dispatch_call(report(1, 2), RawOrigin::None));
+        assert!(events().contains(&Event::Slashed {
+            validator: account(2),
+            amount: MIN_BOND / 2,
+            height: 2,
+            reporter: None
+        }));
+        // The offence is spent: later reports of it are stale, signed or not.
+        assert_eq!(
+            HC::validate_unsigned(&report(1, 3), source),
+            Err(InvalidTransaction::Stale.into())
+        );
+        assert_noop!(
+            HC::dispatch_call(report(1, 3), RawOrigin::None),
+            Error::AlreadySlashed
+        );
+        assert_noop!(
+            HC::dispatch_call(report(1, 3), RawOrigin::Root),
+            cpc_primitives::dispatch::DispatchError::BadOrigin
+        );
         check_state();
     });
 }

@@ -72,14 +72,16 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     // paid up front and refunded only to the sudo key; 104: proxies accept the products they
     // serve, a seller is never its own product's proxy, sealed keys have their exact length
     // and small-order encryption keys are refused; 105: `DataMarketApi` version 2, an
-    // account's orders in bounded pages. The `v2` feature builds the next version, for
-    // upgrade tests and docs.
+    // account's orders in bounded pages; 106: equivocation reports may be unsigned (the
+    // evidence authenticates itself), and a new committee is recorded from the block after
+    // the one that installs it. The `v2` feature builds the next version, for upgrade tests
+    // and docs.
     spec_version: if cfg!(feature = "before-sidechains") {
         100
     } else if cfg!(feature = "v2") {
-        106
+        107
     } else {
-        105
+        106
     },
     impl_version: 0,
     // Each id and version comes from the API's declaration, which `api.rs` implements.

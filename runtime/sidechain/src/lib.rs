@@ -55,8 +55,9 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     // already written in the block are charged no storage access; 90% of a block for normal
     // calls; a storage write weighs 65 µs (was 100). 3: cross-chain transfer; a sudo call is
     // paid up front and refunded only to the sudo key. 4: a removed council member's votes
-    // are dropped.
-    spec_version: if cfg!(feature = "v2") { 5 } else { 4 },
+    // are dropped. 5: unsigned equivocation reports; a new committee is recorded from the
+    // block after the one that installs it.
+    spec_version: if cfg!(feature = "v2") { 6 } else { 5 },
     impl_version: 0,
     apis: Cow::Borrowed(&[
         (cpc_api::core::ID, cpc_api::core::VERSION),

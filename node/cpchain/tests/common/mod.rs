@@ -759,3 +759,19 @@ pub fn commit_certificate(node: &Node, number: u32) -> cpc_consensus::Certificat
         serde_json::from_value(block["justifications"][0][1].clone()).expect("a certificate");
     cpc_consensus::Certificate::decode(&mut &bytes[..]).unwrap()
 }
+
+/// The LBFT committee index and membership of the dev account `name` (`//Name` as its
+/// session key), read from the chain's state.
+pub fn committee_member(node: &Node, name: &str) -> (u16, cpc_consensus_primitives::Member) {
+    use codec::Decode;
+    use cpc_primitives::hashing::twox_128;
+    let key = [twox_128(b"HybridConsensus"), twox_128(b"Validators")].concat();
+    let bytes = storage(node, &key, None).expect("a committee");
+    let members: Vec<cpc_consensus_primitives::Member> = Decode::decode(&mut &bytes[..]).unwrap();
+    let (pair, _) = cpc_crypto::sr25519::Pair::from_suri(&format!("//{name}")).unwrap();
+    let index = members
+        .iter()
+        .position(|m| m.session_key == pair.public())
+        .expect("in the committee");
+    (index as u16, members[index].clone())
+}
