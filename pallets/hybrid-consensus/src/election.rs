@@ -7,7 +7,7 @@ use crate::{
     ImpeachmentsByTerm, LastScores, MAX_TERM_PROPOSERS, Member, Members, Pallet, ParamsOf,
     PendingParams, PendingValidators, Proposers, RecentImpeachments, ReputationReporter, Score,
     Stats, TermStart, WeightInfo, WindowStats,
-    reputation::{Dimensions, SeededRng, reputations, weighted_sample},
+    reputation::{Dimensions, SeededRng, reputations, unassigned_blocks_score, weighted_sample},
 };
 use alloc::vec::Vec;
 use cpc_pallet_system::Pallet as System;
@@ -21,8 +21,10 @@ impl<T: Config> Pallet<T> {
         let oldest = term.saturating_sub(params.impeachment_window_terms);
         let mut records = Vec::new();
         let mut accounts = Vec::new();
+        let mut never_assigned = Vec::new();
         for (account, candidate) in Candidates::iter() {
-            if candidate.unbonding_at.is_some() {
+            // Leaving, or slashed below the bond a registration needs: not electable.
+            if candidate.unbonding_at.is_some() || candidate.bond < params.min_bond {
                 continue;
             }
             let stats = Stats::get_or_default(&account);
@@ -37,7 +39,8 @@ impl<T: Config> Pallet<T> {
                 },
                 data_contribution: stats.data_contribution,
                 blocks_per_mille: if stats.assigned == 0 {
-                    1000
+                    never_assigned.push(records.len());
+                    0
                 } else {
                     u64::from(stats.proposed) * 1000 / u64::from(stats.assigned)
                 },
@@ -55,6 +58,17 @@ impl<T: Config> Pallet<T> {
             );
             records.push((dimensions, impeachments));
             accounts.push(account);
+        }
+        let neutral = unassigned_blocks_score(
+            records
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !never_assigned.contains(i))
+                .map(|(_, (d, _))| d.blocks_per_mille)
+                .collect(),
+        );
+        for i in never_assigned {
+            records[i].0.blocks_per_mille = neutral;
         }
         let scores = reputations(&records, &params.weights);
         accounts

@@ -69,6 +69,15 @@ impl Default for Weights {
 /// The most a weight may be, so that scores cannot overflow.
 pub const MAX_WEIGHT: u32 = 1_000;
 
+/// The blocks score (BM, per mille of assigned slots proposed) of a candidate that was never
+/// assigned a slot, given the scores of those that were: their median (500 when none was).
+/// Not the maximum, which let a newcomer outrank every proposer that ever missed a slot, and
+/// not zero, which would shut newcomers out.
+pub fn unassigned_blocks_score(mut assigned: Vec<u64>) -> u64 {
+    assigned.sort_unstable();
+    assigned.get(assigned.len() / 2).copied().unwrap_or(500)
+}
+
 /// Percentile rank of each value among `values`, 0..=100: the share of the others that are
 /// lower, ties counting half (the mid-rank), so equal candidates score equally and a field of
 /// identical candidates scores 50 each. A lone candidate ranks 100.
@@ -282,5 +291,16 @@ mod tests {
                 prop_assert!(r <= 100 * 100);
             }
         }
+    }
+
+    #[test]
+    fn a_candidate_never_assigned_a_slot_ranks_with_the_median_not_the_top() {
+        assert_eq!(unassigned_blocks_score(vec![]), 500);
+        assert_eq!(unassigned_blocks_score(vec![1000, 200, 600]), 600);
+        assert_eq!(unassigned_blocks_score(vec![1000, 0]), 1000);
+        // Ranked among proposers of 1000, 900 and 500 per mille, a newcomer is in the middle.
+        let score = unassigned_blocks_score(vec![1000, 900, 500]);
+        let ranks = percentile_ranks(&[1000u64, 900, 500, score]);
+        assert!(ranks[3] < ranks[0], "{ranks:?}");
     }
 }

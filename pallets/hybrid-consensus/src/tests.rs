@@ -819,3 +819,31 @@ fn an_unsigned_report_needs_no_funds_and_the_first_of_an_offence_wins() {
         check_state();
     });
 }
+
+#[test]
+fn a_candidate_slashed_below_the_minimum_bond_is_not_elected() {
+    new_test_ext(&[1, 2, 3, 4], &[1, 2, 3, 4]).execute_with(|| {
+        run_to_block(3);
+        assert_ok!(call(
+            Call::report_equivocation {
+                first: signed_vote(2, 1, 2, 1),
+                second: signed_vote(2, 1, 2, 2)
+            },
+            9
+        ));
+        assert!(HC::ensure_candidate(&account(2)).unwrap().bond < params().min_bond);
+        run_to_block(K * V + 1);
+        assert!(
+            LastScores::get_or_default()
+                .iter()
+                .all(|s| s.account != account(2)),
+            "not scored"
+        );
+        let proposers = Proposers::get(&2).unwrap();
+        assert!(
+            proposers.iter().all(|m| m.account != account(2)),
+            "not elected"
+        );
+        check_state();
+    });
+}

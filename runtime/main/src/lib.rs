@@ -73,8 +73,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     // serve, a seller is never its own product's proxy, sealed keys have their exact length
     // and small-order encryption keys are refused; 105: `DataMarketApi` version 2, an
     // account's orders in bounded pages; 106: equivocation reports may be unsigned (the
-    // evidence authenticates itself), and a new committee is recorded from the block after
-    // the one that installs it. The `v2` feature builds the next version, for upgrade tests
+    // evidence authenticates itself), a new committee is recorded from the block after the
+    // one that installs it, candidates slashed below the minimum bond are not elected, and a
+    // candidate never assigned a slot scores the median of the others' blocks score (it had
+    // the maximum). The `v2` feature builds the next version, for upgrade tests
     // and docs.
     spec_version: if cfg!(feature = "before-sidechains") {
         100

@@ -56,7 +56,8 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     // calls; a storage write weighs 65 µs (was 100). 3: cross-chain transfer; a sudo call is
     // paid up front and refunded only to the sudo key. 4: a removed council member's votes
     // are dropped. 5: unsigned equivocation reports; a new committee is recorded from the
-    // block after the one that installs it.
+    // block after the one that installs it; elections skip candidates slashed below the
+    // minimum bond and rank never-assigned candidates' blocks score with the median.
     spec_version: if cfg!(feature = "v2") { 6 } else { 5 },
     impl_version: 0,
     apis: Cow::Borrowed(&[
