@@ -273,7 +273,17 @@ impl<T: Config> Pallet<T> {
         Candidates::remove(&who);
         SessionKeys::remove(&candidate.session_key);
         Stats::remove(&who);
-        RecentImpeachments::remove(&who);
+        // Impeachments outlive the candidacy: leaving and registering again must not wipe a
+        // failing proposer's record. What is older than the window no longer counts anyway.
+        let oldest =
+            CurrentTerm::get_or_default().saturating_sub(Self::params().impeachment_window_terms);
+        let mut recent = RecentImpeachments::get_or_default(&who);
+        recent.retain(|t| *t >= oldest);
+        if recent.is_empty() {
+            RecentImpeachments::remove(&who);
+        } else {
+            RecentImpeachments::insert(&who, &recent);
+        }
         CandidateCount::mutate_or_default(|n| *n = n.saturating_sub(1));
         Self::deposit_event(Event::Withdrawn {
             account: who,

@@ -847,3 +847,27 @@ fn a_candidate_slashed_below_the_minimum_bond_is_not_elected() {
         check_state();
     });
 }
+
+#[test]
+fn leaving_and_registering_again_keeps_the_impeachment_record() {
+    new_test_ext(&[1, 2, 3], &[1]).execute_with(|| {
+        // Account 2 was impeached this term.
+        let term = CurrentTerm::get_or_default();
+        RecentImpeachments::insert(&account(2), &BoundedVec::truncate_from(vec![term]));
+        assert_ok!(call(Call::unbond, 2));
+        run_to_block(2 * K * V + 1);
+        assert_ok!(call(Call::withdraw_unbonded, 2));
+        assert!(!Candidates::contains_key(&account(2)));
+        // Back under the same account: the record is still there and still counts.
+        assert_ok!(register(2, MIN_BOND));
+        assert_eq!(RecentImpeachments::get_or_default(&account(2)).len(), 1);
+        run_to_block(3 * K * V + 1);
+        let scores = LastScores::get_or_default();
+        let score = scores
+            .iter()
+            .find(|s| s.account == account(2))
+            .expect("scored");
+        assert_eq!(score.impeachments, 1);
+        check_state();
+    });
+}

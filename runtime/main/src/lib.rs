@@ -76,7 +76,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     // evidence authenticates itself), a new committee is recorded from the block after the
     // one that installs it, candidates slashed below the minimum bond are not elected, and a
     // candidate never assigned a slot scores the median of the others' blocks score (it had
-    // the maximum). The `v2` feature builds the next version, for upgrade tests
+    // the maximum), and impeachments outlive a candidacy. The `v2` feature builds the next version, for upgrade tests
     // and docs.
     spec_version: if cfg!(feature = "before-sidechains") {
         100

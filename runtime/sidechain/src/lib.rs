@@ -57,7 +57,8 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     // paid up front and refunded only to the sudo key. 4: a removed council member's votes
     // are dropped. 5: unsigned equivocation reports; a new committee is recorded from the
     // block after the one that installs it; elections skip candidates slashed below the
-    // minimum bond and rank never-assigned candidates' blocks score with the median.
+    // minimum bond and rank never-assigned candidates' blocks score with the median;
+    // impeachments outlive a candidacy.
     spec_version: if cfg!(feature = "v2") { 6 } else { 5 },
     impl_version: 0,
     apis: Cow::Borrowed(&[
