@@ -4,14 +4,15 @@
 //! replays exactly. Messages travel encoded, through [`Engine::on_bytes`], as they would over
 //! the wire. Links can delay, drop and be partitioned; nodes can be byzantine
 //! ([`Behavior`]): they run the honest engine and tamper with what it sends, so they sign only
-//! with their own keys but otherwise do anything a faulty validator could.
+//! with their own keys but otherwise do anything a faulty validator could. The committee can
+//! be handed over at a height mid-run ([`Simulation::with_committee_change`]).
 //!
 //! The simulator checks nothing by itself; tests ask it for the finalized chains of honest
 //! nodes ([`Simulation::check_agreement`]), the evidence and offences they raised, and how far
 //! each got.
 
 use crate::{
-    Height, Round,
+    Height, Round, ValidatorIndex,
     engine::{Chain, Config, Engine, ImpeachReason, Offence, Output, TimeoutKind, Verdict},
     types::{
         Certificate, ConsensusBlock, Equivocation, Message, Proposal, SignedProposal, SignedVote,
@@ -19,11 +20,11 @@ use crate::{
     },
 };
 use codec::{Decode, Encode};
-use cpc_crypto::sr25519::{Pair, Public};
+use cpc_crypto::sr25519::{Pair, Public, Signature};
 use cpc_primitives::{H256, hashing::blake2_256};
 use std::{
     cmp::Reverse,
-    collections::{BTreeMap, BinaryHeap},
+    collections::{BTreeMap, BTreeSet, BinaryHeap},
 };
 
 /// SplitMix64: a tiny, well-distributed PRNG whose sequence is fixed by its seed.
@@ -98,7 +99,8 @@ pub const GENESIS: H256 = H256([0x5e; 32]);
 /// A node's chain: finalized blocks with their certificates.
 pub struct SimChain {
     id: u16,
-    validators: ValidatorSet,
+    /// The committees by the first height each certifies, ascending; the first from height 0.
+    committees: Vec<(Height, ValidatorSet)>,
     proposers: Vec<Public>,
     builds_invalid: bool,
     finalized: Vec<(SimBlock, Certificate)>,
@@ -109,6 +111,17 @@ impl SimChain {
         self.finalized
             .last()
             .map_or((0, GENESIS), |(b, _)| (b.height, b.hash()))
+    }
+
+    /// The committee that certifies `height`: the latest one scheduled from `height` or
+    /// earlier, as the node reads the committee recorded in the parent's state.
+    fn committee(&self, height: Height) -> &ValidatorSet {
+        let (_, first) = &self.committees[0];
+        self.committees
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= height)
+            .map_or(first, |(_, set)| set)
     }
 
     /// The hash of the round-0 block this node builds at `height` on its finalized chain.
@@ -139,8 +152,8 @@ impl Chain<SimBlock> for SimChain {
         self.last()
     }
 
-    fn validators(&self, _: Height) -> ValidatorSet {
-        self.validators.clone()
+    fn validators(&self, height: Height) -> ValidatorSet {
+        self.committee(height).clone()
     }
 
     fn proposer(&self, height: Height) -> Public {
@@ -191,7 +204,7 @@ impl Chain<SimBlock> for SimChain {
                 VoteKind::Commit,
                 block.height,
                 &block.hash(),
-                &self.validators,
+                self.committee(block.height),
                 &GENESIS,
             )
             .expect("finalized with a bad certificate");
@@ -219,6 +232,16 @@ pub enum Behavior {
     SilentProposer,
     /// Proposes blocks that fail to execute, otherwise honest.
     InvalidProposer,
+    /// Tries to leave honest validators locked on different blocks. Each of its prepares and
+    /// commits reaches a random half of its peers, so some see a prepare certificate (and
+    /// lock) where others do not. It prepares every proposal of its height it accepts, once
+    /// per round but whatever its lock, so its prepare can complete a quorum for any block two
+    /// honest validators prepared. As an impeach round's leader it proposes, whatever its lock,
+    /// the block of the oldest prepare certificate of an earlier round it can assemble from the
+    /// prepares it received (preferring a block other than the latest certificate's), or the
+    /// impeach block if it has none. It never signs two votes of one round and kind: its
+    /// engine's own prepares (and certificates holding them) never leave it.
+    LockSplitter,
 }
 
 /// Link conditions.
@@ -265,6 +288,88 @@ pub struct SimNode {
     pub impeachments: Vec<(Height, Public, ImpeachReason)>,
     /// Verdicts it gave late, on messages it kept for a later height.
     pub judged: Vec<(H256, Verdict)>,
+    /// Impeach-round proposals of an old prepare certificate's block it made in place of its
+    /// engine's (a [`Behavior::LockSplitter`]).
+    pub reproposals: usize,
+    /// What it kept of what it saw (a [`Behavior::LockSplitter`]).
+    hoard: Hoard,
+}
+
+/// What a [`Behavior::LockSplitter`] keeps: blocks and prepares of the heights it has not
+/// finished, from which it assembles prepare certificates of any round (its engine keeps only
+/// the latest), and the rounds it prepared in.
+#[derive(Default)]
+struct Hoard {
+    blocks: BTreeMap<H256, SimBlock>,
+    prepares: BTreeMap<(Height, Round, H256), BTreeMap<ValidatorIndex, Signature>>,
+    prepared: BTreeSet<(Height, Round)>,
+}
+
+impl Hoard {
+    /// Keeps the block of a proposal, the prepares of a vote or of a proposal's certificate.
+    fn note(&mut self, message: &Message<SimBlock>) {
+        match message {
+            Message::Proposal(signed) => {
+                let block = &signed.proposal.block;
+                self.blocks.insert(block.hash(), block.clone());
+                if let Some(certificate) = &signed.proposal.prepared {
+                    self.prepares
+                        .entry((certificate.height, certificate.round, certificate.hash))
+                        .or_default()
+                        .extend(certificate.signatures.iter().copied());
+                }
+            }
+            Message::Vote(signed) if signed.vote.kind == VoteKind::Prepare => {
+                let vote = signed.vote;
+                self.prepares
+                    .entry((vote.height, vote.round, vote.hash))
+                    .or_default()
+                    .insert(signed.validator, signed.signature);
+            }
+            _ => {}
+        }
+    }
+
+    /// The oldest prepare certificate of `height` from a round before `round` (with its
+    /// block) that `quorum` kept prepares make, for a block other than the latest such
+    /// certificate's if there is one. Forgets earlier heights.
+    fn oldest_certificate(
+        &mut self,
+        height: Height,
+        round: Round,
+        quorum: usize,
+    ) -> Option<(SimBlock, Certificate)> {
+        self.prepares.retain(|(h, _, _), _| *h >= height);
+        self.blocks.retain(|_, block| block.height >= height);
+        self.prepared.retain(|(h, _)| *h >= height);
+        let complete: Vec<(Round, H256)> = self
+            .prepares
+            .iter()
+            .filter(|((h, r, hash), votes)| {
+                *h == height
+                    && *r < round
+                    && votes.len() >= quorum
+                    && self.blocks.contains_key(hash)
+            })
+            .map(|((_, r, hash), _)| (*r, *hash))
+            .collect();
+        let latest = complete.iter().max_by_key(|(r, _)| *r)?.1;
+        let (old, hash) = complete
+            .into_iter()
+            .min_by_key(|(r, hash)| (*hash == latest, *r))?;
+        let signatures = self.prepares[&(height, old, hash)]
+            .iter()
+            .map(|(index, signature)| (*index, *signature))
+            .collect();
+        let certificate = Certificate {
+            kind: VoteKind::Prepare,
+            height,
+            round: old,
+            hash,
+            signatures,
+        };
+        Some((self.blocks[&hash].clone(), certificate))
+    }
 }
 
 enum Event {
@@ -285,7 +390,8 @@ enum Event {
 
 /// A network of simulated nodes.
 pub struct Simulation {
-    /// The nodes; the first `validators` are the committee.
+    /// The nodes; the first `validators` are the committee of height 1 (and of all heights,
+    /// unless [`Simulation::with_committee_change`] hands it over).
     pub nodes: Vec<SimNode>,
     network: NetworkConfig,
     rng: Rng,
@@ -341,7 +447,7 @@ impl Simulation {
         for (i, behavior) in behaviors.iter().enumerate() {
             let mut chain = SimChain {
                 id: i as u16,
-                validators: set.clone(),
+                committees: vec![(0, set.clone())],
                 proposers: proposer_keys.clone(),
                 builds_invalid: *behavior == Behavior::InvalidProposer,
                 finalized: Vec::new(),
@@ -356,6 +462,8 @@ impl Simulation {
                 evidence: Vec::new(),
                 impeachments: Vec::new(),
                 judged: Vec::new(),
+                reproposals: 0,
+                hoard: Hoard::default(),
             });
         }
         for i in 0..sim.nodes.len() {
@@ -363,6 +471,31 @@ impl Simulation {
             sim.push(sim.stall_ms, Event::Probe { node: i });
         }
         sim
+    }
+
+    /// Hands finality over to the committee of nodes `members` (in this committee order) from
+    /// `height` on: blocks below `height` are certified by the committee before, blocks from
+    /// `height` on by this one, as the node reads the committee recorded in the state of block
+    /// `height - 1`. Members outside the first committee start as followers; validators left
+    /// out go on as followers. Call it before running: it panics if a node already decides
+    /// `height` or a later one (its engine would have read the old committee for it).
+    pub fn with_committee_change(mut self, height: Height, members: &[usize]) -> Self {
+        assert!(
+            self.nodes.iter().all(|n| n.engine.height() < height),
+            "a node already decides height {height}"
+        );
+        assert!(
+            members.iter().all(|i| *i < self.nodes.len()),
+            "members are nodes"
+        );
+        let set = ValidatorSet::new(members.iter().map(|i| node_key(*i).public()).collect())
+            .expect("distinct keys");
+        for node in &mut self.nodes {
+            let committees = &mut node.chain.committees;
+            committees.retain(|(from, _)| *from < height);
+            committees.push((height, set.clone()));
+        }
+        self
     }
 
     /// Node `i`'s driver: if its finality stood still since the last probe, it asks the next
@@ -483,6 +616,7 @@ impl Simulation {
                             self.broadcast(i, &other);
                         }
                     }
+                    Behavior::LockSplitter => self.split(i, message),
                     _ => self.broadcast(i, &message),
                 },
                 Output::Send(to, message) => {
@@ -516,6 +650,112 @@ impl Simulation {
                 // Simulated links deliver to everyone: nothing to forward, only to record.
                 Output::Judged(digest, verdict) => self.nodes[i].judged.push((digest, verdict)),
             }
+        }
+    }
+
+    /// Sends `message` from node `i` to each other node with probability one half.
+    fn send_to_half(&mut self, i: usize, message: &Message<SimBlock>) {
+        let bytes = message.encode();
+        for to in 0..self.nodes.len() {
+            if self.rng.chance(500) {
+                self.send(i, to, bytes.clone());
+            }
+        }
+    }
+
+    /// Carries out a broadcast of node `i`, a [`Behavior::LockSplitter`]: its engine's
+    /// prepares give way to the ones [`Simulation::splitter_prepare`] signs, its commits reach
+    /// half its peers, and its impeach-round proposals are [`Simulation::splitter_proposal`]'s.
+    fn split(&mut self, i: usize, message: Message<SimBlock>) {
+        let proposal = match message {
+            Message::Vote(signed) => {
+                if signed.vote.kind == VoteKind::Commit {
+                    self.send_to_half(i, &Message::Vote(signed));
+                }
+                return;
+            }
+            Message::Proposal(signed) if signed.proposal.round > 0 => {
+                self.splitter_proposal(i, &signed).unwrap_or(signed)
+            }
+            Message::Proposal(signed) => signed,
+            other => return self.broadcast(i, &other),
+        };
+        self.splitter_prepare(i, &proposal.proposal);
+        let message = Message::Proposal(proposal);
+        self.nodes[i].hoard.note(&message);
+        self.broadcast(i, &message);
+    }
+
+    /// What node `i`, a [`Behavior::LockSplitter`] and the proposer of `signed` (of an impeach
+    /// round), proposes in its place: the block of the oldest prepare certificate it can
+    /// assemble (see [`Hoard::oldest_certificate`]) with that certificate, or else the round's
+    /// impeach block. Not its engine's lock: that certificate may hold its engine's prepare of
+    /// a round where it signed another one on the wire.
+    fn splitter_proposal(
+        &mut self,
+        i: usize,
+        signed: &SignedProposal<SimBlock>,
+    ) -> Option<SignedProposal<SimBlock>> {
+        let node = &mut self.nodes[i];
+        let (height, round) = (signed.proposal.height, signed.proposal.round);
+        let quorum = node.engine.validators().quorum();
+        let (block, prepared) = match node.hoard.oldest_certificate(height, round, quorum) {
+            Some((block, certificate)) => {
+                node.reproposals += 1;
+                (block, Some(certificate))
+            }
+            None => (node.chain.impeach_block(height, round)?, None),
+        };
+        let proposal = Proposal {
+            height,
+            round,
+            block,
+            prepared,
+        };
+        let hash = proposal.block.hash();
+        Some(SignedProposal {
+            signature: node.key.sign(&proposal.signing_payload(&GENESIS, &hash)),
+            proposal,
+            proposer: signed.proposer,
+        })
+    }
+
+    /// Node `i`, a [`Behavior::LockSplitter`], prepares `proposal` if it is of the height its
+    /// engine decides and it has not prepared in that round, whatever its lock, and sends the
+    /// prepare to half its peers.
+    fn splitter_prepare(&mut self, i: usize, proposal: &Proposal<SimBlock>) {
+        let node = &mut self.nodes[i];
+        let Some(index) = node.engine.validators().index_of(&node.key.public()) else {
+            return;
+        };
+        if proposal.height != node.engine.height()
+            || !node
+                .hoard
+                .prepared
+                .insert((proposal.height, proposal.round))
+        {
+            return;
+        }
+        let vote = Vote {
+            kind: VoteKind::Prepare,
+            height: proposal.height,
+            round: proposal.round,
+            hash: proposal.block.hash(),
+        };
+        let message = Message::Vote(SignedVote::sign(vote, index, &node.key, &GENESIS));
+        node.hoard.note(&message);
+        self.send_to_half(i, &message);
+    }
+
+    /// What node `i`, a [`Behavior::LockSplitter`], does with a message its engine accepted:
+    /// keeps its block and prepares, and prepares a proposal at once.
+    fn splitter_heard(&mut self, i: usize, bytes: &[u8]) {
+        let Ok(message) = Message::<SimBlock>::decode_bounded(bytes) else {
+            return;
+        };
+        self.nodes[i].hoard.note(&message);
+        if let Message::Proposal(signed) = &message {
+            self.splitter_prepare(i, &signed.proposal);
         }
     }
 
@@ -564,7 +804,11 @@ impl Simulation {
                     }
                     self.delivered += 1;
                     let node = &mut self.nodes[to];
-                    node.engine.on_bytes(from, &bytes, &mut node.chain);
+                    let verdict = node.engine.on_bytes(from, &bytes, &mut node.chain);
+                    // Before its own outputs: a proposal it makes now may use what it just got.
+                    if node.behavior == Behavior::LockSplitter && verdict == Verdict::Accept {
+                        self.splitter_heard(to, &bytes);
+                    }
                     self.flush(to);
                 }
                 Event::Timeout {
