@@ -6,7 +6,7 @@
 
 use crate::{fuel::host as fuel, signatures::VerifiedSignatures};
 use codec::Decode;
-use cpc_crypto::sr25519::{Public, Signature};
+use cpc_crypto::sr25519::{Public, Signature, VrfSignature};
 use cpc_io::Externalities;
 use std::{fmt, sync::Arc};
 use wasmtime::{Caller, Linker, StoreLimits};
@@ -355,6 +355,34 @@ pub(crate) fn define(
                 (items.len() as u64).saturating_mul(fuel::SR25519_VERIFY),
             )?;
             Ok(i32::from(signatures.verify_batch(&items)))
+        },
+    )?;
+    linker.func_wrap(
+        "env",
+        "ext_crypto_sr25519_vrf_verify_version_1",
+        |mut c: C<'_>,
+         public_ptr: i32,
+         context_ptr: i32,
+         context_len: i32,
+         message_ptr: i32,
+         message_len: i32,
+         signature_ptr: i32,
+         out_ptr: i32|
+         -> Result<i32> {
+            let mut public = Public([0; 32]);
+            public.0.copy_from_slice(&read(&mut c, public_ptr, 32)?);
+            let context = read(&mut c, context_ptr, context_len)?;
+            let message = read(&mut c, message_ptr, message_len)?;
+            let signature = VrfSignature::decode(&mut &read(&mut c, signature_ptr, 96)?[..])
+                .map_err(|e| wasmtime::Error::msg(format!("bad VRF signature bytes: {e}")))?;
+            charge(&mut c, fuel::SR25519_VRF_VERIFY)?;
+            match cpc_crypto::sr25519::vrf_verify(&public, &context, &message, &signature) {
+                Some(output) => {
+                    write(&mut c, out_ptr, &output)?;
+                    Ok(1)
+                }
+                None => Ok(0),
+            }
         },
     )?;
     linker.func_wrap(

@@ -32,6 +32,21 @@ pub struct Public(pub [u8; 32]);
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct Signature(pub [u8; 64]);
 
+/// A schnorrkel VRF signature: the pre-output (the VRF's output point, from which the output
+/// bytes are derived) and the proof that it was computed with the signer's secret on the
+/// given input. Whoever holds the key gets exactly one output per input, so the output cannot
+/// be ground; everyone can check it with the public key.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct VrfSignature {
+    /// The pre-output point, compressed.
+    pub pre_output: [u8; 32],
+    /// The proof of correct evaluation.
+    pub proof: [u8; 64],
+}
+
+/// The label under which the 32 output bytes are derived from a VRF's in-out pair.
+pub const VRF_OUTPUT_LABEL: &[u8] = b"cpc/vrf-output";
+
 impl fmt::Debug for Public {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Public(0x{})", hex::encode(self.0))
@@ -106,6 +121,23 @@ mod native {
             return true;
         }
         schnorrkel::verify_batch(transcripts, &signatures, &publics, false).is_ok()
+    }
+
+    /// Checks a VRF signature by `public` on `message` under `context` and returns the 32
+    /// output bytes; `None` when the key, pre-output or proof is malformed or the proof fails.
+    pub fn vrf_verify(
+        public: &Public,
+        context: &[u8],
+        message: &[u8],
+        signature: &VrfSignature,
+    ) -> Option<[u8; 32]> {
+        let public = PublicKey::from_bytes(&public.0).ok()?;
+        let pre_output = schnorrkel::vrf::VRFPreOut::from_bytes(&signature.pre_output).ok()?;
+        let proof = schnorrkel::vrf::VRFProof::from_bytes(&signature.proof).ok()?;
+        let (in_out, _) = public
+            .vrf_verify(signing_context(context).bytes(message), &pre_output, &proof)
+            .ok()?;
+        Some(in_out.make_bytes(VRF_OUTPUT_LABEL))
     }
 
     /// A public key decoded once, for keys that verify many signatures (validators, session
@@ -211,6 +243,17 @@ mod native {
             Signature(self.0.sign(context.bytes(message)).to_bytes())
         }
 
+        /// Evaluates the VRF on `message` under `context`: the signature and the 32 output
+        /// bytes [`vrf_verify`] returns for it.
+        pub fn vrf_sign(&self, context: &[u8], message: &[u8]) -> (VrfSignature, [u8; 32]) {
+            let (in_out, proof, _) = self.0.vrf_sign(signing_context(context).bytes(message));
+            let signature = VrfSignature {
+                pre_output: in_out.to_preout().to_bytes(),
+                proof: proof.to_bytes(),
+            };
+            (signature, in_out.make_bytes(VRF_OUTPUT_LABEL))
+        }
+
         /// Derives a child pair along `path`.
         ///
         /// Returns the seed of the result when the last junction was hard (so the child can be
@@ -256,6 +299,50 @@ mod native {
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_vrf_output_is_one_per_key_and_input_and_any_change_fails() {
+        let pair = Pair::from_seed(&[7u8; 32]);
+        let other = Pair::from_seed(&[8u8; 32]);
+        let (signature, output) = pair.vrf_sign(b"ctx", b"input");
+        assert_eq!(
+            vrf_verify(&pair.public(), b"ctx", b"input", &signature),
+            Some(output)
+        );
+        // Signing again (fresh proof randomness) gives the same output: nothing to grind.
+        let (again, same) = pair.vrf_sign(b"ctx", b"input");
+        assert_eq!(same, output);
+        assert_eq!(again.pre_output, signature.pre_output);
+        assert_ne!(pair.vrf_sign(b"ctx", b"other").1, output);
+        assert_eq!(
+            vrf_verify(&other.public(), b"ctx", b"input", &signature),
+            None
+        );
+        assert_eq!(
+            vrf_verify(&pair.public(), b"ctx", b"inpuT", &signature),
+            None
+        );
+        assert_eq!(
+            vrf_verify(&pair.public(), b"ctX", b"input", &signature),
+            None
+        );
+        let mut tampered = signature;
+        tampered.proof[5] ^= 1;
+        assert_eq!(
+            vrf_verify(&pair.public(), b"ctx", b"input", &tampered),
+            None
+        );
+        let mut tampered = signature;
+        tampered.pre_output[0] ^= 1;
+        assert_eq!(
+            vrf_verify(&pair.public(), b"ctx", b"input", &tampered),
+            None
+        );
+        assert_eq!(
+            vrf_verify(&Public([0xff; 32]), b"ctx", b"input", &signature),
+            None
+        );
+    }
 
     #[test]
     fn signatures_verify_and_any_change_fails() {

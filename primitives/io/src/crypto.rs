@@ -1,7 +1,7 @@
 //! Signature verification through the host: the runtime links no curve arithmetic; and key
 //! generation in the node's keystore, for calls that are offered one.
 
-use cpc_crypto::sr25519::{Public, Signature};
+use cpc_crypto::sr25519::{Public, Signature, VrfSignature};
 
 #[cfg(not(feature = "std"))]
 use crate::wasm::*;
@@ -31,6 +31,35 @@ pub fn sr25519_batch_verify(items: &[(Signature, alloc::vec::Vec<u8>, Public)]) 
         unsafe {
             ext_crypto_sr25519_batch_verify_version_1(encoded.as_ptr(), encoded.len() as u32) != 0
         }
+    }
+}
+
+/// Checks a VRF signature of `public` on `message` under `context` and returns its 32 output
+/// bytes, or `None` if it does not verify.
+pub fn sr25519_vrf_verify(
+    public: &Public,
+    context: &[u8],
+    message: &[u8],
+    signature: &VrfSignature,
+) -> Option<[u8; 32]> {
+    #[cfg(feature = "std")]
+    return cpc_crypto::sr25519::vrf_verify(public, context, message, signature);
+    #[cfg(not(feature = "std"))]
+    {
+        let encoded = codec::Encode::encode(signature);
+        let mut output = [0u8; 32];
+        let valid = unsafe {
+            ext_crypto_sr25519_vrf_verify_version_1(
+                public.0.as_ptr(),
+                context.as_ptr(),
+                context.len() as u32,
+                message.as_ptr(),
+                message.len() as u32,
+                encoded.as_ptr(),
+                output.as_mut_ptr(),
+            )
+        };
+        (valid != 0).then_some(output)
     }
 }
 

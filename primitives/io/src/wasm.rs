@@ -54,6 +54,15 @@ unsafe extern "C" {
         public_ptr: *const u8,
     ) -> i32;
     pub fn ext_crypto_sr25519_batch_verify_version_1(items_ptr: *const u8, items_len: u32) -> i32;
+    pub fn ext_crypto_sr25519_vrf_verify_version_1(
+        public_ptr: *const u8,
+        context_ptr: *const u8,
+        context_len: u32,
+        message_ptr: *const u8,
+        message_len: u32,
+        signature_ptr: *const u8,
+        out_ptr: *mut u8,
+    ) -> i32;
     pub fn ext_crypto_sr25519_generate_version_1(
         key_type_ptr: *const u8,
         seed_ptr: *const u8,
