@@ -27,7 +27,8 @@ use cpc_crypto::sr25519::{Pair, Public};
 use cpc_primitives::{
     Block, Digest, DigestItem, H256, Header,
     hashing::blake2_256,
-    lbft::{BlockDigest, ENGINE_ID},
+    lbft::{BlockDigest, ENGINE_ID, VRF_CONTEXT, vrf_input},
+    sr25519::VrfSignature,
 };
 use cpc_txpool::Pool;
 use parking_lot::Mutex;
@@ -371,13 +372,39 @@ impl ClientChain {
             .unwrap_or(0)
     }
 
-    fn digest(round: u32, impeach: bool) -> Digest {
+    fn digest(round: u32, impeach: bool, vrf: Option<VrfSignature>) -> Digest {
         let mut digest = Digest::default();
         digest.push(DigestItem::PreRuntime(
             ENGINE_ID,
-            BlockDigest { round, impeach }.encode(),
+            BlockDigest {
+                round,
+                impeach,
+                vrf,
+            }
+            .encode(),
         ));
         digest
+    }
+
+    /// This node's VRF signature for its proposal at `height`, on the randomness in the
+    /// finalized (parent) state: the runtime refuses a proposer's block without it.
+    fn vrf(&self, height: u32) -> Result<VrfSignature, String> {
+        let key = self
+            .key
+            .as_ref()
+            .ok_or("no session key to evaluate the VRF with")?;
+        let randomness = self
+            .client
+            .storage(
+                &self.client.info().finalized_hash,
+                &cpc_pallet_hybrid_consensus::Randomness::hashed_key(),
+            )
+            .map_err(|e| format!("cannot read the chain's randomness: {e}"))?
+            .map(|v| H256::decode(&mut &v[..]))
+            .transpose()
+            .map_err(|e| format!("the chain's randomness does not decode: {e}"))?
+            .unwrap_or_default();
+        Ok(key.vrf_sign(VRF_CONTEXT, &vrf_input(&randomness, height)).0)
     }
 
     fn build(
@@ -491,7 +518,19 @@ impl Chain<Block> for ClientChain {
     fn build(&mut self, height: u32) -> Option<Block> {
         let timestamp = now_millis().max(self.parent_timestamp() + self.period.as_millis() as u64);
         let start = Instant::now();
-        let built = ClientChain::build(self, timestamp, Self::digest(0, false), self.pool.ready());
+        let vrf = match self.vrf(height) {
+            Ok(vrf) => vrf,
+            Err(why) => {
+                log::warn!(target: "lbft", "cannot propose block #{height}: {why}");
+                return None;
+            }
+        };
+        let built = ClientChain::build(
+            self,
+            timestamp,
+            Self::digest(0, false, Some(vrf)),
+            self.pool.ready(),
+        );
         self.times.lock().build += start.elapsed();
         match built {
             Ok(block) => Some(block),
@@ -509,7 +548,7 @@ impl Chain<Block> for ClientChain {
         let timestamp = self.parent_timestamp()
             + self.period.as_millis() as u64
             + u64::from(round) * self.impeach_timeout_ms;
-        match ClientChain::build(self, timestamp, Self::digest(round, true), Vec::new()) {
+        match ClientChain::build(self, timestamp, Self::digest(round, true, None), Vec::new()) {
             Ok(block) => {
                 self.impeach.lock().insert((height, round), block.clone());
                 Some(block)
@@ -522,6 +561,15 @@ impl Chain<Block> for ClientChain {
     }
 
     fn verify(&mut self, block: &Block) -> Result<(), String> {
+        // The runtime checks the VRF of blocks that say they are LBFT's; one that does not
+        // say so would skip the check (and its proposer's contribution to the randomness).
+        let digest = block.header.digest.logs().find_map(|item| match item {
+            DigestItem::PreRuntime(id, data) if *id == ENGINE_ID => Some(data),
+            _ => None,
+        });
+        if digest.is_none_or(|data| BlockDigest::decode(&mut &data[..]).is_err()) {
+            return Err("the block carries no LBFT digest".into());
+        }
         if self.checked.lock().contains_key(&block.hash()) {
             return Ok(());
         }

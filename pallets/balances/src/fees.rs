@@ -27,13 +27,25 @@ use cpc_support::traits::{ExistenceRequirement, OnChargeTransaction};
 
 /// Receives paid fees (already withdrawn from the payer and from the issuance).
 pub trait OnFee {
-    /// `amount` was paid; mint it to someone, or do nothing to leave it burned.
-    fn on_fee(amount: Balance);
+    /// `who` paid `amount`; mint it to someone, or do nothing to leave it burned.
+    fn on_fee(who: &AccountId, amount: Balance);
 }
 
 /// Fees are burned.
 impl OnFee for () {
-    fn on_fee(_amount: Balance) {}
+    fn on_fee(_who: &AccountId, _amount: Balance) {}
+}
+
+/// Fees are burned, and reported to `R` (the proposers' reputation: fees are what a busy
+/// account spent, which self-transfers cannot fake for free).
+pub struct BurnAndReport<R>(core::marker::PhantomData<R>);
+
+impl<R: cpc_support::traits::ReputationReporter> OnFee for BurnAndReport<R> {
+    fn on_fee(who: &AccountId, amount: Balance) {
+        if amount > 0 {
+            R::note_fee_paid(who, amount);
+        }
+    }
 }
 
 impl<T: Config> Pallet<T> {
@@ -112,7 +124,7 @@ impl<T: Config> OnChargeTransaction for Pallet<T> {
             TotalIssuance::mutate_or_default(|i| *i = i.saturating_add(refund));
         }
         let paid = actual_fee.saturating_add(tip);
-        T::OnFee::on_fee(paid);
+        T::OnFee::on_fee(who, paid);
         Self::deposit_event(Event::TransactionFeePaid {
             who: *who,
             actual_fee: paid,

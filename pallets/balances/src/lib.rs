@@ -52,7 +52,7 @@ use cpc_support::{
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 
-pub use fees::OnFee;
+pub use fees::{BurnAndReport, OnFee};
 pub use weights::WeightInfo;
 
 /// The pallet's name.

@@ -5,8 +5,8 @@ use crate::{
     Acceptances, AcceptsAll, Config, DeadlineQueue, EncryptionKeys, Error, Event,
     MAX_PRODUCT_PROXIES, MAX_REASON_LEN, MAX_SEALED_KEY_LEN, NextOrderId, NextProductId,
     OpenOrdersOf, Order, OrderId, OrderStatus, Orders, OrdersOf, Pallet, Params, ParamsOf, Product,
-    ProductId, ProductInfo, Products, Proxies, Proxy, Ruling, SEALED_KEY_LEN, Text, TotalEscrowed,
-    types::validate_info,
+    ProductId, ProductInfo, Products, Proxies, Proxy, Ruling, Rulings, SEALED_KEY_LEN, Text,
+    TotalEscrowed, types::validate_info,
 };
 use codec::{Decode, Encode};
 use cpc_data_market_primitives::{is_low_order_x25519, is_text, valid_proxies};
@@ -569,7 +569,9 @@ impl<T: Config> Pallet<T> {
                     proxy.ratings += 1;
                 }
             });
-            T::Reputation::note_proxy_rating(&order.proxy, r);
+            // Each of the two parties' ratings carries half of what the sale paid the
+            // protocol: what a rating bought through one's own sybils cost.
+            T::Reputation::note_proxy_rating(&order.proxy, r, Self::protocol_share(id, &order) / 2);
         }
         Orders::insert(&id, &order);
         Self::deposit_event(Event::Rated {
@@ -579,6 +581,23 @@ impl<T: Config> Pallet<T> {
             proxy_rating,
         });
         Ok(())
+    }
+
+    /// The protocol's share of what order `order` (completed or resolved) sold.
+    fn protocol_share(id: OrderId, order: &Order) -> Balance {
+        let refund = match Rulings::get(&id) {
+            Some(Ruling::RefundBuyer) => order.price,
+            Some(Ruling::Split { buyer_per_mille }) => {
+                crate::settlement::per_mille_of(order.price, buyer_per_mille)
+            }
+            Some(Ruling::PaySeller) | None => 0,
+        };
+        crate::settlement::split(
+            order.price.saturating_sub(refund),
+            order.proxy_fee_per_mille,
+            order.protocol_fee_per_mille,
+        )
+        .protocol
     }
 
     fn do_set_params(origin: RawOrigin, params: Params) -> DispatchResult {

@@ -30,10 +30,10 @@ impl cpc_pallet_balances::Config for Test {
 /// A reputation report the market made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Report {
-    /// A completed sale of the seller.
-    Sale(AccountId, u64),
-    /// A proxy rating.
-    ProxyRating(AccountId, u8),
+    /// A completed sale of the seller, worth what it paid the protocol.
+    Sale(AccountId, Balance),
+    /// A proxy rating, and what its order paid the protocol (halved: two parties rate).
+    ProxyRating(AccountId, u8, Balance),
 }
 
 thread_local! {
@@ -44,11 +44,15 @@ thread_local! {
 pub struct RecordingReporter;
 
 impl cpc_support::traits::ReputationReporter for RecordingReporter {
-    fn note_data_contribution(who: &AccountId, amount: u64) {
-        REPORTS.with(|r| r.borrow_mut().push(Report::Sale(*who, amount)));
+    fn note_fee_paid(_: &AccountId, _: Balance) {}
+    fn note_data_contribution(who: &AccountId, value: Balance) {
+        REPORTS.with(|r| r.borrow_mut().push(Report::Sale(*who, value)));
     }
-    fn note_proxy_rating(who: &AccountId, rating: u8) {
-        REPORTS.with(|r| r.borrow_mut().push(Report::ProxyRating(*who, rating)));
+    fn note_proxy_rating(who: &AccountId, rating: u8, value: Balance) {
+        REPORTS.with(|r| {
+            r.borrow_mut()
+                .push(Report::ProxyRating(*who, rating, value))
+        });
     }
 }
 

@@ -99,16 +99,21 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Credits a sale to the seller's data contribution, and, for a sidechain's data, to the
-    /// sidechain's operator's.
-    fn note_sale(order: &Order) {
-        T::Reputation::note_data_contribution(&order.seller, 1);
+    /// sidechain's operator's, at what it paid the protocol: the part of the price that left
+    /// the parties' hands, so a sale to oneself through a sybil buyer counts for exactly
+    /// what it cost.
+    fn note_sale(order: &Order, protocol_paid: Balance) {
+        if protocol_paid == 0 {
+            return;
+        }
+        T::Reputation::note_data_contribution(&order.seller, protocol_paid);
         let sidechain = Products::get(&order.product).and_then(|p| match p.info.location {
             StorageLocation::Sidechain { sidechain, .. }
             | StorageLocation::SidechainStream { sidechain, .. } => Some(sidechain),
             _ => None,
         });
         if let Some(operator) = sidechain.and_then(T::SidechainOperators::operator) {
-            T::Reputation::note_data_contribution(&operator, 1);
+            T::Reputation::note_data_contribution(&operator, protocol_paid);
         }
     }
 
@@ -123,7 +128,7 @@ impl<T: Config> Pallet<T> {
             ),
         );
         Self::close(id, &mut order, OrderStatus::Completed, true);
-        Self::note_sale(&order);
+        Self::note_sale(&order, split.protocol);
         Self::deposit_event(Event::Completed {
             order: id,
             split,
@@ -170,7 +175,7 @@ impl<T: Config> Pallet<T> {
         Self::close(id, &mut order, OrderStatus::Resolved, sold);
         Rulings::insert(&id, &ruling);
         if sold {
-            Self::note_sale(&order);
+            Self::note_sale(&order, split.protocol);
         }
         Self::deposit_event(Event::Resolved {
             order: id,

@@ -8,7 +8,6 @@ use crate::{
 };
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
-use cpc_pallet_system::Pallet as System;
 use cpc_primitives::{
     AccountId, Balance, BlockNumber,
     dispatch::{DispatchError, DispatchResult, DispatchResultWithPostInfo},
@@ -178,13 +177,7 @@ impl<T: Config> Pallet<T> {
         );
         SessionKeys::insert(&session_key, &account);
         CandidateCount::mutate_or_default(|n| *n += 1);
-        Stats::insert(
-            &account,
-            &WindowStats {
-                nonce_at_start: System::<T>::account_nonce(&account),
-                ..Default::default()
-            },
-        );
+        Stats::insert(&account, &WindowStats::default());
         Self::deposit_event(Event::Registered {
             account,
             session_key,
@@ -201,7 +194,61 @@ impl<T: Config> Pallet<T> {
     ) -> DispatchResult {
         let who = ensure_signed(origin)?;
         Self::check_proof(&who, &session_key, &proof)?;
+        ensure!(!Candidates::contains_key(&who), Error::AlreadyCandidate);
+        if CandidateCount::get_or_default() >= MAX_CANDIDATES {
+            // Full: slots go to stake, not to whoever came first. The lowest-bonded candidate
+            // that could leave (no seat, no committee whose votes can still be reported: its
+            // bond secures nothing) makes room for a strictly higher bond.
+            let (victim, candidate) = Self::lowest_evictable()
+                .filter(|(_, c)| bond > c.bond)
+                .ok_or(Error::TooManyCandidates)?;
+            Self::remove_candidate(&victim, &candidate);
+            Self::deposit_event(Event::Evicted {
+                account: victim,
+                bond: candidate.bond,
+                by: who,
+            });
+        }
         Self::add_candidate(who, session_key, bond)
+    }
+
+    /// The candidate with the lowest bond (then the highest account id) that could leave
+    /// now: not in the committee, a scheduled or a recent one, and holding no seat.
+    fn lowest_evictable() -> Option<(AccountId, Candidate)> {
+        let mut protected = alloc::collections::BTreeSet::new();
+        let term = CurrentTerm::get_or_default();
+        for seats in [term, term + 1].iter().filter_map(Proposers::get) {
+            protected.extend(seats.iter().map(|m| m.account));
+        }
+        for record in CommitteeHistory::get_or_default().iter() {
+            protected.extend(record.members.iter().map(|m| m.account));
+        }
+        protected.extend(Validators::get_or_default().iter().map(|m| m.account));
+        protected.extend(PendingValidators::get().unwrap_or_default().iter().copied());
+        Candidates::iter()
+            .filter(|(account, _)| !protected.contains(account))
+            .min_by(|(a, x), (b, y)| x.bond.cmp(&y.bond).then(b.cmp(a)))
+    }
+
+    /// Removes `who`'s candidacy and releases its bond; its impeachments in the window stay
+    /// (leaving and registering again must not wipe a failing proposer's record). Returns
+    /// what could not be released.
+    fn remove_candidate(who: &AccountId, candidate: &Candidate) -> Balance {
+        let left = T::Currency::unreserve(who, candidate.bond);
+        Candidates::remove(who);
+        SessionKeys::remove(&candidate.session_key);
+        Stats::remove(who);
+        let oldest =
+            CurrentTerm::get_or_default().saturating_sub(Self::params().impeachment_window_terms);
+        let mut recent = RecentImpeachments::get_or_default(who);
+        recent.retain(|t| *t >= oldest);
+        if recent.is_empty() {
+            RecentImpeachments::remove(who);
+        } else {
+            RecentImpeachments::insert(who, &recent);
+        }
+        CandidateCount::mutate_or_default(|n| *n = n.saturating_sub(1));
+        left
     }
 
     fn do_bond_more(origin: RawOrigin, amount: Balance) -> DispatchResult {
@@ -269,22 +316,7 @@ impl<T: Config> Pallet<T> {
                 .is_some_and(|at| CurrentTerm::get_or_default() >= at),
             Error::NotWithdrawable
         );
-        let left = T::Currency::unreserve(&who, candidate.bond);
-        Candidates::remove(&who);
-        SessionKeys::remove(&candidate.session_key);
-        Stats::remove(&who);
-        // Impeachments outlive the candidacy: leaving and registering again must not wipe a
-        // failing proposer's record. What is older than the window no longer counts anyway.
-        let oldest =
-            CurrentTerm::get_or_default().saturating_sub(Self::params().impeachment_window_terms);
-        let mut recent = RecentImpeachments::get_or_default(&who);
-        recent.retain(|t| *t >= oldest);
-        if recent.is_empty() {
-            RecentImpeachments::remove(&who);
-        } else {
-            RecentImpeachments::insert(&who, &recent);
-        }
-        CandidateCount::mutate_or_default(|n| *n = n.saturating_sub(1));
+        let left = Self::remove_candidate(&who, &candidate);
         Self::deposit_event(Event::Withdrawn {
             account: who,
             amount: candidate.bond - left,

@@ -1,6 +1,6 @@
 //! Terms and elections: at each term boundary the scheduled parameters and committee take
 //! over, and the candidates are scored on the window that ended to elect the proposers of the
-//! term after; reputation reports from other pallets feed that window.
+//! term after, seeded by the randomness of the term that ended; reputation reports from other pallets feed that window.
 
 use crate::{
     CandidateCount, Candidates, Config, CurrentTerm, DefaultProposers, Event, Impeachments,
@@ -10,8 +10,7 @@ use crate::{
     reputation::{Dimensions, SeededRng, reputations, unassigned_blocks_score, weighted_sample},
 };
 use alloc::vec::Vec;
-use cpc_pallet_system::Pallet as System;
-use cpc_primitives::{AccountId, BlockNumber, H256, weight::Weight};
+use cpc_primitives::{AccountId, Balance, BlockNumber, H256, weight::Weight};
 use cpc_support::{BoundedVec, traits::Currency};
 
 impl<T: Config> Pallet<T> {
@@ -28,15 +27,10 @@ impl<T: Config> Pallet<T> {
                 continue;
             }
             let stats = Stats::get_or_default(&account);
-            let nonce = System::<T>::account_nonce(&account);
             let dimensions = Dimensions {
                 balance: T::Currency::free_balance(&account).saturating_add(candidate.bond),
-                transactions: u64::from(nonce.saturating_sub(stats.nonce_at_start)),
-                proxy_rating: if stats.ratings == 0 {
-                    0
-                } else {
-                    stats.rating_sum * 200 / u64::from(stats.ratings)
-                },
+                transactions: stats.fees_paid,
+                proxy_rating: stats.rated_service,
                 data_contribution: stats.data_contribution,
                 blocks_per_mille: if stats.assigned == 0 {
                     never_assigned.push(records.len());
@@ -49,13 +43,7 @@ impl<T: Config> Pallet<T> {
             recent.retain(|t| *t >= oldest);
             let impeachments = recent.len() as u32;
             RecentImpeachments::insert(&account, &recent);
-            Stats::insert(
-                &account,
-                &WindowStats {
-                    nonce_at_start: nonce,
-                    ..Default::default()
-                },
-            );
+            Stats::insert(&account, &WindowStats::default());
             records.push((dimensions, impeachments));
             accounts.push(account);
         }
@@ -148,9 +136,12 @@ impl<T: Config> Pallet<T> {
             // Terms 0 and 1, or a term whose election did not happen: the defaults.
             Proposers::insert(&term, &Self::default_term());
         }
+        // Every boundary ends a term's accumulation, so each term's outputs seed exactly one
+        // election.
+        let seed = Self::rotate_randomness(term);
         // Term 1's proposers are the defaults, like term 0's: no finalized term precedes it.
         if term >= 1 {
-            Self::elect(term + 1, cpc_pallet_system::ParentHash::get_or_default());
+            Self::elect(term + 1, seed);
         }
         <T as Config>::WeightInfo::start_term(CandidateCount::get_or_default())
     }
@@ -163,19 +154,27 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> ReputationReporter for Pallet<T> {
-    fn note_data_contribution(who: &AccountId, amount: u64) {
+    fn note_fee_paid(who: &AccountId, fee: Balance) {
+        if Candidates::contains_key(who) {
+            Stats::mutate_or_default(who, |s| s.fees_paid = s.fees_paid.saturating_add(fee));
+        }
+    }
+
+    fn note_data_contribution(who: &AccountId, value: Balance) {
         if Candidates::contains_key(who) {
             Stats::mutate_or_default(who, |s| {
-                s.data_contribution = s.data_contribution.saturating_add(amount);
+                s.data_contribution = s.data_contribution.saturating_add(value);
             });
         }
     }
 
-    fn note_proxy_rating(who: &AccountId, rating: u8) {
+    fn note_proxy_rating(who: &AccountId, rating: u8, value: Balance) {
         if Candidates::contains_key(who) && (1..=5).contains(&rating) {
             Stats::mutate_or_default(who, |s| {
-                s.rating_sum += u64::from(rating);
-                s.ratings += 1;
+                s.rated_service = s
+                    .rated_service
+                    .saturating_add(value.saturating_mul(Balance::from(rating)) / 5);
+                s.ratings = s.ratings.saturating_add(1);
             });
         }
     }

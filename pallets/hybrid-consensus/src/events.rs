@@ -105,6 +105,16 @@ pub enum Event {
         /// The new parameters.
         params: Params,
     },
+    /// The candidate list was full: the candidate with the lowest bond that could leave made
+    /// room for a registration with a higher bond, and its bond was released.
+    Evicted {
+        /// The evicted candidate.
+        account: AccountId,
+        /// Its bond, released.
+        bond: Balance,
+        /// Who took its place.
+        by: AccountId,
+    },
 }
 
 /// The pallet's errors.
@@ -118,7 +128,8 @@ pub enum Error {
     BondTooLow,
     /// The free balance cannot cover the bond.
     InsufficientBalance,
-    /// There are `MAX_CANDIDATES` candidates already.
+    /// There are `MAX_CANDIDATES` candidates already, and the bond does not exceed the lowest
+    /// bond of one that could make room.
     TooManyCandidates,
     /// Another candidate uses this session key.
     SessionKeyInUse,

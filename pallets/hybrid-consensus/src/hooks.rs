@@ -4,7 +4,7 @@
 
 use crate::{
     CandidateCount, Candidates, Config, DefaultProposers, GenesisHash, Pallet, REPORT_WINDOW,
-    SessionKeys, Slashed, TermStart, Validators,
+    Randomness, SessionKeys, Slashed, TermStart, Validators,
 };
 use cpc_primitives::{BlockNumber, weight::Weight};
 use cpc_support::{Hooks, traits::ReservableCurrency};
@@ -12,9 +12,16 @@ use cpc_support::{Hooks, traits::ReservableCurrency};
 impl<T: Config> Hooks for Pallet<T> {
     fn on_initialize(n: BlockNumber) -> Weight {
         let mut weight = Weight::ZERO;
+        let digest = Pallet::<T>::block_digest();
+        // Checked against the parent's randomness and proposers, before a term boundary
+        // replaces them.
+        let vrf_output = Pallet::<T>::block_randomness(n, digest.as_ref());
         if n == 1 {
-            GenesisHash::put(&cpc_pallet_system::ParentHash::get_or_default());
+            let genesis = cpc_pallet_system::ParentHash::get_or_default();
+            GenesisHash::put(&genesis);
             TermStart::put(&1);
+            // Chains sharing keys (dev chains) still draw different seeds.
+            Randomness::put(&genesis);
         }
         let (term, start) = Pallet::<T>::term();
         let length = Pallet::<T>::params().term_length();
@@ -23,10 +30,18 @@ impl<T: Config> Hooks for Pallet<T> {
         } else if n >= start.saturating_add(length) {
             weight = weight.saturating_add(Pallet::<T>::start_term(term + 1, n));
         }
+        // After the boundary: the first block of a term counts towards that term's seed.
+        if let Some(output) = vrf_output {
+            Pallet::<T>::accumulate_randomness(output);
+        }
         if let Some(old) = n.checked_sub(REPORT_WINDOW + 1) {
             Slashed::remove(&old);
         }
-        weight.saturating_add(Pallet::<T>::account_block(n))
+        weight.saturating_add(Pallet::<T>::account_block(n, digest))
+    }
+
+    fn on_runtime_upgrade() -> Weight {
+        crate::migrations::migrate()
     }
 
     fn try_state(_n: BlockNumber) -> Result<(), &'static str> {

@@ -15,7 +15,7 @@ use cpc_primitives::{
 
 impl<T: Config> Pallet<T> {
     /// The LBFT digest of the block being built or executed, if it has one.
-    fn block_digest() -> Option<BlockDigest> {
+    pub(crate) fn block_digest() -> Option<BlockDigest> {
         cpc_pallet_system::Digest::get_or_default()
             .logs()
             .find_map(|item| match item {
@@ -27,11 +27,10 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Counts block `n` for or against its proposer.
-    pub(crate) fn account_block(n: BlockNumber) -> Weight {
+    pub(crate) fn account_block(n: BlockNumber, digest: Option<BlockDigest>) -> Weight {
         let Some(proposer) = Self::proposer_of(n) else {
             return Weight::ZERO;
         };
-        let digest = Self::block_digest();
         let impeached = digest.is_some_and(|d| d.impeach);
         if Candidates::contains_key(&proposer.account) {
             Stats::mutate_or_default(&proposer.account, |s| {

@@ -5,16 +5,20 @@
 //!
 //! - **Candidates** bond stake and register an sr25519 session key (`register`, `bond_more`,
 //!   `set_session_key`); `unbond` retires a candidate, whose bond is released by
-//!   `withdraw_unbonded` after `unbonding_terms` terms.
-//! - **Reputation** per candidate, scored over the last term: balance, extrinsics sent, proxy
-//!   rating and data contribution (reported by other pallets through [`ReputationReporter`]),
+//!   `withdraw_unbonded` after `unbonding_terms` terms. The list holds `MAX_CANDIDATES`; when
+//!   full, a registration with a higher bond evicts the lowest-bonded candidate that could
+//!   leave (no seat, no committee whose votes can still be reported) and releases its bond.
+//! - **Reputation** per candidate, scored over the last term: balance, transaction fees
+//!   burned, rated proxy service and data contribution (values, reported by other pallets
+//!   through [`ReputationReporter`], so sybil self-dealing buys only what it spends),
 //!   and blocks proposed per block assigned; each dimension is a percentile rank among the
 //!   candidates, weighted by `Params::weights`, and cut by `(9 - k) / 9` for `k` impeachments
 //!   in the recent window (see [`reputation`]).
 //! - **Elections**: a term is `K x V` blocks (`term_proposers x views`). The proposers of
 //!   term `t` are decided by the state at the end of term `t - 2`: they are drawn at the first
-//!   block of term `t - 1`, seeded by its parent's hash (the last block of term `t - 2`, final),
-//!   from the scores of term `t - 2`, by reputation-weighted sampling without replacement;
+//!   block of term `t - 1`, seeded by the VRF outputs of term `t - 2`'s proposers (see
+//!   [`randomness`]: a proposer cannot grind them, only withhold its block), from the scores
+//!   of term `t - 2`, by reputation-weighted sampling without replacement;
 //!   empty seats go to the genesis default proposers. So every proposer is known a full term
 //!   ahead. Block `n` of a term belongs to seat `(n - term_start) mod K`, which is
 //!   `(n - 1) mod K` as long as `K` and `V` keep their genesis values. Terms 0 and 1 are the
@@ -46,8 +50,10 @@ mod election;
 mod events;
 mod hooks;
 mod impeachment;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
+mod randomness;
 pub mod reputation;
 mod slashing;
 #[cfg(test)]
@@ -85,6 +91,9 @@ pub use weights::WeightInfo;
 
 /// The pallet's name.
 pub const PALLET: &str = "HybridConsensus";
+/// The version of the pallet's storage layout (1: reputation measured by value; see
+/// [`migrations`]).
+pub const STORAGE_VERSION: u16 = 1;
 /// The most proposer candidates.
 pub const MAX_CANDIDATES: u32 = 128;
 /// The most proposers in a term (`K`).
@@ -158,6 +167,11 @@ cpc_support::storage! {
     pub CommitteeHistory: value BoundedVec<CommitteeRecord, ConstU32<MAX_COMMITTEE_HISTORY>> = default;
     /// The impeach blocks of each term, to forget their records when the window passes.
     pub ImpeachmentsByTerm: map Twox64Concat u32 => BoundedVec<BlockNumber, ConstU32<MAX_TERM_LENGTH>> = default;
+    /// The randomness of the current term: it seeded the last election, and proposers
+    /// evaluate their VRF on it (see `randomness`).
+    pub Randomness: value H256 = default;
+    /// The VRF outputs of the current term's blocks so far, folded.
+    pub RandomnessAccumulator: value H256 = default;
 }
 
 /// Genesis configuration.
@@ -335,7 +349,13 @@ impl<T: Config> PalletDef for Pallet<T> {
             PendingParams::entry_metadata(),
             CommitteeHistory::entry_metadata(),
             ImpeachmentsByTerm::entry_metadata(),
+            Randomness::entry_metadata(),
+            RandomnessAccumulator::entry_metadata(),
         ]
+    }
+
+    fn storage_version() -> u16 {
+        STORAGE_VERSION
     }
 
     fn constants_metadata() -> Vec<cpc_support::frame_metadata::v14::PalletConstantMetadata> {

@@ -6,8 +6,8 @@ use cpc_crypto::sr25519::Pair;
 use cpc_primitives::{
     AccountId, Balance, H256,
     header::{Digest, DigestItem},
-    lbft::{BlockDigest, ENGINE_ID},
-    sr25519::Public,
+    lbft::{BlockDigest, ENGINE_ID, VRF_CONTEXT, vrf_input},
+    sr25519::{Public, VrfSignature},
 };
 use cpc_state_machine::TestExternalities;
 use cpc_support::Hooks;
@@ -108,28 +108,67 @@ pub fn parent_of(n: u32) -> H256 {
     H256(cpc_primitives::hashing::blake2_256(&n.encode()))
 }
 
-/// Starts block `n` with `digest` (an LBFT block digest, if any) and runs the hooks.
+/// Starts block `n` with `digest` (an LBFT block digest, if any) and runs the hooks. A normal
+/// block's missing VRF is filled in with its proposer's, as the node does.
 pub fn start_block(n: u32, digest: Option<BlockDigest>) {
+    start_block_on(n, parent_of(n), digest);
+}
+
+/// [`start_block`] on parent `parent`.
+pub fn start_block_on(n: u32, parent: H256, digest: Option<BlockDigest>) {
     let mut header_digest = Digest::default();
-    if let Some(d) = digest {
+    if let Some(mut d) = digest {
+        if !d.impeach && d.vrf.is_none() {
+            d.vrf = vrf_of(n);
+        }
         header_digest.push(DigestItem::PreRuntime(ENGINE_ID, d.encode()));
     }
-    cpc_pallet_system::Pallet::<Test>::initialize(n, parent_of(n), &header_digest);
+    cpc_pallet_system::Pallet::<Test>::initialize(n, parent, &header_digest);
     hybrid::Pallet::<Test>::on_initialize(n);
     cpc_pallet_system::Pallet::<Test>::note_finished_initialize();
+}
+
+/// The VRF signature the proposer of block `n` puts in it, on the current (parent) state;
+/// `None` if the seat's key is not one of the test keys.
+pub fn vrf_of(n: u32) -> Option<VrfSignature> {
+    let proposer = hybrid::Pallet::<Test>::proposer_of(n)?;
+    let pair = session_pair(&proposer.session_key)?;
+    let input = vrf_input(&hybrid::Randomness::get_or_default(), n);
+    Some(pair.vrf_sign(VRF_CONTEXT, &input).0)
+}
+
+/// The pair of a session key derived by [`session`] from any `u8`.
+fn session_pair(public: &Public) -> Option<Pair> {
+    thread_local! {
+        static PAIRS: std::collections::HashMap<Public, Pair> =
+            (0..=u8::MAX).map(|n| (session(n).public(), session(n))).collect();
+    }
+    PAIRS.with(|pairs| pairs.get(public).cloned())
+}
+
+/// A normal (round 0, not impeached) block's digest; the mock adds the VRF.
+pub fn normal() -> Option<BlockDigest> {
+    Some(BlockDigest {
+        round: 0,
+        impeach: false,
+        vrf: None,
+    })
+}
+
+/// The digest of the impeach block of `round`.
+pub fn impeach(round: u32) -> Option<BlockDigest> {
+    Some(BlockDigest {
+        round,
+        impeach: true,
+        vrf: None,
+    })
 }
 
 /// Runs normal (not impeached) blocks up to `n`.
 pub fn run_to_block(n: u32) {
     let from = cpc_pallet_system::Pallet::<Test>::block_number() + 1;
     for b in from..=n {
-        start_block(
-            b,
-            Some(BlockDigest {
-                round: 0,
-                impeach: false,
-            }),
-        );
+        start_block(b, normal());
     }
 }
 

@@ -11,16 +11,21 @@ use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 
 /// The five dimensions of a candidate's record over the window, raw.
+///
+/// TX, PR and DC are values, not counts: a transaction counts for the fee it burned, a sale
+/// for what it paid the protocol, a rating for its order's share of that, so what an account
+/// stages with its own sybils (self-transfers, wash trades, five-star ratings) counts for
+/// exactly what it spent on it, and never for the number of accounts or orders.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct Dimensions {
     /// AB: bonded plus free balance.
     pub balance: u128,
-    /// TX: extrinsics sent.
-    pub transactions: u64,
-    /// PR: average proxy rating, in per mille of the best rating.
-    pub proxy_rating: u64,
-    /// DC: data contribution (completed sales, anchored sidechain data).
-    pub data_contribution: u64,
+    /// TX: transaction fees paid (burned).
+    pub transactions: u128,
+    /// PR: rated proxy service, the sum of `value x rating / 5` over its proxy ratings.
+    pub proxy_rating: u128,
+    /// DC: data contribution, what its sales paid the protocol and its anchors cost.
+    pub data_contribution: u128,
     /// BM: blocks proposed per thousand assigned.
     pub blocks_per_mille: u64,
 }
@@ -107,9 +112,9 @@ pub fn reputations(records: &[(Dimensions, u32)], weights: &Weights) -> Vec<u64>
         percentile_ranks(&records.iter().map(|(d, _)| f(d)).collect::<Vec<_>>())
     };
     let ab = column(|d| d.balance);
-    let tx = column(|d| d.transactions.into());
-    let pr = column(|d| d.proxy_rating.into());
-    let dc = column(|d| d.data_contribution.into());
+    let tx = column(|d| d.transactions);
+    let pr = column(|d| d.proxy_rating);
+    let dc = column(|d| d.data_contribution);
     let bm = column(|d| d.blocks_per_mille.into());
     records
         .iter()
@@ -285,7 +290,7 @@ mod tests {
             records in proptest::collection::vec((any::<u64>(), any::<u64>(), 0u32..20), 0..30),
         ) {
             let records: Vec<_> = records.into_iter().map(|(b, t, k)| (Dimensions {
-                balance: b.into(), transactions: t, ..Default::default()
+                balance: b.into(), transactions: t.into(), ..Default::default()
             }, k)).collect();
             for r in reputations(&records, &Weights::default()) {
                 prop_assert!(r <= 100 * 100);

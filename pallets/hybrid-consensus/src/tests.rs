@@ -4,8 +4,8 @@ use crate::{mock::*, *};
 use codec::Decode;
 use cpc_primitives::{
     dispatch::DispatchError,
-    header::DigestItem,
-    lbft::{BlockDigest, ENGINE_ID, ValidatorSetChange, Vote, VoteKind},
+    header::{Digest, DigestItem},
+    lbft::{BlockDigest, ENGINE_ID, VRF_CONTEXT, ValidatorSetChange, Vote, VoteKind, vrf_input},
 };
 use cpc_state_machine::TestExternalities;
 use cpc_support::{Hooks, assert_noop, assert_ok};
@@ -255,7 +255,7 @@ fn the_candidate_list_is_bounded() {
 }
 
 #[test]
-fn elections_draw_distinct_candidates_seeded_by_the_last_block_of_the_term_before() {
+fn elections_draw_distinct_candidates_seeded_by_the_randomness_of_the_term_before() {
     new_test_ext(&[1, 2, 3, 4, 5, 6], &[1, 2, 3, 4]).execute_with(|| {
         let term_length = K * V;
         run_to_block(term_length + 1); // term 1 starts; term 2 is elected
@@ -272,7 +272,7 @@ fn elections_draw_distinct_candidates_seeded_by_the_last_block_of_the_term_befor
             })
             .expect("an election at the start of term 1");
         let (term, seed, proposers, defaults) = elected;
-        assert_eq!((term, seed, defaults), (2, parent_of(term_length + 1), 0));
+        assert_eq!((term, seed, defaults), (2, Randomness::get_or_default(), 0));
         assert_eq!(proposers.len(), K as usize);
         let mut unique = proposers.clone();
         unique.sort();
@@ -352,20 +352,8 @@ fn an_impeach_block_records_the_impeachment_and_costs_reputation() {
         run_to_block(2 * term_length); // the last block of term 1; term 2 is elected
         let term2_start = 2 * term_length + 1;
         let victim = HC::proposer_of(term2_start + 1).unwrap().account;
-        start_block(
-            term2_start,
-            Some(BlockDigest {
-                round: 0,
-                impeach: false,
-            }),
-        );
-        start_block(
-            term2_start + 1,
-            Some(BlockDigest {
-                round: 2,
-                impeach: true,
-            }),
-        );
+        start_block(term2_start, normal());
+        start_block(term2_start + 1, impeach(2));
         assert_eq!(
             events(),
             vec![Event::Impeached {
@@ -588,12 +576,15 @@ fn false_equivocation_reports_are_refused() {
 #[test]
 fn reputation_reports_count_only_for_candidates_and_valid_ratings() {
     new_test_ext(&[1, 2], &[1]).execute_with(|| {
-        HC::note_proxy_rating(&account(1), 5);
-        HC::note_proxy_rating(&account(1), 3);
-        HC::note_proxy_rating(&account(1), 9);
-        HC::note_proxy_rating(&account(7), 5);
+        HC::note_proxy_rating(&account(1), 5, 100);
+        HC::note_proxy_rating(&account(1), 3, 50);
+        HC::note_proxy_rating(&account(1), 9, 1_000);
+        HC::note_proxy_rating(&account(7), 5, 100);
         HC::note_data_contribution(&account(2), 40);
         HC::note_data_contribution(&account(7), 40);
+        HC::note_fee_paid(&account(2), 7);
+        HC::note_fee_paid(&account(2), 5);
+        HC::note_fee_paid(&account(7), 5);
         assert_eq!(Stats::get_or_default(&account(1)).ratings, 2);
         assert!(!Stats::contains_key(&account(7)));
         run_to_block(K * V + 1);
@@ -601,12 +592,184 @@ fn reputation_reports_count_only_for_candidates_and_valid_ratings() {
         let one = scores.iter().find(|s| s.account == account(1)).unwrap();
         let two = scores.iter().find(|s| s.account == account(2)).unwrap();
         assert_eq!(
-            one.dimensions.proxy_rating, 800,
-            "average 4 of 5, in per mille"
+            one.dimensions.proxy_rating,
+            100 + 30,
+            "each rating at its order's value x rating / 5"
         );
         assert_eq!(two.dimensions.data_contribution, 40);
+        assert_eq!(two.dimensions.transactions, 12, "the fees it paid");
         // The window starts over.
-        assert_eq!(Stats::get_or_default(&account(1)).ratings, 0);
+        assert_eq!(Stats::get_or_default(&account(1)), WindowStats::default());
+    });
+}
+
+/// The rank (position by reputation, 0 the best) of `who` in the last election.
+fn rank_of(who: u8) -> usize {
+    let mut scores = LastScores::get_or_default().into_inner();
+    scores.sort_by_key(|s| core::cmp::Reverse(s.reputation));
+    scores
+        .iter()
+        .position(|s| s.account == account(who))
+        .unwrap()
+}
+
+#[test]
+fn sybil_wash_trades_do_not_raise_a_candidates_rank() {
+    // Candidate 1 proxies and sells for real customers: three orders that paid the protocol
+    // 300 each, rated 4 and 5. Candidate 2 proxies and sells 60 orders between its own sybil
+    // accounts, recycling the same funds, each rated 5 by both sybil parties, each paying
+    // the protocol 10: 600 spent, as much as candidate 1's customers paid. Before, counts and
+    // averages ruled: 2 had 60 sales to 3 and a perfect average. Now each figure is what was
+    // paid, so the farm buys what it spent and no more.
+    let honest = |candidate| {
+        for rating in [4, 5, 5] {
+            HC::note_data_contribution(&account(candidate), 300);
+            HC::note_proxy_rating(&account(candidate), rating, 150);
+            HC::note_proxy_rating(&account(candidate), rating, 150);
+        }
+    };
+    let farm = |candidate| {
+        for _ in 0..60 {
+            HC::note_data_contribution(&account(candidate), 10);
+            HC::note_proxy_rating(&account(candidate), 5, 5);
+            HC::note_proxy_rating(&account(candidate), 5, 5);
+        }
+    };
+    new_test_ext(&[1, 2, 3], &[1]).execute_with(|| {
+        honest(1);
+        farm(2);
+        run_to_block(K * V + 1);
+        let one = LastScores::get_or_default()[..]
+            .iter()
+            .find(|s| s.account == account(1))
+            .unwrap()
+            .dimensions;
+        let two = LastScores::get_or_default()[..]
+            .iter()
+            .find(|s| s.account == account(2))
+            .unwrap()
+            .dimensions;
+        assert_eq!(
+            two.data_contribution, 600,
+            "what the farm paid, not 60 sales"
+        );
+        assert_eq!(
+            two.proxy_rating, 600,
+            "what its orders paid, not 120 perfect ratings"
+        );
+        assert_eq!((one.data_contribution, one.proxy_rating), (900, 840));
+        assert!(rank_of(1) < rank_of(2), "the farm outranks real business");
+    });
+    // And against a candidate with nothing at all, the farm gains exactly what a real
+    // business paying as much would: the two are indistinguishable.
+    let rank_with = |activity: &dyn Fn(u8)| {
+        new_test_ext(&[1, 2, 3], &[1]).execute_with(|| {
+            activity(2);
+            run_to_block(K * V + 1);
+            let dims = LastScores::get_or_default()[..]
+                .iter()
+                .find(|s| s.account == account(2))
+                .unwrap()
+                .dimensions;
+            (rank_of(2), dims.data_contribution)
+        })
+    };
+    let (farm_rank, farm_value) = rank_with(&farm);
+    let (real_rank, real_value) = rank_with(&|c| {
+        for _ in 0..2 {
+            HC::note_data_contribution(&account(c), 300);
+            HC::note_proxy_rating(&account(c), 5, 150);
+            HC::note_proxy_rating(&account(c), 5, 150);
+        }
+    });
+    assert_eq!((farm_rank, farm_value), (real_rank, real_value));
+}
+
+#[test]
+fn self_transfers_count_for_the_fees_they_burn_not_for_their_number() {
+    new_test_ext(&[1, 2, 3], &[1]).execute_with(|| {
+        // One candidate sends 1,000 cheapest transactions, another one transaction that
+        // burned as much in fees: the same TX figure.
+        for _ in 0..1_000 {
+            HC::note_fee_paid(&account(1), 3);
+        }
+        HC::note_fee_paid(&account(2), 3_000);
+        run_to_block(K * V + 1);
+        let scores = LastScores::get_or_default();
+        let tx = |who| {
+            scores
+                .iter()
+                .find(|s| s.account == account(who))
+                .unwrap()
+                .dimensions
+                .transactions
+        };
+        assert_eq!(tx(1), 3_000);
+        assert_eq!(tx(1), tx(2));
+        assert_eq!(tx(3), 0);
+    });
+}
+
+/// Fills the candidate list: accounts 1..=3 from genesis, then `MAX_CANDIDATES - 3` more
+/// added directly (registering through calls needs a session key proof each), bonded
+/// `MIN_BOND + 10 + n`.
+fn fill_candidates() {
+    for n in 0..(MAX_CANDIDATES - 3) {
+        let mut raw = [0u8; 32];
+        raw[..4].copy_from_slice(&n.to_le_bytes());
+        raw[31] = 0xee;
+        let who = AccountId::new(raw);
+        <Balances as cpc_support::traits::Currency>::deposit_creating(&who, ENDOWMENT).unwrap();
+        let key = Public(raw);
+        HC::add_candidate(who, key, MIN_BOND + Balance::from(n) + 10).unwrap();
+    }
+    assert_eq!(CandidateCount::get_or_default(), MAX_CANDIDATES);
+}
+
+#[test]
+fn a_full_candidate_list_makes_room_for_a_higher_bond_by_evicting_the_lowest() {
+    new_test_ext(&[1, 2, 3], &[1]).execute_with(|| {
+        fill_candidates();
+        // Candidates 2 and 3 have the lowest bonds (MIN_BOND), and 1 is the validator:
+        // protected, as it may still have to answer for its votes.
+        assert_noop!(register(5, MIN_BOND), Error::TooManyCandidates);
+        let free = Balances::free_balance(&account(3));
+        assert_ok!(register(5, MIN_BOND + 1));
+        let evicted = events().into_iter().find_map(|e| match e {
+            Event::Evicted { account, bond, by } => Some((account, bond, by)),
+            _ => None,
+        });
+        // Of the two lowest bonds, the higher account goes first (a fixed order).
+        assert_eq!(evicted, Some((account(3), MIN_BOND, account(5))));
+        assert!(!Candidates::contains_key(&account(3)));
+        assert!(Candidates::contains_key(&account(5)));
+        assert_eq!(CandidateCount::get_or_default(), MAX_CANDIDATES);
+        assert_eq!(Balances::free_balance(&account(3)), free + MIN_BOND);
+        assert_eq!(Balances::reserved_balance(&account(3)), 0);
+        assert_eq!(SessionKeys::get(&session_key(3)), None);
+        check_state();
+        assert_ok!(register(6, MIN_BOND + 1));
+        assert!(!Candidates::contains_key(&account(2)));
+        // Now the lowest are 5 and 6 (MIN_BOND + 1), below the validator's MIN_BOND bond:
+        // the validator is never evicted, whatever its bond.
+        assert_noop!(register(7, MIN_BOND + 1), Error::TooManyCandidates);
+        assert_ok!(register(7, MIN_BOND + 2));
+        assert!(!Candidates::contains_key(&account(6)));
+        assert!(Candidates::contains_key(&account(1)));
+        check_state();
+    });
+}
+
+#[test]
+fn an_eviction_does_not_wipe_the_evicted_candidates_impeachments() {
+    new_test_ext(&[1, 2, 3], &[1]).execute_with(|| {
+        RecentImpeachments::insert(&account(2), &BoundedVec::truncate_from(vec![0]));
+        RecentImpeachments::insert(&account(3), &BoundedVec::truncate_from(vec![0]));
+        fill_candidates();
+        assert_ok!(register(5, MIN_BOND + 1));
+        for who in [2, 3] {
+            assert_eq!(RecentImpeachments::get_or_default(&account(who)).len(), 1);
+        }
     });
 }
 
@@ -668,13 +831,7 @@ fn the_committee_elects_through_the_term_with_every_proposer_known_ahead() {
         let term_length = K * V;
         let mut elected = std::collections::BTreeSet::new();
         for n in 2..=10 * term_length {
-            start_block(
-                n,
-                Some(BlockDigest {
-                    round: 0,
-                    impeach: false,
-                }),
-            );
+            start_block(n, normal());
             let proposer = HC::proposer_of(n).expect("every block has a proposer");
             assert!(
                 HC::proposer_of(n + term_length).is_some(),
@@ -870,4 +1027,146 @@ fn leaving_and_registering_again_keeps_the_impeachment_record() {
         assert_eq!(score.impeachments, 1);
         check_state();
     });
+}
+
+/// Term `t` starts at block `1 + t * K * V`.
+fn term_start(t: u32) -> u32 {
+    1 + t * K * V
+}
+
+/// The proposers elected for term 4 when the last block of term 2 (whose outputs seed that
+/// election) is `last` on parent `parent`, and block 19 follows it with `last_hash` as parent.
+fn term_4_proposers(last: Option<BlockDigest>, last_hash: H256) -> (Vec<AccountId>, Vec<u64>) {
+    let mut ext = new_test_ext(&[1, 2, 3, 4, 5, 6, 7, 8], &[1, 2, 3, 4]);
+    ext.execute_with(|| {
+        run_to_block(term_start(3) - 2);
+        start_block(term_start(3) - 1, last);
+        start_block_on(term_start(3), last_hash, normal());
+        let proposers = Proposers::get(&4)
+            .unwrap()
+            .iter()
+            .map(|m| m.account)
+            .collect();
+        let weights = LastScores::get_or_default()
+            .iter()
+            .map(|s| s.reputation)
+            .collect();
+        (proposers, weights)
+    })
+}
+
+#[test]
+fn a_proposer_cannot_pick_the_next_terms_proposers_by_varying_its_block() {
+    // The last proposer of term 2 tries block after block (other timestamps, other
+    // transactions: other hashes) to steer the election of term 4 done in the next block.
+    let (honest, weights) = term_4_proposers(normal(), parent_of(term_start(3)));
+    let mut outcomes = std::collections::BTreeSet::new();
+    let mut by_parent_hash = std::collections::BTreeSet::new();
+    for variant in 0..16u8 {
+        let block_hash = H256([variant; 32]);
+        let (proposers, _) = term_4_proposers(normal(), block_hash);
+        assert_eq!(proposers, honest, "variant {variant} moved the election");
+        outcomes.insert(proposers);
+        // What the same variants would have chosen when the parent's hash was the seed.
+        by_parent_hash.insert(reputation::weighted_sample(
+            &weights,
+            K as usize,
+            &mut reputation::SeededRng::new(block_hash),
+        ));
+    }
+    assert!(
+        by_parent_hash.len() > 1,
+        "the test cannot tell: every seed elects the same proposers"
+    );
+    // All it can do is withhold its block: one more outcome, for an impeachment.
+    let (withheld, _) = term_4_proposers(impeach(1), parent_of(term_start(3)));
+    outcomes.insert(withheld);
+    assert!(outcomes.len() <= 2);
+    new_test_ext(&[1, 2, 3, 4, 5, 6, 7, 8], &[1, 2, 3, 4]).execute_with(|| {
+        run_to_block(term_start(3) - 2);
+        let last = HC::proposer_of(term_start(3) - 1).unwrap().account;
+        start_block(term_start(3) - 1, impeach(1));
+        if Candidates::contains_key(&last) {
+            assert_eq!(RecentImpeachments::get_or_default(&last).len(), 1);
+        }
+    });
+}
+
+#[test]
+fn each_term_draws_new_randomness_from_its_proposers_outputs() {
+    new_test_ext(&[1, 2, 3, 4, 5], &[1, 2, 3, 4]).execute_with(|| {
+        let mut seen = std::collections::BTreeSet::new();
+        for t in 1..6 {
+            run_to_block(term_start(t) - 1);
+            let before = Randomness::get_or_default();
+            let accumulated = RandomnessAccumulator::get_or_default();
+            assert_ne!(accumulated, H256::default(), "term {} had outputs", t - 1);
+            run_to_block(term_start(t));
+            let now = Randomness::get_or_default();
+            assert_ne!(now, before);
+            assert!(seen.insert(now));
+            // The term's first block already counts towards the next seed.
+            assert_ne!(RandomnessAccumulator::get_or_default(), H256::default());
+        }
+    });
+}
+
+/// Runs block 2 with `digest`; true if it executed, false if it failed (invalid).
+fn block_2_executes(digest: Option<BlockDigest>) -> bool {
+    let mut ext = new_test_ext(&[1, 2, 3], &[1, 2, 3]);
+    ext.execute_with(|| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| start_block(2, digest))).is_ok()
+    })
+}
+
+#[test]
+fn a_block_without_its_proposers_vrf_output_is_invalid() {
+    let (input, other_input) = new_test_ext(&[1, 2, 3], &[1, 2, 3]).execute_with(|| {
+        let randomness = Randomness::get_or_default();
+        (vrf_input(&randomness, 2), vrf_input(&randomness, 3))
+    });
+    let proposer = session(90);
+    let with = |vrf| {
+        Some(BlockDigest {
+            round: 0,
+            impeach: false,
+            vrf: Some(vrf),
+        })
+    };
+    assert!(block_2_executes(with(
+        proposer.vrf_sign(VRF_CONTEXT, &input).0
+    )));
+    // Another key's output, another block's, another context's, a tampered proof, none.
+    assert!(!block_2_executes(with(
+        session(1).vrf_sign(VRF_CONTEXT, &input).0
+    )));
+    assert!(!block_2_executes(with(
+        proposer.vrf_sign(VRF_CONTEXT, &other_input).0
+    )));
+    assert!(!block_2_executes(with(
+        proposer.vrf_sign(b"other", &input).0
+    )));
+    let mut tampered = proposer.vrf_sign(VRF_CONTEXT, &input).0;
+    tampered.proof[0] ^= 1;
+    assert!(!block_2_executes(with(tampered)));
+    let without = Some(BlockDigest {
+        round: 0,
+        impeach: false,
+        vrf: None,
+    });
+    let mut ext = new_test_ext(&[1, 2, 3], &[1, 2, 3]);
+    let executed = ext.execute_with(|| {
+        let mut digest = Digest::default();
+        digest.push(DigestItem::PreRuntime(ENGINE_ID, without.encode()));
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            cpc_pallet_system::Pallet::<Test>::initialize(2, parent_of(2), &digest);
+            HC::on_initialize(2);
+        }))
+        .is_ok()
+    });
+    assert!(!executed, "a seat's block without a VRF output");
+    // Impeach blocks (built alike by every validator) and blocks of a chain not run by LBFT
+    // carry none.
+    assert!(block_2_executes(impeach(1)));
+    assert!(block_2_executes(None));
 }

@@ -89,19 +89,21 @@ pub struct Candidate {
     pub unbonding_at: Option<u32>,
 }
 
-/// A candidate's record since the last election.
+/// A candidate's record since the last election. Market and fee figures are values (what the
+/// activity cost its parties beyond what they paid each other; see `ReputationReporter`), not
+/// counts, so spreading activity over sybil accounts and small orders gains nothing.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct WindowStats {
-    /// Its account nonce when the window started.
-    pub nonce_at_start: u32,
     /// Blocks it was assigned.
     pub assigned: u32,
     /// Blocks it proposed (not impeached).
     pub proposed: u32,
-    /// Data contribution reported.
-    pub data_contribution: u64,
-    /// Sum of proxy ratings (1..=5 each).
-    pub rating_sum: u64,
+    /// Transaction fees it paid (burned).
+    pub fees_paid: Balance,
+    /// Data contribution: what its sales paid the protocol, what its anchors cost.
+    pub data_contribution: Balance,
+    /// Rated proxy service: the sum over its proxy ratings of `value x rating / 5`.
+    pub rated_service: Balance,
     /// Number of proxy ratings.
     pub ratings: u32,
 }

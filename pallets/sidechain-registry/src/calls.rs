@@ -219,7 +219,7 @@ impl<T: Config> Pallet<T> {
         }
         T::Reputation::note_data_contribution(
             &sidechain.registrant,
-            extension.headers.len() as u64,
+            (extension.headers.len() as Balance).saturating_mul(T::ANCHORED_HEADER_VALUE),
         );
         Self::deposit_event(Event::Anchored {
             id,

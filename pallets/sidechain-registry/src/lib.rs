@@ -89,6 +89,10 @@ pub trait Config: cpc_pallet_system::Config<RuntimeEvent: From<Event>> {
     const MIN_BOND: Balance;
     /// Anchored headers kept per sidechain for proofs (the newest ones).
     const ANCHOR_HISTORY: u32;
+    /// What one anchored header counts for in the registrant's data contribution, in balance
+    /// units: about the fees anchoring it costs, so a registrant's reputation grows with what
+    /// its anchors cost, like a seller's with what its sales paid.
+    const ANCHORED_HEADER_VALUE: Balance;
     /// Blocks between deregistration and the bond's release.
     const DEREGISTRATION_DELAY: BlockNumber;
     /// Receives what a slashed bond does not pay the reporter.

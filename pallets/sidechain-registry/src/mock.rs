@@ -29,21 +29,22 @@ impl cpc_pallet_balances::Config for Test {
 }
 
 thread_local! {
-    static CONTRIBUTIONS: RefCell<Vec<(AccountId, u64)>> = const { RefCell::new(Vec::new()) };
+    static CONTRIBUTIONS: RefCell<Vec<(AccountId, Balance)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Records the data contributions the registry reports.
 pub struct RecordingReporter;
 
 impl cpc_support::traits::ReputationReporter for RecordingReporter {
-    fn note_data_contribution(who: &AccountId, amount: u64) {
-        CONTRIBUTIONS.with(|c| c.borrow_mut().push((*who, amount)));
+    fn note_fee_paid(_: &AccountId, _: Balance) {}
+    fn note_data_contribution(who: &AccountId, value: Balance) {
+        CONTRIBUTIONS.with(|c| c.borrow_mut().push((*who, value)));
     }
-    fn note_proxy_rating(_: &AccountId, _: u8) {}
+    fn note_proxy_rating(_: &AccountId, _: u8, _: Balance) {}
 }
 
 /// The contributions reported so far (and forgets them).
-pub fn take_contributions() -> Vec<(AccountId, u64)> {
+pub fn take_contributions() -> Vec<(AccountId, Balance)> {
     CONTRIBUTIONS.with(|c| std::mem::take(&mut *c.borrow_mut()))
 }
 
@@ -53,6 +54,7 @@ impl registry::Config for Test {
     type WeightInfo = ();
     const MIN_BOND: Balance = MIN_BOND;
     const ANCHOR_HISTORY: u32 = HISTORY;
+    const ANCHORED_HEADER_VALUE: Balance = 1;
     const DEREGISTRATION_DELAY: u32 = DELAY;
     fn treasury() -> AccountId {
         account(TREASURY)

@@ -13,19 +13,29 @@ use cpc_primitives::{
 };
 use frame_metadata::v14::{PalletConstantMetadata, StorageEntryMetadata};
 
-/// How pallets feed the proposers' reputation (the data market: completed sales and proxy
-/// ratings); hybrid-consensus implements it. A trait of the framework's so a reporting pallet
-/// does not depend on the consensus pallet.
+/// How pallets feed the proposers' reputation (transaction fees, the data market's sales and
+/// proxy ratings, anchored sidechain data); hybrid-consensus implements it. A trait of the
+/// framework's so a reporting pallet does not depend on the consensus pallet.
+///
+/// Every report carries a `value`: what the reported activity cost its parties beyond what
+/// they paid each other (fees burned, the protocol's share of a sale). Activity an account
+/// can stage with its own sybils (self-transfers, wash trades, five-star ratings) then
+/// counts for exactly what was spent on it, however many accounts and orders it is spread
+/// over.
 pub trait ReputationReporter {
-    /// `who` contributed `amount` units of data (a completed sale, anchored sidechain data).
-    fn note_data_contribution(who: &AccountId, amount: u64);
-    /// `who` was rated `rating` out of 5 as a proxy.
-    fn note_proxy_rating(who: &AccountId, rating: u8);
+    /// `who` paid `fee` in transaction fees (and tips), burned.
+    fn note_fee_paid(who: &AccountId, fee: Balance);
+    /// `who` contributed data worth `value`: a completed sale (the protocol's share of it),
+    /// or anchored sidechain data (its anchoring's share of the fees).
+    fn note_data_contribution(who: &AccountId, value: Balance);
+    /// `who` was rated `rating` out of 5 as the proxy of an order worth `value` (as above).
+    fn note_proxy_rating(who: &AccountId, rating: u8, value: Balance);
 }
 
 impl ReputationReporter for () {
-    fn note_data_contribution(_: &AccountId, _: u64) {}
-    fn note_proxy_rating(_: &AccountId, _: u8) {}
+    fn note_fee_paid(_: &AccountId, _: Balance) {}
+    fn note_data_contribution(_: &AccountId, _: Balance) {}
+    fn note_proxy_rating(_: &AccountId, _: u8, _: Balance) {}
 }
 
 /// Block lifecycle hooks; every method has a no-op default.

@@ -4,7 +4,7 @@
 use crate::H256;
 use alloc::vec::Vec;
 use codec::{Decode, Encode, MaxEncodedLen};
-use cpc_crypto::sr25519::Public;
+use cpc_crypto::sr25519::{Public, VrfSignature};
 use scale_info::TypeInfo;
 
 /// The engine id of LBFT digest items.
@@ -54,13 +54,28 @@ impl Vote {
 }
 
 /// The pre-runtime digest item (`PreRuntime(ENGINE_ID, ..)`) of every block finalized by
-/// LBFT: the round that decided it and whether it is the impeach block of that round.
+/// LBFT: the round that decided it, whether it is the impeach block of that round, and the
+/// proposer's VRF contribution to the chain's randomness.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct BlockDigest {
     /// The round of the block's proposal (0: the elected proposer's).
     pub round: u32,
     /// Whether this is the impeach block: empty, no reward, its proposer missed its slot.
     pub impeach: bool,
+    /// The seat's proposer's VRF signature on [`vrf_input`] (none in impeach blocks, which
+    /// every validator builds alike). Last, so runtimes that predate it still decode the rest.
+    pub vrf: Option<VrfSignature>,
+}
+
+/// The signing context of the proposers' VRF.
+pub const VRF_CONTEXT: &[u8] = b"cpc/lbft/vrf";
+
+/// What the proposer of block `number` evaluates its VRF on: the chain's randomness in the
+/// parent's state (fixed before the term began, so nobody in the term can steer it) and the
+/// block number. Nothing in it depends on the block's contents: however the proposer varies
+/// its block, the output is the same.
+pub fn vrf_input(randomness: &H256, number: u32) -> Vec<u8> {
+    (randomness, number).encode()
 }
 
 /// The consensus digest item (`Consensus(ENGINE_ID, ..)`) of the first block of a term whose

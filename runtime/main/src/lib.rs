@@ -76,14 +76,17 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     // evidence authenticates itself), a new committee is recorded from the block after the
     // one that installs it, candidates slashed below the minimum bond are not elected, and a
     // candidate never assigned a slot scores the median of the others' blocks score (it had
-    // the maximum), and impeachments outlive a candidacy. The `v2` feature builds the next version, for upgrade tests
-    // and docs.
+    // the maximum), and impeachments outlive a candidacy; 107: elections are seeded by the
+    // proposers' VRF outputs (checked through a new host function), reputation is measured by
+    // value (fees burned, what sales paid the protocol; hybrid-consensus storage version 1),
+    // and a full candidate list evicts the lowest bond. The `v2` feature builds the next
+    // version, for upgrade tests and docs.
     spec_version: if cfg!(feature = "before-sidechains") {
         100
     } else if cfg!(feature = "v2") {
-        107
+        108
     } else {
-        106
+        107
     },
     impl_version: 0,
     // Each id and version comes from the API's declaration, which `api.rs` implements.
@@ -179,7 +182,8 @@ impl cpc_pallet_balances::Config for Runtime {
     const TRANSACTION_BYTE_FEE: Balance = TRANSACTION_BYTE_FEE;
     const WEIGHT_FEE_NUMERATOR: Balance = WEIGHT_FEE_NUMERATOR;
     const WEIGHT_FEE_DENOMINATOR: Balance = WEIGHT_FEE_DENOMINATOR;
-    type OnFee = ();
+    // Fees are burned, and count towards the payer's reputation if it is a candidate.
+    type OnFee = cpc_pallet_balances::BurnAndReport<cpc_pallet_hybrid_consensus::Pallet<Runtime>>;
     type WeightInfo = cpc_pallet_balances::weights::CpcWeight;
 }
 
@@ -232,6 +236,8 @@ impl cpc_pallet_sidechain_registry::Config for Runtime {
     const MIN_BOND: Balance = SIDECHAIN_MIN_BOND;
     const ANCHOR_HISTORY: u32 = SIDECHAIN_ANCHOR_HISTORY;
     const DEREGISTRATION_DELAY: u32 = SIDECHAIN_DEREGISTRATION_DELAY;
+    // About the length fee of one header and its share of a certificate in an anchor.
+    const ANCHORED_HEADER_VALUE: Balance = 256 * TRANSACTION_BYTE_FEE;
     fn treasury() -> cpc_primitives::AccountId {
         TREASURY
     }

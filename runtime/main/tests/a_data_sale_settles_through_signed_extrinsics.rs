@@ -175,7 +175,11 @@ fn a_data_sale_settles_through_signed_extrinsics() {
         assert_eq!(Runtime::proxy(charlie).unwrap().open_orders, 0);
         assert_eq!(market::TotalEscrowed::get(), Some(0));
         let stats = cpc_pallet_hybrid_consensus::Stats::get_or_default(&bob);
-        assert_eq!(stats.data_contribution, 1, "the sale counts for the seller");
+        assert_eq!(
+            stats.data_contribution, protocol,
+            "the sale counts for the seller at what it paid the protocol"
+        );
+        assert!(stats.fees_paid > 0, "the seller's fees count too");
         market::Pallet::<Runtime>::check_invariants().unwrap();
     });
     block(
@@ -192,9 +196,9 @@ fn a_data_sale_settles_through_signed_extrinsics() {
     chain.ext.execute_with(|| {
         let stats = cpc_pallet_hybrid_consensus::Stats::get_or_default(&charlie);
         assert_eq!(
-            (stats.rating_sum, stats.ratings),
-            (4, 1),
-            "the proxy's rating counts"
+            (stats.rated_service, stats.ratings),
+            (protocol / 2 * 4 / 5, 1),
+            "the proxy's rating counts, at its share of what the order paid"
         );
     });
 }

@@ -114,7 +114,7 @@ fn a_sidechain_anchors_its_headers_through_signed_extrinsics() {
     );
     assert_eq!(
         contribution(&mut chain),
-        before + 4,
+        before + 4 * <Runtime as registry::Config>::ANCHORED_HEADER_VALUE,
         "four headers anchored"
     );
 

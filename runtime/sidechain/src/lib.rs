@@ -58,8 +58,9 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     // are dropped. 5: unsigned equivocation reports; a new committee is recorded from the
     // block after the one that installs it; elections skip candidates slashed below the
     // minimum bond and rank never-assigned candidates' blocks score with the median;
-    // impeachments outlive a candidacy.
-    spec_version: if cfg!(feature = "v2") { 6 } else { 5 },
+    // impeachments outlive a candidacy. 6: elections seeded by the proposers' VRF outputs;
+    // reputation measured by value; a full candidate list evicts the lowest bond.
+    spec_version: if cfg!(feature = "v2") { 7 } else { 6 },
     impl_version: 0,
     apis: Cow::Borrowed(&[
         (cpc_api::core::ID, cpc_api::core::VERSION),
@@ -158,7 +159,8 @@ impl cpc_pallet_balances::Config for Runtime {
     const TRANSACTION_BYTE_FEE: Balance = TRANSACTION_BYTE_FEE;
     const WEIGHT_FEE_NUMERATOR: Balance = WEIGHT_FEE_NUMERATOR;
     const WEIGHT_FEE_DENOMINATOR: Balance = WEIGHT_FEE_DENOMINATOR;
-    type OnFee = ();
+    // Fees are burned, and count towards the payer's reputation if it is a candidate.
+    type OnFee = cpc_pallet_balances::BurnAndReport<cpc_pallet_hybrid_consensus::Pallet<Runtime>>;
     type WeightInfo = cpc_pallet_balances::weights::CpcWeight;
 }
 

@@ -62,8 +62,8 @@ fn disputes_are_ruled_once_by_the_proxy_or_root_with_defined_payouts() {
         // Only the split counted as a sale.
         assert_eq!(Products::get(&0).unwrap().sales, 1);
         assert_eq!(TotalEscrowed::get(), Some(0));
-        // Only the split ruling counted as a sale.
-        assert_eq!(take_reports(), vec![Report::Sale(account(SELLER), 1)]);
+        // Only the split ruling counted as a sale, at the protocol's share of the 60% sold.
+        assert_eq!(take_reports(), vec![Report::Sale(account(SELLER), 300)]);
         assert_noop!(
             Market::dispatch_call(
                 Call::resolve {

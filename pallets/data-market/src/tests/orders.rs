@@ -45,7 +45,7 @@ fn a_sale_pays_seller_proxy_and_protocol_exactly_the_price() {
             by_deadline: false
         }));
         assert_eq!(Products::get(&0).unwrap().sales, 1);
-        assert_eq!(take_reports(), vec![Report::Sale(account(SELLER), 1)]);
+        assert_eq!(take_reports(), vec![Report::Sale(account(SELLER), 500)]);
         check();
     });
 }

@@ -37,8 +37,9 @@ fn ratings_are_one_to_five_once_per_side_after_settlement() {
         assert_eq!(
             take_reports(),
             vec![
-                Report::ProxyRating(account(PROXY), 5),
-                Report::ProxyRating(account(PROXY), 2)
+                // Each carries half the protocol's 500 of the sale.
+                Report::ProxyRating(account(PROXY), 5, 250),
+                Report::ProxyRating(account(PROXY), 2, 250)
             ]
         );
     });
