@@ -246,6 +246,15 @@ impl<N: SyncNetwork, C: SyncChain> Syncer<N, C> {
 
     /// Asks `peer` for blocks until it runs out.
     async fn pull(&mut self, peer: Peer) -> Outcome {
+        // A peer that stops answering (error, silence, nothing new) after blocks that imported
+        // still helped; before any, it was useless.
+        let stopped = |progressed| {
+            if progressed {
+                Outcome::Progress
+            } else {
+                Outcome::Useless
+            }
+        };
         let mut progressed = false;
         loop {
             let before = self.chain.finalized();
@@ -259,27 +268,15 @@ impl<N: SyncNetwork, C: SyncChain> Syncer<N, C> {
                 Ok(Ok(records)) => records,
                 Ok(Err(why)) => {
                     log::debug!(target: "sync", "{why}");
-                    return if progressed {
-                        Outcome::Progress
-                    } else {
-                        Outcome::Useless
-                    };
+                    return stopped(progressed);
                 }
                 Err(_) => {
                     log::debug!(target: "sync", "{peer} did not answer in time");
-                    return if progressed {
-                        Outcome::Progress
-                    } else {
-                        Outcome::Useless
-                    };
+                    return stopped(progressed);
                 }
             };
             if records.is_empty() {
-                return if progressed {
-                    Outcome::Progress
-                } else {
-                    Outcome::Useless
-                };
+                return stopped(progressed);
             }
             let full = records.len() >= MAX_SYNC_BLOCKS as usize;
             let chain = self.chain.clone();
@@ -294,11 +291,7 @@ impl<N: SyncNetwork, C: SyncChain> Syncer<N, C> {
                     // Asked from the first block this node lacks, it answered with blocks it
                     // already has: no honest node does that.
                     self.network.report(peer, Penalty::Minor);
-                    return if progressed {
-                        Outcome::Progress
-                    } else {
-                        Outcome::Useless
-                    };
+                    return stopped(progressed);
                 }
                 Ok(n) => {
                     log::info!(target: "sync", "Imported {n} blocks from {peer}");
