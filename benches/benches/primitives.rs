@@ -38,7 +38,11 @@ fn signatures(c: &mut Criterion) {
     });
     group.finish();
     // Once a block: the proposer's VRF output (hybrid consensus's election randomness).
-    let input = cpc_primitives::lbft::vrf_input(&cpc_primitives::H256([7; 32]), 42);
+    let input = cpc_primitives::lbft::vrf_input(
+        &cpc_primitives::H256([5; 32]),
+        &cpc_primitives::H256([7; 32]),
+        42,
+    );
     let (vrf, output) = pairs[0].vrf_sign(cpc_primitives::lbft::VRF_CONTEXT, &input);
     c.bench_function("sr25519/vrf verify", |b| {
         b.iter(|| {

@@ -13,7 +13,7 @@ use crate::{
     metrics::Metrics,
     pool::{PoolApi, inherent_data, now_millis},
 };
-use codec::{Decode, Encode};
+use codec::{Decode, DecodeAll, Encode};
 use cpc_client::{
     BlockOrigin, BlockVerifier, BuildParams, CallClass, Client, ImportParams, StateChanges,
 };
@@ -404,7 +404,10 @@ impl ClientChain {
             .transpose()
             .map_err(|e| format!("the chain's randomness does not decode: {e}"))?
             .unwrap_or_default();
-        Ok(key.vrf_sign(VRF_CONTEXT, &vrf_input(&randomness, height)).0)
+        let genesis = self.client.info().genesis_hash;
+        Ok(key
+            .vrf_sign(VRF_CONTEXT, &vrf_input(&genesis, &randomness, height))
+            .0)
     }
 
     fn build(
@@ -563,12 +566,34 @@ impl Chain<Block> for ClientChain {
     fn verify(&mut self, block: &Block) -> Result<(), String> {
         // The runtime checks the VRF of blocks that say they are LBFT's; one that does not
         // say so would skip the check (and its proposer's contribution to the randomness).
-        let digest = block.header.digest.logs().find_map(|item| match item {
-            DigestItem::PreRuntime(id, data) if *id == ENGINE_ID => Some(data),
-            _ => None,
-        });
-        if digest.is_none_or(|data| BlockDigest::decode(&mut &data[..]).is_err()) {
-            return Err("the block carries no LBFT digest".into());
+        let digest = block
+            .header
+            .digest
+            .logs()
+            .find_map(|item| match item {
+                DigestItem::PreRuntime(id, data) if *id == ENGINE_ID => {
+                    Some(BlockDigest::decode_all(&mut &data[..]).ok())
+                }
+                _ => None,
+            })
+            .flatten()
+            .ok_or("the block carries no LBFT digest")?;
+        if digest.impeach {
+            // Every validator builds a round's impeach block alike. Anything else flagged
+            // `impeach` is a proposer keeping its slot's transactions while skipping its VRF
+            // contribution.
+            let expected = (digest.round > 0)
+                .then(|| self.impeach_block(block.header.number, digest.round))
+                .flatten()
+                .map(|b| b.hash());
+            if expected != Some(block.hash()) {
+                return Err(format!(
+                    "flagged as the impeach block of round {}, and it is not",
+                    digest.round
+                ));
+            }
+        } else if digest.round != 0 || digest.vrf.is_none() {
+            return Err("a proposal must be its round-0 proposer's block, with its VRF".into());
         }
         if self.checked.lock().contains_key(&block.hash()) {
             return Ok(());

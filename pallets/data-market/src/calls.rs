@@ -5,7 +5,7 @@ use crate::{
     Acceptances, AcceptsAll, Config, DeadlineQueue, EncryptionKeys, Error, Event,
     MAX_PRODUCT_PROXIES, MAX_REASON_LEN, MAX_SEALED_KEY_LEN, NextOrderId, NextProductId,
     OpenOrdersOf, Order, OrderId, OrderStatus, Orders, OrdersOf, Pallet, Params, ParamsOf, Product,
-    ProductId, ProductInfo, Products, Proxies, Proxy, Ruling, Rulings, SEALED_KEY_LEN, Text,
+    ProductId, ProductInfo, Products, ProtocolPaid, Proxies, Proxy, Ruling, SEALED_KEY_LEN, Text,
     TotalEscrowed, types::validate_info,
 };
 use codec::{Decode, Encode};
@@ -571,7 +571,11 @@ impl<T: Config> Pallet<T> {
             });
             // Each of the two parties' ratings carries half of what the sale paid the
             // protocol: what a rating bought through one's own sybils cost.
-            T::Reputation::note_proxy_rating(&order.proxy, r, Self::protocol_share(id, &order) / 2);
+            T::Reputation::note_proxy_rating(
+                &order.proxy,
+                r,
+                ProtocolPaid::get(&id).unwrap_or_default() / 2,
+            );
         }
         Orders::insert(&id, &order);
         Self::deposit_event(Event::Rated {
@@ -581,23 +585,6 @@ impl<T: Config> Pallet<T> {
             proxy_rating,
         });
         Ok(())
-    }
-
-    /// The protocol's share of what order `order` (completed or resolved) sold.
-    fn protocol_share(id: OrderId, order: &Order) -> Balance {
-        let refund = match Rulings::get(&id) {
-            Some(Ruling::RefundBuyer) => order.price,
-            Some(Ruling::Split { buyer_per_mille }) => {
-                crate::settlement::per_mille_of(order.price, buyer_per_mille)
-            }
-            Some(Ruling::PaySeller) | None => 0,
-        };
-        crate::settlement::split(
-            order.price.saturating_sub(refund),
-            order.proxy_fee_per_mille,
-            order.protocol_fee_per_mille,
-        )
-        .protocol
     }
 
     fn do_set_params(origin: RawOrigin, params: Params) -> DispatchResult {

@@ -6,7 +6,7 @@
 use crate::{
     Config, DeadlineQueue, Event, ExpiryCursor, ExpiryQueue, MAX_CURSOR_STEPS,
     MAX_EXPIRIES_PER_BLOCK, MAX_SETTLEMENTS_PER_BLOCK, OrderId, OrderStatus, Orders, OrdersOf,
-    Pallet, Ruling, Rulings, SettleCursor,
+    Pallet, ProtocolPaid, Ruling, Rulings, SettleCursor,
 };
 use alloc::vec::Vec;
 use cpc_primitives::BlockNumber;
@@ -78,6 +78,7 @@ impl<T: Config> Pallet<T> {
             OrdersOf::remove(&party, &id);
         }
         Rulings::remove(&id);
+        ProtocolPaid::remove(&id);
         Self::deposit_event(Event::OrderExpired { order: id });
     }
 

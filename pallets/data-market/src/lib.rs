@@ -167,6 +167,9 @@ cpc_support::storage! {
     /// How each resolved order's dispute was ruled, kept as long as the order: a buyer who
     /// paid part of the price keeps its download.
     pub Rulings: map Twox64Concat OrderId => Ruling;
+    /// What each sold order actually paid the protocol (kept as long as the order): the value
+    /// its parties' ratings of the proxy carry in the proxy's reputation.
+    pub ProtocolPaid: map Twox64Concat OrderId => Balance;
     /// Closed orders to remove at a block (`Config::ORDER_RETENTION` after they closed).
     pub ExpiryQueue: double_map Twox64Concat BlockNumber, Twox64Concat OrderId => ();
     /// The first block whose expiries may not all be done yet.
@@ -278,6 +281,7 @@ impl<T: Config> PalletDef for Pallet<T> {
             Rulings::entry_metadata(),
             ExpiryQueue::entry_metadata(),
             ExpiryCursor::entry_metadata(),
+            ProtocolPaid::entry_metadata(),
         ]
     }
 

@@ -4,8 +4,8 @@
 
 use crate::{
     Config, DeadlineQueue, Error, Event, ExpiryQueue, OpenOrdersOf, Order, OrderId, OrderStatus,
-    Orders, Pallet, Products, Proxies, Ruling, Rulings, SidechainOperators, Split, StorageLocation,
-    TotalEscrowed,
+    Orders, Pallet, Products, ProtocolPaid, Proxies, Ruling, Rulings, SidechainOperators, Split,
+    StorageLocation, TotalEscrowed,
 };
 use cpc_primitives::{AccountId, Balance};
 use cpc_support::{
@@ -98,22 +98,28 @@ impl<T: Config> Pallet<T> {
         ExpiryQueue::insert(&expires, &id, &());
     }
 
-    /// Credits a sale to the seller's data contribution, and, for a sidechain's data, to the
-    /// sidechain's operator's, at what it paid the protocol: the part of the price that left
-    /// the parties' hands, so a sale to oneself through a sybil buyer counts for exactly
-    /// what it cost.
-    fn note_sale(order: &Order, protocol_paid: Balance) {
+    /// Credits sale `id` to the seller's data contribution (half to the sidechain's operator
+    /// for a sidechain's data) at what it paid the protocol: the part of the price that left
+    /// the parties' hands, so a sale to oneself through a sybil buyer counts for exactly what
+    /// it cost, and one payment is never credited twice. Records the payment for the
+    /// parties' ratings of the proxy.
+    fn note_sale(id: OrderId, order: &Order, protocol_paid: Balance) {
         if protocol_paid == 0 {
             return;
         }
-        T::Reputation::note_data_contribution(&order.seller, protocol_paid);
+        ProtocolPaid::insert(&id, &protocol_paid);
         let sidechain = Products::get(&order.product).and_then(|p| match p.info.location {
             StorageLocation::Sidechain { sidechain, .. }
             | StorageLocation::SidechainStream { sidechain, .. } => Some(sidechain),
             _ => None,
         });
-        if let Some(operator) = sidechain.and_then(T::SidechainOperators::operator) {
-            T::Reputation::note_data_contribution(&operator, protocol_paid);
+        match sidechain.and_then(T::SidechainOperators::operator) {
+            Some(operator) => {
+                let half = protocol_paid / 2;
+                T::Reputation::note_data_contribution(&order.seller, protocol_paid - half);
+                T::Reputation::note_data_contribution(&operator, half);
+            }
+            None => T::Reputation::note_data_contribution(&order.seller, protocol_paid),
         }
     }
 
@@ -128,7 +134,7 @@ impl<T: Config> Pallet<T> {
             ),
         );
         Self::close(id, &mut order, OrderStatus::Completed, true);
-        Self::note_sale(&order, split.protocol);
+        Self::note_sale(id, &order, split.protocol);
         Self::deposit_event(Event::Completed {
             order: id,
             split,
@@ -175,7 +181,7 @@ impl<T: Config> Pallet<T> {
         Self::close(id, &mut order, OrderStatus::Resolved, sold);
         Rulings::insert(&id, &ruling);
         if sold {
-            Self::note_sale(&order, split.protocol);
+            Self::note_sale(id, &order, split.protocol);
         }
         Self::deposit_event(Event::Resolved {
             order: id,

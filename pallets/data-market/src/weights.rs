@@ -106,9 +106,10 @@ impl WeightInfo for CpcWeight {
     fn deliver() -> Weight {
         weight(1_500, 2, 2)
     }
-    // 11.9 µs: three payouts with their events; three open-order index entries removed.
+    // 11.9 µs: three payouts with their events; three open-order index entries removed; what
+    // the protocol was paid recorded (and reported for the seller's reputation).
     fn confirm() -> Weight {
-        weight(11_900, 10, 11)
+        weight(11_900, 11, 13)
     }
     // 1.53 µs: the order, params; the order and a deadline entry.
     fn dispute() -> Weight {
@@ -116,11 +117,11 @@ impl WeightInfo for CpcWeight {
     }
     // 13.5 µs: a refund and three payouts; the buyer's account too (the proxy signs).
     fn resolve() -> Weight {
-        weight(13_600, 11, 12)
+        weight(13_600, 12, 14)
     }
-    // 3.04 µs.
+    // 3.04 µs; what the order paid the protocol read for the proxy's rating.
     fn rate() -> Weight {
-        weight(3_100, 5, 4)
+        weight(3_100, 6, 4)
     }
     fn set_params() -> Weight {
         weight(1_000, 0, 1)
@@ -135,12 +136,12 @@ impl WeightInfo for CpcWeight {
                     .saturating_mul(u64::from(n)),
             )
     }
-    // Each removal reads the order and clears it, its three index entries, its ruling and its
-    // queue entry: storage, not compute (a few µs natively).
+    // Each removal reads the order and clears it, its three index entries, its ruling, what
+    // it paid the protocol and its queue entry: storage, not compute (a few µs natively).
     fn expire_orders(n: u32, steps: u32) -> Weight {
         weight(1_000, 1, 1)
             .saturating_add(weight(500, 1, 0).saturating_mul(u64::from(steps)))
-            .saturating_add(weight(5_000, 1, 6).saturating_mul(u64::from(n)))
+            .saturating_add(weight(5_000, 1, 7).saturating_mul(u64::from(n)))
     }
 }
 

@@ -2,9 +2,10 @@
 //! and the candidate checks those functions share.
 
 use crate::{
-    Candidate, CandidateCount, Candidates, CommitteeHistory, Config, CurrentTerm, Error, Event,
-    ImpeachReason, Impeachments, MAX_CANDIDATES, Pallet, Params, PendingParams, PendingValidators,
-    Proposers, RecentImpeachments, SessionKeys, SignedVote, Stats, Validators, WindowStats,
+    Candidate, CandidateCount, Candidates, CommitteeHistory, Config, CurrentTerm, DefaultProposers,
+    Error, Event, ImpeachReason, Impeachments, MAX_CANDIDATES, Pallet, Params, PendingParams,
+    PendingValidators, Proposers, RecentImpeachments, SessionKeys, SignedVote, Stats, Validators,
+    WindowStats,
 };
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
@@ -213,7 +214,8 @@ impl<T: Config> Pallet<T> {
     }
 
     /// The candidate with the lowest bond (then the highest account id) that could leave
-    /// now: not in the committee, a scheduled or a recent one, and holding no seat.
+    /// now: not in the committee, a scheduled or a recent one, holding no seat, and not a
+    /// default proposer.
     fn lowest_evictable() -> Option<(AccountId, Candidate)> {
         let mut protected = alloc::collections::BTreeSet::new();
         let term = CurrentTerm::get_or_default();
@@ -224,6 +226,8 @@ impl<T: Config> Pallet<T> {
             protected.extend(record.members.iter().map(|m| m.account));
         }
         protected.extend(Validators::get_or_default().iter().map(|m| m.account));
+        // A default proposer's session key was reserved at genesis, whose seats it fills.
+        protected.extend(DefaultProposers::get_or_default().iter().map(|m| m.account));
         protected.extend(PendingValidators::get().unwrap_or_default().iter().copied());
         Candidates::iter()
             .filter(|(account, _)| !protected.contains(account))

@@ -74,13 +74,15 @@ impl<T: Config> Pallet<T> {
             .collect()
     }
 
-    /// Elects the proposers of `term`, seeded by `seed`.
-    fn elect(term: u32, seed: H256) {
-        if CandidateCount::get_or_default() == 0 && DefaultProposers::get_or_default().is_empty() {
-            return;
-        }
+    /// Elects the proposers of `term`, seeded by `seed`, from `scores`: the scores of the
+    /// boundary before, frozen before `seed` existed. Scored at the draw instead, they would
+    /// depend on the transactions of the block before it, whose proposer already knows the
+    /// seed (its own VRF output is the last in it) and could try transaction sets until the
+    /// draw suits it. A pick that can no longer serve (it left, was evicted, or was slashed
+    /// below the minimum bond since) leaves its seat to the default proposers rather than
+    /// being drawn again, so no change of state can move a seat to another candidate.
+    fn elect(term: u32, seed: H256, scores: &[Score]) {
         let params = Self::params();
-        let scores = Self::score_candidates(term);
         let weights: Vec<u64> = scores.iter().map(|s| s.reputation).collect();
         let seats = params.term_proposers as usize;
         let picked = weighted_sample(&weights, seats, &mut SeededRng::new(seed));
@@ -88,10 +90,12 @@ impl<T: Config> Pallet<T> {
             .iter()
             .filter_map(|i| {
                 let account = scores[*i].account;
-                Candidates::get(&account).map(|c| Member {
-                    account,
-                    session_key: c.session_key,
-                })
+                Candidates::get(&account)
+                    .filter(|c| c.unbonding_at.is_none() && c.bond >= params.min_bond)
+                    .map(|c| Member {
+                        account,
+                        session_key: c.session_key,
+                    })
             })
             .collect();
         let elected = proposers.len();
@@ -106,7 +110,6 @@ impl<T: Config> Pallet<T> {
             defaults: (proposers.len() - elected) as u32,
         });
         Proposers::insert(&term, &BoundedVec::truncate_from(proposers));
-        LastScores::put(&BoundedVec::truncate_from(scores));
     }
 
     /// Starts term `term` at block `n`: installs a scheduled committee and elects the
@@ -139,10 +142,16 @@ impl<T: Config> Pallet<T> {
         // Every boundary ends a term's accumulation, so each term's outputs seed exactly one
         // election.
         let seed = Self::rotate_randomness(term);
+        if CandidateCount::get_or_default() == 0 && DefaultProposers::get_or_default().is_empty() {
+            // A chain without hybrid consensus.
+            return <T as Config>::WeightInfo::start_term(0);
+        }
         // Term 1's proposers are the defaults, like term 0's: no finalized term precedes it.
         if term >= 1 {
-            Self::elect(term + 1, seed);
+            Self::elect(term + 1, seed, &LastScores::get_or_default());
         }
+        // Scored now, drawn from at the next boundary with randomness nobody knows yet.
+        LastScores::put(&BoundedVec::truncate_from(Self::score_candidates(term)));
         <T as Config>::WeightInfo::start_term(CandidateCount::get_or_default())
     }
 
@@ -154,9 +163,13 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> ReputationReporter for Pallet<T> {
+    /// Called for every fee paid: one read for most payers (every candidate has a window
+    /// record, nobody else does), and its write for candidates; the runtime's per-extrinsic
+    /// weight counts both.
     fn note_fee_paid(who: &AccountId, fee: Balance) {
-        if Candidates::contains_key(who) {
-            Stats::mutate_or_default(who, |s| s.fees_paid = s.fees_paid.saturating_add(fee));
+        if let Some(mut stats) = Stats::get(who) {
+            stats.fees_paid = stats.fees_paid.saturating_add(fee);
+            Stats::insert(who, &stats);
         }
     }
 

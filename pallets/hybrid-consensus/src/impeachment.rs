@@ -5,7 +5,7 @@ use crate::{
     Candidates, Config, CurrentTerm, Event, Impeachment, Impeachments, ImpeachmentsByTerm, Pallet,
     RecentImpeachments, Stats, WeightInfo,
 };
-use codec::Decode;
+use codec::DecodeAll;
 use cpc_primitives::{
     BlockNumber,
     header::DigestItem,
@@ -15,15 +15,34 @@ use cpc_primitives::{
 
 impl<T: Config> Pallet<T> {
     /// The LBFT digest of the block being built or executed, if it has one.
+    ///
+    /// # Panics
+    /// On an LBFT digest that does not decode, or that breaks its rules (an impeach block of
+    /// round 0, a normal block of another round): the block is invalid. A block without one
+    /// was not made by LBFT (a dev engine); LBFT nodes refuse such proposals.
     pub(crate) fn block_digest() -> Option<BlockDigest> {
-        cpc_pallet_system::Digest::get_or_default()
+        let digest = cpc_pallet_system::Digest::get_or_default()
             .logs()
             .find_map(|item| match item {
-                DigestItem::PreRuntime(id, data) if *id == ENGINE_ID => {
-                    BlockDigest::decode(&mut &data[..]).ok()
-                }
+                DigestItem::PreRuntime(id, data) if *id == ENGINE_ID => Some(
+                    BlockDigest::decode_all(&mut &data[..])
+                        .unwrap_or_else(|_| panic!("the block's LBFT digest does not decode")),
+                ),
                 _ => None,
-            })
+            })?;
+        // Round 0 is the elected proposer's block; impeach blocks come from later rounds.
+        // A proposer marking its own full block `impeach` would contribute no VRF output.
+        assert!(
+            digest.impeach == (digest.round > 0),
+            "an LBFT digest of round {} {} an impeach block",
+            digest.round,
+            if digest.impeach {
+                "marks"
+            } else {
+                "does not mark"
+            },
+        );
+        Some(digest)
     }
 
     /// Counts block `n` for or against its proposer.

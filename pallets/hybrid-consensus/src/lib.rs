@@ -15,11 +15,12 @@
 //!   candidates, weighted by `Params::weights`, and cut by `(9 - k) / 9` for `k` impeachments
 //!   in the recent window (see [`reputation`]).
 //! - **Elections**: a term is `K x V` blocks (`term_proposers x views`). The proposers of
-//!   term `t` are decided by the state at the end of term `t - 2`: they are drawn at the first
-//!   block of term `t - 1`, seeded by the VRF outputs of term `t - 2`'s proposers (see
-//!   [`randomness`]: a proposer cannot grind them, only withhold its block), from the scores
-//!   of term `t - 2`, by reputation-weighted sampling without replacement;
-//!   empty seats go to the genesis default proposers. So every proposer is known a full term
+//!   term `t` are drawn at the first block of term `t - 1`, seeded by the VRF outputs of term
+//!   `t - 2`'s proposers (see [`randomness`]: a proposer cannot grind them, only withhold its
+//!   block), by reputation-weighted sampling without replacement from the scores frozen at
+//!   the first block of term `t - 2` (the window of term `t - 3`), before any of those outputs
+//!   existed; a pick that left or fell below the minimum bond since, and any empty seat, go
+//!   to the genesis default proposers. So every proposer is known a full term
 //!   ahead. Block `n` of a term belongs to seat `(n - term_start) mod K`, which is
 //!   `(n - 1) mod K` as long as `K` and `V` keep their genesis values. Terms 0 and 1 are the
 //!   default proposers'. Parameter changes take effect at the next term boundary.
@@ -37,7 +38,8 @@
 //!   so nobody can claim another's key.
 //!
 //! Everything that decides an election is in storage: the candidates, their window stats,
-//! the last election's scores (`LastScores`) and the impeachment records.
+//! the scores the next election draws from (`LastScores`), the randomness and the
+//! impeachment records.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -157,7 +159,7 @@ cpc_support::storage! {
     pub RecentImpeachments: map Blake2_128Concat AccountId => BoundedVec<u32, ConstU32<MAX_RECENT_IMPEACHMENTS>> = default;
     /// Validators slashed for equivocating at a height, to slash once per height.
     pub Slashed: map Twox64Concat BlockNumber => BoundedVec<AccountId, ConstU32<MAX_VALIDATORS>> = default;
-    /// The scores of the last election.
+    /// The scores computed at the last term boundary, which the next election draws from.
     pub LastScores: value BoundedVec<Score, ConstU32<MAX_CANDIDATES>> = default;
     /// Parameters set by root, taking effect at the next term boundary.
     pub PendingParams: value Params;

@@ -87,7 +87,7 @@ mod tests {
                 STORAGE_VERSION
             );
             assert!(LastScores::get().is_none());
-            // A second run changes nothing.
+            // A second run finds the version current and changes nothing.
             let before = Stats::get(&account(2));
             migrate();
             assert_eq!(Stats::get(&account(2)), before);

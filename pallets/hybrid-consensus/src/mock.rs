@@ -133,7 +133,12 @@ pub fn start_block_on(n: u32, parent: H256, digest: Option<BlockDigest>) {
 pub fn vrf_of(n: u32) -> Option<VrfSignature> {
     let proposer = hybrid::Pallet::<Test>::proposer_of(n)?;
     let pair = session_pair(&proposer.session_key)?;
-    let input = vrf_input(&hybrid::Randomness::get_or_default(), n);
+    let genesis = if n == 1 {
+        parent_of(1)
+    } else {
+        hybrid::GenesisHash::get_or_default()
+    };
+    let input = vrf_input(&genesis, &hybrid::Randomness::get_or_default(), n);
     Some(pair.vrf_sign(VRF_CONTEXT, &input).0)
 }
 

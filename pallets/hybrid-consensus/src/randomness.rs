@@ -1,8 +1,8 @@
 //! The randomness that seeds elections, which no proposer can grind.
 //!
 //! Every LBFT block that is not an impeach block carries, in its `PreRuntime(LBFT)` digest,
-//! its seat proposer's VRF signature on [`vrf_input`]`(randomness, n)`: the [`Randomness`] in
-//! the parent's state and the block number. The pallet checks it against the seat's session
+//! its seat proposer's VRF signature on [`vrf_input`]`(genesis, randomness, n)`: the chain, the
+//! [`Randomness`] in the parent's state and the block number. The pallet checks it against the seat's session
 //! key (a block without it, or with another key's, fails to execute: it is invalid) and folds
 //! the output into [`RandomnessAccumulator`]. At each term boundary the accumulator of the
 //! term that ended becomes the next [`Randomness`], which seeds the election done in that
@@ -15,7 +15,7 @@
 //! term, held by one party, can therefore choose among at most `2^k` seeds, paying one
 //! impeachment per withheld block (docs/consensus.md, "Election randomness").
 
-use crate::{Config, Pallet, Randomness, RandomnessAccumulator};
+use crate::{Config, GenesisHash, Pallet, Randomness, RandomnessAccumulator};
 use codec::Encode;
 use cpc_primitives::{
     BlockNumber, H256,
@@ -43,7 +43,13 @@ impl<T: Config> Pallet<T> {
         let Some(signature) = digest.vrf else {
             panic!("block {n} carries no VRF output of its proposer");
         };
-        let input = vrf_input(&Randomness::get_or_default(), n);
+        // Block 1 records the genesis hash: its parent.
+        let genesis = if n == 1 {
+            cpc_pallet_system::ParentHash::get_or_default()
+        } else {
+            GenesisHash::get_or_default()
+        };
+        let input = vrf_input(&genesis, &Randomness::get_or_default(), n);
         match cpc_io::crypto::sr25519_vrf_verify(
             &proposer.session_key,
             VRF_CONTEXT,

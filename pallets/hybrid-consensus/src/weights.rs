@@ -34,12 +34,12 @@ pub struct CpcWeight;
 
 impl WeightInfo for CpcWeight {
     // Charged for the worst case, a full list: every candidate read to find the lowest bond
-    // that can leave (with the seats and committees that protect candidates), and the
-    // evicted one's records removed.
+    // that can leave, the seats and committees that protect candidates decoded into a set
+    // (up to 32 committees of 100: 500 µs allowed), and the evicted one's records removed.
     fn register() -> Weight {
         weight(5_000, 5, 5).saturating_add(weight(
-            20_000 + 500 * crate::MAX_CANDIDATES as u64,
-            6 + crate::MAX_CANDIDATES as u64,
+            500_000 + 500 * crate::MAX_CANDIDATES as u64,
+            7 + crate::MAX_CANDIDATES as u64,
             6,
         ))
     }

@@ -56,26 +56,66 @@ impl Vote {
 /// The pre-runtime digest item (`PreRuntime(ENGINE_ID, ..)`) of every block finalized by
 /// LBFT: the round that decided it, whether it is the impeach block of that round, and the
 /// proposer's VRF contribution to the chain's randomness.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+///
+/// Encoded as `round ++ impeach ++ vrf?`: the 96 VRF bytes follow only when present, with no
+/// option tag. So a digest without one is byte for byte the digest nodes and runtimes wrote
+/// before the VRF existed (impeach blocks stay identical across node versions, and old
+/// nodes' proposals still decode), and runtimes that predate it decode the first two fields
+/// of a new one and ignore the rest.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, MaxEncodedLen, TypeInfo)]
 pub struct BlockDigest {
     /// The round of the block's proposal (0: the elected proposer's).
     pub round: u32,
     /// Whether this is the impeach block: empty, no reward, its proposer missed its slot.
     pub impeach: bool,
     /// The seat's proposer's VRF signature on [`vrf_input`] (none in impeach blocks, which
-    /// every validator builds alike). Last, so runtimes that predate it still decode the rest.
+    /// every validator builds alike).
     pub vrf: Option<VrfSignature>,
+}
+
+impl Encode for BlockDigest {
+    fn size_hint(&self) -> usize {
+        5 + self.vrf.map_or(0, |_| 96)
+    }
+
+    fn encode_to<O: codec::Output + ?Sized>(&self, dest: &mut O) {
+        self.round.encode_to(dest);
+        self.impeach.encode_to(dest);
+        if let Some(vrf) = &self.vrf {
+            vrf.encode_to(dest);
+        }
+    }
+}
+
+impl Decode for BlockDigest {
+    fn decode<I: codec::Input>(input: &mut I) -> Result<Self, codec::Error> {
+        let round = u32::decode(input)?;
+        let impeach = bool::decode(input)?;
+        // A digest is always decoded from its own bytes (a digest item), whose length is
+        // known: what is left is the VRF or nothing.
+        let vrf = match input.remaining_len()? {
+            Some(0) => None,
+            Some(_) => Some(VrfSignature::decode(input)?),
+            None => return Err("the length of an LBFT digest must be known".into()),
+        };
+        Ok(Self {
+            round,
+            impeach,
+            vrf,
+        })
+    }
 }
 
 /// The signing context of the proposers' VRF.
 pub const VRF_CONTEXT: &[u8] = b"cpc/lbft/vrf";
 
-/// What the proposer of block `number` evaluates its VRF on: the chain's randomness in the
-/// parent's state (fixed before the term began, so nobody in the term can steer it) and the
-/// block number. Nothing in it depends on the block's contents: however the proposer varies
-/// its block, the output is the same.
-pub fn vrf_input(randomness: &H256, number: u32) -> Vec<u8> {
-    (randomness, number).encode()
+/// What the proposer of block `number` of chain `genesis` evaluates its VRF on: the chain,
+/// its randomness in the parent's state (fixed before the term began, so nobody in the term
+/// can steer it) and the block number. Nothing in it depends on the block's contents: however
+/// the proposer varies its block, the output is the same; and a session key used on two
+/// chains gives unrelated outputs on each.
+pub fn vrf_input(genesis: &H256, randomness: &H256, number: u32) -> Vec<u8> {
+    (genesis, randomness, number).encode()
 }
 
 /// The consensus digest item (`Consensus(ENGINE_ID, ..)`) of the first block of a term whose
@@ -91,6 +131,40 @@ pub struct ValidatorSetChange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_digest_without_a_vrf_is_the_digest_before_vrfs_and_decodes_exactly() {
+        let old = (3u32, true).encode();
+        let digest = BlockDigest {
+            round: 3,
+            impeach: true,
+            vrf: None,
+        };
+        assert_eq!(digest.encode(), old);
+        assert_eq!(BlockDigest::decode(&mut &old[..]), Ok(digest));
+        let with = BlockDigest {
+            round: 0,
+            impeach: false,
+            vrf: Some(VrfSignature {
+                pre_output: [1; 32],
+                proof: [2; 64],
+            }),
+        };
+        let bytes = with.encode();
+        assert_eq!(bytes.len(), 5 + 96);
+        assert_eq!(BlockDigest::decode(&mut &bytes[..]), Ok(with));
+        // What a runtime before the VRF decodes: the first two fields.
+        assert_eq!(<(u32, bool)>::decode(&mut &bytes[..]), Ok((0, false)));
+        // Truncated VRF bytes, or bytes beyond them, are refused.
+        assert!(BlockDigest::decode(&mut &bytes[..50]).is_err());
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(
+            codec::DecodeAll::decode_all(&mut &longer[..])
+                .map(|d: BlockDigest| d)
+                .is_err()
+        );
+    }
 
     #[test]
     fn the_signing_payload_is_tag_chain_and_vote() {

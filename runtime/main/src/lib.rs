@@ -294,8 +294,9 @@ impl cpc_pallet_crosschain_transfer::Counterpart for AnchoredSidechains {
 /// Weight of an empty block: the hooks, the timestamp and the state root (5 ms).
 const BASE_BLOCK_WEIGHT: Weight = Weight::from_ref_time(5_000_000_000);
 /// Weight every extrinsic adds to its call's: decoding, the signature check (45 µs, native in
-/// the host), nonce and fee (2 µs measured natively), and the sender's account read and written
+/// the host), nonce and fee (2 µs measured natively), the sender's account read and written
 /// (`cargo bench -p cpc-benches --bench pallets`: applying a signed transfer takes 46.6 µs of
-/// which the call is 2.7 µs).
+/// which the call is 2.7 µs), and the fee's report to hybrid consensus (the payer's window
+/// record read, and written when it is a candidate).
 const BASE_EXTRINSIC_WEIGHT: Weight =
-    Weight::from_ref_time(45_000_000 + cpc_pallet_system::weights::weight(2_000, 2, 1).ref_time);
+    Weight::from_ref_time(45_000_000 + cpc_pallet_system::weights::weight(2_000, 3, 2).ref_time);

@@ -230,4 +230,4 @@ impl cpc_pallet_crosschain_transfer::Counterpart for TrackedMainchain {
 const BASE_BLOCK_WEIGHT: Weight = Weight::from_ref_time(5_000_000_000);
 /// Weight every extrinsic adds to its call's, as on the main chain.
 const BASE_EXTRINSIC_WEIGHT: Weight =
-    Weight::from_ref_time(45_000_000 + cpc_pallet_system::weights::weight(2_000, 2, 1).ref_time);
+    Weight::from_ref_time(45_000_000 + cpc_pallet_system::weights::weight(2_000, 3, 2).ref_time);

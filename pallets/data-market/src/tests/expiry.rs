@@ -42,8 +42,10 @@ fn a_closed_order_expires_after_the_retention_and_an_open_one_never() {
         assert_ok!(buy(0));
         let reserved_before = reserved(BUYER);
         assert!(Orders::get(&0).is_some(), "kept through its retention");
+        assert!(ProtocolPaid::get(&0).is_some());
         run_to_block(1 + RETENTION);
         assert_eq!(Orders::get(&0), None);
+        assert_eq!(ProtocolPaid::get(&0), None);
         assert_eq!(indexed(0), 0);
         assert!(events().contains(&Event::OrderExpired { order: 0 }));
         assert!(Orders::get(&1).is_some());

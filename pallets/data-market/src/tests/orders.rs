@@ -191,6 +191,22 @@ fn a_protocol_share_the_protocol_account_cannot_take_goes_to_the_seller() {
             },
             by_deadline: false
         }));
+        // Nothing left the parties' hands: the sale and its ratings count for nothing in
+        // anyone's reputation.
+        assert_eq!(ProtocolPaid::get(&0), None);
+        take_reports();
+        assert_ok!(call(
+            Call::rate {
+                order: 0,
+                rating: 5,
+                proxy_rating: Some(5)
+            },
+            BUYER
+        ));
+        assert_eq!(
+            take_reports(),
+            vec![Report::ProxyRating(account(PROXY), 5, 0)]
+        );
         check();
     });
 }
