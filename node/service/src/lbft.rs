@@ -581,19 +581,24 @@ impl Chain<Block> for ClientChain {
         if digest.impeach {
             // Every validator builds a round's impeach block alike. Anything else flagged
             // `impeach` is a proposer keeping its slot's transactions while skipping its VRF
-            // contribution.
-            let expected = (digest.round > 0)
-                .then(|| self.impeach_block(block.header.number, digest.round))
-                .flatten()
-                .map(|b| b.hash());
-            if expected != Some(block.hash()) {
+            // contribution. (The runtime refuses round 0; a node that cannot build the impeach
+            // block itself leaves the judgement to execution rather than call it invalid.)
+            if digest.round == 0 {
+                return Err("round 0 has no impeach block".into());
+            }
+            if let Some(expected) = self.impeach_block(block.header.number, digest.round)
+                && expected.hash() != block.hash()
+            {
                 return Err(format!(
                     "flagged as the impeach block of round {}, and it is not",
                     digest.round
                 ));
             }
-        } else if digest.round != 0 || digest.vrf.is_none() {
-            return Err("a proposal must be its round-0 proposer's block, with its VRF".into());
+        } else if digest.round != 0 {
+            // Later rounds re-propose the round-0 block as it was. Whether it carries its
+            // proposer's VRF is the runtime's to judge: runtimes before spec 107 need none,
+            // so nodes of both versions take each other's proposals until it is enacted.
+            return Err("a proposal other than an impeach block is of round 0".into());
         }
         if self.checked.lock().contains_key(&block.hash()) {
             return Ok(());

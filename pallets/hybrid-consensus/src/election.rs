@@ -14,8 +14,9 @@ use cpc_primitives::{AccountId, Balance, BlockNumber, H256, weight::Weight};
 use cpc_support::{BoundedVec, traits::Currency};
 
 impl<T: Config> Pallet<T> {
-    /// Scores the candidates over the window that just ended and starts a new window.
-    fn score_candidates(term: u32) -> Vec<Score> {
+    /// Scores the candidates over the window so far; with `restart`, the window ended: it
+    /// starts a new one (and prunes the impeachments that left the recent window).
+    pub(crate) fn score_candidates(term: u32, restart: bool) -> Vec<Score> {
         let params = Self::params();
         let oldest = term.saturating_sub(params.impeachment_window_terms);
         let mut records = Vec::new();
@@ -42,8 +43,10 @@ impl<T: Config> Pallet<T> {
             let mut recent = RecentImpeachments::get_or_default(&account);
             recent.retain(|t| *t >= oldest);
             let impeachments = recent.len() as u32;
-            RecentImpeachments::insert(&account, &recent);
-            Stats::insert(&account, &WindowStats::default());
+            if restart {
+                RecentImpeachments::insert(&account, &recent);
+                Stats::insert(&account, &WindowStats::default());
+            }
             records.push((dimensions, impeachments));
             accounts.push(account);
         }
@@ -86,22 +89,34 @@ impl<T: Config> Pallet<T> {
         let weights: Vec<u64> = scores.iter().map(|s| s.reputation).collect();
         let seats = params.term_proposers as usize;
         let picked = weighted_sample(&weights, seats, &mut SeededRng::new(seed));
-        let mut proposers: Vec<Member> = picked
-            .iter()
-            .filter_map(|i| {
-                let account = scores[*i].account;
-                Candidates::get(&account)
-                    .filter(|c| c.unbonding_at.is_none() && c.bond >= params.min_bond)
-                    .map(|c| Member {
-                        account,
-                        session_key: c.session_key,
-                    })
-            })
-            .collect();
-        let elected = proposers.len();
         let defaults = DefaultProposers::get_or_default();
-        for member in defaults.iter().cycle().take(seats.saturating_sub(elected)) {
-            proposers.push(member.clone());
+        let mut next_default = defaults.iter().cycle();
+        let mut proposers: Vec<Member> = Vec::with_capacity(seats);
+        let mut elected = 0;
+        for i in &picked {
+            let account = scores[*i].account;
+            let member = Candidates::get(&account)
+                .filter(|c| c.unbonding_at.is_none() && c.bond >= params.min_bond)
+                .map(|c| Member {
+                    account,
+                    session_key: c.session_key,
+                });
+            // A dropped pick's seat goes to a default in the same place: the other picks
+            // keep their seats, so dropping one cannot move another (to the term's last
+            // seat, say).
+            match member {
+                Some(member) => {
+                    elected += 1;
+                    proposers.push(member);
+                }
+                None => proposers.extend(next_default.next().cloned()),
+            }
+        }
+        while proposers.len() < seats {
+            match next_default.next() {
+                Some(member) => proposers.push(member.clone()),
+                None => break,
+            }
         }
         Self::deposit_event(Event::Elected {
             term,
@@ -151,7 +166,9 @@ impl<T: Config> Pallet<T> {
             Self::elect(term + 1, seed, &LastScores::get_or_default());
         }
         // Scored now, drawn from at the next boundary with randomness nobody knows yet.
-        LastScores::put(&BoundedVec::truncate_from(Self::score_candidates(term)));
+        LastScores::put(&BoundedVec::truncate_from(Self::score_candidates(
+            term, true,
+        )));
         <T as Config>::WeightInfo::start_term(CandidateCount::get_or_default())
     }
 

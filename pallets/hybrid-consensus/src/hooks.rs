@@ -41,7 +41,7 @@ impl<T: Config> Hooks for Pallet<T> {
     }
 
     fn on_runtime_upgrade() -> Weight {
-        crate::migrations::migrate()
+        crate::migrations::migrate::<T>()
     }
 
     fn try_state(_n: BlockNumber) -> Result<(), &'static str> {

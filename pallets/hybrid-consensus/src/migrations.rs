@@ -4,9 +4,12 @@
 //! protocol, rated service; see `ReputationReporter`): each candidate's window record
 //! changes layout, and the last election's scores with it.
 
-use crate::{LastScores, PALLET, STORAGE_VERSION, WindowStats};
+use crate::{
+    Config, CurrentTerm, LastScores, PALLET, Pallet, STORAGE_VERSION, WeightInfo, WindowStats,
+};
 use codec::{Decode, DecodeAll, Encode};
 use cpc_primitives::weight::Weight;
+use cpc_support::BoundedVec;
 
 /// A window record as version 0 stored it.
 #[derive(Decode)]
@@ -24,10 +27,12 @@ const STATS_PREFIX: [u8; 32] = cpc_primitives::storage::storage_prefix(PALLET, "
 
 /// Rewrites version 0 window records in the version 1 layout: the block counts carry over;
 /// the counted market and transaction figures cannot be turned into values, so the window in
-/// progress starts them from zero for everyone alike. The last scores are dropped (the next
-/// election writes them). Does nothing where the stored version is current. Returns the
-/// weight used.
-pub fn migrate() -> Weight {
+/// progress starts them from zero for everyone alike. The last scores (another layout) are
+/// recomputed from the records as they now stand, so the next election draws from them
+/// rather than leaving every seat to the defaults; this runs before the upgrade block's
+/// extrinsics, so nobody who knows the next seed moves them. Does nothing where the stored
+/// version is current. Returns the weight used.
+pub fn migrate<T: Config>() -> Weight {
     let stored = cpc_support::storage::version::on_chain(PALLET);
     if stored >= STORAGE_VERSION {
         return cpc_pallet_system::weights::weight(1_000, 1, 0);
@@ -54,16 +59,22 @@ pub fn migrate() -> Weight {
         count += 1;
         cursor = key;
     }
-    LastScores::kill();
+    let scores = Pallet::<T>::score_candidates(CurrentTerm::get_or_default(), false);
+    LastScores::put(&BoundedVec::truncate_from(scores));
     cpc_support::storage::version::put(PALLET, STORAGE_VERSION);
     cpc_pallet_system::weights::weight(2_000, 1, 2)
         .saturating_add(cpc_pallet_system::weights::weight(1_000, 1, 1).saturating_mul(count))
+        .saturating_add(<T as Config>::WeightInfo::start_term(count as u32))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::{Stats, mock::*};
+
+    fn migrate() -> Weight {
+        super::migrate::<Test>()
+    }
 
     #[test]
     fn version_0_window_records_keep_their_block_counts() {
@@ -86,7 +97,12 @@ mod tests {
                 cpc_support::storage::version::on_chain(PALLET),
                 STORAGE_VERSION
             );
-            assert!(LastScores::get().is_none());
+            // Scores in the new layout, from the migrated records (the window not restarted),
+            // for the next election to draw from.
+            let scores = LastScores::get().expect("scores for the next election");
+            assert_eq!(scores.len(), 2);
+            assert!(scores.iter().all(|s| s.reputation > 0));
+            assert_eq!(Stats::get(&account(1)).unwrap().assigned, 12);
             // A second run finds the version current and changes nothing.
             let before = Stats::get(&account(2));
             migrate();

@@ -61,8 +61,9 @@ impl Vote {
 /// option tag. So a digest without one is byte for byte the digest nodes and runtimes wrote
 /// before the VRF existed (impeach blocks stay identical across node versions, and old
 /// nodes' proposals still decode), and runtimes that predate it decode the first two fields
-/// of a new one and ignore the rest.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, MaxEncodedLen, TypeInfo)]
+/// of a new one and ignore the rest. Decode it only from a digest item's own bytes, with
+/// `decode_all`: whatever follows the first two fields is taken for the VRF.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, MaxEncodedLen)]
 pub struct BlockDigest {
     /// The round of the block's proposal (0: the elected proposer's).
     pub round: u32,
