@@ -441,6 +441,7 @@ pub fn start(
         direct_budget: HashMap::new(),
         serving: HashMap::new(),
         served,
+        bootnodes: config.bootnodes.clone(),
     };
     tokio::spawn(worker.run(command_rx, served_rx));
     Ok((handle, event_rx))
@@ -486,6 +487,9 @@ struct Worker {
     /// Peers whose sync request is being read from disk.
     serving: HashMap<PeerId, request_response::InboundRequestId>,
     served: mpsc::UnboundedSender<Served>,
+    /// Dialled again while this node has no peer at all: a bootnode that was not up yet when
+    /// this node started (nodes of a testnet starting together) must not leave it alone.
+    bootnodes: Vec<Multiaddr>,
 }
 
 impl Worker {
@@ -514,8 +518,16 @@ impl Worker {
         }
     }
 
-    /// Lifts expired bans and lets scores decay towards zero.
+    /// Lifts expired bans, lets scores decay towards zero, and dials the bootnodes again
+    /// when no peer is connected.
     fn on_tick(&mut self) {
+        if self.swarm.connected_peers().next().is_none() {
+            for address in self.bootnodes.clone() {
+                if let Err(e) = self.swarm.dial(address.clone()) {
+                    log::debug!(target: "network", "cannot dial bootnode {address}: {e}");
+                }
+            }
+        }
         let now = Instant::now();
         let mut lifted = Vec::new();
         self.banned.retain(|peer, until| {
