@@ -3,6 +3,7 @@
 //! produced them are in `docs/benchmarks.md`.
 
 pub mod node;
+pub mod testnet;
 
 use codec::Encode;
 use cpc_api::{Core, GenesisBuilder};

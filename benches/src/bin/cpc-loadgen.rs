@@ -18,24 +18,25 @@
 //! figures must be.
 
 use codec::Encode;
+use cpc_benches::testnet::{
+    Nodes, SENDERS, account, args_or_exit, chain_spec, cpu_time, finalized, generate_node_key,
+    hex_bytes, http, pair, percent, pool_size, resident_kib, rpc,
+};
 use cpc_crypto::sr25519::Pair;
 use cpc_primitives::{
-    AccountId, Era, H256, MultiAddress, SignedExtra, UncheckedExtrinsic,
-    extrinsic::AdditionalSigned, hashing::blake2_256,
+    Era, H256, MultiAddress, SignedExtra, UncheckedExtrinsic, extrinsic::AdditionalSigned,
+    hashing::blake2_256,
 };
 use cpc_runtime::{RuntimeCall, VERSION};
 use serde_json::{Value, json};
 use std::{
     collections::HashMap,
-    io::{Read, Write},
-    net::TcpStream,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
-const SENDERS: usize = 64;
 /// Transactions per JSON-RPC batch request.
 const BATCH: usize = 25;
 
@@ -88,93 +89,6 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-fn pair(suri: &str) -> Pair {
-    Pair::from_suri(suri).expect("valid dev SURI").0
-}
-
-fn account(pair: &Pair) -> AccountId {
-    AccountId::new(pair.public().0)
-}
-
-/// A spec whose committee is `//V0..//V{n-1}` and whose senders `//Sender0..` are funded.
-fn chain_spec(validators: usize, period_ms: u64) -> Value {
-    let unit: u128 = 1_000_000_000_000;
-    let keys: Vec<String> = (0..validators)
-        .map(|i| account(&pair(&format!("//V{i}"))).to_string())
-        .collect();
-    let mut balances: Vec<Value> = keys.iter().map(|k| json!([k, 1_000_000 * unit])).collect();
-    for i in 0..SENDERS {
-        balances.push(json!([
-            account(&pair(&format!("//Sender{i}"))).to_string(),
-            1_000_000 * unit
-        ]));
-    }
-    json!({
-        "name": "Load", "id": format!("load{validators}"), "chainType": "Local",
-        "properties": {"tokenSymbol": "CPC", "tokenDecimals": 12, "ss58Format": 42},
-        "consensus": {"engine": "lbft", "blockPeriodMs": period_ms},
-        "genesis": {"runtimeGenesis": {"config": {
-            "system": {"blockPeriodMs": period_ms},
-            "balances": {"balances": balances},
-            "hybridConsensus": {
-                "params": {"minBond": unit},
-                "candidates": keys.iter().map(|k| json!([k, k, 10 * unit])).collect::<Vec<_>>(),
-                "defaultProposers": keys.iter().map(|k| json!([k, k])).collect::<Vec<_>>(),
-                "validators": keys,
-            }
-        }}}
-    })
-}
-
-fn http(port: u16, body: &str) -> Result<Value, String> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .map_err(|e| e.to_string())?;
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream
-        .write_all(request.as_bytes())
-        .map_err(|e| e.to_string())?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&raw);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-    serde_json::from_str(body).map_err(|e| format!("{e}: {body}"))
-}
-
-fn rpc(port: u16, method: &str, params: Value) -> Result<Value, String> {
-    let reply = http(
-        port,
-        &json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string(),
-    )?;
-    match reply.get("error") {
-        Some(error) => Err(error.to_string()),
-        None => Ok(reply["result"].clone()),
-    }
-}
-
-fn hex_bytes(value: &Value) -> Vec<u8> {
-    hex::decode(value.as_str().unwrap_or("").trim_start_matches("0x")).unwrap_or_default()
-}
-
-struct Nodes(Vec<Child>);
-
-impl Drop for Nodes {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status();
-        }
-        for child in &mut self.0 {
-            let _ = child.wait();
-        }
-    }
-}
-
 /// The RPC port of validator `i` of a testnet whose p2p ports start at `port_base`.
 fn rpc_port(port_base: u16, i: usize) -> u16 {
     port_base + i as u16 + 1000
@@ -200,11 +114,7 @@ fn start_nodes(
         let base = dir.join(format!("v{i}"));
         let key = base.join("node-key");
         std::fs::create_dir_all(&base).map_err(|e| e.to_string())?;
-        let out = Command::new(&args.cpchain)
-            .args(["key", "generate-node-key", "--file", key.to_str().unwrap()])
-            .output()
-            .map_err(|e| format!("cannot run {}: {e}", args.cpchain.display()))?;
-        let peer = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let peer = generate_node_key(&args.cpchain, &key)?;
         let status = Command::new(&args.cpchain)
             .args(["key", "insert", "--suri", &format!("//V{i}"), "--base-path"])
             .arg(&base)
@@ -252,14 +162,6 @@ fn start_nodes(
     Ok(nodes)
 }
 
-fn finalized(port: u16) -> Option<(u32, Value)> {
-    let hash = rpc(port, "chain_getFinalizedHead", json!([])).ok()?;
-    let header = rpc(port, "chain_getHeader", json!([hash.clone()])).ok()?;
-    let number =
-        u32::from_str_radix(header["number"].as_str()?.trim_start_matches("0x"), 16).ok()?;
-    Some((number, hash))
-}
-
 fn percentile(sorted: &[Duration], p: usize) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -267,74 +169,8 @@ fn percentile(sorted: &[Duration], p: usize) -> Duration {
     sorted[(sorted.len() * p / 100).min(sorted.len() - 1)]
 }
 
-/// CPU time (user + system) process `pid` used so far, from `/proc`.
-fn cpu_time(pid: u32) -> Option<Duration> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(Duration::from_millis(ticks * 1_000 / clock_ticks()))
-}
-
-/// Clock ticks per second of `/proc` times (`getconf CLK_TCK`; Linux's USER_HZ, 100, if that
-/// cannot run).
-fn clock_ticks() -> u64 {
-    static TICKS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    *TICKS.get_or_init(|| {
-        Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .ok()
-            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-            .filter(|t| *t > 0)
-            .unwrap_or(100)
-    })
-}
-
-/// Transactions in a node's pool (ready and future), from its Prometheus endpoint.
-fn pool_size(port: u16) -> Option<u64> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        .ok()?;
-    let mut text = String::new();
-    stream.read_to_string(&mut text).ok()?;
-    let counts: Vec<u64> = text
-        .lines()
-        .filter(|l| l.starts_with("cpc_txpool_transactions{"))
-        .filter_map(|l| l.rsplit(' ').next()?.parse().ok())
-        .collect();
-    (!counts.is_empty()).then(|| counts.iter().sum())
-}
-
-/// Resident memory of process `pid` in MiB, from `/proc`.
-fn resident_mib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kib: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib / 1024)
-}
-
-/// Percent of one core that `used` is of `window`.
-fn percent(used: Duration, window: Duration) -> u128 {
-    used.as_millis() * 100 / window.as_millis().max(1)
-}
-
 fn main() {
-    let args = match parse_args() {
-        Ok(args) => args,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(2);
-        }
-    };
+    let args = args_or_exit(parse_args());
     for (run, &validators) in args.validators.iter().enumerate() {
         // Each testnet on ports of its own: the last one's may still be in TIME_WAIT.
         let port_base = args.port_base + 100 * run as u16;
@@ -469,7 +305,7 @@ fn run_testnet(args: &Args, validators: usize, port_base: u16) -> Result<(), Str
                 }
             }
             for (pid, max) in pids.iter().zip(&mut rss_max) {
-                *max = (*max).max(resident_mib(*pid).unwrap_or(0));
+                *max = (*max).max(resident_kib(*pid).unwrap_or(0) / 1024);
             }
         }
         let Some((number, _)) = finalized(rpc_ports[0]) else {

@@ -1,0 +1,204 @@
+//! What the end-to-end tools (`cpc-loadgen`, `cpc-syncbench`) share: the chain spec of a
+//! loopback testnet, starting real `cpchain` processes on 127.0.0.1, JSON-RPC over plain HTTP,
+//! and reading a process's CPU time and resident memory from `/proc`.
+
+use cpc_crypto::sr25519::Pair;
+use cpc_primitives::AccountId;
+use serde_json::{Value, json};
+use std::{
+    io::{Read, Write},
+    net::TcpStream,
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+/// Funded senders in [`chain_spec`]: `//Sender0..`.
+pub const SENDERS: usize = 64;
+
+/// The parsed arguments, or their error printed and the process ended with status 2.
+pub fn args_or_exit<T>(parsed: Result<T, String>) -> T {
+    parsed.unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(2)
+    })
+}
+
+/// The key pair of a dev secret URI.
+pub fn pair(suri: &str) -> Pair {
+    Pair::from_suri(suri).expect("valid dev SURI").0
+}
+
+/// The account of `pair`.
+pub fn account(pair: &Pair) -> AccountId {
+    AccountId::new(pair.public().0)
+}
+
+/// A spec whose committee is `//V0..//V{n-1}` and whose senders `//Sender0..` are funded.
+pub fn chain_spec(validators: usize, period_ms: u64) -> Value {
+    let unit: u128 = 1_000_000_000_000;
+    let keys: Vec<String> = (0..validators)
+        .map(|i| account(&pair(&format!("//V{i}"))).to_string())
+        .collect();
+    let mut balances: Vec<Value> = keys.iter().map(|k| json!([k, 1_000_000 * unit])).collect();
+    for i in 0..SENDERS {
+        balances.push(json!([
+            account(&pair(&format!("//Sender{i}"))).to_string(),
+            1_000_000 * unit
+        ]));
+    }
+    json!({
+        "name": "Load", "id": format!("load{validators}"), "chainType": "Local",
+        "properties": {"tokenSymbol": "CPC", "tokenDecimals": 12, "ss58Format": 42},
+        "consensus": {"engine": "lbft", "blockPeriodMs": period_ms},
+        "genesis": {"runtimeGenesis": {"config": {
+            "system": {"blockPeriodMs": period_ms},
+            "balances": {"balances": balances},
+            "hybridConsensus": {
+                "params": {"minBond": unit},
+                "candidates": keys.iter().map(|k| json!([k, k, 10 * unit])).collect::<Vec<_>>(),
+                "defaultProposers": keys.iter().map(|k| json!([k, k])).collect::<Vec<_>>(),
+                "validators": keys,
+            }
+        }}}
+    })
+}
+
+/// One HTTP POST of `body` to the JSON-RPC server on `port`; the decoded reply.
+pub fn http(port: u16, body: &str) -> Result<Value, String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(|e| e.to_string())?;
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&raw);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    serde_json::from_str(body).map_err(|e| format!("{e}: {body}"))
+}
+
+/// Calls `method` on the node whose RPC listens on `port`.
+pub fn rpc(port: u16, method: &str, params: Value) -> Result<Value, String> {
+    let reply = http(
+        port,
+        &json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string(),
+    )?;
+    match reply.get("error") {
+        Some(error) => Err(error.to_string()),
+        None => Ok(reply["result"].clone()),
+    }
+}
+
+/// The bytes of a `0x`-prefixed hex string value (empty if it is not one).
+pub fn hex_bytes(value: &Value) -> Vec<u8> {
+    hex::decode(value.as_str().unwrap_or("").trim_start_matches("0x")).unwrap_or_default()
+}
+
+/// The finalized block's number and hash of the node whose RPC listens on `port`.
+pub fn finalized(port: u16) -> Option<(u32, Value)> {
+    let hash = rpc(port, "chain_getFinalizedHead", json!([])).ok()?;
+    let header = rpc(port, "chain_getHeader", json!([hash.clone()])).ok()?;
+    let number =
+        u32::from_str_radix(header["number"].as_str()?.trim_start_matches("0x"), 16).ok()?;
+    Some((number, hash))
+}
+
+/// Node processes, stopped (SIGTERM, then waited for) when dropped.
+#[derive(Default)]
+pub struct Nodes(pub Vec<Child>);
+
+impl Drop for Nodes {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+        }
+        for child in &mut self.0 {
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Writes a fresh libp2p node key to `file` with `cpchain key generate-node-key`; the peer id.
+pub fn generate_node_key(cpchain: &Path, file: &Path) -> Result<String, String> {
+    let out = Command::new(cpchain)
+        .args(["key", "generate-node-key", "--file"])
+        .arg(file)
+        .stderr(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", cpchain.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} key generate-node-key failed",
+            cpchain.display()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// CPU time (user + system) process `pid` used so far, from `/proc`.
+pub fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 1_000 / clock_ticks()))
+}
+
+/// Clock ticks per second of `/proc` times (`getconf CLK_TCK`; Linux's USER_HZ, 100, if that
+/// cannot run).
+fn clock_ticks() -> u64 {
+    static TICKS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+            .filter(|t| *t > 0)
+            .unwrap_or(100)
+    })
+}
+
+/// Resident memory of process `pid` in KiB, from `/proc`.
+pub fn resident_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Percent of one core that `used` is of `window`.
+pub fn percent(used: Duration, window: Duration) -> u128 {
+    used.as_millis() * 100 / window.as_millis().max(1)
+}
+
+/// Transactions in a node's pool (ready and future), from its Prometheus endpoint on `port`.
+pub fn pool_size(port: u16) -> Option<u64> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    let mut text = String::new();
+    stream.read_to_string(&mut text).ok()?;
+    let counts: Vec<u64> = text
+        .lines()
+        .filter(|l| l.starts_with("cpc_txpool_transactions{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse().ok())
+        .collect();
+    (!counts.is_empty()).then(|| counts.iter().sum())
+}
