@@ -135,6 +135,13 @@ pub enum ImportError {
 }
 
 impl Client {
+    /// Puts the blocks imported from sync or a file on disk: they are committed without waiting
+    /// for it ([`ChainDb::commit_unsynced`](cpc_db::ChainDb::commit_unsynced)), so whoever
+    /// imports a run of them calls this at its end.
+    pub fn sync_imported(&self) -> Result<(), ClientError> {
+        Ok(self.db.sync_wal()?)
+    }
+
     /// Imports a block on top of the best block.
     pub fn import_block(&self, params: ImportParams) -> Result<ImportedBlock, ImportError> {
         let _guard = self.import_lock.lock();
@@ -190,15 +197,20 @@ impl Client {
             });
         }
         let Block { header, extrinsics } = block;
-        self.db
-            .commit(BlockCommit {
-                header: header.clone(),
-                body: extrinsics.clone(),
-                justification,
-                state_changes: nodes,
-                finalized,
-            })
-            .map_err(ClientError::from)?;
+        let commit = BlockCommit {
+            header: header.clone(),
+            body: extrinsics.clone(),
+            justification,
+            state_changes: nodes,
+            finalized,
+        };
+        // Runs of certified blocks are made durable once per run (`sync_imported`): a block
+        // lost to a power failure is fetched again.
+        match origin {
+            BlockOrigin::Sync | BlockOrigin::File => self.db.commit_unsynced(commit),
+            BlockOrigin::Own | BlockOrigin::Network => self.db.commit(commit),
+        }
+        .map_err(ClientError::from)?;
         let micros = started.elapsed().as_micros() as u64;
         self.notify(BlockNotification {
             hash,

@@ -421,8 +421,27 @@ impl ChainDb {
         );
     }
 
-    /// Adds a block on top of the best one, with its state changes, in one atomic write.
+    /// Adds a block on top of the best one, with its state changes, in one atomic write; a
+    /// finalizing write is on disk when this returns.
     pub fn commit(&self, commit: BlockCommit) -> Result<(), DbError> {
+        self.commit_with(commit, true)
+    }
+
+    /// [`Self::commit`] without waiting for the disk: the write reaches the operating system,
+    /// so it survives the process being killed, but a power failure before the next
+    /// [`Self::sync_wal`] may take it (and every later write) back, never a part of it. For
+    /// runs of certified blocks (sync, `import-blocks`): such a block lost is downloaded again,
+    /// while waiting for the disk at every block was most of a synced empty block's import.
+    pub fn commit_unsynced(&self, commit: BlockCommit) -> Result<(), DbError> {
+        self.commit_with(commit, false)
+    }
+
+    /// Puts every write so far on disk (syncs the write-ahead log).
+    pub fn sync_wal(&self) -> Result<(), DbError> {
+        Ok(self.db.flush_wal(true)?)
+    }
+
+    fn commit_with(&self, commit: BlockCommit, durable: bool) -> Result<(), DbError> {
         let meta = self
             .meta()
             .ok_or_else(|| DbError::InvalidCommit("no genesis yet".into()))?;
@@ -463,7 +482,7 @@ impl ChainDb {
             new_meta.pruned = self.prune(&mut batch, &mut deltas, meta.pruned, pointer.number)?;
         }
         let cached = self.write_refcounts(&mut batch, deltas);
-        if finalized {
+        if finalized && durable {
             self.write_durably(batch)?;
         } else {
             self.db.write(batch)?;
@@ -620,6 +639,48 @@ impl ChainDb {
 mod tests {
     use super::*;
     use cpc_primitives::Digest;
+    use cpc_state_machine::Backend;
+
+    /// Commits a genesis whose state is one key (`[1; 32]`) holding `[value; 40]`.
+    fn genesis(db: &ChainDb, value: u8) -> Header {
+        let mut nodes = MemoryDB::default();
+        let root = cpc_trie::build_trie(&mut nodes, [(vec![1u8; 32], vec![value; 40])]);
+        let header = Header {
+            parent_hash: H256::zero(),
+            number: 0,
+            state_root: root,
+            extrinsics_root: cpc_trie::EMPTY_TRIE_ROOT,
+            digest: Digest::default(),
+        };
+        db.commit_genesis(header.clone(), nodes).unwrap();
+        header
+    }
+
+    /// The final child of `parent` setting the key to `[value; 40]`, to commit.
+    fn child(
+        db: &ChainDb,
+        parent: &Header,
+        value: u8,
+        justification: Option<Vec<u8>>,
+    ) -> BlockCommit {
+        let state = db.state_at(parent.state_root).unwrap().unwrap();
+        let (root, changes) = state
+            .apply_changes([(&[1u8; 32][..], Some(&[value; 40][..]))])
+            .unwrap();
+        BlockCommit {
+            header: Header {
+                parent_hash: parent.hash(),
+                number: parent.number + 1,
+                state_root: root,
+                extrinsics_root: cpc_trie::EMPTY_TRIE_ROOT,
+                digest: Digest::default(),
+            },
+            body: Vec::new(),
+            justification,
+            state_changes: changes,
+            finalized: true,
+        }
+    }
 
     /// The auxiliary column: batches of writes and deletes, ranges bounded by prefix and limit,
     /// and entries that survive reopening.
@@ -649,6 +710,37 @@ mod tests {
         assert_eq!(db.aux_range(b"a/", b"a/", 10).unwrap().len(), 3);
     }
 
+    /// Blocks committed without waiting for the disk are stored like the others (finalized,
+    /// their state readable) and, once the log is synced, survive reopening; the synced and
+    /// unsynced commits of a run interleave freely.
+    #[test]
+    fn unsynced_commits_are_kept_like_synced_ones_once_the_log_is_synced() {
+        let dir = tempfile::tempdir().unwrap();
+        let open = || ChainDb::open(dir.path(), &DbConfig::default()).unwrap();
+        let db = open();
+        let mut parent = genesis(&db, 0);
+        for n in 1..=6u8 {
+            let commit = child(&db, &parent, n, Some(vec![n]));
+            let header = commit.header.clone();
+            if n % 3 == 0 {
+                db.commit(commit).unwrap();
+            } else {
+                db.commit_unsynced(commit).unwrap();
+            }
+            assert_eq!(db.meta().unwrap().finalized.number, u32::from(n));
+            parent = header;
+        }
+        db.sync_wal().unwrap();
+        drop(db);
+        let db = open();
+        let meta = db.meta().unwrap();
+        assert_eq!(meta.best, meta.finalized);
+        assert_eq!(meta.finalized.hash, parent.hash());
+        assert_eq!(db.justification(&parent.hash()).unwrap(), Some(vec![6]));
+        let state = db.state_at(parent.state_root).unwrap().unwrap();
+        assert_eq!(state.storage(&[1u8; 32]).unwrap(), Some(vec![6u8; 40]));
+    }
+
     /// Nodes a block adds are cached when it commits; nodes pruning deletes leave the cache,
     /// so the cache never serves a node the store no longer has.
     #[test]
@@ -662,38 +754,14 @@ mod tests {
             },
         )
         .unwrap();
-        let mut nodes = MemoryDB::default();
-        let root = cpc_trie::build_trie(&mut nodes, [(vec![1u8; 32], vec![1u8; 40])]);
-        let mut parent = Header {
-            parent_hash: H256::zero(),
-            number: 0,
-            state_root: root,
-            extrinsics_root: cpc_trie::EMPTY_TRIE_ROOT,
-            digest: Digest::default(),
-        };
-        db.commit_genesis(parent.clone(), nodes).unwrap();
+        let mut parent = genesis(&db, 1);
         assert!(db.cache.is_empty(), "genesis is not cached");
-        let mut roots = vec![root];
+        let mut roots = vec![parent.state_root];
         for n in 1..=3u8 {
-            let state = db.state_at(parent.state_root).unwrap().unwrap();
-            let (root, changes) = state
-                .apply_changes([(&[1u8; 32][..], Some(&[n + 1; 40][..]))])
-                .unwrap();
-            let header = Header {
-                parent_hash: parent.hash(),
-                number: parent.number + 1,
-                state_root: root,
-                extrinsics_root: cpc_trie::EMPTY_TRIE_ROOT,
-                digest: Digest::default(),
-            };
-            db.commit(BlockCommit {
-                header: header.clone(),
-                body: Vec::new(),
-                justification: None,
-                state_changes: changes,
-                finalized: true,
-            })
-            .unwrap();
+            let commit = child(&db, &parent, n + 1, None);
+            let header = commit.header.clone();
+            db.commit(commit).unwrap();
+            let root = header.state_root;
             assert!(db.cache.get(&root).is_some(), "block {n}'s root is cached");
             roots.push(root);
             parent = header;

@@ -424,7 +424,10 @@ impl SyncChain for ClientSync {
     }
 
     fn import(&self, records: Vec<Vec<u8>>) -> Result<usize, String> {
-        import_records(&self.client, records)
+        let imported = import_records(&self.client, records);
+        // Once per answer, whatever it held: what imported is kept.
+        self.client.sync_imported().map_err(|e| e.to_string())?;
+        imported
     }
 
     fn resumed(&self) {

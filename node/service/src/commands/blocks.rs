@@ -216,30 +216,37 @@ pub fn import_blocks(
     let records = records(reader, format)?;
     let mut progress = Progress::new("Importing", total.filter(|_| format == BlockFormat::Ours));
     let (mut imported, mut skipped) = (0u64, 0u64);
-    for record in records {
-        let (block, justification) = record.map_err(|e| {
-            Error::Input(format!(
-                "block {} does not decode: {e}",
-                imported + skipped + 1
-            ))
-        })?;
-        let number = block.header.number;
-        match client.import_block(ImportParams {
-            block,
-            justification,
-            origin: BlockOrigin::File,
-            finalized: true,
-            precomputed: None,
-        }) {
-            Ok(block) => {
-                imported += 1;
-                log::debug!(target: "import", "imported #{number} ({}) in {} µs", block.hash, block.micros);
+    let result = (|| {
+        for record in records {
+            let (block, justification) = record.map_err(|e| {
+                Error::Input(format!(
+                    "block {} does not decode: {e}",
+                    imported + skipped + 1
+                ))
+            })?;
+            let number = block.header.number;
+            match client.import_block(ImportParams {
+                block,
+                justification,
+                origin: BlockOrigin::File,
+                finalized: true,
+                precomputed: None,
+            }) {
+                Ok(block) => {
+                    imported += 1;
+                    log::debug!(target: "import", "imported #{number} ({}) in {} µs", block.hash, block.micros);
+                }
+                Err(ImportError::AlreadyImported(..)) => skipped += 1,
+                Err(e) => return Err(Error::Node(format!("block #{number} was refused: {e}"))),
             }
-            Err(ImportError::AlreadyImported(..)) => skipped += 1,
-            Err(e) => return Err(Error::Node(format!("block #{number} was refused: {e}"))),
+            progress.step();
         }
-        progress.step();
-    }
+        Ok::<(), Error>(())
+    })();
+    // Blocks from a file are committed without waiting for the disk: what imported before a
+    // refused or undecodable record stays.
+    client.sync_imported().map_err(Error::node)?;
+    result?;
     progress.finish();
     client.db().flush().map_err(Error::node)?;
     eprintln!(
