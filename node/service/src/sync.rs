@@ -23,7 +23,7 @@ use std::{
     },
     time::{Duration, Instant},
 };
-use tokio::sync::mpsc;
+use tokio::{sync::mpsc, time::error::Elapsed};
 
 /// A peer, and the height it is said to have finalized.
 pub type SyncHint = (Peer, u32);
@@ -244,7 +244,10 @@ impl<N: SyncNetwork, C: SyncChain> Syncer<N, C> {
             .insert(peer, Instant::now() + self.config.backoff);
     }
 
-    /// Asks `peer` for blocks until it runs out.
+    /// Asks `peer` for blocks until it runs out. While an answer imports, the blocks after it
+    /// are already being asked for: fetching and serving then cost no time on the importing
+    /// side. A prefetched answer is judged like any other, and dropped unasked-for if the
+    /// import did not end where it was meant to follow on.
     async fn pull(&mut self, peer: Peer) -> Outcome {
         // A peer that stops answering (error, silence, nothing new) after blocks that imported
         // still helped; before any, it was useless.
@@ -256,22 +259,26 @@ impl<N: SyncNetwork, C: SyncChain> Syncer<N, C> {
             }
         };
         let mut progressed = false;
+        let mut prefetched: Option<(u32, Fetch)> = None;
         loop {
             let before = self.chain.finalized();
             let from = before + 1;
-            let answer = tokio::time::timeout(
-                self.config.request_timeout,
-                self.network.request(peer, from, MAX_SYNC_BLOCKS),
-            )
-            .await;
-            let records = match answer {
-                Ok(Ok(records)) => records,
-                Ok(Err(why)) => {
+            let mut fetch = match prefetched.take() {
+                Some((first, fetch)) if first == from => fetch,
+                _ => self.fetch(peer, from),
+            };
+            let records = match (&mut fetch.0).await {
+                Ok(Ok(Ok(records))) => records,
+                Ok(Ok(Err(why))) => {
                     log::debug!(target: "sync", "{why}");
                     return stopped(progressed);
                 }
-                Err(_) => {
+                Ok(Err(_)) => {
                     log::debug!(target: "sync", "{peer} did not answer in time");
+                    return stopped(progressed);
+                }
+                Err(join) => {
+                    log::debug!(target: "sync", "the request to {peer} failed: {join}");
                     return stopped(progressed);
                 }
             };
@@ -279,6 +286,11 @@ impl<N: SyncNetwork, C: SyncChain> Syncer<N, C> {
                 return stopped(progressed);
             }
             let full = records.len() >= MAX_SYNC_BLOCKS as usize;
+            if full {
+                // An honest answer holds the blocks from `from` on, in order.
+                let next = from.saturating_add(records.len() as u32);
+                prefetched = Some((next, self.fetch(peer, next)));
+            }
             let chain = self.chain.clone();
             let imported = tokio::task::spawn_blocking(move || chain.import(records))
                 .await
@@ -307,6 +319,28 @@ impl<N: SyncNetwork, C: SyncChain> Syncer<N, C> {
                 }
             }
         }
+    }
+
+    /// Asks `peer` for the blocks from `from` on, in the background, within the request
+    /// timeout.
+    fn fetch(&self, peer: Peer, from: u32) -> Fetch {
+        Fetch(tokio::spawn(tokio::time::timeout(
+            self.config.request_timeout,
+            self.network.request(peer, from, MAX_SYNC_BLOCKS),
+        )))
+    }
+}
+
+/// An answer being fetched (the request's outcome, or its timeout); dropped unawaited, the
+/// request is given up.
+struct Fetch(tokio::task::JoinHandle<Result<Answer, Elapsed>>);
+
+/// A peer's answer to a sync request: its records, or why there are none.
+type Answer = Result<Vec<Vec<u8>>, String>;
+
+impl Drop for Fetch {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -381,6 +415,8 @@ mod tests {
         peers: Vec<(Peer, Peer_)>,
         reports: Mutex<Vec<(Peer, Penalty)>>,
         requests: Mutex<Vec<Peer>>,
+        /// The first block of each request, in the order asked.
+        froms: Arc<Mutex<Vec<u32>>>,
     }
 
     impl SyncNetwork for Scripted {
@@ -394,6 +430,7 @@ mod tests {
             max: u32,
         ) -> BoxFuture<'static, Result<Vec<Vec<u8>>, String>> {
             self.requests.lock().push(peer);
+            self.froms.lock().push(from);
             let kind = self.peers.iter().find(|(p, _)| *p == peer).map(|(_, k)| *k);
             Box::pin(async move {
                 match kind {
@@ -415,6 +452,16 @@ mod tests {
         }
     }
 
+    /// A scripted network of `peers` noting the first block of each request in `froms`.
+    fn scripted(peers: Vec<(Peer, Peer_)>, froms: Arc<Mutex<Vec<u32>>>) -> Arc<Scripted> {
+        Arc::new(Scripted {
+            peers,
+            reports: Mutex::new(Vec::new()),
+            requests: Mutex::new(Vec::new()),
+            froms,
+        })
+    }
+
     fn peer() -> Peer {
         cpc_network::generate_node_key().0.public().to_peer_id()
     }
@@ -433,11 +480,7 @@ mod tests {
         let chain = Numbers::default();
         *chain.finalized.lock() = at;
         Syncer::new(
-            Arc::new(Scripted {
-                peers,
-                reports: Mutex::new(Vec::new()),
-                requests: Mutex::new(Vec::new()),
-            }),
+            scripted(peers, Default::default()),
             Arc::new(chain),
             Arc::new(SyncStatus::default()),
             config(),
@@ -521,5 +564,100 @@ mod tests {
         // Probed peers that have nothing are not charged.
         sync.step().await;
         assert!(sync.network.reports.lock().is_empty());
+    }
+
+    /// [`Numbers`] that notes, at each import, the requests already made.
+    struct Watching {
+        chain: Numbers,
+        froms: Arc<Mutex<Vec<u32>>>,
+        asked_when_importing: Mutex<Vec<Vec<u32>>>,
+    }
+
+    impl SyncChain for Watching {
+        fn finalized(&self) -> u32 {
+            self.chain.finalized()
+        }
+        fn import(&self, records: Vec<Vec<u8>>) -> Result<usize, String> {
+            self.asked_when_importing
+                .lock()
+                .push(self.froms.lock().clone());
+            self.chain.import(records)
+        }
+        fn resumed(&self) {}
+    }
+
+    #[tokio::test]
+    async fn the_next_blocks_are_asked_for_while_an_answer_imports() {
+        let honest = peer();
+        let froms: Arc<Mutex<Vec<u32>>> = Default::default();
+        let chain = Arc::new(Watching {
+            chain: Numbers::default(),
+            froms: froms.clone(),
+            asked_when_importing: Mutex::new(Vec::new()),
+        });
+        let mut sync = Syncer::new(
+            scripted(vec![(honest, Peer_::Honest(150))], froms.clone()),
+            chain.clone(),
+            Arc::new(SyncStatus::default()),
+            config(),
+        );
+        sync.claim(honest, 150);
+        sync.step().await;
+        assert_eq!(chain.finalized(), 150);
+        // Answers of 64, 64 and 22 blocks: each full answer's successor was asked for before
+        // it imported, and nothing was asked twice.
+        assert_eq!(*froms.lock(), [1, 65, 129]);
+        assert_eq!(
+            *chain.asked_when_importing.lock(),
+            [vec![1, 65], vec![1, 65, 129], vec![1, 65, 129]]
+        );
+    }
+
+    /// [`Numbers`] whose height jumps to 100 during its first import, as if the engine had
+    /// finalized blocks by voting meanwhile.
+    struct Racing {
+        chain: Numbers,
+        raced: AtomicBool,
+    }
+
+    impl SyncChain for Racing {
+        fn finalized(&self) -> u32 {
+            self.chain.finalized()
+        }
+        fn import(&self, records: Vec<Vec<u8>>) -> Result<usize, String> {
+            let imported = self.chain.import(records);
+            if !self.raced.swap(true, Ordering::Relaxed) {
+                let mut finalized = self.chain.finalized.lock();
+                *finalized = (*finalized).max(100);
+            }
+            imported
+        }
+        fn resumed(&self) {}
+    }
+
+    #[tokio::test]
+    async fn a_prefetched_answer_that_no_longer_follows_on_is_not_used() {
+        let honest = peer();
+        let froms: Arc<Mutex<Vec<u32>>> = Default::default();
+        let network = scripted(vec![(honest, Peer_::Honest(200))], froms.clone());
+        let chain = Arc::new(Racing {
+            chain: Numbers::default(),
+            raced: AtomicBool::new(false),
+        });
+        let mut sync = Syncer::new(
+            network.clone(),
+            chain.clone(),
+            Arc::new(SyncStatus::default()),
+            config(),
+        );
+        sync.claim(honest, 200);
+        sync.step().await;
+        assert_eq!(chain.finalized(), 200);
+        assert!(
+            network.reports.lock().is_empty(),
+            "the peer did nothing wrong"
+        );
+        // 65.. was asked for in advance, then not used: the next request starts at 101.
+        assert_eq!(*froms.lock(), [1, 65, 101, 165]);
     }
 }
