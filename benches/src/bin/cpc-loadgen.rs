@@ -12,6 +12,11 @@
 //!   and its largest resident memory;
 //! - whether every validator finalized the same chain up to the last transfer's block.
 //!
+//! The validators run with the node's default pool (`--pool-limit N` sets another). A
+//! transaction refused because a pool is full is sent again a second later, before newer ones,
+//! until 20 s after the load ends; the report counts submissions taken, refusals for a full
+//! pool, other refusals and transactions never taken.
+//!
 //! `--logs DIR` keeps each validator's log (`DIR/<N>v-<i>.log`): every finalized block's line
 //! says where that validator's time went at its height (building, checking, importing,
 //! waiting). The nodes are release binaries by default (`target/release/cpchain`), as end-to-end
@@ -30,7 +35,7 @@ use cpc_primitives::{
 use cpc_runtime::{RuntimeCall, VERSION};
 use serde_json::{Value, json};
 use std::{
-    collections::HashMap,
+    collections::{HashMap, VecDeque},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
@@ -39,6 +44,21 @@ use std::{
 
 /// Transactions per JSON-RPC batch request.
 const BATCH: usize = 25;
+/// How long a transaction refused for a full pool waits before it is sent again.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// What became of one worker's submissions.
+#[derive(Default)]
+struct Submissions {
+    /// Taken into a pool (possibly after refusals).
+    accepted: u64,
+    /// Refusals because the pool was full (each sent again later).
+    refused_full: u64,
+    /// Refused for another reason (not sent again).
+    failed: u64,
+    /// Still refused when the generator gave up.
+    abandoned: u64,
+}
 
 struct Args {
     validators: Vec<usize>,
@@ -49,6 +69,8 @@ struct Args {
     port_base: u16,
     /// Where to keep the validators' logs (`<N>v-<i>.log`), if anywhere.
     logs: Option<PathBuf>,
+    /// The validators' `--pool-limit`, if not their default.
+    pool_limit: Option<usize>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -60,6 +82,7 @@ fn parse_args() -> Result<Args, String> {
         cpchain: PathBuf::from("target/release/cpchain"),
         port_base: 42_000,
         logs: None,
+        pool_limit: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -80,8 +103,9 @@ fn parse_args() -> Result<Args, String> {
             "--cpchain" => args.cpchain = PathBuf::from(value()?),
             "--port-base" => args.port_base = value()?.parse().map_err(|e| format!("{e}"))?,
             "--logs" => args.logs = Some(PathBuf::from(value()?)),
+            "--pool-limit" => args.pool_limit = Some(value()?.parse().map_err(|e| format!("{e}"))?),
             "--help" | "-h" => {
-                return Err("cpc-loadgen --validators N[,N..] --tps R --seconds T [--period-ms P] [--cpchain PATH] [--port-base B] [--logs DIR]".into());
+                return Err("cpc-loadgen --validators N[,N..] --tps R --seconds T [--period-ms P] [--cpchain PATH] [--port-base B] [--logs DIR] [--pool-limit N]".into());
             }
             other => return Err(format!("unknown argument {other}")),
         }
@@ -143,8 +167,10 @@ fn start_nodes(
             .args([
                 "--prometheus-port",
                 &prometheus_port(port_base, i).to_string(),
-            ])
-            .args(["--pool-limit", "65536", "--pool-kbytes", "131072"]);
+            ]);
+        if let Some(limit) = args.pool_limit {
+            command.args(["--pool-limit", &limit.to_string()]);
+        }
         if !boot.is_empty() {
             command.args(["--bootnodes", &boot]);
         }
@@ -250,42 +276,82 @@ fn run_testnet(args: &Args, validators: usize, port_base: u16) -> Result<(), Str
         let (submitted, transactions, ports) =
             (submitted.clone(), transactions.clone(), rpc_ports.clone());
         let tps = args.tps;
+        let give_up = load_start + Duration::from_secs(args.seconds + 20);
         workers.push(std::thread::spawn(move || {
-            let mut errors = 0u64;
+            let mut outcome = Submissions::default();
+            // Refused for a full pool: sent again after a while, before newer ones of the
+            // same worker, as a wallet told to retry would.
+            let mut retries: VecDeque<(Instant, usize)> = VecDeque::new();
             // Batches of consecutive transactions in one JSON-RPC batch request: the generator
             // should not be what limits the rate.
             let chunks = transactions.len().div_ceil(BATCH);
-            for chunk in (t..chunks).step_by(threads) {
-                let first = chunk * BATCH;
-                let last = (first + BATCH).min(transactions.len());
-                // Pace: transaction i leaves at i / tps seconds.
-                let due = load_start + Duration::from_micros(first as u64 * 1_000_000 / tps);
-                if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                    std::thread::sleep(wait);
+            let mut next = (t..chunks).step_by(threads).peekable();
+            loop {
+                let mut batch: Vec<usize> = Vec::new();
+                let port;
+                if let Some(chunk) = next.next() {
+                    let first = chunk * BATCH;
+                    let last = (first + BATCH).min(transactions.len());
+                    // Pace: transaction i leaves at i / tps seconds.
+                    let due = load_start + Duration::from_micros(first as u64 * 1_000_000 / tps);
+                    if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                        std::thread::sleep(wait);
+                    }
+                    batch.extend(first..last);
+                    port = ports[chunk % ports.len()];
+                } else if let Some(&(due, _)) = retries.front() {
+                    if Instant::now() > give_up {
+                        outcome.abandoned += retries.len() as u64;
+                        break;
+                    }
+                    if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                        std::thread::sleep(wait);
+                    }
+                    port = ports[retries.len() % ports.len()];
+                } else {
+                    break;
                 }
-                let port = ports[chunk % ports.len()];
-                let batch: Vec<Value> = (first..last)
-                    .map(|i| {
-                        json!({"jsonrpc": "2.0", "id": i, "method": "author_submitExtrinsic",
-                            "params": [transactions[i].1]})
-                    })
-                    .collect();
+                let now = Instant::now();
+                while batch.len() < 2 * BATCH && retries.front().is_some_and(|(due, _)| *due <= now)
+                {
+                    batch.extend(retries.pop_front().map(|(_, i)| i));
+                }
+                // Nonce order within a sender.
+                batch.sort_unstable();
                 {
                     let mut map = submitted.lock().unwrap();
-                    let now = Instant::now();
-                    for (hash, _) in &transactions[first..last] {
-                        map.insert(*hash, now);
+                    for i in &batch {
+                        map.entry(transactions[*i].0).or_insert(now);
                     }
                 }
-                match http(port, &Value::Array(batch).to_string()) {
-                    Ok(Value::Array(replies)) => {
-                        errors +=
-                            replies.iter().filter(|r| r.get("error").is_some()).count() as u64;
+                let request: Vec<Value> = batch
+                    .iter()
+                    .map(|i| {
+                        json!({"jsonrpc": "2.0", "id": i, "method": "author_submitExtrinsic",
+                            "params": [transactions[*i].1]})
+                    })
+                    .collect();
+                let replies = match http(port, &Value::Array(request).to_string()) {
+                    Ok(Value::Array(replies)) => replies,
+                    _ => Vec::new(),
+                };
+                let retry_at = Instant::now() + RETRY_AFTER;
+                for i in batch {
+                    let reply = replies.iter().find(|r| r["id"].as_u64() == Some(i as u64));
+                    match reply.map(|r| r.get("error").map(|e| e.to_string())) {
+                        Some(None) => outcome.accepted += 1,
+                        Some(Some(e)) if e.contains("already imported") => outcome.accepted += 1,
+                        Some(Some(e)) if e.contains("pool is full") => {
+                            outcome.refused_full += 1;
+                            retries.push_back((retry_at, i));
+                        }
+                        // No answer (the connection failed): as a refusal.
+                        None => retries.push_back((retry_at, i)),
+                        Some(Some(_)) => outcome.failed += 1,
                     }
-                    _ => errors += (last - first) as u64,
                 }
             }
-            errors
+            outcome
         }));
     }
     // Follow finality on the first node.
@@ -364,18 +430,29 @@ fn run_testnet(args: &Args, validators: usize, port_base: u16) -> Result<(), Str
             && hash_at(*port).is_some()
             && hash_at(*port) == hash_at(rpc_ports[0])
     });
-    let errors: u64 = workers.into_iter().map(|w| w.join().unwrap_or(0)).sum();
+    let outcome = workers
+        .into_iter()
+        .map(|w| w.join().unwrap_or_default())
+        .fold(Submissions::default(), |a, b| Submissions {
+            accepted: a.accepted + b.accepted,
+            refused_full: a.refused_full + b.refused_full,
+            failed: a.failed + b.failed,
+            abandoned: a.abandoned + b.abandoned,
+        });
     latencies.sort();
     let finalized_count = latencies.len();
     let span_ms = (last_final.duration_since(load_start).as_millis() as u64).max(1);
     let list = |v: &[u128]| v.iter().map(u128::to_string).collect::<Vec<_>>().join(",");
     println!(
-        "validators={} offered_tps={} seconds={} submitted={} rejected={} finalized={} finalized_tps={} latency_p50_ms={} latency_p99_ms={} cpu_pct={} generator_cpu_pct={} pool_max={} rss_max_mib={} all_validators_final={}",
+        "validators={} offered_tps={} seconds={} submitted={} accepted={} refused_pool_full={} failed={} abandoned={} finalized={} finalized_tps={} latency_p50_ms={} latency_p99_ms={} cpu_pct={} generator_cpu_pct={} pool_max={} rss_max_mib={} all_validators_final={}",
         validators,
         args.tps,
         args.seconds,
         total,
-        errors,
+        outcome.accepted,
+        outcome.refused_full,
+        outcome.failed,
+        outcome.abandoned,
         finalized_count,
         finalized_count as u64 * 1000 / span_ms,
         percentile(&latencies, 50).as_millis(),
