@@ -35,6 +35,10 @@ pub struct BuiltBlock {
     pub included: Vec<H256>,
     /// Transactions refused, with the reason: the pool drops them.
     pub rejected: Vec<(H256, String)>,
+    /// Transactions whose nonce (or other tag) the chain has already used: not invalid, but
+    /// never includable again. The pool drops them as included, so what waits on them does
+    /// not wait for them any more.
+    pub stale: Vec<H256>,
     /// Whether the block filled up.
     pub full: bool,
 }
@@ -97,8 +101,8 @@ impl Client {
         }
 
         let mut held = meter.hold(fuel::finalize_reserve(block_fuel));
-        let (mut included, mut rejected, mut skipped, mut full) =
-            (Vec::new(), Vec::new(), 0, false);
+        let (mut included, mut rejected, mut stale, mut skipped, mut full) =
+            (Vec::new(), Vec::new(), Vec::new(), 0, false);
         for (hash, xt) in candidates {
             if Instant::now() >= params.deadline {
                 break;
@@ -163,6 +167,9 @@ impl Client {
                 Ok(Err(TransactionValidityError::Invalid(InvalidTransaction::Future))) => {
                     // Its predecessor is missing from this block; it stays in the pool.
                 }
+                Ok(Err(TransactionValidityError::Invalid(InvalidTransaction::Stale))) => {
+                    stale.push(hash)
+                }
                 Ok(Err(e)) => rejected.push((hash, e.to_string())),
                 // A trap, or the first transaction of the block running out of fuel: it could
                 // never fit one.
@@ -179,6 +186,7 @@ impl Client {
             changes,
             included,
             rejected,
+            stale,
             full,
         })
     }

@@ -62,6 +62,7 @@ fn author(
         .build_block(params, candidates)
         .map_err(|e| e.to_string())?;
     pool.reject(&built.rejected);
+    pool.on_chain(&built.stale);
     let number = built.block.header.number;
     let count = built.included.len();
     let imported = client

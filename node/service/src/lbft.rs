@@ -427,6 +427,7 @@ impl ClientChain {
             .build_block(params, transactions)
             .map_err(|e| e.to_string())?;
         self.pool.reject(&built.rejected);
+        self.pool.on_chain(&built.stale);
         let block = built.block;
         self.checked.lock().insert(block.hash(), built.changes);
         Ok(block)

@@ -296,6 +296,24 @@ impl Inner {
     }
 
     /// Removes `hash`; `on_chain` says its tags are now provided by the chain.
+    /// Removes `hash` as the chain's (see [`Self::remove`]) and promotes what waited on it;
+    /// whether it was here, and what became ready.
+    fn remove_on_chain(&mut self, hash: &H256) -> (bool, Vec<H256>) {
+        let Some(provides) = self.txs.get(hash).map(|t| t.provides.clone()) else {
+            return (false, Vec::new());
+        };
+        let dependents: Vec<H256> = provides
+            .iter()
+            .flat_map(|tag| self.required_by.get(tag).into_iter().flatten().copied())
+            .collect();
+        self.remove(hash, true);
+        let promoted = dependents
+            .into_iter()
+            .flat_map(|d| self.promote(d))
+            .collect();
+        (true, promoted)
+    }
+
     fn remove(&mut self, hash: &H256, on_chain: bool) -> Option<PoolTx> {
         let tx = self.txs.remove(hash)?;
         self.bytes -= tx.len;
@@ -625,6 +643,23 @@ impl<A: ChainApi> Pool<A> {
         order
     }
 
+    /// Drops transactions whose place the chain has already taken (a block built elsewhere
+    /// used their nonce, found when building or re-validating): like included ones, what
+    /// requires their tags is now satisfied by the chain, not demoted. Never banned: they are
+    /// not invalid, only late.
+    pub fn on_chain(&self, stale: &[H256]) {
+        let mut inner = self.inner.lock();
+        for hash in stale {
+            let (removed, promoted) = inner.remove_on_chain(hash);
+            if removed {
+                inner.notify(hash, TxStatus::Invalid);
+            }
+            for ready in promoted {
+                inner.notify(&ready, TxStatus::Ready);
+            }
+        }
+    }
+
     /// Removes transactions refused by a block author (with the runtime's reason) and bans
     /// them.
     pub fn reject(&self, rejected: &[(H256, String)]) {
@@ -712,9 +747,30 @@ impl<A: ChainApi> Pool<A> {
                 return;
             }
             let take = self.config.revalidate_per_block.min(n);
+            // Waiting transactions whose requirement nothing in the pool provides first (up to
+            // half the round): their predecessor may be on chain without having passed through
+            // this pool (refused when full, or included by another node), and only their
+            // re-validation can tell. Then the rotating window, so every one is seen in turn.
+            let orphans: Vec<H256> = all
+                .iter()
+                .map(|(_, h)| *h)
+                .filter(|h| {
+                    let tx = &inner.txs[h];
+                    !tx.ready && tx.requires.iter().any(|t| !inner.provided.contains_key(t))
+                })
+                .take(take / 2)
+                .collect();
             let start = (round as usize * take) % n;
-            (0..take)
+            let window = (0..n)
                 .map(|i| all[(start + i) % n].1)
+                .filter(|h| !orphans.contains(h))
+                .take(take - orphans.len());
+            orphans
+                .iter()
+                .copied()
+                .chain(window)
+                .collect::<Vec<H256>>()
+                .into_iter()
                 .map(|h| (h, inner.txs[&h].xt.clone()))
                 .collect()
         };
@@ -739,12 +795,19 @@ impl<A: ChainApi> Pool<A> {
                     }
                 }
                 Ok(Err(e)) => {
-                    inner.remove(&hash, false);
-                    inner.notify(&hash, TxStatus::Invalid);
-                    if !matches!(
+                    // Stale: the chain has its place, so its dependents wait for it no more.
+                    if matches!(
                         e,
                         TransactionValidityError::Invalid(InvalidTransaction::Stale)
                     ) {
+                        let (_, promoted) = inner.remove_on_chain(&hash);
+                        inner.notify(&hash, TxStatus::Invalid);
+                        for ready in promoted {
+                            inner.notify(&ready, TxStatus::Ready);
+                        }
+                    } else {
+                        inner.remove(&hash, false);
+                        inner.notify(&hash, TxStatus::Invalid);
                         inner.ban(hash, Instant::now(), &self.config);
                     }
                 }

@@ -300,3 +300,48 @@ proptest! {
         }
     }
 }
+
+/// A transaction's predecessor can reach the chain without passing through this pool
+/// (refused while the pool was full, included by another node's block), or be found stale by
+/// the builder before the block that included it is seen here. Either way its successors must
+/// become ready, not wait for a provider that will never come: blocks built from a pool full
+/// of such waiting transactions went nearly empty under overload.
+#[test]
+fn a_predecessor_on_chain_unlocks_what_waited_for_it() {
+    let (chain, pool) = pool(PoolConfig {
+        revalidate_per_block: 2,
+        ..PoolConfig::default()
+    });
+    // Older transactions of other senders, which a rotating re-validation would see first.
+    for sender in 10..20 {
+        pool.submit(EXT, xt(sender, 0, 0)).unwrap();
+    }
+    // Sender 1's nonce 0 never reaches this pool; its 1 and 2 wait for it.
+    pool.submit(EXT, xt(1, 1, 0)).unwrap();
+    pool.submit(EXT, xt(1, 2, 0)).unwrap();
+    // Sender 2's nonce 0 is here; the builder finds it stale (another node's block used it).
+    let stale = pool.submit(EXT, xt(2, 0, 0)).unwrap();
+    pool.submit(EXT, xt(2, 1, 0)).unwrap();
+    chain.nonces.lock().extend([(1, 1), (2, 1)]);
+    let ours = |pool: &Pool<Chain>| -> Vec<(u8, u32)> {
+        let mut ready: Vec<(u8, u32)> = pool
+            .ready()
+            .into_iter()
+            .map(|(_, x)| Tx::decode(&mut &x.0[..]).unwrap())
+            .filter(|t| t.sender < 10)
+            .map(|t| (t.sender, t.nonce))
+            .collect();
+        ready.sort();
+        ready
+    };
+    pool.on_chain(&[stale]);
+    assert_eq!(
+        ours(&pool),
+        [(2, 1)],
+        "the stale one's successor is ready at once"
+    );
+    // The block that included both is imported; sender 1's chain is found by re-validation,
+    // which looks at transactions waiting on nothing in the pool first.
+    pool.maintain(H256([1; 32]), 2, &[xt(1, 0, 0), xt(2, 0, 0)], true);
+    assert_eq!(ours(&pool), [(1, 1), (1, 2), (2, 1)]);
+}
