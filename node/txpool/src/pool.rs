@@ -295,25 +295,26 @@ impl Inner {
         self.txs.insert(hash, tx);
     }
 
-    /// Removes `hash`; `on_chain` says its tags are now provided by the chain.
-    /// Removes `hash` as the chain's (see [`Self::remove`]) and promotes what waited on it;
-    /// whether it was here, and what became ready.
-    fn remove_on_chain(&mut self, hash: &H256) -> (bool, Vec<H256>) {
+    /// Removes `hash` as the chain's (see [`Self::remove`]), telling its watchers it is
+    /// gone, and promotes what waited on it.
+    fn remove_on_chain(&mut self, hash: &H256) {
         let Some(provides) = self.txs.get(hash).map(|t| t.provides.clone()) else {
-            return (false, Vec::new());
+            return;
         };
         let dependents: Vec<H256> = provides
             .iter()
             .flat_map(|tag| self.required_by.get(tag).into_iter().flatten().copied())
             .collect();
         self.remove(hash, true);
-        let promoted = dependents
-            .into_iter()
-            .flat_map(|d| self.promote(d))
-            .collect();
-        (true, promoted)
+        self.notify(hash, TxStatus::Invalid);
+        for dependent in dependents {
+            for ready in self.promote(dependent) {
+                self.notify(&ready, TxStatus::Ready);
+            }
+        }
     }
 
+    /// Removes `hash`; `on_chain` says its tags are now provided by the chain.
     fn remove(&mut self, hash: &H256, on_chain: bool) -> Option<PoolTx> {
         let tx = self.txs.remove(hash)?;
         self.bytes -= tx.len;
@@ -650,13 +651,7 @@ impl<A: ChainApi> Pool<A> {
     pub fn on_chain(&self, stale: &[H256]) {
         let mut inner = self.inner.lock();
         for hash in stale {
-            let (removed, promoted) = inner.remove_on_chain(hash);
-            if removed {
-                inner.notify(hash, TxStatus::Invalid);
-            }
-            for ready in promoted {
-                inner.notify(&ready, TxStatus::Ready);
-            }
+            inner.remove_on_chain(hash);
         }
     }
 
@@ -751,7 +746,7 @@ impl<A: ChainApi> Pool<A> {
             // half the round): their predecessor may be on chain without having passed through
             // this pool (refused when full, or included by another node), and only their
             // re-validation can tell. Then the rotating window, so every one is seen in turn.
-            let orphans: Vec<H256> = all
+            let orphans: HashSet<H256> = all
                 .iter()
                 .map(|(_, h)| *h)
                 .filter(|h| {
@@ -769,8 +764,6 @@ impl<A: ChainApi> Pool<A> {
                 .iter()
                 .copied()
                 .chain(window)
-                .collect::<Vec<H256>>()
-                .into_iter()
                 .map(|h| (h, inner.txs[&h].xt.clone()))
                 .collect()
         };
@@ -800,11 +793,7 @@ impl<A: ChainApi> Pool<A> {
                         e,
                         TransactionValidityError::Invalid(InvalidTransaction::Stale)
                     ) {
-                        let (_, promoted) = inner.remove_on_chain(&hash);
-                        inner.notify(&hash, TxStatus::Invalid);
-                        for ready in promoted {
-                            inner.notify(&ready, TxStatus::Ready);
-                        }
+                        inner.remove_on_chain(&hash);
                     } else {
                         inner.remove(&hash, false);
                         inner.notify(&hash, TxStatus::Invalid);
