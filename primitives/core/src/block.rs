@@ -7,7 +7,7 @@ use crate::{
     limits::{DecodeLimitError, MAX_BLOCK_SIZE, decode_bounded},
 };
 use alloc::vec::Vec;
-use codec::{Decode, Encode};
+use codec::{Decode, DecodeAll, Encode};
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 
@@ -20,9 +20,10 @@ use serde::{Deserialize, Serialize};
 pub struct OpaqueExtrinsic(pub Vec<u8>);
 
 impl OpaqueExtrinsic {
-    /// Wraps the full encoding of an extrinsic (length prefix included).
+    /// Wraps the full encoding of an extrinsic (length prefix included); bytes after it are
+    /// an error, not ignored.
     pub fn from_encoded(encoded: &[u8]) -> Result<Self, codec::Error> {
-        Self::decode(&mut &encoded[..])
+        Self::decode_all(&mut &encoded[..])
     }
 
     /// The extrinsic's hash (blake2-256 of its full encoding).
@@ -91,6 +92,16 @@ mod tests {
         let opaque = OpaqueExtrinsic::from_encoded(&xt.encode()).unwrap();
         assert_eq!(opaque.encode(), xt.encode());
         assert_eq!(opaque.hash(), xt.hash());
+    }
+
+    /// Found by the `extrinsic` fuzz target: the wrapper used to keep the first extrinsic of
+    /// its input and drop the rest.
+    #[test]
+    fn an_encoding_with_bytes_after_it_is_not_an_extrinsic() {
+        let xt = UncheckedExtrinsic::new_unsigned((3u8, 0u8, codec::Compact(1_000u64)));
+        let mut bytes = xt.encode();
+        bytes.extend_from_slice(&[0xb2, 0x01]);
+        assert!(OpaqueExtrinsic::from_encoded(&bytes).is_err());
     }
 
     #[test]
