@@ -534,7 +534,9 @@ impl Simulation {
     }
 
     fn send(&mut self, from: usize, to: usize, bytes: Vec<u8>) {
-        if from == to || !self.connected(from, to) {
+        // An answer to a peer outside the simulation (a test's injected messages, such as an
+        // old vote answered with its height's block) leaves the network.
+        if from == to || to >= self.nodes.len() || !self.connected(from, to) {
             return;
         }
         if self.now < self.network.heal_at_ms && self.rng.chance(self.network.loss_per_mille) {

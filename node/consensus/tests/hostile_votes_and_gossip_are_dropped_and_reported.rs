@@ -323,3 +323,19 @@ fn future_proposals_are_kept_once_per_height_and_round() {
     }
     assert_eq!(sim.nodes[0].engine.buffered(), 1);
 }
+
+/// Found by the `lbft` fuzz target: a correctly signed vote of a finished height, relayed by a
+/// peer outside the committee, is answered with that height's block sent to the peer alone,
+/// and the simulator used to deliver the answer to a node it does not have.
+#[test]
+fn an_old_vote_from_an_outside_peer_is_answered_and_the_network_goes_on() {
+    let mut sim = network();
+    assert!(sim.run_until_height(2, 60_000));
+    let first = sim.nodes[0].chain.blocks().next().unwrap().clone();
+    let old = signed(vote(1, 0, first.hash()), 1, &node_key(1));
+    sim.inject(0, MALLORY, &old);
+    let now = 60_000;
+    let target = sim.min_honest_height() + 2;
+    assert!(sim.run_until_height(target, now + 60_000));
+    sim.check_agreement();
+}
