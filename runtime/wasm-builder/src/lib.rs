@@ -35,6 +35,10 @@ pub const INITIAL_MEMORY: u32 = 2 * 1024 * 1024;
 
 /// Set to skip the nested build (for example in `cargo doc`).
 pub const SKIP_ENV: &str = "CPC_SKIP_WASM_BUILD";
+/// Names a rustup toolchain to build the blob with (`rustup run <toolchain> cargo`) instead
+/// of the outer build's own: a nightly build (cargo fuzz) on a machine whose nightly
+/// toolchain has no wasm target builds the blob with the pinned one (scripts/fuzz.sh sets it).
+pub const TOOLCHAIN_ENV: &str = "CPC_WASM_TOOLCHAIN";
 
 /// Builds the wasm blob of the crate whose build script calls this, as `WASM_BINARY`. Panics
 /// with a message (which cargo shows) when the build fails.
@@ -60,6 +64,7 @@ pub fn build_variant(package: &str, features: &[&str], const_name: &str) {
     let include = out_dir.join(format!("{}.rs", const_name.to_lowercase()));
 
     println!("cargo:rerun-if-env-changed={SKIP_ENV}");
+    println!("cargo:rerun-if-env-changed={TOOLCHAIN_ENV}");
     if target.starts_with("wasm32") {
         // The nested build itself: start the module with room for the heap, so the allocator
         // uses memory the instance already has before growing it (growing costs the host two
@@ -76,7 +81,8 @@ pub fn build_variant(package: &str, features: &[&str], const_name: &str) {
 
     let workspace = find_workspace_root(&manifest_dir);
     emit_rerun_triggers(&workspace, &manifest_dir);
-    check_target_installed();
+    let toolchain = env::var(TOOLCHAIN_ENV).ok().filter(|t| !t.is_empty());
+    check_target_installed(toolchain.as_deref());
 
     let target_dir = wasm_target_dir(&out_dir);
     fs::create_dir_all(&target_dir).expect("the target directory is writable");
@@ -84,8 +90,18 @@ pub fn build_variant(package: &str, features: &[&str], const_name: &str) {
         .expect("the target directory is writable");
     lock.lock().expect("cannot lock the wasm target directory");
 
-    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut command = Command::new(cargo);
+    let mut command = match &toolchain {
+        Some(toolchain) => {
+            let mut command = Command::new("rustup");
+            command.args(["run", toolchain, "cargo"]);
+            // The outer build's compiler and tools are the other toolchain's.
+            for var in ["RUSTC", "RUSTDOC", "RUSTUP_TOOLCHAIN", "CARGO"] {
+                command.env_remove(var);
+            }
+            command
+        }
+        None => Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into())),
+    };
     command
         .current_dir(&workspace)
         .args([
@@ -193,9 +209,16 @@ fn emit_rerun_triggers(workspace: &Path, manifest_dir: &Path) {
     }
 }
 
-fn check_target_installed() {
-    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    let output = Command::new(&rustc).args(["--print", "sysroot"]).output();
+fn check_target_installed(toolchain: Option<&str>) {
+    let output = match toolchain {
+        Some(toolchain) => Command::new("rustup")
+            .args(["run", toolchain, "rustc", "--print", "sysroot"])
+            .env_remove("RUSTC")
+            .output(),
+        None => Command::new(env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+            .args(["--print", "sysroot"])
+            .output(),
+    };
     let Ok(output) = output else { return };
     let sysroot = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
     if !sysroot.join("lib/rustlib").join(WASM_TARGET).exists() {
