@@ -4,8 +4,8 @@
 # of the protocol that the checker must refute. Each refuted mutant's counterexample is
 # written to node/consensus/model/counterexamples/.
 #
-#   scripts/check-lbft-model.sh            every check (about 15 minutes, up to 12 GiB)
-#   scripts/check-lbft-model.sh --quick    agreement with 2 rounds instead of 3 (1 minute)
+#   scripts/check-lbft-model.sh            every check (about 20 minutes, up to 12.5 GiB)
+#   scripts/check-lbft-model.sh --quick    agreement with 2 rounds instead of 3 (6 minutes)
 #
 # Needs spin (Debian package `spin`, installed if missing) and a C compiler.
 set -euo pipefail
