@@ -180,6 +180,11 @@ if mount -t tmpfs -o "size=${room}k" tmpfs "$full" 2>/dev/null; then
         >/dev/null 2>"$work/full.err" || status=$?
     if [ "$status" = 0 ]; then
         say "disk full: the chain fit in $room KiB; nothing checked"
+    elif [ "$status" != 1 ]; then
+        say "VIOLATION (disk full): import-blocks died with status $status instead of an error:"
+        tail -5 "$work/full.err" | tee -a "$log"
+        umount "$full"
+        exit 1
     elif ! grep -qi "no space\|space left\|ENOSPC\|disk" "$work/full.err"; then
         say "VIOLATION (disk full): the import failed without saying why:"
         tee -a "$log" <"$work/full.err"
@@ -198,6 +203,32 @@ if mount -t tmpfs -o "size=${room}k" tmpfs "$full" 2>/dev/null; then
     mountpoint -q "$full" && umount "$full"
 else
     say "disk full: skipped (mounting a tmpfs needs root)"
+fi
+
+# A damaged table file: bytes flipped in the middle of the largest table of a copy of a whole
+# import (finished cleanly, so all in table files). Opening it must fail with an error naming
+# the file; restored, it opens and passes the checks.
+damaged="$work/damaged"
+rm -rf "$damaged"
+cp -a "$work/calibrate-import" "$damaged"
+table=$(find "$damaged" -name '*.sst' -printf '%s %p\n' | sort -n | tail -1 | cut -d' ' -f2)
+if [ -n "$table" ]; then
+    cp "$table" "$work/table.orig"
+    size=$(stat -c %s "$table")
+    printf '\xde\xad\xbe\xef\xde\xad\xbe\xef' | dd of="$table" bs=1 seek=$((size / 2)) conv=notrunc status=none
+    status=0
+    "$bin" export-blocks --chain "$spec" --base-path "$damaged" "$work/damaged.blocks" \
+        >/dev/null 2>"$work/damaged.err" || status=$?
+    if [ "$status" = 0 ] || ! grep -q "$(basename "$table")" "$work/damaged.err"; then
+        say "VIOLATION (damaged table): the database opened, or the error does not name $(basename "$table"):"
+        tail -3 "$work/damaged.err" | tee -a "$log"
+        exit 1
+    fi
+    say "damaged table: refused with: $(grep -m1 -o 'Corruption.*sst' "$work/damaged.err")"
+    cp "$work/table.orig" "$table"
+    check "$damaged" "damaged table restored" >/dev/null || exit 1
+else
+    say "damaged table: no table file to damage (the import left everything in the log)"
 fi
 
 say "done: $kills kills ($import_kills during import-blocks, $sync_kills during sync), 0 violations;" \

@@ -33,7 +33,7 @@ mod store;
 pub use meta::{BlockPointer, Meta};
 pub use node_cache::NodeCache;
 pub use pruning::PruningMode;
-pub use store::{BlockCommit, ChainDb, DbConfig, StateStorage};
+pub use store::{BlockCommit, ChainDb, DbConfig, StateStorage, TableCheck};
 
 use cpc_primitives::H256;
 
@@ -70,4 +70,7 @@ pub enum DbError {
     /// A block to commit does not extend the canonical chain.
     #[error("invalid commit: {0}")]
     InvalidCommit(String),
+    /// An earlier write failed; the store takes no more until it is reopened.
+    #[error("database writes stopped after a failed write: {0}")]
+    WritesStopped(String),
 }

@@ -30,6 +30,9 @@ pub struct DbConfig {
     pub pruning: Option<PruningMode>,
     /// Size of the trie node cache in front of the store ([`NodeCache`]), in bytes.
     pub trie_cache_bytes: usize,
+    /// Read every table file through its block checksums when opening
+    /// ([`ChainDb::verify_tables`]), refusing a database with a damaged one.
+    pub verify_tables: bool,
 }
 
 impl Default for DbConfig {
@@ -38,6 +41,7 @@ impl Default for DbConfig {
             cache_bytes: 128 * 1024 * 1024,
             pruning: None,
             trie_cache_bytes: 64 * 1024 * 1024,
+            verify_tables: true,
         }
     }
 }
@@ -84,6 +88,20 @@ pub struct ChainDb {
     cache: Arc<NodeCache>,
     meta: RwLock<Option<Meta>>,
     pruning: PruningMode,
+    /// The first write that failed, if one did: after it the store takes no more writes or
+    /// syncs ([`DbError::WritesStopped`]).
+    failed_write: parking_lot::Mutex<Option<String>>,
+}
+
+/// What [`ChainDb::verify_tables`] read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TableCheck {
+    /// Live table files.
+    pub files: usize,
+    /// Their total size in bytes.
+    pub bytes: u64,
+    /// Rows read through them (after merging).
+    pub rows: u64,
 }
 
 /// Trie nodes in the store, for reading state ([`TrieBackend`]).
@@ -172,8 +190,51 @@ impl ChainDb {
             cache: Arc::new(NodeCache::new(config.trie_cache_bytes)),
             meta: RwLock::new(None),
             pruning: PruningMode::Archive,
+            failed_write: parking_lot::Mutex::new(None),
         };
+        if config.verify_tables {
+            let check = store.verify_tables()?;
+            log::debug!(
+                target: "db",
+                "{} table files ({} bytes, {} rows) pass their checksums",
+                check.files, check.bytes, check.rows
+            );
+        }
         store.check_or_init_settings(config.pruning)
+    }
+
+    /// Reads every row of every column with block checksums verified, so a table file damaged
+    /// on disk (a flipped bit, a torn sector) stops the node at start with RocksDB's error,
+    /// which names the file, instead of surfacing later as a failed read. RocksDB checks each
+    /// block it reads anyway, so a file damaged while the node runs gives errors, never wrong
+    /// data; this finds the damage before the node takes part in the network.
+    ///
+    /// The cost is one sequential read of the database (readahead, no block cache).
+    pub fn verify_tables(&self) -> Result<TableCheck, DbError> {
+        let mut check = TableCheck::default();
+        for file in self.db.live_files()? {
+            check.files += 1;
+            check.bytes += file.size as u64;
+        }
+        for name in columns::ALL {
+            let mut options = rocksdb::ReadOptions::default();
+            options.set_verify_checksums(true);
+            options.fill_cache(false);
+            options.set_readahead_size(4 * 1024 * 1024);
+            let iter =
+                self.db
+                    .iterator_cf_opt(self.cf(name), options, rocksdb::IteratorMode::Start);
+            for item in iter {
+                item.map_err(|e| {
+                    DbError::Corrupt(format!(
+                        "column `{name}` fails its table check: {e}. The file was damaged on \
+                         disk: restore the database from a backup, or remove it and sync again"
+                    ))
+                })?;
+                check.rows += 1;
+            }
+        }
+        Ok(check)
     }
 
     fn check_or_init_settings(mut self, requested: Option<PruningMode>) -> Result<Self, DbError> {
@@ -289,7 +350,26 @@ impl ChainDb {
         for (key, value) in puts {
             batch.put_cf(cf, key, value);
         }
-        Ok(self.db.write(batch)?)
+        self.write(batch, false)
+    }
+
+    /// Writes `batch` (synced to disk first if `sync`), unless an earlier write failed.
+    ///
+    /// After a failed write (disk full, I/O error) RocksDB's state is uncertain, and Debian's
+    /// build aborts the process on a WAL sync that follows one; the store refuses every later
+    /// write and sync with the first error, and the node stops cleanly. Reopening the database
+    /// recovers what reached the log.
+    fn write(&self, batch: WriteBatch, sync: bool) -> Result<(), DbError> {
+        let mut failed = self.failed_write.lock();
+        if let Some(first) = failed.as_ref() {
+            return Err(DbError::WritesStopped(first.clone()));
+        }
+        let mut options = WriteOptions::default();
+        options.set_sync(sync);
+        self.db.write_opt(batch, &options).map_err(|e| {
+            *failed = Some(e.to_string());
+            DbError::Rocks(e)
+        })
     }
 
     /// The auxiliary entry at `key`.
@@ -375,7 +455,7 @@ impl ChainDb {
         for key in [meta::KEY_GENESIS, meta::KEY_BEST, meta::KEY_FINALIZED] {
             batch.put_cf(cf, key, pointer.encode());
         }
-        self.db.write(batch)?;
+        self.write(batch, false)?;
         *self.meta.write() = Some(Meta {
             genesis: pointer,
             best: pointer,
@@ -436,9 +516,22 @@ impl ChainDb {
         self.commit_with(commit, false)
     }
 
+    /// The error of the write that stopped the store taking writes, if one failed: the node
+    /// stops on it rather than run on without a chain it can extend.
+    pub fn write_failure(&self) -> Option<String> {
+        self.failed_write.lock().clone()
+    }
+
     /// Puts every write so far on disk (syncs the write-ahead log).
     pub fn sync_wal(&self) -> Result<(), DbError> {
-        Ok(self.db.flush_wal(true)?)
+        let mut failed = self.failed_write.lock();
+        if let Some(first) = failed.as_ref() {
+            return Err(DbError::WritesStopped(first.clone()));
+        }
+        self.db.flush_wal(true).map_err(|e| {
+            *failed = Some(e.to_string());
+            DbError::Rocks(e)
+        })
     }
 
     fn commit_with(&self, commit: BlockCommit, durable: bool) -> Result<(), DbError> {
@@ -482,11 +575,7 @@ impl ChainDb {
             new_meta.pruned = self.prune(&mut batch, &mut deltas, meta.pruned, pointer.number)?;
         }
         let cached = self.write_refcounts(&mut batch, deltas);
-        if finalized && durable {
-            self.write_durably(batch)?;
-        } else {
-            self.db.write(batch)?;
-        }
+        self.write(batch, finalized && durable)?;
         cached.apply(&self.cache);
         *self.meta.write() = Some(new_meta);
         Ok(())
@@ -496,9 +585,7 @@ impl ChainDb {
     /// survives a power loss, so a validator's vote state (synced too) is never ahead of the
     /// chain it voted on, and an RPC client told a block is final never sees it vanish.
     fn write_durably(&self, batch: WriteBatch) -> Result<(), DbError> {
-        let mut options = WriteOptions::default();
-        options.set_sync(true);
-        Ok(self.db.write_opt(batch, &options)?)
+        self.write(batch, true)
     }
 
     /// Marks the best block final (for blocks imported before their finality was known).

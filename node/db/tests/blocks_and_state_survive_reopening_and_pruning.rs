@@ -19,6 +19,7 @@ fn open(dir: &std::path::Path, pruning: Option<PruningMode>) -> Result<ChainDb, 
             // Small enough that the trie node cache evicts: reads go through the cache and
             // the store both.
             trie_cache_bytes: 16 * 1024,
+            verify_tables: true,
         },
     )
 }

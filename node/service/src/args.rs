@@ -135,6 +135,12 @@ pub struct RunArgs {
     /// gateway on a small device, larger for a validator with a large state.
     #[arg(long, value_name = "BYTES", default_value_t = 128 * 1024 * 1024)]
     pub db_cache_size: usize,
+    /// Skip reading every table file through its checksums at start. The check refuses a
+    /// database damaged on disk before the node joins the network; it reads the whole database
+    /// once, which a large one may not want at every restart (damage is still found when a
+    /// damaged block is read: an error, never wrong data).
+    #[arg(long)]
+    pub skip_table_check: bool,
     /// How many valid signatures the node remembers, so that a transaction verified by the
     /// pool is not verified again when its block executes (about 100 bytes each; 0 disables).
     #[arg(long, value_name = "COUNT", default_value_t = 32_768)]

@@ -213,6 +213,7 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
             pruning,
             cache_bytes: args.db_cache_size,
             trie_cache_bytes: args.trie_cache_size,
+            verify_tables: !args.skip_table_check,
         };
         let wasm_config = WasmExecutorConfig {
             offchain_call_timeout: Duration::from_millis(args.rpc_call_timeout_ms),
@@ -462,7 +463,10 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
         crate::sync::SyncConfig::for_period(Duration::from_millis(spec.block_period_ms().max(1))),
     );
 
-    wait_for_shutdown().await;
+    let failure = tokio::select! {
+        _ = wait_for_shutdown() => None,
+        failure = database_failure(client.clone()) => Some(failure),
+    };
     log::info!(target: "cpchain", "Shutting down");
     if let Some(lbft) = lbft {
         tokio::task::spawn_blocking(move || lbft.stop())
@@ -470,9 +474,29 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
             .map_err(Error::node)?;
     }
     let _ = rpc.stop();
+    if let Some(failure) = failure {
+        return Err(Error::Node(format!(
+            "the database stopped taking writes ({failure}); what was written before is kept: \
+             restart the node once the disk has room"
+        )));
+    }
     client.db().flush().map_err(Error::node)?;
     drop(paths);
     Ok(())
+}
+
+/// Resolves with the error of the first failed database write. Nothing the node does after
+/// it would be kept (no block imports, no vote is recorded), so it stops and says why; a
+/// supervisor restarting it recovers what was written.
+async fn database_failure(client: Arc<Client>) -> String {
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        tick.tick().await;
+        if let Some(failure) = client.db().write_failure() {
+            log::error!(target: "cpchain", "database write failed: {failure}");
+            return failure;
+        }
+    }
 }
 
 fn spawn_pool_maintenance(client: Arc<Client>, pool: Arc<Pool<PoolApi>>) {

@@ -244,9 +244,11 @@ pub fn import_blocks(
         Ok::<(), Error>(())
     })();
     // Blocks from a file are committed without waiting for the disk: what imported before a
-    // refused or undecodable record stays.
-    client.sync_imported().map_err(Error::node)?;
+    // refused or undecodable record stays. The first error is the one to report (after a
+    // failed write, the sync is refused too).
+    let synced = client.sync_imported().map_err(Error::node);
     result?;
+    synced?;
     progress.finish();
     client.db().flush().map_err(Error::node)?;
     eprintln!(
