@@ -7,7 +7,7 @@ use cpc_primitives::AccountId;
 use serde_json::{Value, json};
 use std::{
     io::{Read, Write},
-    net::TcpStream,
+    net::{SocketAddr, TcpStream},
     path::Path,
     process::{Child, Command, Stdio},
     time::Duration,
@@ -66,9 +66,22 @@ pub fn chain_spec(validators: usize, period_ms: u64) -> Value {
 
 /// One HTTP POST of `body` to the JSON-RPC server on `port`; the decoded reply.
 pub fn http(port: u16, body: &str) -> Result<Value, String> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    http_to(
+        SocketAddr::from(([127, 0, 0, 1], port)),
+        body,
+        Duration::from_secs(30),
+    )
+}
+
+/// [`http`] to the server at `address`, giving up on connecting or on the reply after
+/// `timeout` (a stopped process accepts connections and never answers).
+pub fn http_to(address: SocketAddr, body: &str, timeout: Duration) -> Result<Value, String> {
+    let mut stream = TcpStream::connect_timeout(&address, timeout).map_err(|e| e.to_string())?;
     stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
+        .set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    stream
+        .set_write_timeout(Some(timeout))
         .map_err(|e| e.to_string())?;
     let request = format!(
         "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -201,4 +214,89 @@ pub fn pool_size(port: u16) -> Option<u64> {
         .filter_map(|l| l.rsplit(' ').next()?.parse().ok())
         .collect();
     (!counts.is_empty()).then(|| counts.iter().sum())
+}
+
+/// The RPC port of validator `i` of a testnet whose p2p ports start at `port_base`.
+pub fn rpc_port(port_base: u16, i: usize) -> u16 {
+    port_base + i as u16 + 1000
+}
+
+/// The Prometheus port of validator `i`.
+pub fn prometheus_port(port_base: u16, i: usize) -> u16 {
+    port_base + i as u16 + 2000
+}
+
+/// Makes validator `i`'s base path `base`: a node key (`base/node-key`) and the session key
+/// `//V<i>` in its keystore; its peer id.
+pub fn prepare_validator(cpchain: &Path, base: &Path, i: usize) -> Result<String, String> {
+    std::fs::create_dir_all(base).map_err(|e| e.to_string())?;
+    let peer = generate_node_key(cpchain, &base.join("node-key"))?;
+    let status = Command::new(cpchain)
+        .args(["key", "insert", "--suri", &format!("//V{i}"), "--base-path"])
+        .arg(base)
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err("key insert failed".into());
+    }
+    Ok(peer)
+}
+
+/// Starts `validators` `cpchain --validator` processes of [`chain_spec`] on 127.0.0.1 in
+/// `dir` (`v<i>/` each, logging to `v<i>.log`), p2p on `port_base + i`, RPC on
+/// [`rpc_port`], Prometheus on [`prometheus_port`], with `extra` arguments.
+pub fn start_validators(
+    cpchain: &Path,
+    validators: usize,
+    period_ms: u64,
+    port_base: u16,
+    dir: &Path,
+    extra: &[String],
+) -> Result<Nodes, String> {
+    let spec = dir.join("spec.json");
+    std::fs::write(&spec, chain_spec(validators, period_ms).to_string())
+        .map_err(|e| e.to_string())?;
+    let mut nodes = Nodes(Vec::new());
+    let mut boot = String::new();
+    for i in 0..validators {
+        let base = dir.join(format!("v{i}"));
+        let key = base.join("node-key");
+        let peer = prepare_validator(cpchain, &base, i)?;
+        let port = port_base + i as u16;
+        let log =
+            std::fs::File::create(dir.join(format!("v{i}.log"))).map_err(|e| e.to_string())?;
+        let mut command = Command::new(cpchain);
+        command
+            .args([
+                "--chain",
+                spec.to_str().unwrap(),
+                "--validator",
+                "--no-mdns",
+            ])
+            .arg("--base-path")
+            .arg(&base)
+            .args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{port}")])
+            .args(["--node-key-file", key.to_str().unwrap()])
+            .args(["--rpc-port", &rpc_port(port_base, i).to_string()])
+            .args([
+                "--prometheus-port",
+                &prometheus_port(port_base, i).to_string(),
+            ])
+            .args(extra);
+        if !boot.is_empty() {
+            command.args(["--bootnodes", &boot]);
+        }
+        nodes.0.push(
+            command
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .map_err(|e| e.to_string())?,
+        );
+        if boot.is_empty() {
+            boot = format!("/ip4/127.0.0.1/tcp/{port}/p2p/{peer}");
+        }
+    }
+    Ok(nodes)
 }

@@ -24,8 +24,8 @@
 
 use codec::Encode;
 use cpc_benches::testnet::{
-    Nodes, SENDERS, account, args_or_exit, chain_spec, cpu_time, finalized, generate_node_key,
-    hex_bytes, http, pair, percent, pool_size, resident_kib, rpc,
+    Nodes, SENDERS, account, args_or_exit, cpu_time, finalized, hex_bytes, http, pair, percent,
+    pool_size, prometheus_port, resident_kib, rpc, rpc_port, start_validators,
 };
 use cpc_crypto::sr25519::Pair;
 use cpc_primitives::{
@@ -37,7 +37,7 @@ use serde_json::{Value, json};
 use std::{
     collections::{HashMap, VecDeque},
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::Child,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -113,79 +113,24 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-/// The RPC port of validator `i` of a testnet whose p2p ports start at `port_base`.
-fn rpc_port(port_base: u16, i: usize) -> u16 {
-    port_base + i as u16 + 1000
-}
-
-/// The Prometheus port of validator `i`.
-fn prometheus_port(port_base: u16, i: usize) -> u16 {
-    port_base + i as u16 + 2000
-}
-
 fn start_nodes(
     args: &Args,
     validators: usize,
     port_base: u16,
     dir: &Path,
 ) -> Result<Nodes, String> {
-    let spec = dir.join("spec.json");
-    std::fs::write(&spec, chain_spec(validators, args.period_ms).to_string())
-        .map_err(|e| e.to_string())?;
-    let mut nodes = Nodes(Vec::new());
-    let mut boot = String::new();
-    for i in 0..validators {
-        let base = dir.join(format!("v{i}"));
-        let key = base.join("node-key");
-        std::fs::create_dir_all(&base).map_err(|e| e.to_string())?;
-        let peer = generate_node_key(&args.cpchain, &key)?;
-        let status = Command::new(&args.cpchain)
-            .args(["key", "insert", "--suri", &format!("//V{i}"), "--base-path"])
-            .arg(&base)
-            .stdout(Stdio::null())
-            .status()
-            .map_err(|e| e.to_string())?;
-        if !status.success() {
-            return Err("key insert failed".into());
-        }
-        let port = port_base + i as u16;
-        let log =
-            std::fs::File::create(dir.join(format!("v{i}.log"))).map_err(|e| e.to_string())?;
-        let mut command = Command::new(&args.cpchain);
-        command
-            .args([
-                "--chain",
-                spec.to_str().unwrap(),
-                "--validator",
-                "--no-mdns",
-            ])
-            .arg("--base-path")
-            .arg(&base)
-            .args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{port}")])
-            .args(["--node-key-file", key.to_str().unwrap()])
-            .args(["--rpc-port", &rpc_port(port_base, i).to_string()])
-            .args([
-                "--prometheus-port",
-                &prometheus_port(port_base, i).to_string(),
-            ]);
-        if let Some(limit) = args.pool_limit {
-            command.args(["--pool-limit", &limit.to_string()]);
-        }
-        if !boot.is_empty() {
-            command.args(["--bootnodes", &boot]);
-        }
-        nodes.0.push(
-            command
-                .stdout(Stdio::null())
-                .stderr(log)
-                .spawn()
-                .map_err(|e| e.to_string())?,
-        );
-        if boot.is_empty() {
-            boot = format!("/ip4/127.0.0.1/tcp/{port}/p2p/{peer}");
-        }
-    }
-    Ok(nodes)
+    let extra: Vec<String> = match args.pool_limit {
+        Some(limit) => vec!["--pool-limit".into(), limit.to_string()],
+        None => Vec::new(),
+    };
+    start_validators(
+        &args.cpchain,
+        validators,
+        args.period_ms,
+        port_base,
+        dir,
+        &extra,
+    )
 }
 
 fn percentile(sorted: &[Duration], p: usize) -> Duration {

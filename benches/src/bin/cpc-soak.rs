@@ -1,0 +1,392 @@
+//! The soak run: a 4-validator loopback testnet under a steady load for a long time, sampled
+//! every minute, to show that memory, file descriptors and latency stay flat.
+//!
+//! `cpc-soak [--minutes M] [--tps R] [--warmup-minutes W] [--sample-secs S] [--period-ms P]
+//! [--dir DIR] [--cpchain PATH]` (defaults: 60 minutes at 500 transfers/s, half the measured
+//! capacity of four validators on the reference machine, a 10-minute warm-up, a sample every
+//! 60 s). Normally run through `scripts/soak.sh`, which draws the chart.
+//!
+//! Each sample, per validator: resident memory (`VmRSS`), open file descriptors (`/proc/<pid>/fd`),
+//! database size (bytes under its `db` folder); and for the network: transfers finalized in the
+//! interval and their finality latency from submission (p50, p99). Written to `DIR/soak.csv`
+//! as they come. At the end, over the samples after the warm-up: each validator's memory growth
+//! per 10 minutes (a least-squares slope; the goal is under 1 MB) and the spread of its
+//! descriptor count (the goal is flat: a spread of a few, as connections come and go);
+//! `DIR/summary.txt` says whether each held. Exit status 0 only if both held for every node.
+
+// A measuring tool, off the chain: floats for pacing and the memory slope, never in a runtime.
+#![allow(clippy::float_arithmetic)]
+
+use codec::Encode;
+use cpc_benches::testnet::{
+    SENDERS, account, args_or_exit, finalized, hex_bytes, http, pair, resident_kib, rpc, rpc_port,
+    start_validators,
+};
+use cpc_crypto::sr25519::Pair;
+use cpc_primitives::{
+    Era, H256, MultiAddress, SignedExtra, UncheckedExtrinsic, extrinsic::AdditionalSigned,
+    hashing::blake2_256,
+};
+use cpc_runtime::{RuntimeCall, VERSION};
+use serde_json::{Value, json};
+use std::{
+    collections::HashMap,
+    io::Write as _,
+    path::{Path, PathBuf},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+const VALIDATORS: usize = 4;
+/// Transactions per JSON-RPC batch request.
+const BATCH: usize = 25;
+/// Submitting threads (each owns `SENDERS / THREADS` senders and their nonces).
+const THREADS: usize = 8;
+/// The descriptor spread (max − min after the warm-up) still called flat.
+const FD_SPREAD: u64 = 8;
+/// The memory growth allowed per 10 minutes after the warm-up, in KiB.
+const RSS_GROWTH_KIB: i64 = 1024;
+
+struct Args {
+    minutes: u64,
+    tps: u64,
+    warmup_minutes: u64,
+    sample_secs: u64,
+    period_ms: u64,
+    dir: Option<PathBuf>,
+    cpchain: PathBuf,
+    port_base: u16,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        minutes: 60,
+        tps: 500,
+        warmup_minutes: 10,
+        sample_secs: 60,
+        period_ms: 1000,
+        dir: None,
+        cpchain: PathBuf::from("target/release/cpchain"),
+        port_base: 43_000,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
+        let number = |v: String| v.parse::<u64>().map_err(|e| format!("{flag}: {e}"));
+        match flag.as_str() {
+            "--minutes" => args.minutes = number(value()?)?,
+            "--tps" => args.tps = number(value()?)?.max(1),
+            "--warmup-minutes" => args.warmup_minutes = number(value()?)?,
+            "--sample-secs" => args.sample_secs = number(value()?)?.max(1),
+            "--period-ms" => args.period_ms = number(value()?)?,
+            "--dir" => args.dir = Some(PathBuf::from(value()?)),
+            "--cpchain" => args.cpchain = PathBuf::from(value()?),
+            "--port-base" => {
+                args.port_base = value()?.parse().map_err(|e| format!("--port-base: {e}"))?
+            }
+            "--help" | "-h" => {
+                return Err("cpc-soak [--minutes M] [--tps R] [--warmup-minutes W] [--sample-secs S] [--period-ms P] [--dir DIR] [--cpchain PATH] [--port-base B]".into());
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(args)
+}
+
+/// Open file descriptors of process `pid`.
+fn open_fds(pid: u32) -> Option<u64> {
+    Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count() as u64)
+}
+
+/// Bytes of the files under `dir`.
+fn dir_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+/// Least-squares slope of `points` (x, y).
+fn slope(points: &[(f64, f64)]) -> f64 {
+    let n = points.len() as f64;
+    if n < 2.0 {
+        return 0.0;
+    }
+    let (sx, sy) = points
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+    let (mx, my) = (sx / n, sy / n);
+    let (num, den) = points.iter().fold((0.0, 0.0), |(num, den), (x, y)| {
+        (num + (x - mx) * (y - my), den + (x - mx) * (x - mx))
+    });
+    if den == 0.0 { 0.0 } else { num / den }
+}
+
+fn percentile(sorted: &[u64], p: usize) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    sorted[(sorted.len() * p / 100).min(sorted.len() - 1)]
+}
+
+/// Sends `tps / THREADS` transfers a second from thread `t`'s senders, paced, until `stop`;
+/// records each submission's time in `submitted` (the follower removes it when final).
+fn submit_loop(
+    t: usize,
+    tps: u64,
+    genesis: H256,
+    ports: Vec<u16>,
+    submitted: Arc<Mutex<HashMap<H256, Instant>>>,
+    refused: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+) {
+    let senders: Vec<(usize, Pair)> = (t..SENDERS)
+        .step_by(THREADS)
+        .map(|i| (i, pair(&format!("//Sender{i}"))))
+        .collect();
+    let mut nonces = vec![0u32; senders.len()];
+    let dest = MultiAddress::Id(account(&pair("//SoakDest")));
+    let additional = AdditionalSigned::immortal(&VERSION, genesis);
+    let rate = (tps as f64 / THREADS as f64).max(0.1);
+    let started = Instant::now();
+    let mut sent = 0u64;
+    let mut turn = 0usize;
+    while !stop.load(Ordering::Relaxed) {
+        let due = started + Duration::from_secs_f64(sent as f64 / rate);
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut hashes = Vec::with_capacity(BATCH);
+        for _ in 0..BATCH {
+            let k = turn % senders.len();
+            turn += 1;
+            let call = RuntimeCall::Balances(cpc_pallet_balances::Call::transfer_keep_alive {
+                dest: dest.clone(),
+                value: 1_000_000_000,
+            });
+            let extra = SignedExtra {
+                era: Era::Immortal,
+                nonce: nonces[k],
+                tip: 0,
+            };
+            nonces[k] += 1;
+            let xt = UncheckedExtrinsic::sign(call, &senders[k].1, extra, &additional).encode();
+            hashes.push(H256(blake2_256(&xt)));
+            batch.push(
+                json!({"jsonrpc": "2.0", "id": batch.len(), "method": "author_submitExtrinsic",
+                "params": [format!("0x{}", hex::encode(xt))]}),
+            );
+        }
+        let now = Instant::now();
+        {
+            let mut map = submitted.lock().unwrap();
+            for hash in &hashes {
+                map.insert(*hash, now);
+            }
+        }
+        let port = ports[(sent as usize / BATCH) % ports.len()];
+        let replies = match http(port, &Value::Array(batch).to_string()) {
+            Ok(Value::Array(replies)) => replies,
+            _ => Vec::new(),
+        };
+        let errors = replies.iter().filter(|r| r.get("error").is_some()).count();
+        let unanswered = BATCH.saturating_sub(replies.len());
+        refused.fetch_add((errors + unanswered) as u64, Ordering::Relaxed);
+        sent += BATCH as u64;
+    }
+}
+
+fn main() {
+    let args = args_or_exit(parse_args());
+    match run(&args) {
+        Ok(true) => {}
+        Ok(false) => std::process::exit(1),
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<bool, String> {
+    let dir = match &args.dir {
+        Some(dir) => dir.clone(),
+        None => std::env::temp_dir().join("cpc-soak"),
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let nodes = start_validators(
+        &args.cpchain,
+        VALIDATORS,
+        args.period_ms,
+        args.port_base,
+        &dir,
+        &[],
+    )?;
+    let ports: Vec<u16> = (0..VALIDATORS)
+        .map(|i| rpc_port(args.port_base, i))
+        .collect();
+    let started = Instant::now();
+    while finalized(ports[0]).is_none_or(|(n, _)| n < 2) {
+        if started.elapsed() > Duration::from_secs(120) {
+            return Err(format!(
+                "the testnet does not finalize; logs in {}",
+                dir.display()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let genesis = H256(
+        hex_bytes(&rpc(ports[0], "chain_getBlockHash", json!([0]))?)
+            .try_into()
+            .map_err(|_| "the genesis hash is not 32 bytes")?,
+    );
+    let pids: Vec<u32> = nodes.0.iter().map(|c| c.id()).collect();
+    let submitted: Arc<Mutex<HashMap<H256, Instant>>> = Arc::default();
+    let refused = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let workers: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (ports, submitted, refused, stop) = (
+                ports.clone(),
+                submitted.clone(),
+                refused.clone(),
+                stop.clone(),
+            );
+            let tps = args.tps;
+            std::thread::spawn(move || {
+                submit_loop(t, tps, genesis, ports, submitted, refused, stop)
+            })
+        })
+        .collect();
+
+    let mut csv = std::fs::File::create(dir.join("soak.csv")).map_err(|e| e.to_string())?;
+    let mut header = "minute,finalized,tps,latency_p50_ms,latency_p99_ms,refused".to_string();
+    for i in 0..VALIDATORS {
+        header += &format!(",rss_kib_{i},fds_{i},db_bytes_{i}");
+    }
+    writeln!(csv, "{header}").map_err(|e| e.to_string())?;
+    eprintln!(
+        "soak: {} validators, {} transfers/s for {} minutes (warm-up {}), a sample every {} s; {}",
+        VALIDATORS,
+        args.tps,
+        args.minutes,
+        args.warmup_minutes,
+        args.sample_secs,
+        dir.display()
+    );
+    let load_start = Instant::now();
+    let interval = Duration::from_secs(args.sample_secs);
+    let end = load_start + Duration::from_secs(args.minutes * 60);
+    let mut next_sample = load_start + interval;
+    let mut seen = finalized(ports[0]).map_or(0, |(n, _)| n);
+    let mut latencies: Vec<u64> = Vec::new();
+    let mut finalized_total = 0u64;
+    let mut finalized_interval = 0u64;
+    // (minutes since the start, rss KiB, fds) per validator, per sample.
+    let mut samples: Vec<Vec<(f64, i64, u64)>> = vec![Vec::new(); VALIDATORS];
+    while Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(200));
+        if let Some((number, _)) = finalized(ports[0]) {
+            for height in seen + 1..=number {
+                let Ok(hash) = rpc(ports[0], "chain_getBlockHash", json!([height])) else {
+                    break;
+                };
+                let Ok(block) = rpc(ports[0], "chain_getBlock", json!([hash])) else {
+                    break;
+                };
+                let now = Instant::now();
+                let mut map = submitted.lock().unwrap();
+                for xt in block["block"]["extrinsics"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(at) = map.remove(&H256(blake2_256(&hex_bytes(xt)))) {
+                        latencies.push(now.duration_since(at).as_millis() as u64);
+                        finalized_interval += 1;
+                    }
+                }
+                seen = height;
+            }
+        }
+        if Instant::now() < next_sample {
+            continue;
+        }
+        next_sample += interval;
+        let minute = load_start.elapsed().as_secs_f64() / 60.0;
+        latencies.sort_unstable();
+        finalized_total += finalized_interval;
+        let mut line = format!(
+            "{minute:.2},{finalized_total},{},{},{},{}",
+            finalized_interval / args.sample_secs,
+            percentile(&latencies, 50),
+            percentile(&latencies, 99),
+            refused.load(Ordering::Relaxed)
+        );
+        for (i, pid) in pids.iter().enumerate() {
+            let rss = resident_kib(*pid).unwrap_or(0);
+            let fds = open_fds(*pid).unwrap_or(0);
+            let db = dir_bytes(&dir.join(format!("v{i}")).join("chains"));
+            line += &format!(",{rss},{fds},{db}");
+            samples[i].push((minute, rss as i64, fds));
+        }
+        writeln!(csv, "{line}").map_err(|e| e.to_string())?;
+        eprintln!("{line}");
+        latencies.clear();
+        finalized_interval = 0;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for worker in workers {
+        let _ = worker.join();
+    }
+
+    let mut summary = String::new();
+    let mut held = true;
+    summary += &format!(
+        "soak: {} validators, {} transfers/s offered for {} minutes, {} finalized ({} /s), {} submissions refused or unanswered\n",
+        VALIDATORS,
+        args.tps,
+        args.minutes,
+        finalized_total,
+        finalized_total / (args.minutes * 60).max(1),
+        refused.load(Ordering::Relaxed)
+    );
+    for (i, node) in samples.iter().enumerate() {
+        let after: Vec<&(f64, i64, u64)> = node
+            .iter()
+            .filter(|(m, ..)| *m >= args.warmup_minutes as f64)
+            .collect();
+        if after.len() < 2 {
+            summary += &format!("v{i}: fewer than two samples after the warm-up\n");
+            held = false;
+            continue;
+        }
+        let points: Vec<(f64, f64)> = after.iter().map(|(m, r, _)| (*m, *r as f64)).collect();
+        let growth = (slope(&points) * 10.0).round() as i64;
+        let fds: Vec<u64> = after.iter().map(|(.., f)| *f).collect();
+        let (low, high) = (*fds.iter().min().unwrap(), *fds.iter().max().unwrap());
+        let (rss_first, rss_last) = (after[0].1, after[after.len() - 1].1);
+        let ok = growth < RSS_GROWTH_KIB && high - low <= FD_SPREAD;
+        held &= ok;
+        summary += &format!(
+            "v{i}: resident {rss_first} → {rss_last} KiB after the warm-up, {growth:+} KiB per 10 minutes (goal < {RSS_GROWTH_KIB}); descriptors {low}–{high} (goal: spread ≤ {FD_SPREAD}); {}\n",
+            if ok { "held" } else { "NOT HELD" }
+        );
+    }
+    eprint!("{summary}");
+    std::fs::write(dir.join("summary.txt"), &summary).map_err(|e| e.to_string())?;
+    drop(nodes);
+    Ok(held)
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The soak run: a 4-validator loopback testnet at half its measured capacity (500 transfers/s
+# by default) for an hour; every minute each validator's resident memory, open file
+# descriptors and database size, and the network's finality latency, go to DIR/soak.csv, and
+# DIR/soak.png charts them. After a 10-minute warm-up, memory must grow less than 1 MB per
+# 10 minutes and descriptor counts stay flat (DIR/summary.txt; exit status 0 only then).
+#
+#   scripts/soak.sh [--minutes M] [--tps R] [--warmup-minutes W] [--sample-secs S] [--dir DIR]
+#
+# Uses release binaries under $CARGO_TARGET_DIR (built if missing; $CPCHAIN overrides the
+# node); installs gnuplot if it is missing. Not part of the test suite. DIR defaults to
+# /tmp/cpc-soak. docs/reliability.md has the last run's chart and figures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dir=/tmp/cpc-soak
+args=("$@")
+for ((k = 0; k < ${#args[@]}; k++)); do
+    if [ "${args[$k]}" = --dir ]; then dir=${args[$((k + 1))]}; fi
+done
+
+if ! command -v gnuplot >/dev/null; then
+    apt-get install -y gnuplot-nox >/dev/null
+fi
+target=${CARGO_TARGET_DIR:-target}
+if [ -z "${CPCHAIN:-}" ]; then
+    cargo build --release -p cpchain
+    CPCHAIN="$target/release/cpchain"
+fi
+cargo build --release -p cpc-benches --bin cpc-soak
+
+status=0
+"$target/release/cpc-soak" --cpchain "$(realpath "$CPCHAIN")" --dir "$dir" "$@" || status=$?
+
+# Columns: minute, finalized, tps, p50, p99, refused, then rss/fds/db for v0..v3 (7 + 3i).
+if [ -s "$dir/soak.csv" ]; then
+    gnuplot <<GNUPLOT
+set datafile separator ","
+set terminal pngcairo size 1400,1000 font ",11" noenhanced
+set output "$dir/soak.png"
+set multiplot layout 2,2 title "cpc-soak: 4 validators, $(head -c 200 "$dir/summary.txt" 2>/dev/null | head -1 | sed 's/"//g')"
+set key top left
+set grid
+set xlabel "minutes"
+set ylabel "MiB"
+set title "resident memory"
+plot for [i=0:3] "$dir/soak.csv" using 1:(column(7 + 3*i)/1024.0) skip 1 with linespoints title sprintf("v%d", i)
+set ylabel "descriptors"
+set title "open file descriptors"
+plot for [i=0:3] "$dir/soak.csv" using 1:(column(8 + 3*i)) skip 1 with linespoints title sprintf("v%d", i)
+set ylabel "MiB"
+set title "database size"
+plot for [i=0:3] "$dir/soak.csv" using 1:(column(9 + 3*i)/1048576.0) skip 1 with linespoints title sprintf("v%d", i)
+set ylabel "ms"
+set y2label "transfers/s"
+set y2tics
+set title "finality latency and throughput"
+plot "$dir/soak.csv" using 1:4 skip 1 with linespoints title "p50 latency", \
+     "$dir/soak.csv" using 1:5 skip 1 with linespoints title "p99 latency", \
+     "$dir/soak.csv" using 1:3 skip 1 axes x1y2 with lines title "finalized/s"
+unset multiplot
+GNUPLOT
+    echo "chart: $dir/soak.png"
+fi
+exit "$status"
