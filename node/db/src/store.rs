@@ -145,6 +145,11 @@ fn options(config: &DbConfig) -> (Options, BlockBasedOptions) {
     options.set_compression_type(rocksdb::DBCompressionType::None);
     options.set_max_open_files(512);
     options.set_keep_log_file_num(2);
+    // RocksDB's own info log only at FATAL (its options are still written at open): Debian's
+    // build keeps assertions, and once a write to that log has failed (a full disk) the next
+    // line RocksDB logs aborts the process, which the crash loop's full disk did while
+    // RocksDB reported the failed block write. What matters reaches the node's log as errors.
+    options.set_log_level(rocksdb::LogLevel::Fatal);
     options.increase_parallelism(2);
     let mut table = BlockBasedOptions::default();
     if let Ok(cache) = Cache::new_lru_cache(config.cache_bytes) {
