@@ -32,25 +32,27 @@ cargo build --release -p cpc-benches --bin cpc-soak
 status=0
 "$target/release/cpc-soak" --cpchain "$(realpath "$CPCHAIN")" --dir "$dir" "$@" || status=$?
 
-# Columns: minute, finalized, tps, p50, p99, refused, then rss/fds/db for v0..v3 (7 + 3i).
+# Columns: minute, finalized, tps, p50, p99, refused, then for v0..v3 resident KiB, descriptors,
+# database bytes and table-file descriptors (7 + 4i to 10 + 4i).
 if [ -s "$dir/soak.csv" ]; then
     gnuplot <<GNUPLOT
 set datafile separator ","
 set terminal pngcairo size 1400,1000 font ",11" noenhanced
 set output "$dir/soak.png"
-set multiplot layout 2,2 title "cpc-soak: 4 validators, $(head -c 200 "$dir/summary.txt" 2>/dev/null | head -1 | sed 's/"//g')"
+set multiplot layout 2,2 title "$(head -1 "$dir/summary.txt" 2>/dev/null | sed 's/"//g')"
 set key top left
 set grid
 set xlabel "minutes"
 set ylabel "MiB"
 set title "resident memory"
-plot for [i=0:3] "$dir/soak.csv" using 1:(column(7 + 3*i)/1024.0) skip 1 with linespoints title sprintf("v%d", i)
+plot for [i=0:3] "$dir/soak.csv" using 1:(column(7 + 4*i)/1024.0) skip 1 with linespoints title sprintf("v%d", i)
 set ylabel "descriptors"
-set title "open file descriptors"
-plot for [i=0:3] "$dir/soak.csv" using 1:(column(8 + 3*i)) skip 1 with linespoints title sprintf("v%d", i)
+set title "open file descriptors: table files (dashed) and the others"
+plot for [i=0:3] "$dir/soak.csv" using 1:(column(8 + 4*i) - column(10 + 4*i)) skip 1 with linespoints title sprintf("v%d others", i), \
+     for [i=0:3] "$dir/soak.csv" using 1:(column(10 + 4*i)) skip 1 with lines dashtype 2 title sprintf("v%d tables", i)
 set ylabel "MiB"
 set title "database size"
-plot for [i=0:3] "$dir/soak.csv" using 1:(column(9 + 3*i)/1048576.0) skip 1 with linespoints title sprintf("v%d", i)
+plot for [i=0:3] "$dir/soak.csv" using 1:(column(9 + 4*i)/1048576.0) skip 1 with linespoints title sprintf("v%d", i)
 set ylabel "ms"
 set y2label "transfers/s"
 set y2tics
