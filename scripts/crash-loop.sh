@@ -205,12 +205,12 @@ else
     say "disk full: skipped (mounting a tmpfs needs root)"
 fi
 
-# A damaged table file: bytes flipped in the middle of the largest table of a copy of a whole
-# import (finished cleanly, so all in table files). Opening it must fail with an error naming
+# A damaged table file: bytes flipped in the middle of the largest table of a whole import
+# (finished cleanly, so all in table files). Opening it must fail with an error naming
 # the file; restored, it opens and passes the checks.
 damaged="$work/damaged"
 rm -rf "$damaged"
-cp -a "$work/calibrate-import" "$damaged"
+"$bin" import-blocks --chain "$spec" --base-path "$damaged" "$work/chain.blocks" >/dev/null 2>&1
 table=$(find "$damaged" -name '*.sst' -printf '%s %p\n' | sort -n | tail -1 | cut -d' ' -f2)
 if [ -n "$table" ]; then
     cp "$table" "$work/table.orig"
