@@ -21,7 +21,7 @@ fn open(dir: &Path, verify_tables: bool) -> Result<ChainDb, DbError> {
     )
 }
 
-/// A genesis with `keys` accounts' worth of state and `blocks` blocks on it, flushed to table
+/// A genesis of 2,000 keys and `blocks` blocks on it, flushed to table
 /// files; returns the headers and bodies.
 fn write_chain(db: &ChainDb, blocks: u32) -> Vec<(Header, Vec<OpaqueExtrinsic>)> {
     let state = (0..2_000u32)
