@@ -61,7 +61,7 @@ fn block_calls_run_while_every_query_slot_is_held_by_runaway_calls() {
         .unwrap();
 
     std::thread::scope(|scope| {
-        // Twenty runaway queries: four run, the others wait for a slot, and give up.
+        // Twenty runaway queries: up to four run, the others wait for a slot, and give up.
         let flood: Vec<_> = (0..20)
             .map(|_| scope.spawn(|| call(&executor, CallClass::Offchain, &code, "Test_loop")))
             .collect();
@@ -80,11 +80,17 @@ fn block_calls_run_while_every_query_slot_is_held_by_runaway_calls() {
                 b"hi"
             );
         }
+        // Which class won how many of the six shared slots is a race; each stays under its
+        // own cap, and together they still hold all six.
         let [_, pool_held, queries_held] = executor.slots_in_use();
         assert_eq!(
-            (pool_held + queries_held, queries_held),
-            (6, 4),
+            pool_held + queries_held,
+            6,
             "the runaway calls still hold every shared slot"
+        );
+        assert!(
+            (2..=4).contains(&pool_held) && (2..=4).contains(&queries_held),
+            "{pool_held} pool and {queries_held} query slots"
         );
 
         for handle in pool {
@@ -106,7 +112,10 @@ fn block_calls_run_while_every_query_slot_is_held_by_runaway_calls() {
             }
         }
         eprintln!("runaway queries: {timed_out} stopped by their time limit, {busy} refused busy");
-        assert!(timed_out >= 4 && busy >= 1, "{timed_out} {busy}");
+        assert!(
+            timed_out >= queries_held as usize && busy >= 1 && timed_out + busy == 20,
+            "{timed_out} {busy}"
+        );
     });
     assert_eq!(executor.slots_in_use(), [0, 0, 0]);
 }
