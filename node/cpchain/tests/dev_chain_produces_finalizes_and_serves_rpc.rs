@@ -129,6 +129,15 @@ fn a_dev_node_produces_finalizes_and_serves_blocks() {
     assert!(height >= 3, "{best_line}");
     assert!(metrics.contains("cpc_import_seconds_count"));
     assert!(metrics.contains("cpc_rpc_calls_total"));
+    // The database's memory, by part; a running chain has written to its memtables.
+    let database = |part: &str| -> u64 {
+        let line = format!("cpc_database_memory_bytes{{part=\"{part}\"}}");
+        let found = metrics.lines().find(|l| l.starts_with(&line));
+        found.unwrap().rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(database("memtables") > 0);
+    // Present, whatever their size (a young chain may have no table file to cache yet).
+    let _ = (database("block_cache"), database("trie_cache"));
     assert_eq!(http_get(node.prometheus_port, "/other").unwrap().0, 404);
 
     // A clean stop.

@@ -33,7 +33,9 @@ mod store;
 pub use meta::{BlockPointer, Meta};
 pub use node_cache::NodeCache;
 pub use pruning::PruningMode;
-pub use store::{BlockCommit, ChainDb, DbConfig, StateStorage, TableCheck};
+pub use store::{
+    BlockCommit, ChainDb, DbConfig, DbMemory, MIN_WRITE_BUFFER_BYTES, StateStorage, TableCheck,
+};
 
 use cpc_primitives::H256;
 

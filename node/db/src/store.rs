@@ -20,6 +20,9 @@ use std::{collections::HashMap, path::Path, sync::Arc};
 /// Reference count changes per trie node, with the node's data when it is new.
 type NodeDeltas = HashMap<H256, (i64, Option<Vec<u8>>)>;
 
+/// The smallest memtable budget [`DbConfig::write_buffer_bytes`] is raised to.
+pub const MIN_WRITE_BUFFER_BYTES: usize = 1024 * 1024;
+
 /// Tuning of the database.
 #[derive(Clone, Debug)]
 pub struct DbConfig {
@@ -33,6 +36,9 @@ pub struct DbConfig {
     /// Read every table file through its block checksums when opening
     /// ([`ChainDb::verify_tables`]), refusing a database with a damaged one.
     pub verify_tables: bool,
+    /// Memory all columns' memtables may take together before the oldest is flushed; the
+    /// write-ahead log is kept under twice this. At least [`MIN_WRITE_BUFFER_BYTES`].
+    pub write_buffer_bytes: usize,
 }
 
 impl Default for DbConfig {
@@ -42,6 +48,7 @@ impl Default for DbConfig {
             pruning: None,
             trie_cache_bytes: 64 * 1024 * 1024,
             verify_tables: true,
+            write_buffer_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -91,6 +98,19 @@ pub struct ChainDb {
     /// The first write that failed, if one did: after it the store takes no more writes or
     /// syncs ([`DbError::WritesStopped`]).
     failed_write: parking_lot::Mutex<Option<String>>,
+    /// RocksDB's block cache, to report its use.
+    block_cache: Option<Cache>,
+}
+
+/// What the store holds in memory, in bytes ([`ChainDb::memory`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DbMemory {
+    /// RocksDB's memtables, all columns, flushed and unflushed.
+    pub memtables: u64,
+    /// RocksDB's block cache (data, index and filter blocks).
+    pub block_cache: u64,
+    /// The trie node cache in front of the store.
+    pub trie_cache: u64,
 }
 
 /// What [`ChainDb::verify_tables`] read.
@@ -136,7 +156,12 @@ impl TrieNodeStorage for StateStorage {
     }
 }
 
-fn options(config: &DbConfig) -> (Options, BlockBasedOptions) {
+/// The memtable budget of all columns; RocksDB reads 0 as no budget at all.
+fn write_buffer_bytes(config: &DbConfig) -> usize {
+    config.write_buffer_bytes.max(MIN_WRITE_BUFFER_BYTES)
+}
+
+fn options(config: &DbConfig) -> (Options, BlockBasedOptions, Option<Cache>) {
     let mut options = Options::default();
     options.create_if_missing(true);
     options.create_missing_column_families(true);
@@ -151,9 +176,19 @@ fn options(config: &DbConfig) -> (Options, BlockBasedOptions) {
     // RocksDB reported the failed block write. What matters reaches the node's log as errors.
     options.set_log_level(rocksdb::LogLevel::Fatal);
     options.increase_parallelism(2);
+    // One memory budget for all memtables, and a bound on the write-ahead log. Each column
+    // otherwise flushes only when its own memtable reaches 64 MiB: the quiet ones (headers,
+    // numbers, justifications, the pruning journal: a few hundred bytes a block) took hours to
+    // days, so a node's memory grew all that time (the soak's rising floor) and their oldest
+    // entries kept every log file since alive, which a restart after a crash replays. Past the
+    // log bound RocksDB flushes the columns the oldest log file still backs.
+    let write_buffer = write_buffer_bytes(config);
+    options.set_db_write_buffer_size(write_buffer);
+    options.set_max_total_wal_size(2 * write_buffer as u64);
     let mut table = BlockBasedOptions::default();
-    if let Ok(cache) = Cache::new_lru_cache(config.cache_bytes) {
-        table.set_block_cache(&cache);
+    let cache = Cache::new_lru_cache(config.cache_bytes).ok();
+    if let Some(cache) = &cache {
+        table.set_block_cache(cache);
     }
     table.set_bloom_filter(10.0, false);
     table.set_cache_index_and_filter_blocks(true);
@@ -168,16 +203,19 @@ fn options(config: &DbConfig) -> (Options, BlockBasedOptions) {
     table.set_pin_l0_filter_and_index_blocks_in_cache(true);
     table.set_format_version(5);
     options.set_block_based_table_factory(&table);
-    (options, table)
+    (options, table, cache)
 }
 
 impl ChainDb {
     /// Opens (or creates) the store at `path`.
     pub fn open(path: &Path, config: &DbConfig) -> Result<Self, DbError> {
-        let (options, table) = options(config);
+        let (options, table, block_cache) = options(config);
         let descriptors = columns::ALL.iter().map(|name| {
             let mut cf = Options::default();
             cf.set_compression_type(rocksdb::DBCompressionType::None);
+            // Half the budget per column: a memtable allocates in blocks of an eighth of this
+            // (at most 1 MiB), so nine columns' first blocks stay well inside the budget.
+            cf.set_write_buffer_size(write_buffer_bytes(config) / 2);
             cf.set_block_based_table_factory(&table);
             if *name == columns::STATE {
                 cf.set_merge_operator(
@@ -196,6 +234,7 @@ impl ChainDb {
             meta: RwLock::new(None),
             pruning: PruningMode::Archive,
             failed_write: parking_lot::Mutex::new(None),
+            block_cache,
         };
         if config.verify_tables {
             let check = store.verify_tables()?;
@@ -713,6 +752,29 @@ impl ChainDb {
             self.db.flush_cf(self.cf(name))?;
         }
         Ok(())
+    }
+
+    /// What the store holds in memory now: each part is bounded by its setting in
+    /// [`DbConfig`] (memtables by `write_buffer_bytes`, with RocksDB's slack of a memtable being
+    /// flushed).
+    pub fn memory(&self) -> DbMemory {
+        let memtables = columns::ALL
+            .iter()
+            .filter_map(|name| {
+                self.db
+                    .property_int_value_cf(self.cf(name), "rocksdb.size-all-mem-tables")
+                    .ok()
+                    .flatten()
+            })
+            .sum();
+        DbMemory {
+            memtables,
+            block_cache: self
+                .block_cache
+                .as_ref()
+                .map_or(0, |c| c.get_usage() as u64),
+            trie_cache: self.cache.bytes() as u64,
+        }
     }
 
     /// The number of stored trie nodes (for tests and metrics; walks the column).

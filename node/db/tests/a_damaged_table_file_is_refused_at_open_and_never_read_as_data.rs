@@ -17,6 +17,7 @@ fn open(dir: &Path, verify_tables: bool) -> Result<ChainDb, DbError> {
             pruning: Some(PruningMode::KeepLast(4)),
             trie_cache_bytes: 0,
             verify_tables,
+            ..Default::default()
         },
     )
 }

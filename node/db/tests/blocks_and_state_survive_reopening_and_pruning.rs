@@ -20,6 +20,7 @@ fn open(dir: &std::path::Path, pruning: Option<PruningMode>) -> Result<ChainDb, 
             // the store both.
             trie_cache_bytes: 16 * 1024,
             verify_tables: true,
+            ..Default::default()
         },
     )
 }

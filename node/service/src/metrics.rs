@@ -196,6 +196,21 @@ impl Collector for NodeState {
             let value = ConstGauge::new(value as i64);
             value.encode(encoder.encode_descriptor(name, help, None, value.metric_type())?)?;
         }
+        let memory = self.client.db().memory();
+        let mut database = encoder.encode_descriptor(
+            "cpc_database_memory_bytes",
+            "Memory the database holds: memtables, block cache, trie node cache.",
+            None,
+            gauge.metric_type(),
+        )?;
+        for (label, bytes) in [
+            ("memtables", memory.memtables),
+            ("block_cache", memory.block_cache),
+            ("trie_cache", memory.trie_cache),
+        ] {
+            ConstGauge::new(i64::try_from(bytes).unwrap_or(i64::MAX))
+                .encode(database.encode_family(&[("part", label)])?)?;
+        }
         let calls = ConstCounter::new(self.rpc_calls.load(Ordering::Relaxed));
         calls.encode(encoder.encode_descriptor(
             "cpc_rpc_calls",

@@ -214,6 +214,7 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
             cache_bytes: args.db_cache_size,
             trie_cache_bytes: args.trie_cache_size,
             verify_tables: !args.skip_table_check,
+            write_buffer_bytes: args.db_write_buffer_size,
         };
         let wasm_config = WasmExecutorConfig {
             offchain_call_timeout: Duration::from_millis(args.rpc_call_timeout_ms),
