@@ -317,7 +317,11 @@ fn register_head_subscription(
             } else {
                 info.best_hash
             };
+            // Blocks imported between subscribing and reading the head are at or below it:
+            // already sent (the head itself) or older; skip them until the chain passes it.
+            let mut covered = None;
             if let Ok(Some(header)) = ctx.client.header(&current) {
+                covered = Some(header.number);
                 let message = serde_json::value::to_raw_value(&header).expect("JSON; qed");
                 if sink.send(message).await.is_err() {
                     return;
@@ -327,6 +331,10 @@ fn register_head_subscription(
                 if finalized_only && !block.finalized {
                     continue;
                 }
+                if covered.is_some_and(|head| block.header.number <= head) {
+                    continue;
+                }
+                covered = None;
                 let message = serde_json::value::to_raw_value(&block.header).expect("JSON; qed");
                 if sink.send(message).await.is_err() {
                     return;
