@@ -66,11 +66,9 @@ fn a_sidechain_node_collects_readings_and_upgrades_on_chain() {
     node.wait_for_block(4, LONG);
     let version = runtime_version(&node);
     assert_eq!(version["specName"], json!("cpchain-sidechain"));
-    assert_eq!(
-        finalized_number(&node),
-        node.best_number(),
-        "LBFT finalizes each block"
-    );
+    // Best read first: a block imported between the two reads is final too.
+    let best = node.best_number();
+    assert!(finalized_number(&node) >= best, "LBFT finalizes each block");
     let (t3, t4) = (timestamp_of(&node, 3), timestamp_of(&node, 4));
     assert!(t4 >= t3 + 500, "500 ms apart at least: {t3} {t4}");
 
@@ -163,6 +161,7 @@ fn a_sidechain_node_collects_readings_and_upgrades_on_chain() {
     });
     let after = node.best_number();
     node.wait_for_block(after + 3, LONG);
-    assert_eq!(finalized_number(&node), node.best_number());
+    let best = node.best_number();
+    assert!(finalized_number(&node) >= best);
     node.stop();
 }

@@ -15,7 +15,13 @@ use cpc_primitives::{AccountId, H256};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const PORT_BASE: u16 = 44_000;
+/// The scripts take fixed ports: p2p from here, RPC and Prometheus lower by 20,389 and 20,718.
+/// All below Linux's ephemeral range (32768-60999), where ports the kernel hands to other
+/// tests' listeners and connections could take one first; the three script tests use
+/// disjoint ranges.
+const PORT_BASE: u16 = 26_000;
+/// How far the scripts put a node's RPC port below its p2p port (9944 against 30333).
+const RPC_BELOW: u16 = 30333 - 9944;
 const LONG: Duration = Duration::from_secs(180);
 const CPC: u128 = 1_000_000_000_000;
 
@@ -200,9 +206,8 @@ fn a_transfer_crosses_the_iot_testnet_and_comes_back_with_exact_balances() {
         text.contains("opened cross-chain channel 0 on both chains"),
         "{text}"
     );
-    let shift = PORT_BASE - 30333;
-    let main = Rpc(9944 + shift);
-    let side = Rpc(9944 + shift + 10);
+    let main = Rpc(PORT_BASE - RPC_BELOW);
+    let side = Rpc(PORT_BASE - RPC_BELOW + 10);
     wait_until(
         "main tracked on the sidechain and the sidechain anchored",
         LONG,

@@ -19,9 +19,10 @@ fn a_dev_node_produces_finalizes_and_serves_blocks() {
     node.wait_for_block(3, Duration::from_secs(30));
 
     // HTTP: headers, finality, health, method list.
-    let best = node.rpc("chain_getHeader", json!([]));
+    // Finalized read first: a block authored between the reads only raises best.
     let finalized_hash = node.rpc("chain_getFinalizedHead", json!([]));
     let finalized = node.rpc("chain_getHeader", json!([finalized_hash]));
+    let best = node.rpc("chain_getHeader", json!([]));
     assert!(number(&finalized) >= 3, "dev blocks are final at once");
     assert!(number(&best) >= number(&finalized));
     let genesis = node.rpc("chain_getBlockHash", json!([0]));

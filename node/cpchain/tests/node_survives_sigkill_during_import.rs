@@ -34,7 +34,12 @@ fn produce_chain(dir: &std::path::Path, spec: &str) -> (std::path::PathBuf, u32)
     let recipient = account("Ferdie");
     let started = Instant::now();
     let mut nonce = 0u32;
-    while started.elapsed() < Duration::from_secs(8) {
+    // Eight seconds of transfers, and on until 24 blocks exist however slowly blocks come.
+    while started.elapsed() < Duration::from_secs(8) || node.best_number() < 24 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "24 blocks took over two minutes"
+        );
         for sender in &senders[..5] {
             let xt = signed_transfer(
                 genesis,

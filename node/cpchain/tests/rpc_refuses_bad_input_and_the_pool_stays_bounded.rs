@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use cpc_runtime_test_utils::account;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::time::Duration;
 
 #[test]
@@ -118,9 +118,12 @@ fn a_flood_of_transactions_leaves_the_pool_within_its_bound() {
     );
     let genesis = genesis_hash(&node);
     let senders = ["Alice", "Bob", "Charlie", "Dave", "Eve"];
-    let (mut accepted, mut refused) = (0, 0);
-    for nonce in 0..40u32 {
-        for sender in senders {
+    // Two hundred valid transfers in one batch, so the pool fills within one block period
+    // however slowly this machine sends requests one by one.
+    let batch: Vec<Value> = (0..40u32)
+        .flat_map(|nonce| senders.map(|sender| (nonce, sender)))
+        .enumerate()
+        .map(|(id, (nonce, sender))| {
             let valid = signed_transfer(
                 genesis,
                 sender,
@@ -128,31 +131,38 @@ fn a_flood_of_transactions_leaves_the_pool_within_its_bound() {
                 &account("Ferdie"),
                 1_000_000_000 + u128::from(nonce),
             );
-            match node.try_rpc("author_submitExtrinsic", json!([valid])) {
-                Ok(_) => accepted += 1,
-                Err(_) => refused += 1,
-            }
-            // And garbage and forgeries in between.
-            let mut forged = hex::decode(
-                &signed_transfer(genesis, sender, nonce + 1000, &account("Ferdie"), 1)[2..],
+            json!({ "jsonrpc": "2.0", "id": id, "method": "author_submitExtrinsic", "params": [valid] })
+        })
+        .collect();
+    let (status, body) =
+        http_post(node.rpc_port, "/", json!(batch).to_string().as_bytes()).unwrap();
+    assert_eq!(status, 200, "{body}");
+    let answers: Vec<Value> = serde_json::from_str(&body).unwrap();
+    assert_eq!(answers.len(), batch.len());
+    let accepted = answers.iter().filter(|a| a.get("result").is_some()).count();
+    let refused = answers.iter().filter(|a| a.get("error").is_some()).count();
+    assert_eq!(accepted + refused, batch.len());
+    for (nonce, sender) in (0..8u32).flat_map(|nonce| senders.map(|sender| (nonce, sender))) {
+        // Garbage and forgeries are refused, full pool or not.
+        let mut forged = hex::decode(
+            &signed_transfer(genesis, sender, nonce + 1000, &account("Ferdie"), 1)[2..],
+        )
+        .unwrap();
+        forged[40] ^= 0xff;
+        assert!(
+            node.try_rpc(
+                "author_submitExtrinsic",
+                json!([format!("0x{}", hex::encode(forged))])
             )
-            .unwrap();
-            forged[40] ^= 0xff;
-            assert!(
-                node.try_rpc(
-                    "author_submitExtrinsic",
-                    json!([format!("0x{}", hex::encode(forged))])
-                )
-                .is_err()
-            );
-            assert!(
-                node.try_rpc(
-                    "author_submitExtrinsic",
-                    json!([format!("0x{:08x}", nonce)])
-                )
-                .is_err()
-            );
-        }
+            .is_err()
+        );
+        assert!(
+            node.try_rpc(
+                "author_submitExtrinsic",
+                json!([format!("0x{:08x}", nonce)])
+            )
+            .is_err()
+        );
         let pending = node
             .rpc("author_pendingExtrinsics", json!([]))
             .as_array()

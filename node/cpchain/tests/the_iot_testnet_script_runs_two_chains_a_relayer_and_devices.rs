@@ -10,7 +10,13 @@ use common::*;
 use serde_json::Value;
 use std::{path::Path, time::Duration};
 
-const PORT_BASE: u16 = 43_000;
+/// The scripts take fixed ports: p2p from here, RPC and Prometheus lower by 20,389 and 20,718.
+/// All below Linux's ephemeral range (32768-60999), where ports the kernel hands to other
+/// tests' listeners and connections could take one first; the three script tests use
+/// disjoint ranges.
+const PORT_BASE: u16 = 24_000;
+/// How far the scripts put a node's RPC port below its p2p port (9944 against 30333).
+const RPC_BELOW: u16 = 30333 - 9944;
 const PROCESSES: usize = 10;
 
 fn script(command: &str, dir: &Path) -> (bool, String) {
@@ -23,8 +29,8 @@ fn the_iot_testnet_script_runs_two_chains_a_relayer_and_devices() {
     let _stop = StopTestnet(dir.path(), PORT_BASE);
     let (ok, text) = script("start", dir.path());
     assert!(ok, "{text}");
-    let main_rpc = format!("ws://127.0.0.1:{}", 9944 + (PORT_BASE - 30333));
-    let side_rpc = format!("ws://127.0.0.1:{}", 9944 + (PORT_BASE - 30333) + 10);
+    let main_rpc = format!("ws://127.0.0.1:{}", PORT_BASE - RPC_BELOW);
+    let side_rpc = format!("ws://127.0.0.1:{}", PORT_BASE - RPC_BELOW + 10);
     let mut anchored = 0;
     wait_until(
         "the sidechain anchored on main",

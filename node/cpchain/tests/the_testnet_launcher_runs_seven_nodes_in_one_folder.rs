@@ -9,7 +9,13 @@ use serde_json::{Value, json};
 use std::{path::Path, process::Command, time::Duration};
 
 const NODES: [&str; 7] = ["alice", "bob", "charlie", "dave", "eve", "ferdie", "full"];
-const PORT_BASE: u16 = 41_000;
+/// The scripts take fixed ports: p2p from here, RPC and Prometheus lower by 20,389 and 20,718.
+/// All below Linux's ephemeral range (32768-60999), where ports the kernel hands to other
+/// tests' listeners and connections could take one first; the three script tests use
+/// disjoint ranges.
+const PORT_BASE: u16 = 22_000;
+/// How far the scripts put a node's RPC port below its p2p port (9944 against 30333).
+const RPC_BELOW: u16 = 30333 - 9944;
 
 fn script(command: &str, dir: &Path) -> (bool, String) {
     testnet_script("testnet.sh", command, dir, PORT_BASE)
@@ -34,7 +40,7 @@ fn one_command_starts_the_testnet_and_one_stops_it() {
     let dir = tempfile::tempdir().unwrap();
     let (ok, text) = script("start", dir.path());
     assert!(ok, "{text}");
-    let rpc_port = |i: usize| 9944 + (PORT_BASE - 30333) + i as u16;
+    let rpc_port = |i: usize| PORT_BASE - RPC_BELOW + i as u16;
     let pids: Vec<String> = NODES
         .iter()
         .map(|n| std::fs::read_to_string(dir.path().join(format!("{n}.pid"))).unwrap())

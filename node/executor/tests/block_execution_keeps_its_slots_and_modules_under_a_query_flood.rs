@@ -202,9 +202,9 @@ fn a_code_many_calls_race_for_is_compiled_once() {
 fn a_query_is_not_cut_short_by_the_time_the_node_spends_compiling_for_it() {
     // A dry run reads the version of new code: the host compiles it inside the query. That
     // time is the node's, bounded by the code size and spent once per code; the query's own
-    // limit (20 ms here) counts only the rest.
+    // limit (200 ms here, against a compile of most of a second) counts only the rest.
     let executor = WasmExecutor::new(WasmExecutorConfig {
-        offchain_call_timeout: Duration::from_millis(20),
+        offchain_call_timeout: Duration::from_millis(200),
         ..Default::default()
     })
     .unwrap();
@@ -234,7 +234,7 @@ fn a_query_is_not_cut_short_by_the_time_the_node_spends_compiling_for_it() {
     let elapsed = started.elapsed();
     eprintln!("the query took {elapsed:?}, most of it compiling the new code");
     assert!(
-        elapsed > Duration::from_millis(20),
+        elapsed > Duration::from_millis(200),
         "the compile outlasted the limit"
     );
     assert_eq!(result, Ok(Vec::new()));

@@ -174,7 +174,8 @@ async fn the_seller_uploads_and_a_buyer_with_a_delivered_order_downloads_the_sam
 
 #[tokio::test]
 async fn requests_without_a_valid_session_are_refused_and_get_no_data() {
-    let s = setup(Duration::from_millis(300)).await;
+    // Sessions outlast the test here; expiry is checked below on a gateway of its own.
+    let s = setup(Duration::from_secs(600)).await;
     let blob_path = s.dir.join("blob");
     std::fs::write(&blob_path, &s.blob).unwrap();
     let seller = logged_in(&s.url, "Bob").await;
@@ -224,17 +225,32 @@ async fn requests_without_a_valid_session_are_refused_and_get_no_data() {
         StatusCode::FORBIDDEN
     );
 
-    // An expired token.
-    let buyer = logged_in(&s.url, "Dave").await;
+    // No refusal wrote anything.
+    assert!(!out.exists());
+
+    // An expired token, on a gateway whose sessions last two seconds (long enough for a
+    // loaded machine to log in, upload and download within one).
+    let short = setup(Duration::from_secs(2)).await;
+    let blob_path = short.dir.join("blob");
+    std::fs::write(&blob_path, &short.blob).unwrap();
+    logged_in(&short.url, "Bob")
+        .await
+        .upload(0, &blob_path, None)
+        .await
+        .unwrap();
+    short
+        .view
+        .set_order(0, 0, &pair("Dave"), OrderStatus::Delivered);
+    let out = short.dir.join("out");
+    let buyer = logged_in(&short.url, "Dave").await;
     assert!(buyer.download(0, Some(0), &out, None, None).await.is_ok());
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
     assert_eq!(
         status(buyer.download(0, Some(0), &out, None, None).await),
         StatusCode::UNAUTHORIZED
     );
-    // No refusal leaked content: the file holds what the last success wrote, and a refused
-    // download does not write it.
-    assert_eq!(std::fs::read(&out).unwrap(), s.blob);
+    // The refusal leaked no content: the file holds what the success wrote.
+    assert_eq!(std::fs::read(&out).unwrap(), short.blob);
 }
 
 #[tokio::test]
