@@ -670,6 +670,7 @@ fn the_server_refuses_foreign_origins_oversized_batches_excess_subscriptions_and
         // 60 calls a minute: this connection spent 4 on subscriptions; the next 56 pass, then
         // calls are refused with the rate-limit code while other connections still answer.
         let mut refused = 0;
+        let started = std::time::Instant::now();
         for _ in 0..70 {
             match client
                 .request::<String, _>("system_name", rpc_params![])
@@ -683,7 +684,13 @@ fn the_server_refuses_foreign_origins_oversized_batches_excess_subscriptions_and
                 Err(other) => panic!("{other}"),
             }
         }
-        assert!((10..=15).contains(&refused), "{refused} of 70 refused");
+        // The bucket refills a call a second: a slow machine sees fewer refused.
+        let refills = started.elapsed().as_secs() as usize + 1;
+        assert!(
+            refused <= 14 && refused + refills >= 14,
+            "{refused} of 70 refused in {:?}",
+            started.elapsed()
+        );
         let other = WsClientBuilder::default()
             .build(format!("ws://127.0.0.1:{port}"))
             .await
