@@ -33,7 +33,8 @@ status=0
 "$target/release/cpc-soak" --cpchain "$(realpath "$CPCHAIN")" --dir "$dir" "$@" || status=$?
 
 # Columns: minute, finalized, tps, p50, p99, refused, then for v0..v3 resident KiB, descriptors,
-# database bytes and table-file descriptors (7 + 4i to 10 + 4i).
+# database bytes and table-file descriptors (7 + 4i to 10 + 4i), then for v0..v3 the
+# database's memtables and block cache in KiB (23 + 2i, 24 + 2i).
 if [ -s "$dir/soak.csv" ]; then
     gnuplot <<GNUPLOT
 set datafile separator ","
@@ -44,8 +45,10 @@ set key top left
 set grid
 set xlabel "minutes"
 set ylabel "MiB"
-set title "resident memory"
-plot for [i=0:3] "$dir/soak.csv" using 1:(column(7 + 4*i)/1024.0) skip 1 with linespoints title sprintf("v%d", i)
+set title "resident memory; v0's memtables and block cache (dashed)"
+plot for [i=0:3] "$dir/soak.csv" using 1:(column(7 + 4*i)/1024.0) skip 1 with linespoints title sprintf("v%d", i), \
+     "$dir/soak.csv" using 1:(column(23)/1024.0) skip 1 with lines dashtype 2 title "v0 memtables", \
+     "$dir/soak.csv" using 1:(column(24)/1024.0) skip 1 with lines dashtype 3 title "v0 block cache"
 set ylabel "descriptors"
 set title "open file descriptors: table files (dashed) and the others"
 plot for [i=0:3] "$dir/soak.csv" using 1:(column(8 + 4*i) - column(10 + 4*i)) skip 1 with linespoints title sprintf("v%d others", i), \

@@ -199,8 +199,9 @@ pub fn percent(used: Duration, window: Duration) -> u128 {
     used.as_millis() * 100 / window.as_millis().max(1)
 }
 
-/// Transactions in a node's pool (ready and future), from its Prometheus endpoint on `port`.
-pub fn pool_size(port: u16) -> Option<u64> {
+/// The samples of a node's Prometheus endpoint on `port` whose line starts with `prefix`
+/// (a metric name, with `{` to take labelled samples), as (line, value).
+pub fn metric_samples(port: u16, prefix: &str) -> Option<Vec<(String, u64)>> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     stream
@@ -208,12 +209,31 @@ pub fn pool_size(port: u16) -> Option<u64> {
         .ok()?;
     let mut text = String::new();
     stream.read_to_string(&mut text).ok()?;
-    let counts: Vec<u64> = text
+    let samples: Vec<(String, u64)> = text
         .lines()
-        .filter(|l| l.starts_with("cpc_txpool_transactions{"))
-        .filter_map(|l| l.rsplit(' ').next()?.parse().ok())
+        .filter(|l| l.starts_with(prefix))
+        .filter_map(|l| Some((l.to_string(), l.rsplit(' ').next()?.parse().ok()?)))
         .collect();
-    (!counts.is_empty()).then(|| counts.iter().sum())
+    (!samples.is_empty()).then_some(samples)
+}
+
+/// Transactions in a node's pool (ready and future), from its Prometheus endpoint on `port`.
+pub fn pool_size(port: u16) -> Option<u64> {
+    let samples = metric_samples(port, "cpc_txpool_transactions{")?;
+    Some(samples.iter().map(|(_, v)| v).sum())
+}
+
+/// What a node's database holds in memory, from its Prometheus endpoint on `port`: bytes of
+/// memtables and of the block cache.
+pub fn database_memory(port: u16) -> Option<(u64, u64)> {
+    let samples = metric_samples(port, "cpc_database_memory_bytes{")?;
+    let part = |name: &str| {
+        samples
+            .iter()
+            .find(|(line, _)| line.contains(&format!("part=\"{name}\"")))
+            .map(|(_, v)| *v)
+    };
+    Some((part("memtables")?, part("block_cache")?))
 }
 
 /// The RPC port of validator `i` of a testnet whose p2p ports start at `port_base`.

@@ -22,8 +22,8 @@
 
 use codec::Encode;
 use cpc_benches::testnet::{
-    SENDERS, account, args_or_exit, finalized, hex_bytes, http, pair, resident_kib, rpc, rpc_port,
-    start_validators,
+    SENDERS, account, args_or_exit, database_memory, finalized, hex_bytes, http, pair,
+    prometheus_port, resident_kib, rpc, rpc_port, start_validators,
 };
 use cpc_crypto::sr25519::Pair;
 use cpc_primitives::{
@@ -312,6 +312,10 @@ fn run(args: &Args) -> Result<bool, String> {
     for i in 0..VALIDATORS {
         header += &format!(",rss_kib_{i},fds_{i},db_bytes_{i},table_fds_{i}");
     }
+    // After the four columns per validator, so a chart's column numbers stay as they were.
+    for i in 0..VALIDATORS {
+        header += &format!(",memtables_kib_{i},block_cache_kib_{i}");
+    }
     writeln!(csv, "{header}").map_err(|e| e.to_string())?;
     eprintln!(
         "soak: {} validators, {} transfers/s for {} minutes (warm-up {}), a sample every {} s; {}",
@@ -377,6 +381,11 @@ fn run(args: &Args) -> Result<bool, String> {
             let db = dir_bytes(&dir.join(format!("v{i}")).join("chains"));
             line += &format!(",{rss},{fds},{db},{tables}");
             samples[i].push((minute, rss as i64, fds - tables));
+        }
+        for i in 0..VALIDATORS {
+            let (memtables, cache) =
+                database_memory(prometheus_port(args.port_base, i)).unwrap_or((0, 0));
+            line += &format!(",{},{}", memtables / 1024, cache / 1024);
         }
         writeln!(csv, "{line}").map_err(|e| e.to_string())?;
         eprintln!("{line}");
