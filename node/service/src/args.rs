@@ -206,9 +206,9 @@ pub struct RunArgs {
     pub gateway_min_free_space: u64,
 }
 
-/// The smallest `--db-write-buffer-size`: RocksDB reads 0 as "no budget", and a budget below a
-/// few memtable blocks would flush on nearly every block.
-const MIN_WRITE_BUFFER_BYTES: usize = 1024 * 1024;
+/// The smallest `--db-write-buffer-size`: the store raises smaller budgets (RocksDB reads 0 as
+/// none), so the option refuses them rather than silently changing them.
+use cpc_db::MIN_WRITE_BUFFER_BYTES;
 
 /// Parses `--db-write-buffer-size`, refusing budgets under [`MIN_WRITE_BUFFER_BYTES`].
 fn write_buffer_size(value: &str) -> Result<usize, String> {
