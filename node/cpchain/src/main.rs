@@ -9,6 +9,8 @@ use cpc_service::{commands, init_logging};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Before any thread exists: the allocator's arenas are fixed when threads first allocate.
+    cpc_service::memory::configure_allocator();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

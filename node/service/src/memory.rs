@@ -1,4 +1,5 @@
-//! Giving freed memory back to the operating system.
+//! Giving freed memory back to the operating system, and keeping glibc's allocator from
+//! holding on to it.
 //!
 //! glibc's allocator keeps memory freed inside its heaps for later allocations instead of
 //! returning it: after start-up (compiling the runtime, building genesis, opening the
@@ -6,11 +7,52 @@
 //! (66.7 MB resident, 55.6 MB once trimmed; docs/benchmarks.md). Every [`TRIM_EVERY`] the node
 //! asks the allocator to return what it can (`malloc_trim`), off the async workers since the
 //! call walks the whole heap. Elsewhere (another libc or allocator) this does nothing.
+//!
+//! Two of glibc's defaults also let a long-running node's memory creep up under load, so
+//! [`configure_allocator`] changes them before any thread starts:
+//! - **the mmap threshold is fixed** ([`MMAP_THRESHOLD`]). By default glibc raises it to the
+//!   size of any large block it frees (up to 32 MiB): once RocksDB has freed its first
+//!   memtable blocks (4 MiB each), every later one, and every block body, RPC body and gossip
+//!   batch, is carved out of the heaps instead of mapped on its own, and what is freed there
+//!   is returned only if it happens to leave whole pages free, so the heaps keep what the
+//!   busiest moment needed. Mapped blocks go back to the system when freed.
+//! - **fewer arenas** ([`ARENAS`]). glibc gives threads up to eight heaps per core; the node's
+//!   blocking threads come and go (tokio retires them after 10 s idle), new ones land on
+//!   other heaps, and each heap keeps its own free memory that the others cannot use.
+//!
+//! Both can be overridden with glibc's own environment variables (`MALLOC_ARENA_MAX`,
+//! `MALLOC_MMAP_THRESHOLD_`), which win when set. docs/reliability.md (the soak) has the
+//! figures.
 
 use std::time::Duration;
 
 /// How often freed memory is given back.
 pub const TRIM_EVERY: Duration = Duration::from_secs(30);
+
+/// Allocations of at least this many bytes get a mapping of their own (glibc's initial
+/// value, kept fixed instead of rising).
+pub const MMAP_THRESHOLD: usize = 128 * 1024;
+
+/// Most heaps (arenas) glibc's allocator keeps, the main one included.
+pub const ARENAS: usize = 4;
+
+/// Applies [`MMAP_THRESHOLD`] and [`ARENAS`], unless the environment sets them. Call before
+/// starting threads. Elsewhere (another libc or allocator) this does nothing.
+pub fn configure_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: `mallopt` only changes the allocator's tuning parameters, under its own
+        // lock; memory already allocated is not touched.
+        unsafe {
+            if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() {
+                libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD as libc::c_int);
+            }
+            if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+                libc::mallopt(libc::M_ARENA_MAX, ARENAS as libc::c_int);
+            }
+        }
+    }
+}
 
 /// Starts the periodic trim on the current tokio runtime.
 pub fn spawn_trimmer() {
@@ -39,7 +81,7 @@ pub fn trim() -> bool {
 
 #[cfg(all(test, target_os = "linux", target_env = "gnu"))]
 mod tests {
-    use super::trim;
+    use super::{configure_allocator, trim};
 
     /// Resident pages of this process (nextest runs each test in a process of its own).
     fn resident_pages() -> u64 {
@@ -63,5 +105,29 @@ mod tests {
             "at least 16 MiB fewer resident pages: {before} -> {after}"
         );
         drop(pinned);
+    }
+
+    /// Bytes the allocator holds in mappings of their own (`hblkhd`).
+    fn mapped_bytes() -> usize {
+        // SAFETY: `mallinfo2` only reads the allocator's counters.
+        unsafe { libc::mallinfo2().hblkhd }
+    }
+
+    #[test]
+    fn large_blocks_stay_mapped_after_one_is_freed() {
+        configure_allocator();
+        const BLOCK: usize = 4 << 20;
+        // glibc's default would raise the threshold to 4 MiB at this free, and serve the
+        // second block from a heap, where freeing it returns nothing to the system.
+        drop(std::hint::black_box(vec![1u8; BLOCK]));
+        let before = mapped_bytes();
+        let second = std::hint::black_box(vec![2u8; BLOCK]);
+        assert!(
+            mapped_bytes() >= before + BLOCK,
+            "the second block has a mapping of its own: {before} -> {}",
+            mapped_bytes()
+        );
+        drop(second);
+        assert!(mapped_bytes() < before + BLOCK, "and freeing it unmaps it");
     }
 }
