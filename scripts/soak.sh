@@ -6,6 +6,7 @@
 # 10 minutes and descriptor counts stay flat (DIR/summary.txt; exit status 0 only then).
 #
 #   scripts/soak.sh [--minutes M] [--tps R] [--warmup-minutes W] [--sample-secs S] [--dir DIR]
+#                   [--node-arg ARG]...   (ARG given to every validator)
 #
 # Uses release binaries under $CARGO_TARGET_DIR (built if missing; $CPCHAIN overrides the
 # node); installs gnuplot if it is missing. Not part of the test suite. DIR defaults to
@@ -34,7 +35,8 @@ status=0
 
 # Columns: minute, finalized, tps, p50, p99, refused, then for v0..v3 resident KiB, descriptors,
 # database bytes and table-file descriptors (7 + 4i to 10 + 4i), then for v0..v3 the
-# database's memtables and block cache in KiB (23 + 2i, 24 + 2i).
+# database's memtables and block cache in KiB (23 + 2i, 24 + 2i), then for v0..v3 the trie
+# cache in KiB and the thread count (31 + 2i, 32 + 2i).
 if [ -s "$dir/soak.csv" ]; then
     gnuplot <<GNUPLOT
 set datafile separator ","
@@ -45,10 +47,11 @@ set key top left
 set grid
 set xlabel "minutes"
 set ylabel "MiB"
-set title "resident memory; v0's memtables and block cache (dashed)"
+set title "resident memory; v0's memtables, block cache and what is outside the caches (dashed)"
 plot for [i=0:3] "$dir/soak.csv" using 1:(column(7 + 4*i)/1024.0) skip 1 with linespoints title sprintf("v%d", i), \
      "$dir/soak.csv" using 1:(column(23)/1024.0) skip 1 with lines dashtype 2 title "v0 memtables", \
-     "$dir/soak.csv" using 1:(column(24)/1024.0) skip 1 with lines dashtype 3 title "v0 block cache"
+     "$dir/soak.csv" using 1:(column(24)/1024.0) skip 1 with lines dashtype 3 title "v0 block cache", \
+     "$dir/soak.csv" using 1:((column(7) - column(23) - column(24) - column(31))/1024.0) skip 1 with lines dashtype 4 title "v0 outside the caches"
 set ylabel "descriptors"
 set title "open file descriptors: table files (dashed) and the others"
 plot for [i=0:3] "$dir/soak.csv" using 1:(column(8 + 4*i) - column(10 + 4*i)) skip 1 with linespoints title sprintf("v%d others", i), \

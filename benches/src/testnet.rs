@@ -183,10 +183,15 @@ fn clock_ticks() -> u64 {
 
 /// Resident memory of process `pid` in KiB, from `/proc`.
 pub fn resident_kib(pid: u32) -> Option<u64> {
+    status_field(pid, "VmRSS:")
+}
+
+/// A number from `/proc/<pid>/status` (`field` with its colon; a "kB" unit dropped).
+fn status_field(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .find_map(|l| l.strip_prefix(field))?
         .trim()
         .trim_end_matches("kB")
         .trim()
@@ -223,9 +228,19 @@ pub fn pool_size(port: u16) -> Option<u64> {
     Some(samples.iter().map(|(_, v)| v).sum())
 }
 
-/// What a node's database holds in memory, from its Prometheus endpoint on `port`: bytes of
-/// memtables and of the block cache.
-pub fn database_memory(port: u16) -> Option<(u64, u64)> {
+/// What a node's database holds in memory, in bytes ([`database_memory`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DatabaseMemory {
+    /// RocksDB's write buffers, all columns.
+    pub memtables: u64,
+    /// RocksDB's block cache.
+    pub block_cache: u64,
+    /// The state trie's node cache.
+    pub trie_cache: u64,
+}
+
+/// What a node's database holds in memory, from its Prometheus endpoint on `port`.
+pub fn database_memory(port: u16) -> Option<DatabaseMemory> {
     let samples = metric_samples(port, "cpc_database_memory_bytes{")?;
     let part = |name: &str| {
         samples
@@ -233,7 +248,16 @@ pub fn database_memory(port: u16) -> Option<(u64, u64)> {
             .find(|(line, _)| line.contains(&format!("part=\"{name}\"")))
             .map(|(_, v)| *v)
     };
-    Some((part("memtables")?, part("block_cache")?))
+    Some(DatabaseMemory {
+        memtables: part("memtables")?,
+        block_cache: part("block_cache")?,
+        trie_cache: part("trie_cache")?,
+    })
+}
+
+/// Threads of process `pid` (`Threads:` in `/proc/<pid>/status`).
+pub fn threads(pid: u32) -> Option<u64> {
+    status_field(pid, "Threads:")
 }
 
 /// The RPC port of validator `i` of a testnet whose p2p ports start at `port_base`.

@@ -2,19 +2,23 @@
 //! every minute, to show that memory, file descriptors and latency stay flat.
 //!
 //! `cpc-soak [--minutes M] [--tps R] [--warmup-minutes W] [--sample-secs S] [--period-ms P]
-//! [--dir DIR] [--cpchain PATH]` (defaults: 60 minutes at 500 transfers/s, half the measured
+//! [--dir DIR] [--cpchain PATH] [--node-arg ARG]...` (`--node-arg` is given to every validator,
+//! e.g. `--node-arg --db-cache-size=16777216`; defaults: 60 minutes at 500 transfers/s, half the measured
 //! capacity of four validators on the reference machine, a 10-minute warm-up, a sample every
 //! 60 s). Normally run through `scripts/soak.sh`, which draws the chart.
 //!
 //! Each sample, per validator: resident memory (`VmRSS`), open file descriptors (`/proc/<pid>/fd`,
-//! and how many of them are table files), database size (bytes under its `db` folder); and for
+//! and how many of them are table files), database size (bytes under its `db` folder), what the
+//! database holds in memory (memtables, block cache, trie cache) and its thread count; and for
 //! the network: transfers finalized in the
 //! interval and their finality latency from submission (p50, p99). Written to `DIR/soak.csv`
 //! as they come. At the end, over the samples after the warm-up: each validator's memory growth
 //! per 10 minutes, measured on the floor of RocksDB's memtable sawtooth ([`floor_growth`]; the
 //! least-squares trend is reported beside it; the goal is under 1 MB), and the spread of its
 //! descriptor count other than table files (the goal is flat: a spread of a few, as
-//! connections come and go; table files follow the database's size, up to 512);
+//! connections come and go; table files follow the database's size, up to 512); beside it, not
+//! judged, the same floor measure of the memory outside the database's bounded caches, which
+//! tells a cache still filling toward its bound from a leak;
 //! `DIR/summary.txt` says whether each held. Exit status 0 only if both held for every node.
 
 // A measuring tool, off the chain: floats for pacing and the memory slope, never in a runtime.
@@ -22,8 +26,8 @@
 
 use codec::Encode;
 use cpc_benches::testnet::{
-    SENDERS, account, args_or_exit, database_memory, finalized, hex_bytes, http, pair,
-    prometheus_port, resident_kib, rpc, rpc_port, start_validators,
+    DatabaseMemory, SENDERS, account, args_or_exit, database_memory, finalized, hex_bytes, http,
+    pair, prometheus_port, resident_kib, rpc, rpc_port, start_validators, threads,
 };
 use cpc_crypto::sr25519::Pair;
 use cpc_primitives::{
@@ -62,6 +66,8 @@ struct Args {
     dir: Option<PathBuf>,
     cpchain: PathBuf,
     port_base: u16,
+    /// Passed to every validator (`--node-arg`, repeated).
+    node_args: Vec<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -74,6 +80,7 @@ fn parse_args() -> Result<Args, String> {
         dir: None,
         cpchain: PathBuf::from("target/release/cpchain"),
         port_base: 43_000,
+        node_args: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -87,11 +94,12 @@ fn parse_args() -> Result<Args, String> {
             "--period-ms" => args.period_ms = number(value()?)?,
             "--dir" => args.dir = Some(PathBuf::from(value()?)),
             "--cpchain" => args.cpchain = PathBuf::from(value()?),
+            "--node-arg" => args.node_args.push(value()?),
             "--port-base" => {
                 args.port_base = value()?.parse().map_err(|e| format!("--port-base: {e}"))?
             }
             "--help" | "-h" => {
-                return Err("cpc-soak [--minutes M] [--tps R] [--warmup-minutes W] [--sample-secs S] [--period-ms P] [--dir DIR] [--cpchain PATH] [--port-base B]".into());
+                return Err("cpc-soak [--minutes M] [--tps R] [--warmup-minutes W] [--sample-secs S] [--period-ms P] [--dir DIR] [--cpchain PATH] [--port-base B] [--node-arg ARG]...".into());
             }
             other => return Err(format!("unknown argument {other}")),
         }
@@ -150,8 +158,9 @@ fn slope(points: &[(f64, f64)]) -> f64 {
 /// Memory growth per 10 minutes between the lowest samples of the first and of the last 10
 /// minutes of `after` (at least 20 minutes of samples). RocksDB's memtables fill and flush in
 /// cycles of minutes, a sawtooth of tens of MB on which a least-squares slope over an hour
-/// moves by more than the goal; what a leak raises is the floor of the sawtooth.
-fn floor_growth(after: &[&(f64, i64, u64)]) -> Option<i64> {
+/// moves by more than the goal; what a leak raises is the floor of the sawtooth. `after` holds
+/// (minute, KiB) points.
+fn floor_growth(after: &[(f64, i64)]) -> Option<i64> {
     let (start, end) = (after.first()?.0, after.last()?.0);
     if end - start < 20.0 {
         return None;
@@ -159,8 +168,8 @@ fn floor_growth(after: &[&(f64, i64, u64)]) -> Option<i64> {
     let floor = |from: f64, to: f64| {
         after
             .iter()
-            .filter(|(m, ..)| *m >= from && *m < to)
-            .map(|(_, r, _)| *r)
+            .filter(|(m, _)| *m >= from && *m < to)
+            .map(|(_, r)| *r)
             .min()
     };
     let (first, last) = (floor(start, start + 10.0)?, floor(end - 10.0, end + 1.0)?);
@@ -175,8 +184,48 @@ fn percentile(sorted: &[u64], p: usize) -> u64 {
     sorted[(sorted.len() * p / 100).min(sorted.len() - 1)]
 }
 
+/// What a submission's reply says about the transaction.
+#[derive(Debug, PartialEq, Eq)]
+enum Outcome {
+    /// In the pool, or already on chain (its hash is known, or its nonce is used).
+    Accepted,
+    /// Not answered, or refused for now (pool full, priority, validity unknown): send the same
+    /// bytes again, to the next node.
+    Retry,
+    /// Refused for good.
+    Refused,
+}
+
+/// Reads the reply to one `author_submitExtrinsic` (`None`: no reply for it). Substrate's
+/// error codes: 1010 invalid (stale means its nonce is already used: it, or the same bytes
+/// through another node, made it), 1011 unknown validity, 1012 banned, 1013 already imported,
+/// 1014 too low priority, 1016 immediately dropped.
+fn judge(reply: Option<&Value>) -> Outcome {
+    let Some(reply) = reply else {
+        return Outcome::Retry;
+    };
+    let Some(error) = reply.get("error") else {
+        return Outcome::Accepted;
+    };
+    let data = error["data"].as_str().unwrap_or("").to_ascii_lowercase();
+    match error["code"].as_i64() {
+        Some(1013) => Outcome::Accepted,
+        Some(1010) if data.contains("stale") || data.contains("outdated") => Outcome::Accepted,
+        Some(1011 | 1014 | 1016) => Outcome::Retry,
+        _ => Outcome::Refused,
+    }
+}
+
+/// Sends at most this many times before a transaction counts as refused.
+const ATTEMPTS: u32 = 8;
+
 /// Sends `tps / THREADS` transfers a second from thread `t`'s senders, paced, until `stop`;
 /// records each submission's time in `submitted` (the follower removes it when final).
+///
+/// A transaction whose submission is not answered (a node paused or restarting) or refused
+/// for now is sent again, the same bytes, to the next node, before new ones: each sender's
+/// nonces come in order, so one lost transaction would leave every later one of its sender
+/// waiting in the pools' future queues, and the network idle, for the rest of the run.
 fn submit_loop(
     t: usize,
     tps: u64,
@@ -197,14 +246,20 @@ fn submit_loop(
     let started = Instant::now();
     let mut sent = 0u64;
     let mut turn = 0usize;
+    // (hash, encoded extrinsic, times sent)
+    let mut again: std::collections::VecDeque<(H256, Vec<u8>, u32)> = Default::default();
     while !stop.load(Ordering::Relaxed) {
         let due = started + Duration::from_secs_f64(sent as f64 / rate);
         if let Some(wait) = due.checked_duration_since(Instant::now()) {
             std::thread::sleep(wait);
         }
-        let mut batch = Vec::with_capacity(BATCH);
-        let mut hashes = Vec::with_capacity(BATCH);
-        for _ in 0..BATCH {
+        let mut batch: Vec<(H256, Vec<u8>, u32)> = Vec::with_capacity(BATCH);
+        while batch.len() < BATCH
+            && let Some(retry) = again.pop_front()
+        {
+            batch.push(retry);
+        }
+        while batch.len() < BATCH {
             let k = turn % senders.len();
             turn += 1;
             let call = RuntimeCall::Balances(cpc_pallet_balances::Call::transfer_keep_alive {
@@ -218,27 +273,42 @@ fn submit_loop(
             };
             nonces[k] += 1;
             let xt = UncheckedExtrinsic::sign(call, &senders[k].1, extra, &additional).encode();
-            hashes.push(H256(blake2_256(&xt)));
-            batch.push(
-                json!({"jsonrpc": "2.0", "id": batch.len(), "method": "author_submitExtrinsic",
-                "params": [format!("0x{}", hex::encode(xt))]}),
-            );
+            batch.push((H256(blake2_256(&xt)), xt, 0));
         }
         let now = Instant::now();
         {
+            // A retried transaction keeps its first submission time: its latency counts the wait.
             let mut map = submitted.lock().unwrap();
-            for hash in &hashes {
-                map.insert(*hash, now);
+            for (hash, _, _) in &batch {
+                map.entry(*hash).or_insert(now);
             }
         }
+        let requests: Vec<Value> = batch
+            .iter()
+            .enumerate()
+            .map(|(id, (_, xt, _))| {
+                json!({"jsonrpc": "2.0", "id": id, "method": "author_submitExtrinsic",
+                "params": [format!("0x{}", hex::encode(xt))]})
+            })
+            .collect();
         let port = ports[(sent as usize / BATCH) % ports.len()];
-        let replies = match http(port, &Value::Array(batch).to_string()) {
-            Ok(Value::Array(replies)) => replies,
-            _ => Vec::new(),
+        let replies: HashMap<u64, Value> = match http(port, &Value::Array(requests).to_string()) {
+            Ok(Value::Array(replies)) => replies
+                .into_iter()
+                .filter_map(|r| Some((r.get("id")?.as_u64()?, r)))
+                .collect(),
+            _ => HashMap::new(),
         };
-        let errors = replies.iter().filter(|r| r.get("error").is_some()).count();
-        let unanswered = BATCH.saturating_sub(replies.len());
-        refused.fetch_add((errors + unanswered) as u64, Ordering::Relaxed);
+        for (id, (hash, xt, times)) in batch.into_iter().enumerate() {
+            match judge(replies.get(&(id as u64))) {
+                Outcome::Accepted => {}
+                Outcome::Retry if times + 1 < ATTEMPTS => again.push_back((hash, xt, times + 1)),
+                Outcome::Retry | Outcome::Refused => {
+                    refused.fetch_add(1, Ordering::Relaxed);
+                    submitted.lock().unwrap().remove(&hash);
+                }
+            }
+        }
         sent += BATCH as u64;
     }
 }
@@ -268,7 +338,7 @@ fn run(args: &Args) -> Result<bool, String> {
         args.period_ms,
         args.port_base,
         &dir,
-        &[],
+        &args.node_args,
     )?;
     let ports: Vec<u16> = (0..VALIDATORS)
         .map(|i| rpc_port(args.port_base, i))
@@ -316,6 +386,9 @@ fn run(args: &Args) -> Result<bool, String> {
     for i in 0..VALIDATORS {
         header += &format!(",memtables_kib_{i},block_cache_kib_{i}");
     }
+    for i in 0..VALIDATORS {
+        header += &format!(",trie_cache_kib_{i},threads_{i}");
+    }
     writeln!(csv, "{header}").map_err(|e| e.to_string())?;
     eprintln!(
         "soak: {} validators, {} transfers/s for {} minutes (warm-up {}), a sample every {} s; {}",
@@ -334,8 +407,9 @@ fn run(args: &Args) -> Result<bool, String> {
     let mut latencies: Vec<u64> = Vec::new();
     let mut finalized_total = 0u64;
     let mut finalized_interval = 0u64;
-    // (minutes since the start, rss KiB, fds) per validator, per sample.
-    let mut samples: Vec<Vec<(f64, i64, u64)>> = vec![Vec::new(); VALIDATORS];
+    // (minutes since the start, rss KiB, fds, rss outside the database's caches KiB) per
+    // validator, per sample.
+    let mut samples: Vec<Vec<(f64, i64, u64, i64)>> = vec![Vec::new(); VALIDATORS];
     while Instant::now() < end {
         std::thread::sleep(Duration::from_millis(200));
         if let Some((number, _)) = finalized(ports[0]) {
@@ -375,17 +449,23 @@ fn run(args: &Args) -> Result<bool, String> {
             percentile(&latencies, 99),
             refused.load(Ordering::Relaxed)
         );
+        let memory: Vec<DatabaseMemory> = (0..VALIDATORS)
+            .map(|i| database_memory(prometheus_port(args.port_base, i)).unwrap_or_default())
+            .collect();
         for (i, pid) in pids.iter().enumerate() {
             let rss = resident_kib(*pid).unwrap_or(0);
             let (fds, tables) = open_fds(*pid).unwrap_or((0, 0));
             let db = dir_bytes(&dir.join(format!("v{i}")).join("chains"));
             line += &format!(",{rss},{fds},{db},{tables}");
-            samples[i].push((minute, rss as i64, fds - tables));
+            let m = memory[i];
+            let caches = (m.memtables + m.block_cache + m.trie_cache) / 1024;
+            samples[i].push((minute, rss as i64, fds - tables, rss as i64 - caches as i64));
         }
-        for i in 0..VALIDATORS {
-            let (memtables, cache) =
-                database_memory(prometheus_port(args.port_base, i)).unwrap_or((0, 0));
-            line += &format!(",{},{}", memtables / 1024, cache / 1024);
+        for m in &memory {
+            line += &format!(",{},{}", m.memtables / 1024, m.block_cache / 1024);
+        }
+        for (m, pid) in memory.iter().zip(&pids) {
+            line += &format!(",{},{}", m.trie_cache / 1024, threads(*pid).unwrap_or(0));
         }
         writeln!(csv, "{line}").map_err(|e| e.to_string())?;
         eprintln!("{line}");
@@ -409,7 +489,7 @@ fn run(args: &Args) -> Result<bool, String> {
         refused.load(Ordering::Relaxed)
     );
     for (i, node) in samples.iter().enumerate() {
-        let after: Vec<&(f64, i64, u64)> = node
+        let after: Vec<&(f64, i64, u64, i64)> = node
             .iter()
             .filter(|(m, ..)| *m >= args.warmup_minutes as f64)
             .collect();
@@ -418,23 +498,30 @@ fn run(args: &Args) -> Result<bool, String> {
             held = false;
             continue;
         }
-        let points: Vec<(f64, f64)> = after.iter().map(|(m, r, _)| (*m, *r as f64)).collect();
+        let rss: Vec<(f64, i64)> = after.iter().map(|(m, r, ..)| (*m, *r)).collect();
+        let points: Vec<(f64, f64)> = rss.iter().map(|(m, r)| (*m, *r as f64)).collect();
         let trend = (slope(&points) * 10.0).round() as i64;
-        let floor = floor_growth(&after);
+        let floor = floor_growth(&rss);
+        // Not judged: the caches are bounded by the node's options, and one still filling
+        // toward its bound raises the resident floor without any leak; this tells the two
+        // apart.
+        let outside: Vec<(f64, i64)> = after.iter().map(|(m, .., o)| (*m, *o)).collect();
+        let outside_floor = floor_growth(&outside);
         let growth = floor.unwrap_or(trend);
-        let fds: Vec<u64> = after.iter().map(|(.., f)| *f).collect();
+        let fds: Vec<u64> = after.iter().map(|(_, _, f, _)| *f).collect();
         let (low, high) = (*fds.iter().min().unwrap(), *fds.iter().max().unwrap());
         let (rss_low, rss_high) = (
-            after.iter().map(|(_, r, _)| *r).min().unwrap(),
-            after.iter().map(|(_, r, _)| *r).max().unwrap(),
+            rss.iter().map(|(_, r)| *r).min().unwrap(),
+            rss.iter().map(|(_, r)| *r).max().unwrap(),
         );
         let ok = growth < RSS_GROWTH_KIB && high - low <= FD_SPREAD;
         held &= ok;
         summary += &format!(
-            "v{i}: resident {rss_low}–{rss_high} KiB after the warm-up; its floor (lowest sample of the first and of the last 10 minutes) {} per 10 minutes, least-squares trend {trend:+} KiB per 10 minutes (goal: growth < {RSS_GROWTH_KIB} KiB); descriptors other than table files {low}–{high} (goal: spread ≤ {FD_SPREAD}); {}\n",
+            "v{i}: resident {rss_low}–{rss_high} KiB after the warm-up; its floor (lowest sample of the first and of the last 10 minutes) {} per 10 minutes, least-squares trend {trend:+} KiB per 10 minutes (goal: growth < {RSS_GROWTH_KIB} KiB); outside the database's caches (memtables, block cache, trie cache) its floor {} per 10 minutes; descriptors other than table files {low}–{high} (goal: spread ≤ {FD_SPREAD}); {}\n",
             floor.map_or("not measured (under 20 minutes)".to_string(), |g| format!(
                 "{g:+} KiB"
             )),
+            outside_floor.map_or("not measured".to_string(), |g| format!("{g:+} KiB")),
             if ok { "held" } else { "NOT HELD" }
         );
     }
@@ -442,4 +529,48 @@ fn run(args: &Args) -> Result<bool, String> {
     std::fs::write(dir.join("summary.txt"), &summary).map_err(|e| e.to_string())?;
     drop(nodes);
     Ok(held)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Outcome, floor_growth, judge};
+    use serde_json::json;
+
+    fn error(code: i64, data: &str) -> serde_json::Value {
+        json!({"jsonrpc": "2.0", "id": 0, "error": {"code": code, "message": "", "data": data}})
+    }
+
+    #[test]
+    fn only_what_may_yet_be_accepted_is_sent_again() {
+        assert_eq!(
+            judge(Some(&json!({"id": 0, "result": "0x00"}))),
+            Outcome::Accepted
+        );
+        assert_eq!(judge(Some(&error(1013, ""))), Outcome::Accepted);
+        assert_eq!(
+            judge(Some(&error(1010, "Transaction is outdated (Stale)"))),
+            Outcome::Accepted
+        );
+        assert_eq!(judge(None), Outcome::Retry);
+        assert_eq!(judge(Some(&error(1016, "pool is full"))), Outcome::Retry);
+        assert_eq!(judge(Some(&error(1014, ""))), Outcome::Retry);
+        assert_eq!(judge(Some(&error(1010, "bad signature"))), Outcome::Refused);
+        assert_eq!(judge(Some(&error(1012, ""))), Outcome::Refused);
+        assert_eq!(judge(Some(&error(-32700, ""))), Outcome::Refused);
+    }
+
+    #[test]
+    fn the_floor_measure_follows_the_troughs_not_the_peaks() {
+        // A sawtooth between 100 and 160 MiB (in KiB) over 40 minutes, its troughs rising
+        // 2 MiB in the 30 minutes between the first and the last 10.
+        let points: Vec<(f64, i64)> = (0..=40)
+            .map(|m| {
+                let trough = 100 * 1024 + (m as i64 * 2048) / 40;
+                (m as f64, trough + (m as i64 % 7) * 10 * 1024)
+            })
+            .collect();
+        let growth = floor_growth(&points).unwrap();
+        assert!((500..=700).contains(&growth), "{growth} KiB per 10 minutes");
+        assert_eq!(floor_growth(&points[..15]), None, "under 20 minutes");
+    }
 }
