@@ -37,7 +37,7 @@ use cpc_primitives::{
 use cpc_runtime::{RuntimeCall, VERSION};
 use serde_json::{Value, json};
 use std::{
-    collections::HashMap,
+    collections::{HashMap, VecDeque},
     io::Write as _,
     path::{Path, PathBuf},
     sync::{
@@ -247,7 +247,8 @@ fn submit_loop(
     let mut sent = 0u64;
     let mut turn = 0usize;
     // (hash, encoded extrinsic, times sent)
-    let mut again: std::collections::VecDeque<(H256, Vec<u8>, u32)> = Default::default();
+    // At most BATCH: a batch takes its retries first and gives back at most as many.
+    let mut again: VecDeque<(H256, Vec<u8>, u32)> = VecDeque::with_capacity(BATCH);
     while !stop.load(Ordering::Relaxed) {
         let due = started + Duration::from_secs_f64(sent as f64 / rate);
         if let Some(wait) = due.checked_duration_since(Instant::now()) {
