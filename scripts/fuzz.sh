@@ -40,6 +40,11 @@ if ! grep -qx "$target" <<<"$targets"; then
     exit 2
 fi
 
+# A fresh machine lacks what the node links with (librocksdb-dev, clang): the targets drive
+# the node's own code.
+. scripts/lib/setup.sh
+cpc_setup_build
+
 toolchain="${CPC_FUZZ_TOOLCHAIN:-nightly}"
 if ! rustup run "$toolchain" rustc --version >/dev/null 2>&1; then
     echo "cargo fuzz needs the $toolchain toolchain (rustup toolchain install $toolchain)" >&2
