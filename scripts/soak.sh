@@ -36,7 +36,9 @@ status=0
 # Columns: minute, finalized, tps, p50, p99, refused, then for v0..v3 resident KiB, descriptors,
 # database bytes and table-file descriptors (7 + 4i to 10 + 4i), then for v0..v3 the
 # database's memtables and block cache in KiB (23 + 2i, 24 + 2i), then for v0..v3 the trie
-# cache in KiB and the thread count (31 + 2i, 32 + 2i).
+# cache in KiB and the thread count (31 + 2i, 32 + 2i), then for v0..v3 the table readers in
+# KiB (39 + i), then for v0..v3 the allocator's memory in use and freed but kept, in KiB
+# (43 + 2i, 44 + 2i).
 if [ -s "$dir/soak.csv" ]; then
     gnuplot <<GNUPLOT
 set datafile separator ","

@@ -237,21 +237,42 @@ pub struct DatabaseMemory {
     pub block_cache: u64,
     /// The state trie's node cache.
     pub trie_cache: u64,
+    /// RocksDB's table readers, outside the block cache (0 from a node that does not report
+    /// them).
+    pub table_readers: u64,
 }
 
 /// What a node's database holds in memory, from its Prometheus endpoint on `port`.
 pub fn database_memory(port: u16) -> Option<DatabaseMemory> {
-    let samples = metric_samples(port, "cpc_database_memory_bytes{")?;
-    let part = |name: &str| {
-        samples
-            .iter()
-            .find(|(line, _)| line.contains(&format!("part=\"{name}\"")))
-            .map(|(_, v)| *v)
-    };
+    let part = labelled_samples(port, "cpc_database_memory_bytes", "part")?;
     Some(DatabaseMemory {
         memtables: part("memtables")?,
         block_cache: part("block_cache")?,
         trie_cache: part("trie_cache")?,
+        table_readers: part("table_readers").unwrap_or(0),
+    })
+}
+
+/// What a node's memory allocator holds, in bytes: in use and freed but kept in its heaps
+/// (`cpc_allocator_bytes`, on glibc), from its Prometheus endpoint on `port`.
+pub fn allocator_bytes(port: u16) -> Option<(u64, u64)> {
+    let kind = labelled_samples(port, "cpc_allocator_bytes", "kind")?;
+    Some((kind("in_use")?, kind("free")?))
+}
+
+/// The samples of the metric family `name` on a node's Prometheus endpoint, by the value of
+/// their label `label`.
+fn labelled_samples(
+    port: u16,
+    name: &str,
+    label: &'static str,
+) -> Option<impl Fn(&str) -> Option<u64>> {
+    let samples = metric_samples(port, &format!("{name}{{"))?;
+    Some(move |value: &str| {
+        samples
+            .iter()
+            .find(|(line, _)| line.contains(&format!("{label}=\"{value}\"")))
+            .map(|(_, v)| *v)
     })
 }
 

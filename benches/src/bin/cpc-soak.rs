@@ -26,8 +26,8 @@
 
 use codec::Encode;
 use cpc_benches::testnet::{
-    DatabaseMemory, SENDERS, account, args_or_exit, database_memory, finalized, hex_bytes, http,
-    pair, prometheus_port, resident_kib, rpc, rpc_port, start_validators, threads,
+    DatabaseMemory, SENDERS, account, allocator_bytes, args_or_exit, database_memory, finalized,
+    hex_bytes, http, pair, prometheus_port, resident_kib, rpc, rpc_port, start_validators, threads,
 };
 use cpc_crypto::sr25519::Pair;
 use cpc_primitives::{
@@ -390,6 +390,12 @@ fn run(args: &Args) -> Result<bool, String> {
     for i in 0..VALIDATORS {
         header += &format!(",trie_cache_kib_{i},threads_{i}");
     }
+    for i in 0..VALIDATORS {
+        header += &format!(",table_readers_kib_{i}");
+    }
+    for i in 0..VALIDATORS {
+        header += &format!(",alloc_in_use_kib_{i},alloc_free_kib_{i}");
+    }
     writeln!(csv, "{header}").map_err(|e| e.to_string())?;
     eprintln!(
         "soak: {} validators, {} transfers/s for {} minutes (warm-up {}), a sample every {} s; {}",
@@ -467,6 +473,14 @@ fn run(args: &Args) -> Result<bool, String> {
         }
         for (m, pid) in memory.iter().zip(&pids) {
             line += &format!(",{},{}", m.trie_cache / 1024, threads(*pid).unwrap_or(0));
+        }
+        for m in &memory {
+            line += &format!(",{}", m.table_readers / 1024);
+        }
+        for i in 0..VALIDATORS {
+            let (in_use, free) =
+                allocator_bytes(prometheus_port(args.port_base, i)).unwrap_or_default();
+            line += &format!(",{},{}", in_use / 1024, free / 1024);
         }
         writeln!(csv, "{line}").map_err(|e| e.to_string())?;
         eprintln!("{line}");

@@ -138,7 +138,20 @@ fn a_dev_node_produces_finalizes_and_serves_blocks() {
     };
     assert!(database("memtables") > 0);
     // Present, whatever their size (a young chain may have no table file to cache yet).
-    let _ = (database("block_cache"), database("trie_cache"));
+    let _ = (
+        database("block_cache"),
+        database("trie_cache"),
+        database("table_readers"),
+    );
+    // The allocator's counters (the binary runs on glibc here): a running node has memory in
+    // use.
+    let allocator = |kind: &str| -> u64 {
+        let line = format!("cpc_allocator_bytes{{kind=\"{kind}\"}}");
+        let found = metrics.lines().find(|l| l.starts_with(&line));
+        found.unwrap().rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(allocator("in_use") > allocator("mapped"));
+    let _ = allocator("free");
     assert_eq!(http_get(node.prometheus_port, "/other").unwrap().0, 404);
 
     // A clean stop.

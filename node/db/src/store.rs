@@ -111,6 +111,10 @@ pub struct DbMemory {
     pub block_cache: u64,
     /// The trie node cache in front of the store.
     pub trie_cache: u64,
+    /// What RocksDB's open table files hold outside the block cache (their readers'
+    /// properties and metadata; index and filter blocks are in the cache): a few KiB per file,
+    /// bounded by the open-file limit (512), so it follows the database's size up to that.
+    pub table_readers: u64,
 }
 
 /// What [`ChainDb::verify_tables`] read.
@@ -754,21 +758,24 @@ impl ChainDb {
         Ok(())
     }
 
-    /// What the store holds in memory now: each part is bounded by its setting in
+    /// What the store holds in memory now: each cache is bounded by its setting in
     /// [`DbConfig`] (memtables by `write_buffer_bytes`, with RocksDB's slack of a memtable being
-    /// flushed).
+    /// flushed); the table readers by the open-file limit.
     pub fn memory(&self) -> DbMemory {
-        let memtables = columns::ALL
-            .iter()
-            .filter_map(|name| {
-                self.db
-                    .property_int_value_cf(self.cf(name), "rocksdb.size-all-mem-tables")
-                    .ok()
-                    .flatten()
-            })
-            .sum();
+        let all_columns = |property: &str| -> u64 {
+            columns::ALL
+                .iter()
+                .filter_map(|name| {
+                    self.db
+                        .property_int_value_cf(self.cf(name), property)
+                        .ok()
+                        .flatten()
+                })
+                .sum()
+        };
         DbMemory {
-            memtables,
+            memtables: all_columns("rocksdb.size-all-mem-tables"),
+            table_readers: all_columns("rocksdb.estimate-table-readers-mem"),
             block_cache: self
                 .block_cache
                 .as_ref()
@@ -862,6 +869,26 @@ mod tests {
         assert_eq!(db.aux(b"a/1").unwrap(), None);
         assert_eq!(db.aux(b"a/4").unwrap(), Some(vec![4]));
         assert_eq!(db.aux_range(b"a/", b"a/", 10).unwrap().len(), 3);
+    }
+
+    /// The memory report counts the table files' readers, which no cache option bounds: none
+    /// before a flush writes a table file, some after.
+    #[test]
+    fn memory_counts_the_table_readers_once_table_files_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = ChainDb::open(dir.path(), &DbConfig::default()).unwrap();
+        let mut parent = genesis(&db, 0);
+        for n in 1..=4u8 {
+            let commit = child(&db, &parent, n, Some(vec![n]));
+            parent = commit.header.clone();
+            db.commit(commit).unwrap();
+        }
+        let before = db.memory();
+        assert_eq!(before.table_readers, 0, "{before:?}");
+        assert!(before.memtables > 0, "{before:?}");
+        db.flush().unwrap();
+        let after = db.memory();
+        assert!(after.table_readers > 0, "{after:?}");
     }
 
     /// Blocks committed without waiting for the disk are stored like the others (finalized,

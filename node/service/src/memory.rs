@@ -1,5 +1,5 @@
-//! Giving freed memory back to the operating system, and keeping glibc's allocator from
-//! holding on to it.
+//! Giving freed memory back to the operating system, keeping glibc's allocator from holding
+//! on to it, and reporting what it holds.
 //!
 //! glibc's allocator keeps memory freed inside its heaps for later allocations instead of
 //! returning it: after start-up (compiling the runtime, building genesis, opening the
@@ -79,9 +79,41 @@ pub fn trim() -> bool {
     }
 }
 
+/// What the allocator holds, in bytes ([`allocator_stats`]): what tells a leak (memory in use
+/// growing) from fragmentation (free memory kept in the heaps growing).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AllocatorStats {
+    /// Allocated and not yet freed, in the heaps and in mappings of their own.
+    pub in_use: u64,
+    /// Freed but kept in the heaps for later allocations (what a trim may return).
+    pub free: u64,
+    /// Of `in_use`, blocks in mappings of their own (those of at least the mmap threshold,
+    /// [`MMAP_THRESHOLD`] unless the environment sets another).
+    pub mapped: u64,
+}
+
+/// The allocator's counters (glibc's `mallinfo2`, which walks every heap under its lock: for a
+/// metrics scrape, not a hot path). `None` elsewhere (another libc or allocator).
+pub fn allocator_stats() -> Option<AllocatorStats> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: `mallinfo2` only reads the allocator's counters, under each heap's lock.
+        let info = unsafe { libc::mallinfo2() };
+        Some(AllocatorStats {
+            in_use: (info.uordblks + info.hblkhd) as u64,
+            free: info.fordblks as u64,
+            mapped: info.hblkhd as u64,
+        })
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        None
+    }
+}
+
 #[cfg(all(test, target_os = "linux", target_env = "gnu"))]
 mod tests {
-    use super::{configure_allocator, trim};
+    use super::{allocator_stats, configure_allocator, trim};
 
     /// Resident pages of this process (nextest runs each test in a process of its own).
     fn resident_pages() -> u64 {
@@ -129,5 +161,30 @@ mod tests {
         );
         drop(second);
         assert!(mapped_bytes() < before + BLOCK, "and freeing it unmaps it");
+    }
+
+    /// Memory allocated shows as in use, and once freed as in use no longer (small blocks
+    /// become free heap memory, until a trim returns it). The counters are the process's:
+    /// nextest runs each test in a process of its own, so no other test allocates meanwhile.
+    #[test]
+    fn allocator_stats_follow_allocations_and_frees() {
+        configure_allocator();
+        let before = allocator_stats().unwrap();
+        let mut blocks: Vec<Vec<u8>> = (0..4_096).map(|i| vec![i as u8; 1_024]).collect();
+        let during = allocator_stats().unwrap();
+        assert!(
+            during.in_use >= before.in_use + (4 << 20),
+            "4 MiB more in use: {before:?} -> {during:?}"
+        );
+        // The last block pins the heap's top, which freeing alone would otherwise shrink.
+        let pinned = blocks.pop();
+        drop(std::hint::black_box(blocks));
+        let after = allocator_stats().unwrap();
+        assert!(
+            after.in_use + (3 << 20) < during.in_use,
+            "freed: {during:?} -> {after:?}"
+        );
+        assert!(after.free >= 3 << 20, "kept in the heap: {after:?}");
+        drop(pinned);
     }
 }

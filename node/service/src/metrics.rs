@@ -21,6 +21,7 @@ use prometheus_client::{
     collector::Collector,
     encoding::{DescriptorEncoder, EncodeMetric},
     metrics::{
+        MetricType,
         counter::{ConstCounter, Counter},
         gauge::{ConstGauge, Gauge},
         histogram::Histogram,
@@ -197,19 +198,31 @@ impl Collector for NodeState {
             value.encode(encoder.encode_descriptor(name, help, None, value.metric_type())?)?;
         }
         let memory = self.client.db().memory();
-        let mut database = encoder.encode_descriptor(
+        encode_bytes_by(
+            &mut encoder,
             "cpc_database_memory_bytes",
-            "Memory the database holds: memtables, block cache, trie node cache.",
-            None,
-            gauge.metric_type(),
+            "Memory the database holds: memtables, block cache, trie node cache, table readers.",
+            "part",
+            &[
+                ("memtables", memory.memtables),
+                ("block_cache", memory.block_cache),
+                ("trie_cache", memory.trie_cache),
+                ("table_readers", memory.table_readers),
+            ],
         )?;
-        for (label, bytes) in [
-            ("memtables", memory.memtables),
-            ("block_cache", memory.block_cache),
-            ("trie_cache", memory.trie_cache),
-        ] {
-            ConstGauge::new(i64::try_from(bytes).unwrap_or(i64::MAX))
-                .encode(database.encode_family(&[("part", label)])?)?;
+        if let Some(heap) = crate::memory::allocator_stats() {
+            encode_bytes_by(
+                &mut encoder,
+                "cpc_allocator_bytes",
+                "What the memory allocator holds: in use (mapped: of that, in mappings of their \
+                 own), and freed but kept in its heaps.",
+                "kind",
+                &[
+                    ("in_use", heap.in_use),
+                    ("free", heap.free),
+                    ("mapped", heap.mapped),
+                ],
+            )?;
         }
         let calls = ConstCounter::new(self.rpc_calls.load(Ordering::Relaxed));
         calls.encode(encoder.encode_descriptor(
@@ -222,6 +235,21 @@ impl Collector for NodeState {
     }
 }
 
+/// One gauge family of byte counts, a sample per `(label value, bytes)` under `label`.
+fn encode_bytes_by(
+    encoder: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    label: &str,
+    parts: &[(&str, u64)],
+) -> Result<(), std::fmt::Error> {
+    let mut family = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
+    for (value, bytes) in parts {
+        ConstGauge::new(i64::try_from(*bytes).unwrap_or(i64::MAX))
+            .encode(family.encode_family(&[(label, *value)])?)?;
+    }
+    Ok(())
+}
 impl Metrics {
     /// The node's metrics over its client, pool, RPC call counter and peer count.
     pub fn new(
