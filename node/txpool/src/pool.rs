@@ -10,7 +10,7 @@ use cpc_primitives::{
 use parking_lot::Mutex;
 use std::{
     cmp::Ordering,
-    collections::{BinaryHeap, HashMap, HashSet},
+    collections::{BinaryHeap, HashMap, HashSet, VecDeque},
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -169,7 +169,7 @@ struct Inner {
     bytes: usize,
     ready_count: usize,
     next_insertion: u64,
-    banned: HashMap<H256, Instant>,
+    banned: Bans,
     watchers: HashMap<H256, Vec<mpsc::UnboundedSender<TxStatus>>>,
     revalidation_round: u64,
 }
@@ -361,19 +361,62 @@ impl Inner {
     }
 
     fn ban(&mut self, hash: H256, now: Instant, config: &PoolConfig) {
-        if self.banned.len() >= config.max_banned {
-            self.banned.retain(|_, until| *until > now);
-            if self.banned.len() >= config.max_banned
-                && let Some(oldest) = self
-                    .banned
-                    .iter()
-                    .min_by_key(|(_, until)| **until)
-                    .map(|(h, _)| *h)
-            {
-                self.banned.remove(&oldest);
-            }
+        self.banned
+            .insert(hash, now + config.ban_time, now, config.max_banned);
+    }
+}
+
+/// Banned hashes and when each ban ends, with the bans in the order they were given. Every ban
+/// lasts `ban_time`, so that is also about the order they end (give or take the length of a
+/// validation, which may run beside another), and expiring or evicting the oldest is a pop from
+/// the front instead of a scan of them all (a flood of invalid transactions bans one hash per
+/// validation). A ban still in force at the front keeps later, already ended ones a little
+/// longer: they refuse nothing ([`Bans::contains`] reads the time), they only wait for their
+/// turn to leave.
+#[derive(Default)]
+struct Bans {
+    until: HashMap<H256, Instant>,
+    /// One entry per ban given (a ban given again with the same end adds none); an entry whose
+    /// hash was banned again later is skipped when it leaves. Never longer than the bound, so
+    /// neither is `until`.
+    order: VecDeque<(Instant, H256)>,
+}
+
+impl Bans {
+    /// Bans `hash` until `until`; at most `max` bans are kept (at least one), the oldest
+    /// leaving first.
+    fn insert(&mut self, hash: H256, until: Instant, now: Instant, max: usize) {
+        self.expire(now);
+        if self.until.get(&hash) == Some(&until) {
+            return;
         }
-        self.banned.insert(hash, now + config.ban_time);
+        while self.order.len() >= max.max(1) {
+            self.pop_oldest();
+        }
+        self.until.insert(hash, until);
+        self.order.push_back((until, hash));
+    }
+
+    fn contains(&self, hash: &H256, now: Instant) -> bool {
+        self.until.get(hash).is_some_and(|until| *until > now)
+    }
+
+    fn expire(&mut self, now: Instant) {
+        while self.order.front().is_some_and(|(until, _)| *until <= now) {
+            self.pop_oldest();
+        }
+    }
+
+    fn pop_oldest(&mut self) {
+        if let Some((until, hash)) = self.order.pop_front()
+            && self.until.get(&hash) == Some(&until)
+        {
+            self.until.remove(&hash);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.until.len()
     }
 }
 
@@ -461,7 +504,7 @@ impl<A: ChainApi> Pool<A> {
         let now = Instant::now();
         {
             let inner = self.inner.lock();
-            if inner.banned.get(&hash).is_some_and(|until| *until > now) {
+            if inner.banned.contains(&hash, now) {
                 return Err(PoolError::TemporarilyBanned);
             }
             if inner.txs.contains_key(&hash) {
@@ -723,7 +766,7 @@ impl<A: ChainApi> Pool<A> {
                 }
             }
             let now = Instant::now();
-            inner.banned.retain(|_, until| *until > now);
+            inner.banned.expire(now);
         }
         self.revalidate(block_hash, number);
     }
@@ -864,5 +907,70 @@ impl<A: ChainApi> TransactionPool for Pool<A> {
             .collect();
         self.reject(&removed);
         present
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(n: u8) -> H256 {
+        H256::new([n; 32])
+    }
+
+    /// Bans end after their time, the oldest leave first when the bound is reached, and a hash
+    /// banned again keeps its newer ban when its older entry leaves.
+    #[test]
+    fn bans_end_in_order_and_stay_within_their_bound() {
+        let start = Instant::now();
+        let at = |secs: u64| start + Duration::from_secs(secs);
+        let mut bans = Bans::default();
+        bans.insert(h(1), at(10), at(0), 3);
+        bans.insert(h(2), at(11), at(1), 3);
+        bans.insert(h(1), at(12), at(2), 3);
+        assert_eq!(bans.len(), 2);
+        // The bound counts bans given: h(1)'s first entry leaves, h(1) stays banned.
+        bans.insert(h(3), at(13), at(3), 3);
+        assert!(bans.contains(&h(1), at(3)));
+        assert!(bans.contains(&h(2), at(3)));
+        assert!(bans.contains(&h(3), at(3)));
+        // Full again: the oldest ban still in force (h(2)) makes room.
+        bans.insert(h(4), at(14), at(4), 3);
+        assert!(!bans.contains(&h(2), at(4)));
+        assert_eq!(bans.len(), 3);
+        assert!(bans.order.len() <= 3);
+        // Time ends the rest, in order; an ended ban no longer refuses.
+        bans.expire(at(12));
+        assert!(!bans.contains(&h(1), at(12)));
+        assert!(bans.contains(&h(3), at(12)) && bans.contains(&h(4), at(12)));
+        bans.expire(at(20));
+        assert_eq!((bans.len(), bans.order.len()), (0, 0));
+    }
+
+    /// The same hash banned twice with the same end (one list of rejections, or an operator's
+    /// removal naming it twice) is one ban: it lasts its whole time.
+    #[test]
+    fn a_ban_given_twice_at_once_is_one_ban() {
+        let start = Instant::now();
+        let at = |secs: u64| start + Duration::from_secs(secs);
+        let mut bans = Bans::default();
+        bans.insert(h(1), at(10), at(0), 2);
+        bans.insert(h(1), at(10), at(0), 2);
+        bans.insert(h(2), at(11), at(1), 2);
+        assert!(bans.contains(&h(1), at(1)) && bans.contains(&h(2), at(1)));
+        assert_eq!((bans.len(), bans.order.len()), (2, 2));
+    }
+
+    /// A flood of bans past the bound keeps both structures at the bound.
+    #[test]
+    fn a_flood_of_bans_stays_within_the_bound() {
+        let now = Instant::now();
+        let mut bans = Bans::default();
+        for n in 0..10_000u32 {
+            let mut bytes = [0u8; 32];
+            bytes[..4].copy_from_slice(&n.to_le_bytes());
+            bans.insert(H256::new(bytes), now + Duration::from_secs(600), now, 1024);
+        }
+        assert_eq!((bans.len(), bans.order.len()), (1024, 1024));
     }
 }
