@@ -250,6 +250,7 @@ fn encode_bytes_by(
     }
     Ok(())
 }
+
 impl Metrics {
     /// The node's metrics over its client, pool, RPC call counter and peer count.
     pub fn new(
