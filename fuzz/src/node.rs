@@ -54,6 +54,8 @@ fn node() -> &'static Node {
             rpc.to_string(),
             "--gateway-port".into(),
             gateway.to_string(),
+            // Its fixed port (9615) would make two fuzzed nodes (or a local node) collide.
+            "--no-prometheus".into(),
         ];
         let cli = Cli::parse_from(args);
         std::thread::Builder::new()
