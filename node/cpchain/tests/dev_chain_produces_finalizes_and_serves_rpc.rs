@@ -152,6 +152,16 @@ fn a_dev_node_produces_finalizes_and_serves_blocks() {
     };
     assert!(allocator("in_use") > allocator("mapped"));
     let _ = allocator("free");
+    // The runtime's idle instance slots: present (how many are idle depends on the calls
+    // running at the moment of the scrape; cpc-executor's tests check the counts).
+    let gauge = |name: &str| -> u64 {
+        let found = metrics.lines().find(|l| l.split(' ').next() == Some(name));
+        found.unwrap().rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    let _ = (
+        gauge("cpc_executor_idle_instances"),
+        gauge("cpc_executor_idle_instance_bytes"),
+    );
     assert_eq!(http_get(node.prometheus_port, "/other").unwrap().0, 404);
 
     // A clean stop.

@@ -33,7 +33,9 @@ mod wasm;
 
 pub use native::NativeExecutor;
 pub use slots::CallClass;
-pub use wasm::{BlockMeter, ClassExecutor, DEFAULT_PERIOD_MS, WasmExecutor, WasmExecutorConfig};
+pub use wasm::{
+    BlockMeter, ClassExecutor, DEFAULT_PERIOD_MS, IdleInstances, WasmExecutor, WasmExecutorConfig,
+};
 
 use codec::{Decode, EncodeLike};
 use cpc_api::{Method, core};

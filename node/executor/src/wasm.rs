@@ -31,6 +31,16 @@ use host::EPOCH_TICK;
 /// runtime's stack, data and initial heap); pages beyond are returned to the kernel.
 const KEEP_RESIDENT: usize = 4 << 20;
 
+/// What the instance pool keeps of slots not in use ([`WasmExecutor::idle_instances`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IdleInstances {
+    /// Slots a call used, free now.
+    pub slots: u32,
+    /// Bytes wasmtime keeps resident for them: their linear memories and tables, as far as
+    /// it counts them (the pages kept, up to the bound of each).
+    pub resident_bytes: u64,
+}
+
 /// Limits and sizes of the executor.
 #[derive(Clone, Debug)]
 pub struct WasmExecutorConfig {
@@ -288,6 +298,19 @@ impl WasmExecutor {
     /// Slots in use, by class: `[block, pool, offchain]`.
     pub fn slots_in_use(&self) -> [u32; 3] {
         self.slots.in_use()
+    }
+
+    /// Instance slots used before and free now. A slot keeps the pages its calls dirtied (up
+    /// to `KEEP_RESIDENT` of memory, and its table) mapped for the next call, so this follows
+    /// the most calls that ever ran at once, not the calls running now.
+    pub fn idle_instances(&self) -> IdleInstances {
+        self.engine
+            .pooling_allocator_metrics()
+            .map_or_else(IdleInstances::default, |pool| IdleInstances {
+                slots: pool.unused_warm_memories(),
+                resident_bytes: (pool.unused_memory_bytes_resident()
+                    + pool.unused_table_bytes_resident()) as u64,
+            })
     }
 
     /// This executor making calls for `class`.

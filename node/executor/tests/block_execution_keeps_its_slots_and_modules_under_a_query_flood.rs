@@ -240,3 +240,19 @@ fn a_query_is_not_cut_short_by_the_time_the_node_spends_compiling_for_it() {
     assert_eq!(result, Ok(Vec::new()));
     assert!(executor.is_cached(&RuntimeCode::from_bytes(&new_code[..]).hash));
 }
+
+#[test]
+fn a_used_instance_slot_stays_resident_and_is_counted_idle() {
+    let executor = WasmExecutor::new(WasmExecutorConfig::default()).unwrap();
+    assert_eq!(executor.idle_instances().slots, 0);
+    let code = module(0);
+    call(&executor, CallClass::Block, &code, "Test_echo").unwrap();
+    let after_one = executor.idle_instances();
+    assert_eq!(after_one.slots, 1);
+    assert!(after_one.resident_bytes > 0, "{after_one:?}");
+    // Calls one after another on one thread reuse that slot.
+    for _ in 0..5 {
+        call(&executor, CallClass::Block, &code, "Test_echo").unwrap();
+    }
+    assert_eq!(executor.idle_instances(), after_one);
+}

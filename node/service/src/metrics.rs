@@ -224,6 +224,22 @@ impl Collector for NodeState {
                 ],
             )?;
         }
+        let idle = self.client.executor().idle_instances();
+        for (name, help, value) in [
+            (
+                "cpc_executor_idle_instances",
+                "Runtime instance slots used before and free now, which keep their pages mapped.",
+                u64::from(idle.slots),
+            ),
+            (
+                "cpc_executor_idle_instance_bytes",
+                "Bytes the runtime's idle instance slots keep resident (wasmtime's count).",
+                idle.resident_bytes,
+            ),
+        ] {
+            let value = ConstGauge::new(i64::try_from(value).unwrap_or(i64::MAX));
+            value.encode(encoder.encode_descriptor(name, help, None, value.metric_type())?)?;
+        }
         let calls = ConstCounter::new(self.rpc_calls.load(Ordering::Relaxed));
         calls.encode(encoder.encode_descriptor(
             "cpc_rpc_calls",
