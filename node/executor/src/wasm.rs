@@ -301,8 +301,10 @@ impl WasmExecutor {
     }
 
     /// Instance slots used before and free now. A slot keeps the pages its calls dirtied (up
-    /// to `KEEP_RESIDENT` of memory, and its table) mapped for the next call, so this follows
-    /// the most calls that ever ran at once, not the calls running now.
+    /// to `KEEP_RESIDENT` of memory, and its table) mapped for the next call, and wasmtime
+    /// takes a never-used slot in the calling thread's shard of the pool before a used one
+    /// elsewhere: so this grows with bursts of concurrent calls, with the threads that made
+    /// calls and with new code versions, up to the pool's size.
     pub fn idle_instances(&self) -> IdleInstances {
         self.engine
             .pooling_allocator_metrics()
