@@ -38,7 +38,8 @@ status=0
 # database's memtables and block cache in KiB (23 + 2i, 24 + 2i), then for v0..v3 the trie
 # cache in KiB and the thread count (31 + 2i, 32 + 2i), then for v0..v3 the table readers in
 # KiB (39 + i), then for v0..v3 the allocator's memory in use and freed but kept, in KiB
-# (43 + 2i, 44 + 2i).
+# (43 + 2i, 44 + 2i), then for v0..v3 what the runtime's idle instance slots keep resident,
+# in KiB (51 + i).
 if [ -s "$dir/soak.csv" ]; then
     gnuplot <<GNUPLOT
 set datafile separator ","

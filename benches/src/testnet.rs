@@ -260,6 +260,14 @@ pub fn allocator_bytes(port: u16) -> Option<(u64, u64)> {
     Some((kind("in_use")?, kind("free")?))
 }
 
+/// What the runtime's idle instance slots keep resident, in bytes
+/// (`cpc_executor_idle_instance_bytes`: memory the allocator's counters do not see), from a
+/// node's Prometheus endpoint on `port`.
+pub fn idle_instance_bytes(port: u16) -> Option<u64> {
+    let samples = metric_samples(port, "cpc_executor_idle_instance_bytes ")?;
+    samples.first().map(|(_, v)| *v)
+}
+
 /// The samples of the metric family `name` on a node's Prometheus endpoint, by the value of
 /// their label `label`.
 fn labelled_samples(

@@ -27,7 +27,8 @@
 use codec::Encode;
 use cpc_benches::testnet::{
     DatabaseMemory, SENDERS, account, allocator_bytes, args_or_exit, database_memory, finalized,
-    hex_bytes, http, pair, prometheus_port, resident_kib, rpc, rpc_port, start_validators, threads,
+    hex_bytes, http, idle_instance_bytes, pair, prometheus_port, resident_kib, rpc, rpc_port,
+    start_validators, threads,
 };
 use cpc_crypto::sr25519::Pair;
 use cpc_primitives::{
@@ -396,6 +397,9 @@ fn run(args: &Args) -> Result<bool, String> {
     for i in 0..VALIDATORS {
         header += &format!(",alloc_in_use_kib_{i},alloc_free_kib_{i}");
     }
+    for i in 0..VALIDATORS {
+        header += &format!(",idle_instances_kib_{i}");
+    }
     writeln!(csv, "{header}").map_err(|e| e.to_string())?;
     eprintln!(
         "soak: {} validators, {} transfers/s for {} minutes (warm-up {}), a sample every {} s; {}",
@@ -481,6 +485,10 @@ fn run(args: &Args) -> Result<bool, String> {
             let (in_use, free) =
                 allocator_bytes(prometheus_port(args.port_base, i)).unwrap_or_default();
             line += &format!(",{},{}", in_use / 1024, free / 1024);
+        }
+        for i in 0..VALIDATORS {
+            let idle = idle_instance_bytes(prometheus_port(args.port_base, i)).unwrap_or(0);
+            line += &format!(",{}", idle / 1024);
         }
         writeln!(csv, "{line}").map_err(|e| e.to_string())?;
         eprintln!("{line}");
