@@ -204,31 +204,80 @@ pub fn percent(used: Duration, window: Duration) -> u128 {
     used.as_millis() * 100 / window.as_millis().max(1)
 }
 
-/// The samples of a node's Prometheus endpoint on `port` whose line starts with `prefix`
-/// (a metric name, with `{` to take labelled samples), as (line, value).
-pub fn metric_samples(port: u16, prefix: &str) -> Option<Vec<(String, u64)>> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        .ok()?;
-    let mut text = String::new();
-    stream.read_to_string(&mut text).ok()?;
-    let samples: Vec<(String, u64)> = text
-        .lines()
-        .filter(|l| l.starts_with(prefix))
-        .filter_map(|l| Some((l.to_string(), l.rsplit(' ').next()?.parse().ok()?)))
-        .collect();
-    (!samples.is_empty()).then_some(samples)
+/// One scrape of a node's Prometheus endpoint: the values a sample needs are read from the
+/// same text, with one request per node.
+pub struct Scrape(String);
+
+impl Scrape {
+    /// The metrics of the node whose Prometheus endpoint is on `port`.
+    pub fn of(port: u16) -> Option<Self> {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        stream
+            .write_all(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            .ok()?;
+        let mut text = String::new();
+        stream.read_to_string(&mut text).ok()?;
+        Some(Self(text))
+    }
+
+    /// The samples whose line starts with `prefix` (a metric name, with `{` to take labelled
+    /// samples or a space to take the unlabelled one), as (line, value).
+    pub fn samples(&self, prefix: &str) -> Vec<(&str, u64)> {
+        self.0
+            .lines()
+            .filter(|l| l.starts_with(prefix))
+            .filter_map(|l| Some((l, l.rsplit(' ').next()?.parse().ok()?)))
+            .collect()
+    }
+
+    /// The sample of the family `name` whose label `label` is `value`.
+    fn labelled(&self, name: &str, label: &str, value: &str) -> Option<u64> {
+        let wanted = format!("{label}=\"{value}\"");
+        self.samples(&format!("{name}{{"))
+            .into_iter()
+            .find(|(line, _)| line.contains(&wanted))
+            .map(|(_, v)| v)
+    }
+
+    /// Transactions in the pool (ready and future).
+    pub fn pool_size(&self) -> Option<u64> {
+        let samples = self.samples("cpc_txpool_transactions{");
+        (!samples.is_empty()).then(|| samples.iter().map(|(_, v)| v).sum())
+    }
+
+    /// What the database holds in memory.
+    pub fn database_memory(&self) -> Option<DatabaseMemory> {
+        let part = |value| self.labelled("cpc_database_memory_bytes", "part", value);
+        Some(DatabaseMemory {
+            memtables: part("memtables")?,
+            block_cache: part("block_cache")?,
+            trie_cache: part("trie_cache")?,
+            table_readers: part("table_readers").unwrap_or(0),
+        })
+    }
+
+    /// What the memory allocator holds, in bytes: in use and freed but kept in its heaps
+    /// (`cpc_allocator_bytes`, on glibc).
+    pub fn allocator_bytes(&self) -> Option<(u64, u64)> {
+        let kind = |value| self.labelled("cpc_allocator_bytes", "kind", value);
+        Some((kind("in_use")?, kind("free")?))
+    }
+
+    /// What the runtime's idle instance slots keep resident, in bytes
+    /// (`cpc_executor_idle_instance_bytes`: memory the allocator's counters do not see).
+    pub fn idle_instance_bytes(&self) -> Option<u64> {
+        let samples = self.samples("cpc_executor_idle_instance_bytes ");
+        samples.first().map(|(_, v)| *v)
+    }
 }
 
 /// Transactions in a node's pool (ready and future), from its Prometheus endpoint on `port`.
 pub fn pool_size(port: u16) -> Option<u64> {
-    let samples = metric_samples(port, "cpc_txpool_transactions{")?;
-    Some(samples.iter().map(|(_, v)| v).sum())
+    Scrape::of(port)?.pool_size()
 }
 
-/// What a node's database holds in memory, in bytes ([`database_memory`]).
+/// What a node's database holds in memory, in bytes ([`Scrape::database_memory`]).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DatabaseMemory {
     /// RocksDB's write buffers, all columns.
@@ -240,48 +289,6 @@ pub struct DatabaseMemory {
     /// RocksDB's table readers, outside the block cache (0 from a node that does not report
     /// them).
     pub table_readers: u64,
-}
-
-/// What a node's database holds in memory, from its Prometheus endpoint on `port`.
-pub fn database_memory(port: u16) -> Option<DatabaseMemory> {
-    let part = labelled_samples(port, "cpc_database_memory_bytes", "part")?;
-    Some(DatabaseMemory {
-        memtables: part("memtables")?,
-        block_cache: part("block_cache")?,
-        trie_cache: part("trie_cache")?,
-        table_readers: part("table_readers").unwrap_or(0),
-    })
-}
-
-/// What a node's memory allocator holds, in bytes: in use and freed but kept in its heaps
-/// (`cpc_allocator_bytes`, on glibc), from its Prometheus endpoint on `port`.
-pub fn allocator_bytes(port: u16) -> Option<(u64, u64)> {
-    let kind = labelled_samples(port, "cpc_allocator_bytes", "kind")?;
-    Some((kind("in_use")?, kind("free")?))
-}
-
-/// What the runtime's idle instance slots keep resident, in bytes
-/// (`cpc_executor_idle_instance_bytes`: memory the allocator's counters do not see), from a
-/// node's Prometheus endpoint on `port`.
-pub fn idle_instance_bytes(port: u16) -> Option<u64> {
-    let samples = metric_samples(port, "cpc_executor_idle_instance_bytes ")?;
-    samples.first().map(|(_, v)| *v)
-}
-
-/// The samples of the metric family `name` on a node's Prometheus endpoint, by the value of
-/// their label `label`.
-fn labelled_samples(
-    port: u16,
-    name: &str,
-    label: &'static str,
-) -> Option<impl Fn(&str) -> Option<u64>> {
-    let samples = metric_samples(port, &format!("{name}{{"))?;
-    Some(move |value: &str| {
-        samples
-            .iter()
-            .find(|(line, _)| line.contains(&format!("{label}=\"{value}\"")))
-            .map(|(_, v)| *v)
-    })
 }
 
 /// Threads of process `pid` (`Threads:` in `/proc/<pid>/status`).
@@ -372,4 +379,42 @@ pub fn start_validators(
         }
     }
     Ok(nodes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scrape_reads_every_family_from_one_text() {
+        let scrape = Scrape(
+            "# HELP cpc_txpool_transactions Transactions in the pool.\n\
+             cpc_txpool_transactions{queue=\"ready\"} 7\n\
+             cpc_txpool_transactions{queue=\"future\"} 2\n\
+             cpc_database_memory_bytes{part=\"memtables\"} 10\n\
+             cpc_database_memory_bytes{part=\"block_cache\"} 20\n\
+             cpc_database_memory_bytes{part=\"trie_cache\"} 30\n\
+             cpc_allocator_bytes{kind=\"in_use\"} 40\n\
+             cpc_allocator_bytes{kind=\"free\"} 50\n\
+             # TYPE cpc_executor_idle_instance_bytes gauge\n\
+             cpc_executor_idle_instances 3\n\
+             cpc_executor_idle_instance_bytes 60\n"
+                .to_string(),
+        );
+        assert_eq!(scrape.pool_size(), Some(9));
+        let memory = scrape.database_memory().unwrap();
+        assert_eq!(
+            (memory.memtables, memory.block_cache, memory.trie_cache),
+            (10, 20, 30)
+        );
+        // A node without the table readers' figure reports 0 for them.
+        assert_eq!(memory.table_readers, 0);
+        assert_eq!(scrape.allocator_bytes(), Some((40, 50)));
+        assert_eq!(scrape.idle_instance_bytes(), Some(60));
+        // Families a node does not export are absent, not zero.
+        let empty = Scrape(String::new());
+        assert_eq!(empty.pool_size(), None);
+        assert!(empty.database_memory().is_none());
+        assert_eq!(empty.idle_instance_bytes(), None);
+    }
 }

@@ -26,9 +26,8 @@
 
 use codec::Encode;
 use cpc_benches::testnet::{
-    DatabaseMemory, SENDERS, account, allocator_bytes, args_or_exit, database_memory, finalized,
-    hex_bytes, http, idle_instance_bytes, pair, prometheus_port, resident_kib, rpc, rpc_port,
-    start_validators, threads,
+    DatabaseMemory, SENDERS, Scrape, account, args_or_exit, finalized, hex_bytes, http, pair,
+    prometheus_port, resident_kib, rpc, rpc_port, start_validators, threads,
 };
 use cpc_crypto::sr25519::Pair;
 use cpc_primitives::{
@@ -460,8 +459,17 @@ fn run(args: &Args) -> Result<bool, String> {
             percentile(&latencies, 99),
             refused.load(Ordering::Relaxed)
         );
-        let memory: Vec<DatabaseMemory> = (0..VALIDATORS)
-            .map(|i| database_memory(prometheus_port(args.port_base, i)).unwrap_or_default())
+        // One scrape per validator for this sample; a node that does not answer gives zeros.
+        let scrapes: Vec<Option<Scrape>> = (0..VALIDATORS)
+            .map(|i| Scrape::of(prometheus_port(args.port_base, i)))
+            .collect();
+        let memory: Vec<DatabaseMemory> = scrapes
+            .iter()
+            .map(|s| {
+                s.as_ref()
+                    .and_then(Scrape::database_memory)
+                    .unwrap_or_default()
+            })
             .collect();
         for (i, pid) in pids.iter().enumerate() {
             let rss = resident_kib(*pid).unwrap_or(0);
@@ -481,14 +489,16 @@ fn run(args: &Args) -> Result<bool, String> {
         for m in &memory {
             line += &format!(",{}", m.table_readers / 1024);
         }
-        for i in 0..VALIDATORS {
-            let (in_use, free) =
-                allocator_bytes(prometheus_port(args.port_base, i)).unwrap_or_default();
+        for scrape in &scrapes {
+            let (in_use, free) = scrape
+                .as_ref()
+                .and_then(Scrape::allocator_bytes)
+                .unwrap_or_default();
             line += &format!(",{},{}", in_use / 1024, free / 1024);
         }
-        for i in 0..VALIDATORS {
-            let idle = idle_instance_bytes(prometheus_port(args.port_base, i)).unwrap_or(0);
-            line += &format!(",{}", idle / 1024);
+        for scrape in &scrapes {
+            let idle = scrape.as_ref().and_then(Scrape::idle_instance_bytes);
+            line += &format!(",{}", idle.unwrap_or(0) / 1024);
         }
         writeln!(csv, "{line}").map_err(|e| e.to_string())?;
         eprintln!("{line}");
