@@ -15,7 +15,7 @@
 //! from another validator's pool).
 
 use cpc_crypto::sr25519::{self, Public, Signature};
-use hashlink::LruCache;
+use hashlink::LinkedHashMap;
 use parking_lot::Mutex;
 
 /// Below this many signatures a batch is verified on the calling thread.
@@ -24,9 +24,20 @@ const PARALLEL_THRESHOLD: usize = 64;
 /// The most threads a batch is split across.
 const MAX_THREADS: usize = 8;
 
+/// The table size reserved for `capacity` entries: twice the bound. A full table whose
+/// entries are replaced one by one fills with deleted markers, and when those run out the hash
+/// table grows unless at most half its room is in use: sized for only the bound, it would
+/// double once, at some unpredictable point of a long run (a step in a validator's memory an
+/// hour into a soak). Sized for twice the bound it is only ever cleaned in place, so the
+/// memory the cache can take is reserved (its control bytes touched) once, at start.
+fn table_capacity(capacity: usize) -> usize {
+    capacity.saturating_mul(2)
+}
+
 /// Valid signatures this node has verified, by the hash of their bytes; LRU, bounded.
 pub struct VerifiedSignatures {
-    cache: Mutex<LruCache<[u8; 32], ()>>,
+    /// Oldest first; a hit moves an entry to the back.
+    cache: Mutex<LinkedHashMap<[u8; 32], ()>>,
     capacity: usize,
     threads: usize,
 }
@@ -36,7 +47,7 @@ impl VerifiedSignatures {
     /// batches on up to `threads` threads (1: on the caller's).
     pub fn new(capacity: usize, threads: usize) -> Self {
         Self {
-            cache: Mutex::new(LruCache::new(capacity.max(1))),
+            cache: Mutex::new(LinkedHashMap::with_capacity(table_capacity(capacity))),
             capacity,
             threads: threads.clamp(1, MAX_THREADS),
         }
@@ -57,7 +68,7 @@ impl VerifiedSignatures {
     }
 
     fn known(&self, key: &[u8; 32]) -> bool {
-        self.capacity > 0 && self.cache.lock().get(key).is_some()
+        self.capacity > 0 && self.cache.lock().to_back(key).is_some()
     }
 
     fn remember(&self, keys: impl IntoIterator<Item = [u8; 32]>) {
@@ -66,7 +77,12 @@ impl VerifiedSignatures {
         }
         let mut cache = self.cache.lock();
         for key in keys {
-            cache.insert(key, ());
+            if cache.to_back(&key).is_none() {
+                if cache.len() >= self.capacity {
+                    cache.pop_front();
+                }
+                cache.insert(key, ());
+            }
         }
     }
 
@@ -210,6 +226,37 @@ mod tests {
         let off = VerifiedSignatures::new(0, 1);
         assert!(off.verify_batch(&signed(5)));
         assert!(off.is_empty());
+    }
+
+    #[test]
+    fn replacing_entries_forever_never_grows_the_table() {
+        let cache = VerifiedSignatures::new(64, 1);
+        let reserved = cache.cache.lock().capacity();
+        for round in 0u32..200 {
+            cache.remember((0u32..64).map(|i| {
+                let mut key = [0u8; 32];
+                key[..4].copy_from_slice(&round.to_le_bytes());
+                key[4..8].copy_from_slice(&i.to_le_bytes());
+                key
+            }));
+            assert_eq!(cache.len(), 64);
+            assert!(cache.cache.lock().capacity() <= reserved, "round {round}");
+        }
+    }
+
+    #[test]
+    fn a_signature_found_again_is_kept_over_older_ones() {
+        let cache = VerifiedSignatures::new(3, 1);
+        let key = |n: u8| [n; 32];
+        cache.remember([key(1), key(2), key(3)]);
+        assert!(cache.known(&key(1)));
+        cache.remember([key(4)]);
+        assert!(cache.known(&key(1)), "used since, so not the oldest");
+        assert!(!cache.known(&key(2)), "the least recently used left");
+        cache.remember([key(3)]);
+        cache.remember([key(5)]);
+        assert!(cache.known(&key(3)), "remembered again, so not the oldest");
+        assert!(!cache.known(&key(4)));
     }
 
     #[test]

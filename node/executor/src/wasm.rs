@@ -61,11 +61,18 @@ pub struct WasmExecutorConfig {
     /// How many compiled code versions are kept for block execution, and as many again for
     /// offchain calls, which cannot evict the former.
     pub module_cache_size: usize,
-    /// How many calls may run at once (instance slots).
+    /// How many calls may run at once (instance slots). Every slot a call has used keeps the
+    /// pages it dirtied (up to 4 MiB of its memory) until the process ends, so this also bounds
+    /// that memory; and wasmtime splits a pool of 128 instances or more (twice this) into one
+    /// part per core, where a call takes an unused slot of its thread's part before a used
+    /// one of another, so the set of slots ever used would grow with thread churn rather than
+    /// with the calls that ran at once.
     pub max_concurrent_calls: u32,
     /// Slots of `max_concurrent_calls` that only block execution may take.
     pub reserved_block_calls: u32,
-    /// Most slots transaction validation may hold.
+    /// Most slots transaction validation may hold. Validation only computes, so more at once
+    /// than the machine has cores only queues them inside the kernel instead of here, and
+    /// keeps more slots resident.
     pub max_pool_calls: u32,
     /// Most slots offchain calls may hold.
     pub max_offchain_calls: u32,
@@ -85,14 +92,19 @@ impl Default for WasmExecutorConfig {
             max_memory_bytes: 512 * 1024 * 1024,
             max_wasm_stack: 1024 * 1024,
             module_cache_size: 4,
-            max_concurrent_calls: 64,
+            max_concurrent_calls: 32,
             reserved_block_calls: 8,
-            max_pool_calls: 24,
+            max_pool_calls: machine_cores().clamp(2, 8),
             max_offchain_calls: 8,
             verified_signatures: 32_768,
             verify_threads: 0,
         }
     }
+}
+
+/// The machine's cores, as far as this process may use them.
+fn machine_cores() -> u32 {
+    std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX))
 }
 
 struct CachedModule {
@@ -187,7 +199,9 @@ impl WasmExecutor {
     pub fn new(config: WasmExecutorConfig) -> Result<Self, ExecutionError> {
         // Twice the admitted calls: a call may read the version of new code (`set_code`),
         // which takes a second instance outside admission, and must never fail for want of
-        // one (that would make a block's validity depend on the node's load).
+        // one (that would make a block's validity depend on the node's load). Kept under 128
+        // by the default so that wasmtime does not split the pool per core (see
+        // `max_concurrent_calls`).
         let instances = config.max_concurrent_calls.saturating_mul(2);
         let mut pooling = PoolingAllocationConfig::new();
         pooling
