@@ -159,6 +159,21 @@ struct PoolTx {
     ready: bool,
 }
 
+/// Tables of at most this many entries keep their room.
+const SHRINK_FLOOR: usize = 256;
+
+/// Shrinks `map` to twice its entries once it has room for four times as many (and more than
+/// [`SHRINK_FLOOR`]). A hash table keeps the room of the most entries it ever held, so without
+/// this the pool's tables would hold the memory of the largest backlog the node ever had (a
+/// stalled finality fills the pool) for the rest of its life: a node's memory would rise in
+/// steps with each new worst burst. The factor between the two bounds keeps a pool whose size
+/// swings from block to block from reallocating every block.
+fn shrink_after_burst<K: Eq + std::hash::Hash, V>(map: &mut HashMap<K, V>) {
+    if map.capacity() >= 4 * map.len().max(SHRINK_FLOOR) {
+        map.shrink_to(2 * map.len());
+    }
+}
+
 #[derive(Default)]
 struct Inner {
     txs: HashMap<H256, PoolTx>,
@@ -278,6 +293,19 @@ impl Inner {
                     .copied(),
             );
             self.notify(&hash, TxStatus::Future);
+        }
+    }
+
+    /// Gives back the room of tables a burst left mostly empty ([`shrink_after_burst`]).
+    fn shrink_tables(&mut self) {
+        shrink_after_burst(&mut self.txs);
+        shrink_after_burst(&mut self.provided);
+        shrink_after_burst(&mut self.required_by);
+        shrink_after_burst(&mut self.watchers);
+        shrink_after_burst(&mut self.banned.until);
+        let order = &mut self.banned.order;
+        if order.capacity() >= 4 * order.len().max(SHRINK_FLOOR) {
+            order.shrink_to(2 * order.len());
         }
     }
 
@@ -767,6 +795,7 @@ impl<A: ChainApi> Pool<A> {
             }
             let now = Instant::now();
             inner.banned.expire(now);
+            inner.shrink_tables();
         }
         self.revalidate(block_hash, number);
     }
@@ -959,6 +988,37 @@ mod tests {
         bans.insert(h(2), at(11), at(1), 2);
         assert!(bans.contains(&h(1), at(1)) && bans.contains(&h(2), at(1)));
         assert_eq!((bans.len(), bans.order.len()), (2, 2));
+    }
+
+    #[test]
+    fn a_table_a_burst_left_mostly_empty_gives_its_room_back() {
+        let mut map: HashMap<u32, [u8; 64]> = HashMap::new();
+        map.extend((0..10_000).map(|n| (n, [0; 64])));
+        let burst = map.capacity();
+        map.retain(|n, _| *n < 4_000);
+        shrink_after_burst(&mut map);
+        // (`capacity` is the room left before a rehash, which deleted entries lower a little.)
+        assert!(
+            map.capacity() > burst / 2,
+            "over a quarter full: kept, the next burst needs it"
+        );
+        map.retain(|n, _| *n < 100);
+        shrink_after_burst(&mut map);
+        assert!(
+            map.capacity() < burst / 16,
+            "room for {} kept",
+            map.capacity()
+        );
+        assert_eq!(map.len(), 100);
+        assert!((0..100).all(|n| map.contains_key(&n)));
+        let small = map.capacity();
+        map.clear();
+        shrink_after_burst(&mut map);
+        assert_eq!(
+            map.capacity(),
+            small,
+            "under the floor: nothing to give back"
+        );
     }
 
     /// A flood of bans past the bound keeps both structures at the bound.
