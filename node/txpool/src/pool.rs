@@ -342,6 +342,16 @@ impl Inner {
         }
     }
 
+    /// `hash` no longer waits for `tag`.
+    fn forget_requirement(&mut self, tag: &TransactionTag, hash: &H256) {
+        if let Some(set) = self.required_by.get_mut(tag) {
+            set.remove(hash);
+            if set.is_empty() {
+                self.required_by.remove(tag);
+            }
+        }
+    }
+
     /// Removes `hash`; `on_chain` says its tags are now provided by the chain.
     fn remove(&mut self, hash: &H256, on_chain: bool) -> Option<PoolTx> {
         let tx = self.txs.remove(hash)?;
@@ -350,12 +360,7 @@ impl Inner {
             self.ready_count -= 1;
         }
         for tag in &tx.requires {
-            if let Some(set) = self.required_by.get_mut(tag) {
-                set.remove(hash);
-                if set.is_empty() {
-                    self.required_by.remove(tag);
-                }
-            }
+            self.forget_requirement(tag, hash);
         }
         for tag in &tx.provides {
             if self.provided.get(tag) == Some(hash) {
@@ -479,6 +484,63 @@ impl<A: ChainApi> Pool<A> {
             bytes: inner.bytes,
             banned: inner.banned.len(),
         }
+    }
+
+    /// Checks that the pool's indexes agree with the transactions it holds (for tests, like a
+    /// pallet's `try_state`): the byte and ready counts, every tag a transaction requires or
+    /// provides indexed under it, and no index naming a transaction that is gone or no longer
+    /// requires or provides the tag. An index entry that outlives its transaction is memory
+    /// the pool never gives back.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let inner = self.inner.lock();
+        let bytes: usize = inner.txs.values().map(|t| t.len).sum();
+        if bytes != inner.bytes {
+            return Err(format!("{} bytes counted, {bytes} held", inner.bytes));
+        }
+        let ready = inner.txs.values().filter(|t| t.ready).count();
+        if ready != inner.ready_count {
+            return Err(format!(
+                "{} ready counted, {ready} ready",
+                inner.ready_count
+            ));
+        }
+        for (hash, tx) in &inner.txs {
+            if let Some(tag) = tx.requires.iter().find(|tag| {
+                !inner
+                    .required_by
+                    .get(*tag)
+                    .is_some_and(|set| set.contains(hash))
+            }) {
+                return Err(format!("{hash:?} requires {tag:?}, not indexed"));
+            }
+        }
+        for (tag, set) in &inner.required_by {
+            if set.is_empty() {
+                return Err(format!("an empty set of dependents for {tag:?}"));
+            }
+            if let Some(hash) = set.iter().find(|hash| {
+                !inner
+                    .txs
+                    .get(*hash)
+                    .is_some_and(|tx| tx.requires.contains(tag))
+            }) {
+                return Err(format!(
+                    "{hash:?} indexed as requiring {tag:?}, and does not"
+                ));
+            }
+        }
+        for (tag, hash) in &inner.provided {
+            if !inner
+                .txs
+                .get(hash)
+                .is_some_and(|tx| tx.provides.contains(tag))
+            {
+                return Err(format!(
+                    "{hash:?} indexed as providing {tag:?}, and does not"
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Whether `hash` is in the pool.
@@ -851,9 +913,15 @@ impl<A: ChainApi> Pool<A> {
                     let tx = inner.txs.get_mut(&hash).expect("checked above; qed");
                     tx.priority = valid.priority;
                     tx.valid_till = u64::from(number).saturating_add(valid.longevity);
-                    let before = tx.requires.len();
-                    tx.requires.retain(|t| valid.requires.contains(t));
-                    if tx.requires.len() != before {
+                    let (kept, met): (Vec<_>, Vec<_>) = std::mem::take(&mut tx.requires)
+                        .into_iter()
+                        .partition(|t| valid.requires.contains(t));
+                    tx.requires = kept;
+                    if !met.is_empty() {
+                        // Nothing in the pool will provide these now: forget that it waited.
+                        for tag in &met {
+                            inner.forget_requirement(tag, &hash);
+                        }
                         for promoted in inner.promote(hash) {
                             inner.notify(&promoted, TxStatus::Ready);
                         }

@@ -290,6 +290,7 @@ proptest! {
             prop_assert!(status.ready <= config.max_ready);
             prop_assert!(status.future <= config.max_future);
             prop_assert!(status.bytes <= config.max_bytes);
+            prop_assert_eq!(pool.check_invariants(), Ok(()));
         }
         let mut next: HashMap<u8, u32> = HashMap::new();
         for (_, x) in pool.ready() {
@@ -344,4 +345,15 @@ fn a_predecessor_on_chain_unlocks_what_waited_for_it() {
     // which looks at transactions waiting on nothing in the pool first.
     pool.maintain(H256([1; 32]), 2, &[xt(1, 0, 0), xt(2, 0, 0)], true);
     assert_eq!(ours(&pool), [(1, 1), (1, 2), (2, 1)]);
+    // What waited for sender 1's nonce 0 no longer counts as waiting: an index entry left
+    // behind would stay for the node's life, one per such transaction (a soak's memory rose
+    // by that, since a predecessor gossiped to another node often lands on chain first).
+    pool.check_invariants().unwrap();
+    pool.maintain(
+        H256([2; 32]),
+        3,
+        &[xt(1, 1, 0), xt(1, 2, 0), xt(2, 1, 0)],
+        true,
+    );
+    pool.check_invariants().unwrap();
 }
