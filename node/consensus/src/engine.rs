@@ -563,6 +563,14 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
             }
             if h == self.height {
                 self.replay.extend(messages);
+            } else {
+                // A height skipped (finalized by block sync): its messages are stale now, and
+                // whoever waits for their verdicts (the gossip layer, holding them unjudged)
+                // hears it, so nothing is kept for a verdict that would never come.
+                for (_, message) in &messages {
+                    let digest = H256(cpc_primitives::hashing::blake2_256(&message.encode()));
+                    self.out.push(Output::Judged(digest, Verdict::Ignore));
+                }
             }
         }
         if self

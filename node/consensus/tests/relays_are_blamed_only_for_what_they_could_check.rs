@@ -330,6 +330,48 @@ fn a_deferred_message_is_judged_when_its_height_comes_and_unverifiable_ones_cost
     sim.check_agreement();
 }
 
+/// A message deferred to a height the node then skips (block sync finalized it) still gets a
+/// verdict: ignored, without blame. The node's gossip glue keeps every deferred message until
+/// its verdict comes, so one that never came would be kept for good.
+#[test]
+fn a_deferred_message_of_a_height_skipped_by_sync_is_judged_stale() {
+    let (behaviors, proposers) = honest(4);
+    let cut_off = NetworkConfig {
+        heal_at_ms: u64::MAX,
+        partition: Some(vec![vec![0], vec![1, 2, 3]]),
+        ..NetworkConfig::default()
+    };
+    let mut sim = sim(7, &behaviors, 4, &proposers, cut_off);
+    let early = signed(
+        vote(VoteKind::Prepare, 2, 0, H256([5; 32])),
+        1,
+        &node_key(1),
+    );
+    assert_eq!(deliver(&mut sim, 0, &early).0, Verdict::Defer);
+    assert!(sim.run(60_000, |s| s.nodes[1].chain.blocks().count() >= 3));
+    assert_eq!(sim.nodes[0].engine.height(), 1, "node 0 heard nothing");
+    // Block sync hands node 0 heights 1 to 3 at once.
+    for height in 1..=3 {
+        let (block, certificate) = sim.nodes[1].chain.finalized(height).unwrap();
+        sim.nodes[0].chain.finalize(block, certificate).unwrap();
+    }
+    let node = &mut sim.nodes[0];
+    node.engine.resync(&mut node.chain);
+    assert_eq!(node.engine.height(), 4);
+    let digest = H256(cpc_primitives::hashing::blake2_256(&early));
+    let outputs = node.engine.drain();
+    assert!(
+        outputs.contains(&Output::Judged(digest, Verdict::Ignore)),
+        "{outputs:?}"
+    );
+    assert!(
+        !outputs
+            .iter()
+            .any(|o| matches!(o, Output::Offence(MALLORY, _))),
+        "no blame for a message gone stale"
+    );
+}
+
 #[test]
 fn a_decision_heard_before_its_block_finalizes_the_block_as_soon_as_it_executes() {
     let mut sim = network();

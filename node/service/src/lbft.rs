@@ -1015,8 +1015,9 @@ fn run<O, V>(
                         (Verdict::Defer, Some(id)) => {
                             if deferred.len() >= MAX_DEFERRED {
                                 // Their gossip entries expire unjudged: nothing is lost but
-                                // the forwarding of old messages.
-                                deferred.clear();
+                                // the forwarding of old messages. A new table, so that the
+                                // room of the full one goes back.
+                                deferred = HashMap::new();
                             }
                             deferred.insert(blake2_256(&bytes), (peer, id));
                         }
