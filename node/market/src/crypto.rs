@@ -88,10 +88,16 @@ pub struct EncryptionKeypair {
 }
 
 impl EncryptionKeypair {
-    /// The key pair of the account of `pair`, derived from its secret.
+    /// The key pair of the account of `pair`, derived from its secret key scalar.
+    ///
+    /// Not from the whole 64-byte sr25519 secret: its second half (the signing nonce seed) is
+    /// drawn at random each time a key is derived with a soft junction (`//seller/data`:
+    /// schnorrkel's soft derivation witnesses it from the system's randomness), so such an
+    /// account would get a different encryption key at every start and could not open what
+    /// was sealed to the key it registered.
     pub fn from_account(pair: &Pair) -> Self {
         let raw = pair.to_raw_vec();
-        let hk = Hkdf::<Sha256>::new(Some(b"cpc/market/x25519/v1"), &raw[..64]);
+        let hk = Hkdf::<Sha256>::new(Some(b"cpc/market/x25519/v2"), &raw[..32]);
         let mut seed = [0u8; 32];
         hk.expand(&raw[64..], &mut seed)
             .expect("32 bytes is a valid HKDF-SHA256 length; qed");
@@ -519,6 +525,20 @@ mod tests {
     }
 
     #[test]
+    fn an_accounts_encryption_key_is_the_same_at_every_derivation() {
+        // Soft junctions included: their secrets' second half differs at each derivation.
+        for suri in ["//Alice", "//Alice/soft", "//seller//hard/soft"] {
+            let key = |_| {
+                let (pair, _) = Pair::from_suri(suri).unwrap();
+                EncryptionKeypair::from_account(&pair).public()
+            };
+            let first = key(0);
+            assert!((1..4).all(|i| key(i) == first), "{suri}");
+        }
+        assert_ne!(keypair(1).public(), keypair(2).public(), "accounts differ");
+    }
+
+    #[test]
     fn a_sealed_key_opens_only_for_its_recipient_and_untampered() {
         let key = ContentKey::random();
         let (bob, eve) = (keypair(2), keypair(5));
@@ -540,16 +560,6 @@ mod tests {
         let mut low_order = seal_with(&key, &bob.public(), [9; 32]).unwrap();
         low_order[..32].copy_from_slice(&[0; 32]);
         assert_eq!(bob.open(&low_order), Err(CryptoError::BadSealedKey));
-    }
-
-    #[test]
-    fn an_accounts_key_is_derived_the_same_way_every_time() {
-        let alice = Pair::from_suri("//Alice").unwrap().0;
-        assert_eq!(
-            EncryptionKeypair::from_account(&alice).public(),
-            EncryptionKeypair::from_account(&alice).public()
-        );
-        assert_ne!(keypair(1).public(), keypair(2).public());
     }
 
     #[test]
