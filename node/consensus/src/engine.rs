@@ -253,6 +253,11 @@ pub struct Persisted<B> {
 
 /// Most messages buffered for future heights.
 pub const MAX_BUFFERED: usize = 4096;
+
+/// What names a deferred message in [`Output::Judged`]: the blake2-256 of its encoding.
+fn verdict_digest<B: ConsensusBlock>(message: &Message<B>) -> H256 {
+    H256(cpc_primitives::hashing::blake2_256(&message.encode()))
+}
 /// Most bytes of messages buffered for future heights.
 pub const MAX_BUFFERED_BYTES: usize = 64 * 1024 * 1024;
 /// Most peers whose last answered height is remembered.
@@ -510,7 +515,7 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
     /// were deferred.
     fn run_replay(&mut self, chain: &mut impl Chain<B>) {
         while let Some((from, message)) = self.replay.pop_front() {
-            let digest = H256(cpc_primitives::hashing::blake2_256(&message.encode()));
+            let digest = verdict_digest(&message);
             self.verdict = Verdict::Ignore;
             self.handle(Some(from), message, chain);
             self.out.push(Output::Judged(digest, self.verdict));
@@ -568,7 +573,7 @@ impl<B: ConsensusBlock, P: Clone + Ord> Engine<B, P> {
                 // whoever waits for their verdicts (the gossip layer, holding them unjudged)
                 // hears it, so nothing is kept for a verdict that would never come.
                 for (_, message) in &messages {
-                    let digest = H256(cpc_primitives::hashing::blake2_256(&message.encode()));
+                    let digest = verdict_digest(message);
                     self.out.push(Output::Judged(digest, Verdict::Ignore));
                 }
             }

@@ -24,6 +24,11 @@ const PARALLEL_THRESHOLD: usize = 64;
 /// The most threads a batch is split across.
 const MAX_THREADS: usize = 8;
 
+/// The machine's cores, as far as this process may use them (1 if unknown).
+pub(crate) fn machine_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
 /// The table size reserved for `capacity` entries: twice the bound. A full table whose
 /// entries are replaced one by one fills with deleted markers, and when those run out the hash
 /// table grows unless at most half its room is in use: sized for only the bound, it would
@@ -55,8 +60,7 @@ impl VerifiedSignatures {
 
     /// As many threads as the machine has cores (at most 8).
     pub fn with_machine_threads(capacity: usize) -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        Self::new(capacity, cores)
+        Self::new(capacity, machine_cores())
     }
 
     fn key(signature: &Signature, message: &[u8], public: &Public) -> [u8; 32] {

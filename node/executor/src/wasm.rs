@@ -94,17 +94,12 @@ impl Default for WasmExecutorConfig {
             module_cache_size: 4,
             max_concurrent_calls: 32,
             reserved_block_calls: 8,
-            max_pool_calls: machine_cores().clamp(2, 8),
+            max_pool_calls: crate::signatures::machine_cores().clamp(2, 8) as u32,
             max_offchain_calls: 8,
             verified_signatures: 32_768,
             verify_threads: 0,
         }
     }
-}
-
-/// The machine's cores, as far as this process may use them.
-fn machine_cores() -> u32 {
-    std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX))
 }
 
 struct CachedModule {

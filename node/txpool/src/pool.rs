@@ -169,9 +169,14 @@ const SHRINK_FLOOR: usize = 256;
 /// steps with each new worst burst. The factor between the two bounds keeps a pool whose size
 /// swings from block to block from reallocating every block.
 fn shrink_after_burst<K: Eq + std::hash::Hash, V>(map: &mut HashMap<K, V>) {
-    if map.capacity() >= 4 * map.len().max(SHRINK_FLOOR) {
+    if worth_shrinking(map.capacity(), map.len()) {
         map.shrink_to(2 * map.len());
     }
+}
+
+/// The rule of [`shrink_after_burst`], for any collection.
+fn worth_shrinking(capacity: usize, len: usize) -> bool {
+    capacity >= 4 * len.max(SHRINK_FLOOR)
 }
 
 #[derive(Default)]
@@ -304,7 +309,7 @@ impl Inner {
         shrink_after_burst(&mut self.watchers);
         shrink_after_burst(&mut self.banned.until);
         let order = &mut self.banned.order;
-        if order.capacity() >= 4 * order.len().max(SHRINK_FLOOR) {
+        if worth_shrinking(order.capacity(), order.len()) {
             order.shrink_to(2 * order.len());
         }
     }
