@@ -257,8 +257,8 @@ impl Scrape {
         })
     }
 
-    /// What the memory allocator holds, in bytes: in use and freed but kept in its heaps
-    /// (`cpc_allocator_bytes`, on glibc).
+    /// What the memory allocator holds, in bytes: in use, and resident but unused
+    /// (`cpc_allocator_bytes`).
     pub fn allocator_bytes(&self) -> Option<(u64, u64)> {
         let kind = |value| self.labelled("cpc_allocator_bytes", "kind", value);
         Some((kind("in_use")?, kind("free")?))

@@ -4,7 +4,9 @@
 #   clang, libclang-dev   RocksDB's bindings are generated with libclang;
 #   librocksdb-dev        RocksDB is linked from the system (.cargo/config.toml) instead of
 #                         compiling its C++ for 20 minutes;
+#   make                  jemalloc, the node's allocator, is built from C with its own make;
 #   the pinned toolchain  rust-toolchain.toml, with its wasm32 target for the runtime blob.
+#   chromium              (tests) Debian's browser, for the web app's browser tests.
 # shellcheck shell=bash
 
 cpc_apt_install() {
@@ -24,6 +26,7 @@ cpc_apt_install() {
 cpc_setup_build() {
     local missing=()
     command -v clang >/dev/null 2>&1 || missing+=(clang)
+    command -v make >/dev/null 2>&1 || missing+=(make)
     ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || missing+=(libclang-dev)
     [ -e /usr/lib/x86_64-linux-gnu/librocksdb.so ] || [ -n "${ROCKSDB_COMPILE:-}" ] \
         || missing+=(librocksdb-dev)

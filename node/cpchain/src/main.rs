@@ -8,9 +8,12 @@ use cli::{Cli, Command};
 use cpc_service::{commands, init_logging};
 use std::process::ExitCode;
 
+// jemalloc, as for the node's C allocations (cpc_service::memory says why).
+#[cfg(unix)]
+#[global_allocator]
+static ALLOCATOR: cpc_service::memory::Allocator = cpc_service::memory::Allocator;
+
 fn main() -> ExitCode {
-    // Before any thread exists: the allocator's arenas are fixed when threads first allocate.
-    cpc_service::memory::configure_allocator();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

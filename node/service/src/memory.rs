@@ -1,119 +1,142 @@
-//! Giving freed memory back to the operating system, keeping glibc's allocator from holding
-//! on to it, and reporting what it holds.
+//! The node's memory allocator, jemalloc, and what it reports.
 //!
-//! glibc's allocator keeps memory freed inside its heaps for later allocations instead of
-//! returning it: after start-up (compiling the runtime, building genesis, opening the
-//! database) an idle `--dev` node held about 10 MB of freed heap that it would not use again
-//! (66.7 MB resident, 55.6 MB once trimmed; docs/benchmarks.md). Every [`TRIM_EVERY`] the node
-//! asks the allocator to return what it can (`malloc_trim`), off the async workers since the
-//! call walks the whole heap. Elsewhere (another libc or allocator) this does nothing.
+//! The node allocates through jemalloc ([`Allocator`], the `cpchain` binary's global allocator)
+//! rather than glibc's, and jemalloc also serves RocksDB's C++ allocations and every other
+//! `malloc` in the process (the `unprefixed_malloc_on_supported_platforms` feature). Why: a
+//! validator's allocations churn for as long as it runs (blocks, gossip, RocksDB's memtables
+//! and block cache, the trie cache, the pool), and glibc's heaps, even held to a few arenas, a
+//! fixed mmap threshold and a `malloc_trim` every 30 s, kept an ever larger share of freed
+//! memory: under the soak's load the resident floor rose 1.2–1.7 MiB per 10 minutes, about
+//! half of it memory freed and kept (docs/reliability.md, §4). jemalloc sorts allocations into
+//! size classes inside page runs, so a freed block is reused by the next of its class instead
+//! of splitting a free chunk of another size, and its background threads return pages left
+//! unused for ten seconds to the system (decay) without the node asking.
 //!
-//! Two of glibc's defaults also let a long-running node's memory creep up under load, so
-//! [`configure_allocator`] changes them before any thread starts:
-//! - **the mmap threshold is fixed** ([`MMAP_THRESHOLD`]). By default glibc raises it to the
-//!   size of any large block it frees (up to 32 MiB): once RocksDB has freed its first
-//!   memtable blocks (4 MiB each), every later one, and every block body, RPC body and gossip
-//!   batch, is carved out of the heaps instead of mapped on its own, and what is freed there
-//!   is returned only if it happens to leave whole pages free, so the heaps keep what the
-//!   busiest moment needed. Mapped blocks go back to the system when freed.
-//! - **fewer arenas** ([`ARENAS`]). glibc gives threads up to eight heaps per core; the node's
-//!   blocking threads come and go (tokio retires them after 10 s idle), new ones land on
-//!   other heaps, and each heap keeps its own free memory that the others cannot use.
-//!
-//! Both can be overridden with glibc's own environment variables (`MALLOC_ARENA_MAX`,
-//! `MALLOC_MMAP_THRESHOLD_`), which win when set. docs/reliability.md (the soak) has the
-//! figures.
+//! [`allocator_stats`] reads jemalloc's counters for the metrics (`cpc_allocator_bytes`): what
+//! tells a leak (memory in use growing) from fragmentation (memory held but unused growing).
+//! Without the `jemalloc` feature (the `cpchain` binary turns it on) or off unix, the process
+//! keeps its system allocator and there are no counters.
 
-use std::time::Duration;
+/// The allocator the `cpchain` binary installs with `#[global_allocator]`; other binaries built
+/// on this crate should do the same, since its C allocations go to jemalloc regardless.
+#[cfg(all(unix, feature = "jemalloc"))]
+pub use tikv_jemallocator::Jemalloc as Allocator;
 
-/// How often freed memory is given back.
-pub const TRIM_EVERY: Duration = Duration::from_secs(30);
-
-/// Allocations of at least this many bytes get a mapping of their own (glibc's initial
-/// value, kept fixed instead of rising).
-pub const MMAP_THRESHOLD: usize = 128 * 1024;
-
-/// Most heaps (arenas) glibc's allocator keeps, the main one included.
-pub const ARENAS: usize = 4;
-
-/// Applies [`MMAP_THRESHOLD`] and [`ARENAS`], unless the environment sets them. Call before
-/// starting threads. Elsewhere (another libc or allocator) this does nothing.
-pub fn configure_allocator() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        // SAFETY: `mallopt` only changes the allocator's tuning parameters, under its own
-        // lock; memory already allocated is not touched.
-        unsafe {
-            if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() {
-                libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD as libc::c_int);
-            }
-            if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
-                libc::mallopt(libc::M_ARENA_MAX, ARENAS as libc::c_int);
-            }
-        }
-    }
-}
-
-/// Starts the periodic trim on the current tokio runtime.
-pub fn spawn_trimmer() {
-    tokio::spawn(async {
-        let mut ticker = tokio::time::interval(TRIM_EVERY);
-        loop {
-            ticker.tick().await;
-            let _ = tokio::task::spawn_blocking(trim).await;
-        }
-    });
-}
-
-/// Returns freed heap memory to the operating system; `true` if any was returned.
-pub fn trim() -> bool {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        // SAFETY: `malloc_trim` only releases pages of free chunks in glibc's own arenas,
-        // taking each arena's lock as an allocation would; no memory in use is touched.
-        unsafe { libc::malloc_trim(0) != 0 }
-    }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-    {
-        false
-    }
-}
-
-/// What the allocator holds, in bytes ([`allocator_stats`]): what tells a leak (memory in use
-/// growing) from fragmentation (free memory kept in the heaps growing).
+/// What the allocator holds, in bytes ([`allocator_stats`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AllocatorStats {
-    /// Allocated and not yet freed, in the heaps and in mappings of their own.
+    /// Allocated and not yet freed (jemalloc's `stats.allocated`).
     pub in_use: u64,
-    /// Freed but kept in the heaps for later allocations (what a trim may return).
+    /// Resident but holding no allocation: pages of partly used runs, and pages freed but not
+    /// yet returned (decay). jemalloc's `stats.resident` less what is in use and its metadata.
     pub free: u64,
-    /// Of `in_use`, blocks in mappings of their own (those of at least the mmap threshold,
-    /// [`MMAP_THRESHOLD`] unless the environment sets another).
-    pub mapped: u64,
+    /// The allocator's own bookkeeping (`stats.metadata`).
+    pub metadata: u64,
 }
 
-/// The allocator's counters (glibc's `mallinfo2`, which walks every heap under its lock: for a
-/// metrics scrape, not a hot path). `None` elsewhere (another libc or allocator).
+/// The allocator's counters, refreshed first (jemalloc updates them only when asked): for a
+/// metrics scrape, not a hot path. `None` where jemalloc is not used or a counter cannot be read.
 pub fn allocator_stats() -> Option<AllocatorStats> {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[cfg(all(unix, feature = "jemalloc"))]
     {
-        // SAFETY: `mallinfo2` only reads the allocator's counters, under each heap's lock.
-        let info = unsafe { libc::mallinfo2() };
+        jemalloc::refresh()?;
+        let in_use = jemalloc::read_size(c"stats.allocated")?;
+        let resident = jemalloc::read_size(c"stats.resident")?;
+        let metadata = jemalloc::read_size(c"stats.metadata")?;
         Some(AllocatorStats {
-            in_use: (info.uordblks + info.hblkhd) as u64,
-            free: info.fordblks as u64,
-            mapped: info.hblkhd as u64,
+            in_use,
+            free: resident.saturating_sub(in_use + metadata),
+            metadata,
         })
     }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    #[cfg(not(all(unix, feature = "jemalloc")))]
     {
         None
     }
 }
 
-#[cfg(all(test, target_os = "linux", target_env = "gnu"))]
+/// Returns every page the allocator holds unused to the system now, instead of at the end of
+/// its decay; `true` if it could. For tests and measurements: the node itself leaves this to
+/// jemalloc's background threads.
+pub fn purge() -> bool {
+    #[cfg(all(unix, feature = "jemalloc"))]
+    {
+        jemalloc::purge_all()
+    }
+    #[cfg(not(all(unix, feature = "jemalloc")))]
+    {
+        false
+    }
+}
+
+/// The few `mallctl` calls the node makes, each a plain value of a known type.
+#[cfg(all(unix, feature = "jemalloc"))]
+mod jemalloc {
+    use std::ffi::CStr;
+    use tikv_jemalloc_sys as ffi;
+
+    /// `MALLCTL_ARENAS_ALL`: `arena.<i>` with this index means every arena.
+    const ALL_ARENAS: u32 = 4096;
+
+    /// Advances the statistics epoch, which makes jemalloc recompute its counters.
+    pub fn refresh() -> Option<()> {
+        let mut epoch: u64 = 1;
+        let mut len = std::mem::size_of::<u64>();
+        // SAFETY: "epoch" is a read-write `uint64_t`: `oldp` and `newp` point to one each, with
+        // their size given.
+        let status = unsafe {
+            ffi::mallctl(
+                c"epoch".as_ptr(),
+                (&raw mut epoch).cast(),
+                &mut len,
+                (&raw mut epoch).cast(),
+                std::mem::size_of::<u64>(),
+            )
+        };
+        (status == 0).then_some(())
+    }
+
+    /// Reads a `size_t` counter such as "stats.allocated".
+    pub fn read_size(name: &CStr) -> Option<u64> {
+        let mut value: usize = 0;
+        let mut len = std::mem::size_of::<usize>();
+        // SAFETY: the names passed here are read-only `size_t` values; `oldp` points to one,
+        // with its size in `oldlenp`, and nothing is written.
+        let status = unsafe {
+            ffi::mallctl(
+                name.as_ptr(),
+                (&raw mut value).cast(),
+                &mut len,
+                std::ptr::null_mut(),
+                0,
+            )
+        };
+        (status == 0 && len == std::mem::size_of::<usize>()).then_some(value as u64)
+    }
+
+    /// `arena.<all>.purge`: every arena returns its unused pages.
+    pub fn purge_all() -> bool {
+        let name = format!("arena.{ALL_ARENAS}.purge\0");
+        // SAFETY: "arena.<i>.purge" takes and returns nothing: all four pointers null.
+        let status = unsafe {
+            ffi::mallctl(
+                name.as_ptr().cast(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                0,
+            )
+        };
+        status == 0
+    }
+}
+
+#[cfg(all(test, unix, feature = "jemalloc"))]
 mod tests {
-    use super::{allocator_stats, configure_allocator, trim};
+    use super::{allocator_stats, purge};
+
+    // The test binary's allocations go to jemalloc through `malloc` (the crate's C allocator),
+    // as the node's do through both paths.
 
     /// Resident pages of this process (nextest runs each test in a process of its own).
     fn resident_pages() -> u64 {
@@ -121,70 +144,38 @@ mod tests {
         statm.split_whitespace().nth(1).unwrap().parse().unwrap()
     }
 
-    #[test]
-    fn freed_heap_memory_goes_back_to_the_system() {
-        // 64 MiB in blocks small enough to live in the heap rather than in their own mappings,
-        // then all freed but the last, which pins the heap's top so that freeing alone cannot
-        // shrink it.
-        let mut blocks: Vec<Vec<u8>> = (0..16_384).map(|i| vec![i as u8; 4_096]).collect();
-        let pinned = blocks.pop();
-        drop(blocks);
-        let before = resident_pages();
-        assert!(trim(), "the freed blocks were returned");
-        let after = resident_pages();
-        assert!(
-            after + 4_096 < before,
-            "at least 16 MiB fewer resident pages: {before} -> {after}"
-        );
-        drop(pinned);
-    }
-
-    /// Bytes the allocator holds in mappings of their own (`hblkhd`).
-    fn mapped_bytes() -> usize {
-        // SAFETY: `mallinfo2` only reads the allocator's counters.
-        unsafe { libc::mallinfo2().hblkhd }
-    }
-
-    #[test]
-    fn large_blocks_stay_mapped_after_one_is_freed() {
-        configure_allocator();
-        const BLOCK: usize = 4 << 20;
-        // glibc's default would raise the threshold to 4 MiB at this free, and serve the
-        // second block from a heap, where freeing it returns nothing to the system.
-        drop(std::hint::black_box(vec![1u8; BLOCK]));
-        let before = mapped_bytes();
-        let second = std::hint::black_box(vec![2u8; BLOCK]);
-        assert!(
-            mapped_bytes() >= before + BLOCK,
-            "the second block has a mapping of its own: {before} -> {}",
-            mapped_bytes()
-        );
-        drop(second);
-        assert!(mapped_bytes() < before + BLOCK, "and freeing it unmaps it");
-    }
-
-    /// Memory allocated shows as in use, and once freed as in use no longer (small blocks
-    /// become free heap memory, until a trim returns it). The counters are the process's:
-    /// nextest runs each test in a process of its own, so no other test allocates meanwhile.
+    /// Memory allocated shows as in use, and once freed as in use no longer: held but unused
+    /// until the allocator returns it.
     #[test]
     fn allocator_stats_follow_allocations_and_frees() {
-        configure_allocator();
-        let before = allocator_stats().unwrap();
-        let mut blocks: Vec<Vec<u8>> = (0..4_096).map(|i| vec![i as u8; 1_024]).collect();
+        let before = allocator_stats().expect("jemalloc's counters");
+        let blocks: Vec<Vec<u8>> = (0..4_096).map(|i| vec![i as u8; 1_024]).collect();
         let during = allocator_stats().unwrap();
         assert!(
             during.in_use >= before.in_use + (4 << 20),
             "4 MiB more in use: {before:?} -> {during:?}"
         );
-        // The last block pins the heap's top, which freeing alone would otherwise shrink.
-        let pinned = blocks.pop();
+        assert!(during.metadata > 0, "bookkeeping is counted: {during:?}");
         drop(std::hint::black_box(blocks));
         let after = allocator_stats().unwrap();
         assert!(
             after.in_use + (3 << 20) < during.in_use,
             "freed: {during:?} -> {after:?}"
         );
-        assert!(after.free >= 3 << 20, "kept in the heap: {after:?}");
-        drop(pinned);
+    }
+
+    #[test]
+    fn freed_memory_goes_back_to_the_system() {
+        let blocks: Vec<Vec<u8>> = (0..16_384).map(|i| vec![i as u8; 4_096]).collect();
+        let held = resident_pages();
+        drop(std::hint::black_box(blocks));
+        assert!(purge(), "the arenas were purged");
+        let after = resident_pages();
+        assert!(
+            after + 4_096 < held,
+            "at least 16 MiB fewer resident pages: {held} -> {after}"
+        );
+        let stats = allocator_stats().unwrap();
+        assert!(stats.free < 16 << 20, "not held any more: {stats:?}");
     }
 }

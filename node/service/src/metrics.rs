@@ -214,13 +214,13 @@ impl Collector for NodeState {
             encode_bytes_by(
                 &mut encoder,
                 "cpc_allocator_bytes",
-                "What the memory allocator holds: in use (mapped: of that, in mappings of their \
-                 own), and freed but kept in its heaps.",
+                "What the memory allocator (jemalloc) holds: in use, resident but unused, and its \
+                 own bookkeeping.",
                 "kind",
                 &[
                     ("in_use", heap.in_use),
                     ("free", heap.free),
-                    ("mapped", heap.mapped),
+                    ("metadata", heap.metadata),
                 ],
             )?;
         }

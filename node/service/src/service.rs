@@ -367,7 +367,6 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
     }
 
     informant::spawn(client.clone(), pool.clone(), node_metrics.clone());
-    crate::memory::spawn_trimmer();
     spawn_readings_index(client.clone(), args.iot_retention);
 
     let _gateway = match args.gateway_port {
