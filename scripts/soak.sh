@@ -34,10 +34,10 @@ status=0
 "$target/release/cpc-soak" --cpchain "$(realpath "$CPCHAIN")" --dir "$dir" "$@" || status=$?
 
 # Columns: minute, finalized, tps, p50, p99, refused, then for v0..v3 resident KiB, descriptors,
-# database bytes and table-file descriptors (7 + 4i to 10 + 4i), then for v0..v3 the
+# database bytes and the database's file descriptors (7 + 4i to 10 + 4i), then for v0..v3 the
 # database's memtables and block cache in KiB (23 + 2i, 24 + 2i), then for v0..v3 the trie
 # cache in KiB and the thread count (31 + 2i, 32 + 2i), then for v0..v3 the table readers in
-# KiB (39 + i), then for v0..v3 the allocator's memory in use and freed but kept, in KiB
+# KiB (39 + i), then for v0..v3 the allocator's memory in use and resident but unused, in KiB
 # (43 + 2i, 44 + 2i), then for v0..v3 what the runtime's idle instance slots keep resident,
 # in KiB (51 + i).
 if [ -s "$dir/soak.csv" ]; then
@@ -56,7 +56,7 @@ plot for [i=0:3] "$dir/soak.csv" using 1:(column(7 + 4*i)/1024.0) skip 1 with li
      "$dir/soak.csv" using 1:(column(24)/1024.0) skip 1 with lines dashtype 3 title "v0 block cache", \
      "$dir/soak.csv" using 1:((column(7) - column(23) - column(24) - column(31))/1024.0) skip 1 with lines dashtype 4 title "v0 outside the caches"
 set ylabel "descriptors"
-set title "open file descriptors: table files (dashed) and the others"
+set title "open file descriptors: the database's files (dashed) and the others"
 plot for [i=0:3] "$dir/soak.csv" using 1:(column(8 + 4*i) - column(10 + 4*i)) skip 1 with linespoints title sprintf("v%d others", i), \
      for [i=0:3] "$dir/soak.csv" using 1:(column(10 + 4*i)) skip 1 with lines dashtype 2 title sprintf("v%d tables", i)
 set ylabel "MiB"

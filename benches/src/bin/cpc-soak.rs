@@ -8,15 +8,16 @@
 //! 60 s). Normally run through `scripts/soak.sh`, which draws the chart.
 //!
 //! Each sample, per validator: resident memory (`VmRSS`), open file descriptors (`/proc/<pid>/fd`,
-//! and how many of them are table files), database size (bytes under its `db` folder), what the
+//! and how many of them are the database's files), database size (bytes under its `db` folder), what the
 //! database holds in memory (memtables, block cache, trie cache) and its thread count; and for
 //! the network: transfers finalized in the
 //! interval and their finality latency from submission (p50, p99). Written to `DIR/soak.csv`
 //! as they come. At the end, over the samples after the warm-up: each validator's memory growth
 //! per 10 minutes, measured on the floor of RocksDB's memtable sawtooth ([`floor_growth`]; the
 //! least-squares trend is reported beside it; the goal is under 1 MB), and the spread of its
-//! descriptor count other than table files (the goal is flat: a spread of a few, as
-//! connections come and go; table files follow the database's size, up to 512); beside it, not
+//! descriptor count other than the database's files (the goal is flat: a spread of a few, as
+//! connections come and go; table files follow the database's size, up to 512, and a flush
+//! holds a second log for a while); beside it, not
 //! judged, the same floor measure of the memory outside the database's bounded caches, which
 //! tells a cache still filling toward its bound from a leak;
 //! `DIR/summary.txt` says whether each held. Exit status 0 only if both held for every node.
@@ -107,21 +108,23 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-/// Open file descriptors of process `pid`.
-/// Open file descriptors of process `pid`: all, and those that are RocksDB table files. The
-/// store keeps its table files open (up to `max_open_files`, 512), so their count follows the
-/// database's size; the others (sockets, the log, directories) are what must stay flat.
-fn open_fds(pid: u32) -> Option<(u64, u64)> {
+/// Open file descriptors of process `pid`: all, and those of files under `database` (the
+/// node's chain directory: RocksDB's table files, its write-ahead logs, manifest, lock and
+/// log). The store keeps table files open up to `max_open_files` (512), so their count
+/// follows the database's size, and a flush or compaction holds a new log or manifest beside
+/// the old one for a while; the other descriptors (sockets, pipes, event and timer
+/// descriptors, other files) are what must stay flat.
+fn open_fds(pid: u32, database: &Path) -> Option<(u64, u64)> {
+    let database = std::fs::canonicalize(database).ok()?;
     let mut all = 0;
-    let mut tables = 0;
+    let mut files = 0;
     for entry in std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.flatten() {
         all += 1;
-        if std::fs::read_link(entry.path()).is_ok_and(|t| t.extension().is_some_and(|e| e == "sst"))
-        {
-            tables += 1;
+        if std::fs::read_link(entry.path()).is_ok_and(|t| t.starts_with(&database)) {
+            files += 1;
         }
     }
-    Some((all, tables))
+    Some((all, files))
 }
 
 /// Bytes of the files under `dir`.
@@ -381,7 +384,7 @@ fn run(args: &Args) -> Result<bool, String> {
     let mut csv = std::fs::File::create(dir.join("soak.csv")).map_err(|e| e.to_string())?;
     let mut header = "minute,finalized,tps,latency_p50_ms,latency_p99_ms,refused".to_string();
     for i in 0..VALIDATORS {
-        header += &format!(",rss_kib_{i},fds_{i},db_bytes_{i},table_fds_{i}");
+        header += &format!(",rss_kib_{i},fds_{i},db_bytes_{i},db_fds_{i}");
     }
     // After the four columns per validator, so a chart's column numbers stay as they were.
     for i in 0..VALIDATORS {
@@ -473,8 +476,9 @@ fn run(args: &Args) -> Result<bool, String> {
             .collect();
         for (i, pid) in pids.iter().enumerate() {
             let rss = resident_kib(*pid).unwrap_or(0);
-            let (fds, tables) = open_fds(*pid).unwrap_or((0, 0));
-            let db = dir_bytes(&dir.join(format!("v{i}")).join("chains"));
+            let chains = dir.join(format!("v{i}")).join("chains");
+            let (fds, tables) = open_fds(*pid, &chains).unwrap_or((0, 0));
+            let db = dir_bytes(&chains);
             line += &format!(",{rss},{fds},{db},{tables}");
             let m = memory[i];
             let caches = (m.memtables + m.block_cache + m.trie_cache) / 1024;
@@ -550,7 +554,7 @@ fn run(args: &Args) -> Result<bool, String> {
         let ok = growth < RSS_GROWTH_KIB && high - low <= FD_SPREAD;
         held &= ok;
         summary += &format!(
-            "v{i}: resident {rss_low}–{rss_high} KiB after the warm-up; its floor (lowest sample of the first and of the last 10 minutes) {} per 10 minutes, least-squares trend {trend:+} KiB per 10 minutes (goal: growth < {RSS_GROWTH_KIB} KiB); outside the database's caches (memtables, block cache, trie cache) its floor {} per 10 minutes; descriptors other than table files {low}–{high} (goal: spread ≤ {FD_SPREAD}); {}\n",
+            "v{i}: resident {rss_low}–{rss_high} KiB after the warm-up; its floor (lowest sample of the first and of the last 10 minutes) {} per 10 minutes, least-squares trend {trend:+} KiB per 10 minutes (goal: growth < {RSS_GROWTH_KIB} KiB); outside the database's caches (memtables, block cache, trie cache) its floor {} per 10 minutes; descriptors other than the database's files {low}–{high} (goal: spread ≤ {FD_SPREAD}); {}\n",
             floor.map_or("not measured (under 20 minutes)".to_string(), |g| format!(
                 "{g:+} KiB"
             )),
