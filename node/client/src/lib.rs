@@ -18,6 +18,7 @@ pub mod chain_spec;
 pub mod genesis;
 mod import;
 pub mod readings_index;
+pub mod upgrades_index;
 
 pub use builder::{BuildParams, BuiltBlock};
 pub use import::{BlockOrigin, Changes, ImportError, ImportParams, ImportedBlock, StateChanges};

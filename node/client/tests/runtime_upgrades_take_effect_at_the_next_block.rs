@@ -1,8 +1,8 @@
 //! Runtime upgrades through the client and the real executor: `sudo(set_code)` with the v2
 //! runtime takes effect at the next block, whose first execution runs the migration once; the
 //! new call works; `set_code` refuses bad code with its reason and changes nothing; a fresh
-//! node re-executes both sides of the upgrade; a code substitute revives a chain whose code
-//! was broken.
+//! node re-executes both sides of the upgrade; the node's upgrade index records both runtimes;
+//! a code substitute revives a chain whose code was broken.
 
 mod common;
 
@@ -179,6 +179,22 @@ fn an_upgrade_runs_from_the_next_block_and_migrates_once() {
     // Block 5: no second migration.
     author(&chain, vec![]);
     assert_eq!(migration_runs(&chain, best(&chain)), 1);
+
+    // The node's upgrade index: the genesis runtime, and the one block 2 installed, found in
+    // steps of two blocks.
+    use cpc_client::upgrades_index;
+    assert_eq!(upgrades_index::catch_up(&chain.client, 2).unwrap(), 2);
+    assert_eq!(upgrades_index::catch_up(&chain.client, 2).unwrap(), 4);
+    assert_eq!(upgrades_index::catch_up(&chain.client, 2).unwrap(), 5);
+    assert_eq!(upgrades_index::catch_up(&chain.client, 2).unwrap(), 5);
+    let history: Vec<_> = upgrades_index::upgrades(&chain.client, 0, 100)
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.block, u.version.map(|v| v.spec_version)))
+        .collect();
+    assert_eq!(history, vec![(0, Some(V1)), (2, Some(V2))]);
+    let later = upgrades_index::upgrades(&chain.client, 1, 100).unwrap();
+    assert_eq!(later.len(), 1, "from block 1 on: {later:?}");
 
     // Fresh nodes re-execute every block, both sides of the upgrade, in each execution mode
     // (the native runtime is v1: after the upgrade the node falls back to wasm).

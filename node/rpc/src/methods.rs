@@ -280,6 +280,33 @@ pub fn build_module(context: RpcContext) -> Result<RpcModule<RpcContext>, Regist
     crate::chain_head::register(&mut module)?;
     crate::transaction::register(&mut module)?;
     crate::market::register(&mut module)?;
+    module.register_blocking_method(
+        "runtime_upgrades",
+        |params: Params<'_>, ctx: Arc<Ctx>, _| -> RpcResult<Value> {
+            use cpc_client::upgrades_index;
+            ctx.count();
+            let mut p = params.sequence();
+            let from: Option<u32> = p.optional_next()?;
+            let limit: Option<u32> = p.optional_next()?;
+            let limit = limit.unwrap_or(upgrades_index::MAX_QUERY as u32) as usize;
+            if limit > upgrades_index::MAX_QUERY {
+                return Err(invalid_params(format!(
+                    "at most {} per call",
+                    upgrades_index::MAX_QUERY
+                )));
+            }
+            let upgrades = upgrades_index::upgrades(&ctx.client, from.unwrap_or(0), limit)
+                // JSON-RPC's internal error: the node's own index failed to read.
+                .map_err(|e| errors::error(-32603, format!("the upgrade index: {e}"), None))?;
+            Ok(json!({
+                "indexedTo": upgrades_index::last_indexed(&ctx.client),
+                "upgrades": upgrades.iter().map(|u| json!({
+                    "block": u.block,
+                    "version": u.version,
+                })).collect::<Vec<_>>(),
+            }))
+        },
+    )?;
     crate::sidechain::register(&mut module)?;
     crate::xchain::register(&mut module)?;
 

@@ -169,6 +169,29 @@ fn spawn_readings_index(client: Arc<Client>, retention: u32) {
     });
 }
 
+/// Keeps the runtime upgrade index (`cpc_client::upgrades_index`) up with finality.
+fn spawn_upgrades_index(client: Arc<Client>) {
+    use cpc_client::upgrades_index;
+    let mut imported = client.subscribe();
+    tokio::spawn(async move {
+        loop {
+            let step = client.clone();
+            // Bounded steps (headers only, but a long chain has many), so a node indexing its
+            // history keeps up with its imports.
+            match tokio::task::spawn_blocking(move || upgrades_index::catch_up(&step, 4096)).await {
+                Ok(Err(why)) => log::warn!(target: "cpchain", "runtime upgrade index: {why}"),
+                Err(why) => log::warn!(target: "cpchain", "runtime upgrade index: {why}"),
+                Ok(Ok(last)) if last < client.info().finalized_number => continue,
+                Ok(Ok(_)) => {}
+            }
+            match imported.recv().await {
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+}
+
 /// Runs the node until Ctrl-C or SIGTERM.
 pub async fn run(args: RunArgs) -> Result<(), Error> {
     let spec = chain_specs::load(&args.shared)?;
@@ -368,6 +391,7 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
 
     informant::spawn(client.clone(), pool.clone(), node_metrics.clone());
     spawn_readings_index(client.clone(), args.iot_retention);
+    spawn_upgrades_index(client.clone());
 
     let _gateway = match args.gateway_port {
         Some(port) => Some(start_gateway(&args, port, &paths.chain_dir, client.clone()).await?),
