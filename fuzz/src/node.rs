@@ -54,8 +54,10 @@ fn node() -> &'static Node {
             rpc.to_string(),
             "--gateway-port".into(),
             gateway.to_string(),
-            // Its fixed port (9615) would make two fuzzed nodes (or a local node) collide.
+            // Their fixed ports (9615, and 9955 for `--dev`'s web app) would make two fuzzed
+            // nodes (or a local node) collide.
             "--no-prometheus".into(),
+            "--no-ui".into(),
         ];
         let cli = Cli::parse_from(args);
         std::thread::Builder::new()

@@ -72,6 +72,11 @@ cpc_setup_tests() {
         echo "Installing nodejs npm" >&2
         cpc_apt_install nodejs npm
     fi
+    # The web app's browser tests drive Debian's Chromium (browser downloads are not used).
+    if ! command -v chromium >/dev/null 2>&1; then
+        echo "Installing chromium" >&2
+        cpc_apt_install chromium
+    fi
     local client stamp
     for client in tests/clients/*/; do
         [ -f "$client/package-lock.json" ] || continue

@@ -6,8 +6,9 @@
 //! relayer running beside it), the sidechain's
 //! committee hand-off at a term boundary is followed, a simulated device fleet's readings are
 //! indexed and one verifies with `cpchain iot verify` against the root anchored on main (a
-//! tampered one does not), `sidechain status` and the relayer's metrics report progress. The
-//! lag and the fleet's rate are printed as figures, not asserted.
+//! tampered one does not), `sidechain status` and the relayer's metrics report progress, and
+//! main's web app shows the sidechain and its anchors in a browser. The lag and the fleet's
+//! rate are printed as figures, not asserted.
 
 mod common;
 
@@ -53,6 +54,25 @@ fn anchored_ranges(log: &str) -> Vec<(u32, u32)> {
             (from.parse().unwrap(), to.parse().unwrap())
         })
         .collect()
+}
+
+/// The explorer's sidechain page, in Chromium (`tests/clients/browser/sidechains.mjs`), shows
+/// sidechain 0 with its name and `head` as its anchored head and newest anchor.
+fn sidechain_page_shows(main: &Node, head: u32) {
+    let ui = main.ui_port.expect("a dev node serves the web app");
+    let (ok, output) = run_node_script(
+        "browser",
+        "sidechains.mjs",
+        &[
+            ("APP_URL", format!("http://127.0.0.1:{ui}/")),
+            ("CHROMIUM", chromium()),
+            ("SCREENSHOTS", screenshot_dir().display().to_string()),
+            ("NAME", "greenhouse fleet".into()),
+            ("ANCHORED_HEAD", head.to_string()),
+        ],
+        Duration::from_secs(90),
+    );
+    assert!(ok, "the sidechain page:\n{output}");
 }
 
 #[test]
@@ -105,6 +125,8 @@ fn a_relayer_anchors_a_sidechain_on_main_and_main_on_the_sidechain() {
         }
         killed_at = now;
     }
+    // Nothing anchors now: main's web app shows the sidechain with that head, in a browser.
+    sidechain_page_shows(&main, killed_at);
     side.wait_for_block(side.best_number() + 6, LONG);
     let relay_log_2 = dir.path().join("relay-2.log");
     let mut relay = start_relay(

@@ -4,7 +4,10 @@
 //! hybrid-consensus storage and runtime APIs, subscribes to heads and to an account, sets up a
 //! validator candidate the Substrate way (`author_rotateKeys`, the proof from `cpchain key
 //! sign`, then `hybridConsensus.register`), and keeps working across a runtime upgrade by
-//! sudo. The script is `tests/clients/polkadot-js/test.mjs`.
+//! sudo. The script is `tests/clients/polkadot-js/test.mjs`. Then the web app's hand-written
+//! decoder (`node/webapp/app/js/metadata.js`) reads every block of that chain and must agree
+//! with polkadot.js on each extrinsic and event (`decoder.mjs`); the node's upgrade index
+//! (`runtime_upgrades`) lists both runtimes.
 
 mod common;
 
@@ -45,6 +48,32 @@ fn polkadot_js_signs_transfers_and_follows_a_runtime_upgrade() {
         u64::from(cpc_runtime::VERSION.spec_version) + 1,
         "the upgrade landed"
     );
+
+    // The node's upgrade index lists the genesis runtime and the upgrade.
+    let v1 = u64::from(cpc_runtime::VERSION.spec_version);
+    wait_until("the upgrade is indexed", Duration::from_secs(30), || {
+        let history = node.rpc("runtime_upgrades", serde_json::json!([]));
+        let specs: Vec<_> = history["upgrades"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["version"]["specVersion"].as_u64())
+            .collect();
+        specs == [Some(v1), Some(v1 + 1)]
+    });
+
+    // The web app's own decoder reads every one of those blocks as polkadot.js does.
+    let (ok, output) = run_node_script(
+        "polkadot-js",
+        "decoder.mjs",
+        &[("CPC_WS", format!("ws://127.0.0.1:{}", node.rpc_port))],
+        Duration::from_secs(120),
+    );
+    assert!(
+        ok && output.contains("decoder: matches polkadot.js"),
+        "{output}"
+    );
+    eprintln!("{}", output.lines().next().unwrap_or_default());
 }
 
 fn spec_version(node: &Node) -> u64 {

@@ -75,8 +75,16 @@ fn the_readmes_dev_command_brings_up_a_finalizing_chain() {
     let printed = urls(&node.log_text());
     let ws: Vec<_> = printed.iter().filter(|u| u.starts_with("ws://")).collect();
     let metrics: Vec<_> = printed.iter().filter(|u| u.ends_with("/metrics")).collect();
+    let app = format!(
+        "http://127.0.0.1:{}/",
+        node.ui_port.expect("the web app's URL")
+    );
     assert_eq!(ws.len(), 1, "one WebSocket RPC URL in {printed:?}");
     assert_eq!(metrics.len(), 1, "one metrics URL in {printed:?}");
+    assert!(
+        printed.contains(&app),
+        "the web app's URL {app} in {printed:?}"
+    );
     for url in &printed {
         assert!(
             url.starts_with("ws://127.0.0.1:") || url.starts_with("http://127.0.0.1:"),
@@ -101,7 +109,7 @@ fn the_readmes_dev_command_brings_up_a_finalizing_chain() {
     // HTTP RPC answers on the URLs printed for it.
     for url in printed
         .iter()
-        .filter(|u| u.starts_with("http://") && !u.ends_with("/metrics"))
+        .filter(|u| u.starts_with("http://") && !u.ends_with("/metrics") && **u != app)
     {
         let health = common::http_post(
             port_of(url),
@@ -112,6 +120,18 @@ fn the_readmes_dev_command_brings_up_a_finalizing_chain() {
         assert_eq!(health.0, 200, "{url}: {}", health.1);
         assert!(health.1.contains("isSyncing"), "{url}: {}", health.1);
     }
+
+    // The web app's URL serves the page, which finds this node's RPC in its config.
+    let port = node.ui_port.unwrap();
+    let (status, page) = http_get(port, "/").unwrap();
+    assert_eq!(status, 200);
+    assert!(page.contains("<title>CPChain</title>"), "{page}");
+    let (status, config) = http_get(port, "/config.json").unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        config.contains(&format!("\"rpcPort\":{}", port_of(ws[0]))),
+        "{config}"
+    );
 
     // The metrics URL serves the finalized height.
     let (status, body) = http_get(port_of(metrics[0]), "/metrics").unwrap();

@@ -105,6 +105,15 @@ impl std::str::FromStr for AllowedOrigins {
 }
 
 impl AllowedOrigins {
+    /// Lets `origin` call too (the node's own web app), unless it already may.
+    pub fn allow(&mut self, origin: String) {
+        if let Self::List(list) = self
+            && !list.iter().any(|allowed| origin_matches(allowed, &origin))
+        {
+            list.push(origin);
+        }
+    }
+
     /// Whether `origin` may call.
     pub fn allows(&self, origin: &str) -> bool {
         match self {
@@ -464,6 +473,29 @@ mod tests {
         assert_eq!("all".parse::<AllowedOrigins>(), Ok(AllowedOrigins::All));
         assert!("".parse::<AllowedOrigins>().is_err());
         assert!("localhost".parse::<AllowedOrigins>().is_err());
+    }
+
+    #[test]
+    fn the_web_apps_origin_is_added_to_a_list_once_and_all_stays_all() {
+        let mut list: AllowedOrigins = "https://polkadot.js.org".parse().unwrap();
+        list.allow("http://node.example:9955".into());
+        list.allow("http://node.example:9955".into());
+        assert_eq!(
+            list,
+            AllowedOrigins::List(vec![
+                "https://polkadot.js.org".into(),
+                "http://node.example:9955".into()
+            ])
+        );
+        assert!(list.allows("http://node.example:9955"));
+        assert!(!list.allows("http://node.example:9956"));
+        // Already covered by the default's port wildcard: nothing added.
+        let mut default = AllowedOrigins::default();
+        default.allow("http://127.0.0.1:9955".into());
+        assert_eq!(default, AllowedOrigins::default());
+        let mut all = AllowedOrigins::All;
+        all.allow("http://node.example:9955".into());
+        assert_eq!(all, AllowedOrigins::All);
     }
 
     #[test]

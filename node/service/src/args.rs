@@ -170,6 +170,21 @@ pub struct RunArgs {
     /// Most kilobytes of transactions in the pool.
     #[arg(long, default_value_t = 32 * 1024)]
     pub pool_kbytes: usize,
+    /// Serve the web app (explorer) on this port; 0 picks a free one. `--dev` serves it on
+    /// 9955 unless another port or `--no-ui` is given.
+    #[arg(long, value_name = "PORT")]
+    pub ui_port: Option<u16>,
+    /// Serve the web app on all interfaces, not only loopback.
+    #[arg(long)]
+    pub ui_external: bool,
+    /// A URL browsers reach the web app at other than 127.0.0.1 or localhost (with
+    /// `--ui-external`, e.g. `http://node.example:9955`; repeat for several): its origin may
+    /// call this node's RPC.
+    #[arg(long, value_name = "URL")]
+    pub ui_public_url: Vec<String>,
+    /// Serve no web app, even with `--dev`.
+    #[arg(long, conflicts_with = "ui_port")]
+    pub no_ui: bool,
     /// Serve the data market's storage gateway (the proxy role) on this port.
     #[arg(long, value_name = "PORT")]
     pub gateway_port: Option<u16>,

@@ -333,6 +333,29 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
     if let Some(cors) = &args.rpc_cors {
         rpc_config.cors = cors.parse().map_err(Error::Input)?;
     }
+    // Bound before RPC starts, so that the app's origin (its port, when 0 picks one) may call
+    // RPC from the first request.
+    let ui_listener = match ui_port(&args) {
+        Some(port) => {
+            let ip = if args.ui_external {
+                Ipv4Addr::UNSPECIFIED
+            } else {
+                Ipv4Addr::LOCALHOST
+            };
+            let addr = SocketAddr::from((ip, port));
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| Error::Node(format!("cannot serve the web app on {addr}: {e}")))?;
+            let bound = listener
+                .local_addr()
+                .map_err(|e| Error::Node(e.to_string()))?;
+            for origin in ui_origins(bound, &args.ui_public_url)? {
+                rpc_config.cors.allow(origin);
+            }
+            Some(listener)
+        }
+        None => None,
+    };
     let context = cpc_rpc::RpcContext {
         client: client.clone(),
         pool: pool.clone(),
@@ -360,6 +383,16 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
         target: "cpchain",
         "JSON-RPC on ws://{rpc_bound} (WebSocket) and http://{rpc_bound} (HTTP)"
     );
+    let _ui = match ui_listener {
+        Some(listener) => {
+            let config = cpc_webapp::WebConfig::new(rpc_bound.port(), spec.name.clone());
+            let ui = cpc_webapp::serve(listener, config)
+                .map_err(|e| Error::Node(format!("cannot serve the web app: {e}")))?;
+            log::info!(target: "cpchain", "Web app on http://{}/", ui.local_addr());
+            Some(ui)
+        }
+        None => None,
+    };
 
     let node_metrics = Arc::new(metrics::Metrics::new(
         client.clone(),
@@ -604,6 +637,36 @@ impl cpc_market::gateway::MarketView for ClientMarketView {
     }
 }
 
+/// The web app's port: `--ui-port`, or 9955 on `--dev`; none with `--no-ui`.
+fn ui_port(args: &RunArgs) -> Option<u16> {
+    if args.no_ui {
+        return None;
+    }
+    args.ui_port.or(args.shared.dev.then_some(DEV_UI_PORT))
+}
+
+/// Where `--dev` serves the web app.
+pub const DEV_UI_PORT: u16 = 9955;
+
+/// The origins browsers load the web app from: each `--ui-public-url`, and on loopback (or all
+/// interfaces) `http://127.0.0.1:PORT` and `http://localhost:PORT`.
+fn ui_origins(bound: SocketAddr, public: &[String]) -> Result<Vec<String>, Error> {
+    let mut origins = Vec::new();
+    for url in public {
+        origins.push(cpc_market::gateway::audience_of(url).ok_or_else(|| {
+            Error::Input(format!(
+                "--ui-public-url {url}: not an http:// or https:// URL"
+            ))
+        })?);
+    }
+    if bound.ip().is_loopback() || bound.ip().is_unspecified() {
+        for local in ["127.0.0.1", "localhost"] {
+            origins.push(format!("http://{local}:{}", bound.port()));
+        }
+    }
+    Ok(origins)
+}
+
 async fn start_gateway(
     args: &RunArgs,
     port: u16,
@@ -655,4 +718,54 @@ async fn start_gateway(
     cpc_market::gateway::serve(config, Arc::new(ClientMarketView { client }), store)
         .await
         .map_err(|e| Error::Node(format!("cannot start the storage gateway on {listen}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DEV_UI_PORT, ui_origins, ui_port};
+    use crate::args::RunArgs;
+    use clap::Parser;
+
+    /// `RunArgs` as the binary parses them (its top-level command is the run command).
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        run: RunArgs,
+    }
+
+    fn args(line: &[&str]) -> RunArgs {
+        Cli::parse_from(std::iter::once("cpchain").chain(line.iter().copied())).run
+    }
+
+    #[test]
+    fn the_web_app_is_served_on_dev_chains_unless_told_otherwise() {
+        assert_eq!(ui_port(&args(&["--dev"])), Some(DEV_UI_PORT));
+        assert_eq!(ui_port(&args(&["--dev", "--ui-port", "0"])), Some(0));
+        assert_eq!(ui_port(&args(&["--dev", "--no-ui"])), None);
+        assert_eq!(ui_port(&args(&["--chain", "local"])), None);
+        assert_eq!(
+            ui_port(&args(&["--chain", "local", "--ui-port", "8000"])),
+            Some(8000)
+        );
+        assert!(
+            Cli::try_parse_from(["cpchain", "--ui-port", "1", "--no-ui"]).is_err(),
+            "a port and --no-ui contradict each other"
+        );
+    }
+
+    #[test]
+    fn the_web_apps_origins_are_its_loopback_addresses_and_public_urls() {
+        let bound = "127.0.0.1:9955".parse().unwrap();
+        assert_eq!(
+            ui_origins(bound, &["https://Node.Example/explorer/".into()]).unwrap(),
+            [
+                "https://node.example",
+                "http://127.0.0.1:9955",
+                "http://localhost:9955"
+            ]
+        );
+        let external = "192.0.2.7:9955".parse().unwrap();
+        assert!(ui_origins(external, &[]).unwrap().is_empty());
+        assert!(ui_origins(bound, &["ftp://node.example".into()]).is_err());
+    }
 }

@@ -25,11 +25,40 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// The port of the first address logged after `marker` (`"JSON-RPC on ws://"`).
+pub fn port_after(text: &str, marker: &str) -> Option<u16> {
+    let line = text.lines().find(|l| l.contains(marker))?;
+    let rest = &line[line.find(marker)? + marker.len()..];
+    let address = rest.split(|c: char| c.is_whitespace() || c == '/').next()?;
+    address.rsplit(':').next()?.parse().ok()
+}
+
+/// Debian's Chromium for the browser tests (`$CHROMIUM` names another): a machine without it
+/// fails the test and says so, never skips it.
+pub fn chromium() -> String {
+    let path = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&path).exists(),
+        "the browser tests need Chromium at {path} (Debian's `chromium`; scripts/test.sh \
+         installs it)"
+    );
+    path
+}
+
+/// Where browser tests save their screenshots: the test output folder, never the repository.
+pub fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("webapp-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// A running node; killed when dropped.
 pub struct Node {
     pub child: Child,
     pub rpc_port: u16,
     pub prometheus_port: u16,
+    /// The web app's port, on dev nodes (which serve it by default).
+    pub ui_port: Option<u16>,
     pub log: PathBuf,
 }
 
@@ -55,6 +84,16 @@ impl Node {
     /// ports the system picks, logging stdout and stderr to `log`, and waits until RPC answers.
     pub fn spawn(mut command: Command, log: &Path) -> Node {
         let log_file = std::fs::File::create(log).unwrap();
+        // A dev node serves the web app, on 9955 unless told otherwise.
+        let args: Vec<String> = command
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let dev = args.iter().any(|a| a == "--dev")
+            || command.get_program().to_string_lossy().ends_with("dev.sh");
+        if dev && !args.iter().any(|a| a == "--ui-port" || a == "--no-ui") {
+            command.args(["--ui-port", "0"]);
+        }
         let child = command
             // Loopback only, on ports the system picks, and no mDNS: parallel tests must
             // neither collide nor find each other.
@@ -68,20 +107,18 @@ impl Node {
             child,
             rpc_port: 0,
             prometheus_port: 0,
+            ui_port: None,
             log: log.to_path_buf(),
         };
         node.wait_for_ports(Duration::from_secs(60));
+        if dev {
+            node.ui_port = port_after(&node.log_text(), "Web app on http://");
+        }
         node.wait_for_rpc(Duration::from_secs(60));
         node
     }
 
     fn wait_for_ports(&mut self, limit: Duration) {
-        let port_after = |text: &str, marker: &str| -> Option<u16> {
-            let line = text.lines().find(|l| l.contains(marker))?;
-            let rest = &line[line.find(marker)? + marker.len()..];
-            let address = rest.split(|c: char| c.is_whitespace() || c == '/').next()?;
-            address.rsplit(':').next()?.parse().ok()
-        };
         let started = Instant::now();
         while started.elapsed() < limit {
             let text = self.log_text();
