@@ -169,8 +169,17 @@ mod tests {
         let blocks: Vec<Vec<u8>> = (0..16_384).map(|i| vec![i as u8; 4_096]).collect();
         let held = resident_pages();
         drop(std::hint::black_box(blocks));
-        assert!(purge(), "the arenas were purged");
-        let after = resident_pages();
+        // The kernel may count the returned pages a moment later on a busy machine: bounded
+        // retries, each purging again.
+        let mut after = held;
+        for _ in 0..20 {
+            assert!(purge(), "the arenas were purged");
+            after = resident_pages();
+            if after + 4_096 < held {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
         assert!(
             after + 4_096 < held,
             "at least 16 MiB fewer resident pages: {held} -> {after}"

@@ -369,7 +369,10 @@ impl Metrics {
     }
 }
 
-fn respond(metrics: &Metrics, request: &Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+fn respond(
+    render: &dyn Fn() -> String,
+    request: &Request<hyper::body::Incoming>,
+) -> Response<Full<Bytes>> {
     let builder = Response::builder();
     let response = if request.method() == Method::GET && request.uri().path() == "/metrics" {
         builder
@@ -377,7 +380,7 @@ fn respond(metrics: &Metrics, request: &Request<hyper::body::Incoming>) -> Respo
                 hyper::header::CONTENT_TYPE,
                 "application/openmetrics-text; version=1.0.0; charset=utf-8",
             )
-            .body(Full::new(Bytes::from(metrics.render())))
+            .body(Full::new(Bytes::from(render())))
     } else {
         builder
             .status(StatusCode::NOT_FOUND)
@@ -386,28 +389,111 @@ fn respond(metrics: &Metrics, request: &Request<hyper::body::Incoming>) -> Respo
     response.expect("a status, a static header and a body make a response; qed")
 }
 
+/// Most connections to the metrics endpoint open at once. A scraper needs one; past the bound
+/// a new connection is closed at once, so no caller can fill the node's file descriptors (or
+/// tasks) through this port.
+pub const MAX_CONNECTIONS: usize = 16;
+/// How long one connection may stay open; a scraper opens another.
+const CONNECTION_LIFETIME: Duration = Duration::from_secs(60);
+
 /// Serves `/metrics` at `addr`; returns the bound address.
 pub async fn serve(addr: SocketAddr, metrics: Arc<Metrics>) -> std::io::Result<SocketAddr> {
+    serve_with(addr, move || metrics.render()).await
+}
+
+/// [`serve`] with any exposition text.
+async fn serve_with(
+    addr: SocketAddr,
+    render: impl Fn() -> String + Send + Sync + 'static,
+) -> std::io::Result<SocketAddr> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
+    let render = Arc::new(render);
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else {
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of descriptors, most likely: wait instead of spinning on the error.
+                    log::debug!(target: "cpchain", "metrics: accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            let Ok(slot) = slots.clone().try_acquire_owned() else {
                 continue;
             };
-            let metrics = metrics.clone();
+            let render = render.clone();
             tokio::spawn(async move {
+                let _slot = slot;
                 let service = service_fn(move |request| {
-                    let response = respond(&metrics, &request);
+                    let response = respond(&*render, &request);
                     async move { Ok::<_, std::convert::Infallible>(response) }
                 });
-                let _ = hyper::server::conn::http1::Builder::new()
+                let connection = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(HEADER_TIMEOUT)
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
+                    .serve_connection(TokioIo::new(stream), service);
+                let _ = tokio::time::timeout(CONNECTION_LIFETIME, connection).await;
             });
         }
     });
     Ok(bound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_CONNECTIONS, serve_with};
+    use std::time::Duration;
+    use tokio::{
+        io::{AsyncReadExt, AsyncWriteExt},
+        net::TcpStream,
+    };
+
+    async fn scrape(addr: std::net::SocketAddr) -> String {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET /metrics HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        let _ = stream.read_to_end(&mut out).await;
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// Connections held open up to the bound leave no room for another, which is closed
+    /// unanswered; one let go makes room again.
+    #[tokio::test]
+    async fn idle_connections_cannot_hold_more_than_the_bound() {
+        let addr = serve_with("127.0.0.1:0".parse().unwrap(), || "up 1\n".into())
+            .await
+            .unwrap();
+        assert!(scrape(addr).await.ends_with("up 1\n"));
+        let mut held = Vec::new();
+        for _ in 0..MAX_CONNECTIONS {
+            let mut stream = TcpStream::connect(addr).await.unwrap();
+            // An answered request proves the connection holds a slot.
+            stream
+                .write_all(b"GET /metrics HTTP/1.1\r\nhost: x\r\n\r\n")
+                .await
+                .unwrap();
+            let mut first = [0u8; 12];
+            stream.read_exact(&mut first).await.unwrap();
+            assert_eq!(&first, b"HTTP/1.1 200");
+            held.push(stream);
+        }
+        let answer = tokio::time::timeout(Duration::from_secs(10), scrape(addr))
+            .await
+            .expect("closed, not left hanging");
+        assert!(answer.is_empty(), "no answer past the bound: {answer}");
+        drop(held.pop());
+        for attempt in 0.. {
+            if scrape(addr).await.ends_with("up 1\n") {
+                break;
+            }
+            assert!(attempt < 100, "a slot came back");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
 }
