@@ -14,9 +14,9 @@
 use crate::pool::PoolApi;
 use cpc_client::Client;
 use cpc_txpool::Pool;
+use cpc_webapp::{Limits, WebHandle};
 use http_body_util::Full;
-use hyper::{Method, Request, Response, StatusCode, body::Bytes, service::service_fn};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper::{Method, Response, StatusCode, body::Bytes};
 use prometheus_client::{
     collector::Collector,
     encoding::{DescriptorEncoder, EncodeMetric},
@@ -39,8 +39,6 @@ use std::{
 
 /// Upper bounds of the import-time histogram, in seconds.
 const IMPORT_BUCKETS: [f64; 8] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0];
-/// A scrape that does not send its request head within this long is dropped.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The node's metrics.
 pub struct Metrics {
@@ -369,12 +367,9 @@ impl Metrics {
     }
 }
 
-fn respond(
-    render: &dyn Fn() -> String,
-    request: &Request<hyper::body::Incoming>,
-) -> Response<Full<Bytes>> {
+fn respond(render: &dyn Fn() -> String, method: &Method, path: &str) -> Response<Full<Bytes>> {
     let builder = Response::builder();
-    let response = if request.method() == Method::GET && request.uri().path() == "/metrics" {
+    let response = if *method == Method::GET && path == "/metrics" {
         builder
             .header(
                 hyper::header::CONTENT_TYPE,
@@ -393,58 +388,31 @@ fn respond(
 /// a new connection is closed at once, so no caller can fill the node's file descriptors (or
 /// tasks) through this port.
 pub const MAX_CONNECTIONS: usize = 16;
-/// How long one connection may stay open; a scraper opens another.
-const CONNECTION_LIFETIME: Duration = Duration::from_secs(60);
 
-/// Serves `/metrics` at `addr`; returns the bound address.
-pub async fn serve(addr: SocketAddr, metrics: Arc<Metrics>) -> std::io::Result<SocketAddr> {
-    serve_with(addr, move || metrics.render()).await
+/// Serves `/metrics` at `addr` until the handle is dropped (the web app's bounded server:
+/// [`MAX_CONNECTIONS`], each for at most a minute, a request head within 5 s).
+pub async fn serve(addr: SocketAddr, metrics: Arc<Metrics>) -> std::io::Result<WebHandle> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    serve_on(listener, move || metrics.render())
 }
 
 /// [`serve`] with any exposition text.
-async fn serve_with(
-    addr: SocketAddr,
+fn serve_on(
+    listener: tokio::net::TcpListener,
     render: impl Fn() -> String + Send + Sync + 'static,
-) -> std::io::Result<SocketAddr> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    let bound = listener.local_addr()?;
-    let render = Arc::new(render);
-    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
-    tokio::spawn(async move {
-        loop {
-            let stream = match listener.accept().await {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    // Out of descriptors, most likely: wait instead of spinning on the error.
-                    log::debug!(target: "cpchain", "metrics: accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            };
-            let Ok(slot) = slots.clone().try_acquire_owned() else {
-                continue;
-            };
-            let render = render.clone();
-            tokio::spawn(async move {
-                let _slot = slot;
-                let service = service_fn(move |request| {
-                    let response = respond(&*render, &request);
-                    async move { Ok::<_, std::convert::Infallible>(response) }
-                });
-                let connection = hyper::server::conn::http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(HEADER_TIMEOUT)
-                    .serve_connection(TokioIo::new(stream), service);
-                let _ = tokio::time::timeout(CONNECTION_LIFETIME, connection).await;
-            });
-        }
-    });
-    Ok(bound)
+) -> std::io::Result<WebHandle> {
+    let limits = Limits {
+        total: MAX_CONNECTIONS,
+        per_ip: MAX_CONNECTIONS,
+    };
+    cpc_webapp::serve_bounded(listener, limits, move |method, path| {
+        respond(&render, method, path)
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{MAX_CONNECTIONS, serve_with};
+    use super::{MAX_CONNECTIONS, serve_on};
     use std::time::Duration;
     use tokio::{
         io::{AsyncReadExt, AsyncWriteExt},
@@ -466,9 +434,9 @@ mod tests {
     /// unanswered; one let go makes room again.
     #[tokio::test]
     async fn idle_connections_cannot_hold_more_than_the_bound() {
-        let addr = serve_with("127.0.0.1:0".parse().unwrap(), || "up 1\n".into())
-            .await
-            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server = serve_on(listener, || "up 1\n".into()).unwrap();
+        let addr = server.local_addr();
         assert!(scrape(addr).await.ends_with("up 1\n"));
         let mut held = Vec::new();
         for _ in 0..MAX_CONNECTIONS {

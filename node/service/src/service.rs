@@ -409,18 +409,26 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
             authority: validator,
         },
     ));
-    if !args.no_prometheus {
+    // Served for as long as the node runs.
+    let _metrics_server = if !args.no_prometheus {
         let ip = if args.prometheus_external {
             Ipv4Addr::UNSPECIFIED
         } else {
             Ipv4Addr::LOCALHOST
         };
         let addr = SocketAddr::from((ip, args.prometheus_port));
-        let bound = metrics::serve(addr, node_metrics.clone())
+        let server = metrics::serve(addr, node_metrics.clone())
             .await
             .map_err(|e| Error::Node(format!("cannot serve metrics on {addr}: {e}")))?;
-        log::info!(target: "cpchain", "Prometheus metrics on http://{bound}/metrics");
-    }
+        log::info!(
+            target: "cpchain",
+            "Prometheus metrics on http://{}/metrics",
+            server.local_addr()
+        );
+        Some(server)
+    } else {
+        None
+    };
 
     informant::spawn(client.clone(), pool.clone(), node_metrics.clone());
     spawn_readings_index(client.clone(), args.iot_retention);

@@ -75,6 +75,15 @@ impl WebConfig {
     }
 }
 
+/// How many connections a server built on [`serve_bounded`] keeps open at once.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// In all.
+    pub total: usize,
+    /// From one address (an IPv6 /64 counts as one).
+    pub per_ip: usize,
+}
+
 /// The file at `path`, `/` being `/index.html`.
 pub fn asset(path: &str) -> Option<&'static Asset> {
     let path = if path == "/" { "/index.html" } else { path };
@@ -189,11 +198,11 @@ struct Slot {
 }
 
 impl Slot {
-    fn take(table: &Arc<Mutex<Connections>>, ip: IpAddr, config: &WebConfig) -> Option<Self> {
+    fn take(table: &Arc<Mutex<Connections>>, ip: IpAddr, limits: Limits) -> Option<Self> {
         let key = limit_key(ip);
         let mut t = table.lock().unwrap_or_else(|e| e.into_inner());
         let here = t.by_ip.get(&key).copied().unwrap_or(0);
-        if t.total >= config.max_connections || here >= config.max_connections_per_ip {
+        if t.total >= limits.total || here >= limits.per_ip {
             return None;
         }
         t.total += 1;
@@ -220,8 +229,29 @@ impl Drop for Slot {
 
 /// Serves the app on `listener` until the handle is dropped.
 pub fn serve(listener: TcpListener, config: WebConfig) -> std::io::Result<WebHandle> {
+    let limits = Limits {
+        total: config.max_connections,
+        per_ip: config.max_connections_per_ip,
+    };
+    serve_bounded(listener, limits, move |method, path| {
+        respond(method, path, &config)
+    })
+}
+
+/// Serves `handler`'s answer to each request's method and path on `listener`, over HTTP/1,
+/// until the handle is dropped: connections within `limits` (past them a new one is closed at
+/// once), each for at most [`CONNECTION_LIFETIME`], a request head within [`HEADER_TIMEOUT`].
+/// The node's other small HTTP endpoints (metrics) use it too.
+pub fn serve_bounded<H>(
+    listener: TcpListener,
+    limits: Limits,
+    handler: H,
+) -> std::io::Result<WebHandle>
+where
+    H: Fn(&Method, &str) -> Response<Full<Bytes>> + Send + Sync + 'static,
+{
     let addr = listener.local_addr()?;
-    let config = Arc::new(config);
+    let handler = Arc::new(handler);
     let table = Arc::new(Mutex::new(Connections::default()));
     let task = tokio::spawn(async move {
         loop {
@@ -235,14 +265,14 @@ pub fn serve(listener: TcpListener, config: WebConfig) -> std::io::Result<WebHan
                 }
             };
             // Over a limit: the connection is closed at once, costing nothing more.
-            let Some(slot) = Slot::take(&table, peer.ip(), &config) else {
+            let Some(slot) = Slot::take(&table, peer.ip(), limits) else {
                 continue;
             };
-            let config = config.clone();
+            let handler = handler.clone();
             tokio::spawn(async move {
                 let _slot = slot;
                 let service = service_fn(move |request: Request<Incoming>| {
-                    let response = respond(request.method(), request.uri().path(), &config);
+                    let response = handler(request.method(), request.uri().path());
                     async move { Ok::<_, std::convert::Infallible>(response) }
                 });
                 let connection = hyper::server::conn::http1::Builder::new()
