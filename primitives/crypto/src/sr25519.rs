@@ -1,7 +1,9 @@
 //! sr25519 (Schnorr over Ristretto25519) public keys and signatures.
 //!
-//! The byte types are available everywhere, including the wasm runtime. Signing, verification
-//! and key derivation need `std`: they run natively, in the host or in tools.
+//! The byte types are available everywhere, including the wasm runtime, which verifies through
+//! the host. Key pairs, single verification and derivation need the `pair` feature (no `std`:
+//! the web app's wasm signs in the browser); batch verification, VRF signing and signing with
+//! the operating system's randomness need `std`.
 
 use codec::{Decode, Encode, MaxEncodedLen};
 use core::fmt;
@@ -71,14 +73,16 @@ impl AsRef<[u8]> for Signature {
     }
 }
 
-#[cfg(feature = "std")]
+#[cfg(feature = "pair")]
 pub use native::*;
 
-#[cfg(feature = "std")]
+#[cfg(feature = "pair")]
 mod native {
     use super::*;
+    use alloc::vec::Vec;
     use schnorrkel::{
         ExpansionMode, MiniSecretKey, PublicKey, SecretKey,
+        context::attach_rng,
         derive::{ChainCode, Derivation},
         signing_context,
     };
@@ -100,6 +104,7 @@ mod native {
     }
 
     /// Verifies many signatures at once (faster than one by one); true only if all are valid.
+    #[cfg(feature = "std")]
     pub fn verify_batch<'a>(
         items: impl IntoIterator<Item = (&'a Signature, &'a [u8], &'a Public)>,
     ) -> bool {
@@ -168,6 +173,7 @@ mod native {
     }
 
     /// Like [`verify_batch`], with keys decoded beforehand.
+    #[cfg(feature = "std")]
     pub fn verify_batch_prepared<'a>(
         items: impl IntoIterator<Item = (&'a Signature, &'a [u8], &'a VerifyingKey)>,
     ) -> bool {
@@ -237,14 +243,36 @@ mod native {
             Public(self.0.public.to_bytes())
         }
 
-        /// Signs `message` under [`SIGNING_CONTEXT`].
+        /// The pair of a 64-byte secret key followed by its 32-byte public key, as
+        /// [`Pair::to_raw_vec`] writes it; `None` when the secret is not a canonical scalar or
+        /// the public key does not belong to it.
+        pub fn from_raw(raw: &[u8; 96]) -> Option<Self> {
+            let secret = SecretKey::from_bytes(&raw[..64]).ok()?;
+            let public = secret.to_public();
+            (public.to_bytes()[..] == raw[64..])
+                .then(|| Self(schnorrkel::Keypair { secret, public }))
+        }
+
+        /// Signs `message` under [`SIGNING_CONTEXT`] with the operating system's randomness.
+        #[cfg(feature = "std")]
         pub fn sign(&self, message: &[u8]) -> Signature {
             let context = signing_context(SIGNING_CONTEXT);
             Signature(self.0.sign(context.bytes(message)).to_bytes())
         }
 
+        /// Signs `message` under [`SIGNING_CONTEXT`] with `entropy` from the caller (a
+        /// browser's `crypto.getRandomValues`) as the signature's randomness. schnorrkel mixes
+        /// it with the secret key and the message, so weak entropy does not expose the key;
+        /// fresh entropy keeps signatures of one message unlinkable.
+        pub fn sign_with_entropy(&self, message: &[u8], entropy: [u8; 32]) -> Signature {
+            let transcript = signing_context(SIGNING_CONTEXT).bytes(message);
+            let signature = self.0.sign(attach_rng(transcript, SeededRng::new(entropy)));
+            Signature(signature.to_bytes())
+        }
+
         /// Evaluates the VRF on `message` under `context`: the signature and the 32 output
         /// bytes [`vrf_verify`] returns for it.
+        #[cfg(feature = "std")]
         pub fn vrf_sign(&self, context: &[u8], message: &[u8]) -> (VrfSignature, [u8; 32]) {
             let (in_out, proof, _) = self.0.vrf_sign(signing_context(context).bytes(message));
             let signature = VrfSignature {
@@ -258,6 +286,11 @@ mod native {
         ///
         /// Returns the seed of the result when the last junction was hard (so the child can be
         /// stored as a seed), as Substrate does.
+        ///
+        /// The public key is Substrate's. A soft junction also gives the child a new signing
+        /// nonce (the second half of its secret), which schnorrkel would draw from the
+        /// operating system; here it comes from the parent's secret and the junction, so one
+        /// path always gives the same 64-byte secret, in the node and in the browser alike.
         pub fn derive(
             &self,
             path: impl IntoIterator<Item = DeriveJunction>,
@@ -267,7 +300,10 @@ mod native {
             for junction in path {
                 match junction {
                     DeriveJunction::Soft(code) => {
-                        secret = secret.derived_key_simple(ChainCode(code), []).0;
+                        let rng = SeededRng::new(crate::blake2_256(
+                            &[&b"cpc/sr25519/soft-nonce"[..], &secret.to_bytes(), &code].concat(),
+                        ));
+                        secret = secret.derived_key_simple_rng(ChainCode(code), [], rng).0;
                         seed = None;
                     }
                     DeriveJunction::Hard(code) => {
@@ -287,6 +323,46 @@ mod native {
             self.0.to_bytes().to_vec()
         }
     }
+
+    /// The randomness schnorrkel asks for, expanded from a 32-byte seed with blake2b. It only
+    /// ever feeds schnorrkel's witnesses, which hash it together with the secret key.
+    struct SeededRng {
+        seed: [u8; 32],
+        block: u64,
+    }
+
+    impl SeededRng {
+        fn new(seed: [u8; 32]) -> Self {
+            Self { seed, block: 0 }
+        }
+    }
+
+    impl rand_core::RngCore for SeededRng {
+        fn next_u32(&mut self) -> u32 {
+            rand_core::impls::next_u32_via_fill(self)
+        }
+
+        fn next_u64(&mut self) -> u64 {
+            rand_core::impls::next_u64_via_fill(self)
+        }
+
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            for chunk in dest.chunks_mut(32) {
+                let mut input = [0u8; 40];
+                input[..32].copy_from_slice(&self.seed);
+                input[32..].copy_from_slice(&self.block.to_le_bytes());
+                self.block += 1;
+                chunk.copy_from_slice(&crate::blake2_256(&input)[..chunk.len()]);
+            }
+        }
+
+        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+            self.fill_bytes(dest);
+            Ok(())
+        }
+    }
+
+    impl rand_core::CryptoRng for SeededRng {}
 
     impl fmt::Debug for Pair {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -372,6 +448,28 @@ mod tests {
             !verify(&signature, message, &Public([0xff; 32])),
             "not a curve point"
         );
+    }
+
+    #[test]
+    fn a_pair_comes_back_from_its_raw_bytes_and_signs_with_caller_entropy() {
+        let pair = Pair::from_seed(&[7u8; 32]);
+        let raw: [u8; 96] = pair.to_raw_vec().try_into().unwrap();
+        let back = Pair::from_raw(&raw).expect("the raw bytes of a pair");
+        assert_eq!(back.public(), pair.public());
+        let first = back.sign_with_entropy(b"cpchain", [1; 32]);
+        assert!(verify(&first, b"cpchain", &pair.public()));
+        // Other entropy, another valid signature of the same message.
+        let second = back.sign_with_entropy(b"cpchain", [2; 32]);
+        assert_ne!(first, second);
+        assert!(verify(&second, b"cpchain", &pair.public()));
+        assert!(!verify(&first, b"cpchaim", &pair.public()));
+        // A public half that is not the secret's, or a secret that is not a scalar.
+        let mut wrong_public = raw;
+        wrong_public[95] ^= 1;
+        assert!(Pair::from_raw(&wrong_public).is_none());
+        let mut not_a_scalar = raw;
+        not_a_scalar[31] = 0xff;
+        assert!(Pair::from_raw(&not_a_scalar).is_none());
     }
 
     #[test]

@@ -11,6 +11,10 @@
 //! the input, not the phrase text, which differs from BIP39's own seed derivation.
 
 use crate::sr25519::{DeriveJunction, Pair};
+use alloc::{
+    string::{String, ToString},
+    vec::Vec,
+};
 use bip39::{Language, Mnemonic};
 use core::fmt;
 use zeroize::Zeroize;
@@ -48,7 +52,7 @@ impl fmt::Display for SecretError {
     }
 }
 
-impl std::error::Error for SecretError {}
+impl core::error::Error for SecretError {}
 
 /// A SURI split into its parts.
 #[derive(Clone, PartialEq, Eq)]
@@ -151,13 +155,24 @@ pub fn mini_secret_from_entropy(entropy: &[u8], password: &str) -> Result<[u8; 3
 pub fn seed_from_phrase(phrase: &str, password: &str) -> Result<[u8; 32], SecretError> {
     let mnemonic = Mnemonic::parse_in_normalized(Language::English, phrase)
         .map_err(|_| SecretError::InvalidPhrase)?;
-    let mut entropy = mnemonic.to_entropy();
-    let seed = mini_secret_from_entropy(&entropy, password);
+    let (mut entropy, len) = mnemonic.to_entropy_array();
+    let seed = mini_secret_from_entropy(&entropy[..len], password);
     entropy.zeroize();
     seed
 }
 
+/// The English mnemonic of `entropy` (16, 20, 24, 28 or 32 bytes: 12 to 24 words).
+pub fn phrase_from_entropy(entropy: &[u8]) -> Result<String, SecretError> {
+    if !matches!(entropy.len(), 16 | 20 | 24 | 28 | 32) {
+        return Err(SecretError::InvalidEntropy);
+    }
+    Mnemonic::from_entropy_in(Language::English, entropy)
+        .map(|mnemonic| mnemonic.to_string())
+        .map_err(|_| SecretError::InvalidEntropy)
+}
+
 /// A new random English mnemonic of `words` words (12, 15, 18, 21 or 24).
+#[cfg(feature = "std")]
 pub fn generate_phrase(words: usize) -> Result<String, SecretError> {
     use rand::RngCore;
     if !matches!(words, 12 | 15 | 18 | 21 | 24) {
@@ -166,10 +181,9 @@ pub fn generate_phrase(words: usize) -> Result<String, SecretError> {
     let mut entropy = [0u8; 32];
     let len = words / 3 * 4;
     rand::rngs::OsRng.fill_bytes(&mut entropy[..len]);
-    let mnemonic = Mnemonic::from_entropy_in(Language::English, &entropy[..len])
-        .map_err(|_| SecretError::InvalidEntropy)?;
+    let phrase = phrase_from_entropy(&entropy[..len]);
     entropy.zeroize();
-    Ok(mnemonic.to_string())
+    phrase
 }
 
 /// Checks that `phrase` is a valid English BIP39 mnemonic.
@@ -199,6 +213,7 @@ impl Pair {
     }
 
     /// A new pair from a fresh 12-word phrase, returned with the phrase.
+    #[cfg(feature = "std")]
     pub fn generate() -> (Pair, String) {
         let phrase = generate_phrase(12).expect("12 words is a valid length; qed");
         let seed = seed_from_phrase(&phrase, "").expect("a generated phrase is valid; qed");
@@ -261,6 +276,38 @@ mod tests {
         // A soft child has no seed; a hard child has one.
         assert!(Pair::from_suri("//Alice/soft").unwrap().1.is_none());
         assert!(Pair::from_suri("//Alice").unwrap().1.is_some());
+    }
+
+    #[test]
+    fn a_soft_path_gives_the_same_whole_secret_every_time() {
+        // The public key is Substrate's (polkadot.js `//Alice/soft`), and the nonce half of
+        // the secret no longer changes from one derivation to the next.
+        let (first, _) = Pair::from_suri("//Alice/soft").unwrap();
+        let (again, _) = Pair::from_suri("//Alice/soft").unwrap();
+        assert_eq!(first.to_raw_vec(), again.to_raw_vec());
+        assert_eq!(
+            public_hex("//Alice/soft"),
+            "02cfd83074aefc9955af4034d19b3780d47a52e158ababec8ec012b2295f1c5b"
+        );
+        assert_ne!(
+            Pair::from_suri("//Alice/soft/more").unwrap().0.to_raw_vec(),
+            first.to_raw_vec()
+        );
+    }
+
+    #[test]
+    fn phrases_come_from_entropy_and_give_it_back() {
+        let entropy = [0x5a; 16];
+        let phrase = phrase_from_entropy(&entropy).unwrap();
+        assert_eq!(phrase.split(' ').count(), 12);
+        assert_eq!(
+            seed_from_phrase(&phrase, "").unwrap(),
+            mini_secret_from_entropy(&entropy, "").unwrap()
+        );
+        assert_eq!(
+            phrase_from_entropy(&[0; 15]),
+            Err(SecretError::InvalidEntropy)
+        );
     }
 
     #[test]
