@@ -1,6 +1,8 @@
 //! Builds the table of the app's files (`app/`): each path with its content type and bytes,
 //! included in the binary so that a node serves the app with nothing beside it on disk. No
-//! bundler or download: the files are served as written.
+//! bundler or download: the files are served as written. The page's cryptography
+//! (`crypto/`, the `cpc-webapp-crypto` crate) is compiled to wasm here, the way the runtime
+//! is, and served as `/crypto.wasm`.
 
 use std::{
     env, fs,
@@ -44,6 +46,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn main() {
+    cpc_wasm_builder::build_variant("cpc-webapp-crypto", &[], "CRYPTO_WASM");
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set by cargo")).join("app");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();

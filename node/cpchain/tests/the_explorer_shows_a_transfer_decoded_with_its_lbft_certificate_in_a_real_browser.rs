@@ -10,7 +10,7 @@
 mod common;
 
 use common::*;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::Duration;
 
 /// The block (number, hash) holding the extrinsic `hex`, once finalized.
@@ -54,7 +54,8 @@ fn in_cpc(amount: u128) -> String {
 
 #[test]
 fn the_explorer_shows_a_transfer_decoded_with_its_lbft_certificate_in_a_real_browser() {
-    let chromium = chromium();
+    // Before anything starts: a machine without Chromium fails here, saying so.
+    chromium();
     let dir = tempfile::tempdir().unwrap();
     let node = Node::start(&["--dev", "--tmp"], &dir.path().join("node.log"));
     let ui = node.ui_port.expect("a dev node serves the web app");
@@ -69,14 +70,10 @@ fn the_explorer_shows_a_transfer_decoded_with_its_lbft_certificate_in_a_real_bro
     let (index, member) = committee_member(&node, "Alice");
     let certificate = commit_certificate(&node, number);
 
-    let screenshots = screenshot_dir();
-    let (ok, output) = run_node_script(
-        "browser",
+    let (seen, output) = browser_script(
         "explorer.mjs",
+        ui,
         &[
-            ("APP_URL", format!("http://127.0.0.1:{ui}/")),
-            ("CHROMIUM", chromium),
-            ("SCREENSHOTS", screenshots.display().to_string()),
             ("BLOCK_NUMBER", number.to_string()),
             ("BLOCK_HASH", hash.clone()),
             ("FROM", cpc_runtime_test_utils::account("Alice").to_ss58(42)),
@@ -88,20 +85,15 @@ fn the_explorer_shows_a_transfer_decoded_with_its_lbft_certificate_in_a_real_bro
         ],
         Duration::from_secs(150),
     );
-    assert!(ok, "the browser script failed:\n{output}");
 
     // What the page showed, checked against the node's own answers.
-    let seen: Value = output
-        .lines()
-        .find_map(|l| l.strip_prefix("SEEN "))
-        .map(|l| serde_json::from_str(l).unwrap())
-        .unwrap_or_else(|| panic!("the script reports what it saw:\n{output}"));
     let free = free_balance(&node, &dave, None);
     assert_eq!(seen["daveFree"], json!(in_cpc(free)), "{output}");
     assert_eq!(seen["blockHash"], json!(hash));
     assert!(
         seen["finalizedAdvancedTo"].as_u64().unwrap() > seen["finalizedFirst"].as_u64().unwrap()
     );
+    let screenshots = screenshot_dir();
     for page in [
         "home",
         "block",

@@ -38,14 +38,19 @@ pub struct Asset {
 }
 
 include!(concat!(env!("OUT_DIR"), "/assets.rs"));
+include!(concat!(env!("OUT_DIR"), "/crypto_wasm.rs"));
+
+/// Where the page loads its cryptography ([`CRYPTO_WASM`], the `cpc-webapp-crypto` crate).
+pub const CRYPTO_WASM_PATH: &str = "/crypto.wasm";
 
 /// How long a client may take to send a request's head.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long one connection may stay open; a browser opens another when it needs one.
 pub const CONNECTION_LIFETIME: Duration = Duration::from_secs(60);
 
-/// The page may run its own scripts only, and connect to any node (the RPC URL field).
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+/// The page may run its own scripts only (and compile its own wasm), and connect to any node
+/// (the RPC URL field).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss: http: https:; \
      base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
@@ -86,7 +91,20 @@ pub struct Limits {
 
 /// The file at `path`, `/` being `/index.html`.
 pub fn asset(path: &str) -> Option<&'static Asset> {
+    // `None` only in a build that skipped the wasm (`CPC_SKIP_WASM_BUILD`): then the wallet
+    // says it is unavailable, and the explorer still works.
+    static CRYPTO: Option<Asset> = match CRYPTO_WASM {
+        Some(body) => Some(Asset {
+            path: CRYPTO_WASM_PATH,
+            content_type: "application/wasm",
+            body,
+        }),
+        None => None,
+    };
     let path = if path == "/" { "/index.html" } else { path };
+    if path == CRYPTO_WASM_PATH {
+        return CRYPTO.as_ref();
+    }
     ASSETS.iter().find(|a| a.path == path)
 }
 

@@ -229,3 +229,165 @@ fn an_ipv6_prefix_counts_as_one_address() {
     let mapped: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
     assert_eq!(limit_key(mapped), "10.0.0.1".parse::<IpAddr>().unwrap());
 }
+
+/// The module the wallet runs, as built into the binary: it imports nothing (the page gives
+/// it randomness as arguments), and its keys and signatures are the node's.
+mod crypto_wasm {
+    use super::*;
+    use cpc_crypto::sr25519::{Pair, Public, Signature, verify};
+    use wasmtime::{Engine, Instance, Memory, Module, Store, TypedFunc};
+
+    struct Wasm {
+        store: Store<()>,
+        instance: Instance,
+        memory: Memory,
+    }
+
+    impl Wasm {
+        fn new() -> Self {
+            let bytes = CRYPTO_WASM.expect("the wasm is built unless CPC_SKIP_WASM_BUILD is set");
+            let engine = Engine::default();
+            let module = Module::new(&engine, bytes).unwrap();
+            assert_eq!(module.imports().len(), 0, "the module imports nothing");
+            let mut store = Store::new(&engine, ());
+            let instance = Instance::new(&mut store, &module, &[]).unwrap();
+            let memory = instance.get_memory(&mut store, "memory").unwrap();
+            Self {
+                store,
+                instance,
+                memory,
+            }
+        }
+
+        fn func<P: wasmtime::WasmParams, R: wasmtime::WasmResults>(
+            &mut self,
+            name: &str,
+        ) -> TypedFunc<P, R> {
+            self.instance
+                .get_typed_func(&mut self.store, name)
+                .unwrap_or_else(|e| panic!("export {name}: {e}"))
+        }
+
+        fn put(&mut self, bytes: &[u8]) -> u32 {
+            let alloc = self.func::<u32, u32>("cpc_alloc");
+            let ptr = alloc
+                .call(&mut self.store, bytes.len().max(1) as u32)
+                .unwrap();
+            self.memory
+                .write(&mut self.store, ptr as usize, bytes)
+                .unwrap();
+            ptr
+        }
+
+        fn get(&self, ptr: u32, len: usize) -> Vec<u8> {
+            let mut out = vec![0; len];
+            self.memory
+                .read(&self.store, ptr as usize, &mut out)
+                .unwrap();
+            out
+        }
+
+        fn pair(&mut self, suri: &str) -> Result<[u8; 96], u32> {
+            let input = self.put(suri.as_bytes());
+            let out = self.put(&[0; 96]);
+            let f = self.func::<(u32, u32, u32), u32>("cpc_pair_from_suri");
+            match f
+                .call(&mut self.store, (input, suri.len() as u32, out))
+                .unwrap()
+            {
+                0 => Ok(self.get(out, 96).try_into().unwrap()),
+                code => Err(code),
+            }
+        }
+
+        fn sign(&mut self, pair: &[u8; 96], message: &[u8], entropy: [u8; 32]) -> [u8; 64] {
+            let (p, m, e, out) = (
+                self.put(pair),
+                self.put(message),
+                self.put(&entropy),
+                self.put(&[0; 64]),
+            );
+            let f = self.func::<(u32, u32, u32, u32, u32), u32>("cpc_sign");
+            let status = f
+                .call(&mut self.store, (p, m, message.len() as u32, e, out))
+                .unwrap();
+            assert_eq!(status, 0);
+            self.get(out, 64).try_into().unwrap()
+        }
+    }
+
+    #[test]
+    fn the_served_crypto_imports_nothing_and_signs_as_the_node_does() {
+        let response = respond(&Method::GET, CRYPTO_WASM_PATH, &config());
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            header_of(&response, header::CONTENT_TYPE),
+            "application/wasm"
+        );
+
+        let mut wasm = Wasm::new();
+        for suri in ["//Bob", "//Alice/soft", "//Alice//stash///pw"] {
+            let pair = wasm.pair(suri).unwrap();
+            let (native, _) = Pair::from_suri(suri).unwrap();
+            assert_eq!(
+                pair.to_vec(),
+                native.to_raw_vec(),
+                "{suri}: the same secret"
+            );
+            let signature = wasm.sign(&pair, b"a transfer", [7; 32]);
+            let public = Public(pair[64..].try_into().unwrap());
+            assert!(verify(&Signature(signature), b"a transfer", &public));
+            assert!(!verify(&Signature(signature), b"a transfeR", &public));
+        }
+        // Bad secrets come back as error codes (crate::Error::code), not traps.
+        assert_eq!(wasm.pair("not a phrase"), Err(2));
+        assert_eq!(wasm.pair("//Alice//"), Err(1));
+    }
+
+    #[test]
+    fn the_served_vault_opens_only_with_its_password() {
+        let mut wasm = Wasm::new();
+        let secret = b"//Bob";
+        let (salt, nonce, tag) = (wasm.put(&[1; 16]), wasm.put(&[2; 12]), wasm.put(&[0; 16]));
+        let data = wasm.put(secret);
+        let password = wasm.put(b"correct horse");
+        let seal = wasm.func::<(u32, u32, u32, u32, u32, u32, u32, u32), u32>("cpc_vault_seal");
+        let rounds = 10_000;
+        let args = (password, 13, salt, rounds, nonce, data, 5, tag);
+        assert_eq!(seal.call(&mut wasm.store, args).unwrap(), 0);
+        let sealed = wasm.get(data, 5);
+        assert_ne!(sealed, secret);
+
+        // The node's implementation opens what the wasm sealed.
+        let mut native = sealed.clone();
+        let tag_bytes: [u8; 16] = wasm.get(tag, 16).try_into().unwrap();
+        let open = wasm.func::<(u32, u32, u32, u32, u32, u32, u32, u32), u32>("cpc_vault_open");
+        let wrong = wasm.put(b"wrong horse");
+        let status = open
+            .call(
+                &mut wasm.store,
+                (wrong, 11, salt, rounds, nonce, data, 5, tag),
+            )
+            .unwrap();
+        assert_eq!(status, 7, "a wrong password");
+        assert_eq!(wasm.get(data, 5), sealed, "left as it was");
+        let status = open
+            .call(
+                &mut wasm.store,
+                (password, 13, salt, rounds, nonce, data, 5, tag),
+            )
+            .unwrap();
+        assert_eq!(status, 0);
+        assert_eq!(wasm.get(data, 5), secret);
+        cpc_webapp_crypto::vault_open(
+            b"correct horse",
+            &[1; 16],
+            rounds,
+            &[2; 12],
+            &mut native,
+            &tag_bytes,
+        )
+        .unwrap();
+        assert_eq!(native, secret);
+    }
+}

@@ -603,6 +603,36 @@ pub fn run_node_script(
     (status.is_some_and(|s| s.success()), text)
 }
 
+/// Runs the browser script `tests/clients/browser/<script>` in Chromium against the web app on
+/// `ui_port`, given the app's URL, Chromium's path, the screenshot folder and `env`; fails the
+/// test if the script fails, and returns what the page showed (the script's `SEEN {json}`
+/// line) and the script's whole output.
+pub fn browser_script(
+    script: &str,
+    ui_port: u16,
+    env: &[(&str, String)],
+    limit: Duration,
+) -> (Value, String) {
+    let mut all = vec![
+        ("APP_URL", format!("http://127.0.0.1:{ui_port}/")),
+        ("CHROMIUM", chromium()),
+        ("SCREENSHOTS", screenshot_dir().display().to_string()),
+    ];
+    all.extend(env.iter().cloned());
+    let (ok, output) = run_node_script("browser", script, &all, limit);
+    assert!(
+        ok,
+        "the browser script {script} failed:
+{output}"
+    );
+    let seen = output
+        .lines()
+        .find_map(|l| l.strip_prefix("SEEN "))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .unwrap_or_else(|| panic!("{script} reports what it saw:\n{output}"));
+    (seen, output)
+}
+
 /// Runs `cpchain args` (a `--json` command) and returns the JSON of its last output line;
 /// fails the test with its output if it fails.
 pub fn cli_json(args: &[&str]) -> Value {

@@ -4,6 +4,7 @@
 import { Chain } from './chain.js';
 import { h, replace } from './dom.js';
 import * as explorer from './explorer.js';
+import * as wallet from './wallet.js';
 
 const STORED_URL = 'cpchain.rpcUrl';
 const main = document.getElementById('main');
@@ -82,6 +83,10 @@ async function route() {
         break;
       case 'consensus':
         await explorer.consensus(chain, main);
+        break;
+      case 'wallet':
+        if (args[0]) stop = await wallet.account(chain, main, args[0]);
+        else await wallet.index(chain, main);
         break;
       default:
         replace(main, h('h1', {}, 'Page not found'), h('p', {}, h('a', { href: '#/' }, 'Back to the chain')));

@@ -17,13 +17,16 @@ export class Chain {
   }
 
   async load() {
-    const [properties, name, genesis, version] = await Promise.all([
+    const [properties, name, chainType, genesis, version] = await Promise.all([
       this.rpc.send('system_properties'),
       this.rpc.send('system_chain'),
+      this.rpc.send('system_chainType').catch(() => null),
       this.rpc.send('chain_getBlockHash', [0]),
       this.rpc.send('state_getRuntimeVersion'),
     ]);
     this.name = String(name);
+    // "Development" and "Local" chains have funded well-known accounts (//Alice, …).
+    this.chainType = typeof chainType === 'string' ? chainType : null;
     this.genesis = genesis;
     this.ss58Format = Number.isInteger(properties?.ss58Format) ? properties.ss58Format : 42;
     this.decimals = Number.isInteger(properties?.tokenDecimals) ? properties.tokenDecimals : 0;

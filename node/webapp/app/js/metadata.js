@@ -3,8 +3,8 @@
 // explorer follows runtime upgrades. Type ids and lengths come from the node and are checked;
 // nesting is bounded, so a hostile metadata or value ends in an error, not a hang.
 
-import { Reader, ScaleError } from './scale.js';
-import { toHex, twox128, blake2b, blake2_128Concat, twox64Concat, concat, utf8, ss58Encode } from './hash.js';
+import { Reader, ScaleError, encodeCompact } from './scale.js';
+import { toHex, twox128, blake2b, blake2_128Concat, twox64Concat, concat, utf8, ss58Encode, ss58Decode } from './hash.js';
 
 const MAX_DEPTH = 64;
 const PRIMITIVES = ['bool', 'char', 'str', 'u8', 'u16', 'u32', 'u64', 'u128', 'u256', 'i8', 'i16', 'i32', 'i64', 'i128', 'i256'];
@@ -306,6 +306,103 @@ export class Metadata {
   }
 
   /**
+   * Encodes `value` as type `typeId`: the inverse of `decode` for values a page builds.
+   * Numbers and BigInts (range-checked), strings, `Uint8Array`s, accounts (`Account` or SS58
+   * text), `Balance`s, `{field: value}` for structs, arrays for tuples and sequences,
+   * `Variant`s (or a bare name for a case without fields) for enums, `null` for `None`.
+   */
+  encode(typeId, value, depth = 0) {
+    if (depth > MAX_DEPTH) throw new ScaleError('value nested too deep');
+    const t = this.type(typeId);
+    const def = t.def;
+    const last = t.path[t.path.length - 1];
+    const what = t.path.join('::') || `type ${typeId}`;
+    if (value instanceof Balance) value = value.value;
+    switch (def.kind) {
+      case 'primitive':
+        return encodePrimitive(def.primitive, value);
+      case 'compact': {
+        const n = toBigInt(value);
+        if (n < 0n) throw new ScaleError(`a negative compact for ${what}`);
+        return encodeCompact(n);
+      }
+      case 'sequence': {
+        if (this.isU8(def.type)) {
+          if (!(value instanceof Uint8Array)) throw new ScaleError(`${what} takes bytes`);
+          return concat(encodeCompact(value.length), value);
+        }
+        if (!Array.isArray(value)) throw new ScaleError(`${what} takes a list`);
+        return concat(encodeCompact(value.length), ...value.map((x) => this.encode(def.type, x, depth + 1)));
+      }
+      case 'array': {
+        if (this.isU8(def.type)) {
+          const bytes = def.len === 32 ? accountBytes(value) : value;
+          if (!(bytes instanceof Uint8Array) || bytes.length !== def.len) throw new ScaleError(`${what} takes ${def.len} bytes`);
+          return bytes;
+        }
+        if (!Array.isArray(value) || value.length !== def.len) throw new ScaleError(`${what} takes ${def.len} items`);
+        return concat(...value.map((x) => this.encode(def.type, x, depth + 1)));
+      }
+      case 'tuple': {
+        if (def.types.length === 0) return new Uint8Array();
+        if (!Array.isArray(value) || value.length !== def.types.length) throw new ScaleError(`${what} takes ${def.types.length} items`);
+        return concat(...def.types.map((ty, i) => this.encode(ty, value[i], depth + 1)));
+      }
+      case 'composite': {
+        if (last === 'AccountId32' && def.fields.length === 1) {
+          const bytes = accountBytes(value);
+          if (!(bytes instanceof Uint8Array) || bytes.length !== 32) throw new ScaleError('an account takes 32 bytes or an address');
+          return bytes;
+        }
+        return this.encodeFields(def.fields, value, what, depth);
+      }
+      case 'variant': {
+        if (t.path.length === 1 && t.path[0] === 'Option') {
+          if (value == null) return Uint8Array.of(0);
+          const some = def.variants.find((v) => v.name === 'Some');
+          return concat(Uint8Array.of(1), this.encode(some.fields[0].type, value, depth + 1));
+        }
+        const name = value instanceof Variant ? value.name : value;
+        const v = def.variants.find((x) => x.name === name);
+        if (!v) throw new ScaleError(`${what} has no case ${String(name).slice(0, 40)}`);
+        const fields = value instanceof Variant ? value.value : null;
+        return concat(Uint8Array.of(v.index), this.encodeFields(v.fields, fields, `${what}::${v.name}`, depth));
+      }
+      default:
+        throw new ScaleError(`cannot encode ${def.kind}`);
+    }
+  }
+
+  encodeFields(fields, value, what, depth) {
+    if (fields.length === 0) return new Uint8Array();
+    if (fields.every((f) => f.name != null)) {
+      if (value == null || typeof value !== 'object') throw new ScaleError(`${what} takes fields ${fields.map((f) => f.name).join(', ')}`);
+      return concat(...fields.map((f) => {
+        if (!(f.name in value)) throw new ScaleError(`${what} needs ${f.name}`);
+        return this.encode(f.type, value[f.name], depth + 1);
+      }));
+    }
+    if (fields.length === 1) return this.encode(fields[0].type, value, depth + 1);
+    if (!Array.isArray(value) || value.length !== fields.length) throw new ScaleError(`${what} takes ${fields.length} values`);
+    return concat(...fields.map((f, i) => this.encode(f.type, value[i], depth + 1)));
+  }
+
+  /** The encoded call `Pallet.call(args)`, e.g. `encodeCall('Balances', 'transfer_keep_alive', {dest, value})`. */
+  encodeCall(palletName, callName, args) {
+    return this.encode(this.extrinsicParams.Call, new Variant(palletName, new Variant(callName, args)));
+  }
+
+  /** Whether type `typeId` encodes to no bytes at all (such as `()` or an empty struct). */
+  isEmpty(typeId, depth = 0) {
+    if (depth > MAX_DEPTH) return false;
+    const d = this.type(typeId).def;
+    if (d.kind === 'tuple') return d.types.every((t) => this.isEmpty(t, depth + 1));
+    if (d.kind === 'composite') return d.fields.every((f) => this.isEmpty(f.type, depth + 1));
+    if (d.kind === 'array') return d.len === 0 || this.isEmpty(d.type, depth + 1);
+    return false;
+  }
+
+  /**
    * A signed or unsigned extrinsic, from its hex as `chain_getBlock` gives it: `{hash, signed,
    * signer, extra, pallet, call, args}`.
    */
@@ -364,6 +461,46 @@ function hash(hasher, data) {
     default:
       throw new Error(`hasher ${hasher} is not supported here`);
   }
+}
+
+const WIDTHS = { u8: 1, u16: 2, u32: 4, u64: 8, u128: 16, u256: 32, i8: 1, i16: 2, i32: 4, i64: 8, i128: 16, i256: 32 };
+
+function toBigInt(value) {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
+  if (typeof value === 'string' && /^-?\d{1,80}$/.test(value)) return BigInt(value);
+  throw new ScaleError(`not a whole number: ${String(value).slice(0, 40)}`);
+}
+
+function encodePrimitive(p, value) {
+  if (p === 'bool') {
+    if (typeof value !== 'boolean') throw new ScaleError('not a bool');
+    return Uint8Array.of(value ? 1 : 0);
+  }
+  if (p === 'str') {
+    if (typeof value !== 'string') throw new ScaleError('not text');
+    const bytes = utf8(value);
+    return concat(encodeCompact(bytes.length), bytes);
+  }
+  if (p === 'char') throw new ScaleError('cannot encode char');
+  const width = WIDTHS[p];
+  const bits = BigInt(8 * width);
+  let n = toBigInt(value);
+  const signed = p.startsWith('i');
+  const min = signed ? -(1n << (bits - 1n)) : 0n;
+  const max = signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
+  if (n < min || n > max) throw new ScaleError(`${n} does not fit ${p}`);
+  if (n < 0n) n += 1n << bits;
+  const out = new Uint8Array(width);
+  for (let i = 0; i < width; i++, n >>= 8n) out[i] = Number(n & 0xffn);
+  return out;
+}
+
+// The 32 bytes of an account given as an `Account`, SS58 text or bytes.
+function accountBytes(value) {
+  if (value instanceof Account) return value.bytes;
+  if (typeof value === 'string') return ss58Decode(value).publicKey;
+  return value;
 }
 
 function fromHexStrict(hex) {

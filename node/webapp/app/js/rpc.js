@@ -42,7 +42,7 @@ export class Rpc {
         this.backoff = 500;
         this.onStatus('open', this.url);
         resolve();
-        for (const [local, sub] of this.subscriptions) this.resubscribe(local, sub);
+        for (const [local, sub] of this.subscriptions) this.resubscribe(local, sub).catch(() => {});
       });
     });
     ws.addEventListener('message', (event) => this.receive(event.data));
@@ -53,6 +53,11 @@ export class Rpc {
       }
       this.pending.clear();
       this.byRemote.clear();
+      for (const [local, sub] of this.subscriptions) {
+        if (!sub.once) continue;
+        this.subscriptions.delete(local);
+        sub.onClose();
+      }
       if (this.closed) return;
       this.onStatus('closed', `reconnecting in ${Math.round(this.backoff / 1000)} s`);
       setTimeout(() => this.closed || this.connect(), this.backoff);
@@ -111,6 +116,24 @@ export class Rpc {
         this.byRemote.delete(String(sub.remote));
         this.send(sub.unsubscribe, [sub.remote]).catch(() => {});
       }
+    };
+  }
+
+  /**
+   * Subscribes once, for a subscription that must not be re-made after a reconnect (a
+   * submission would be sent twice): resolves to a function that unsubscribes, or rejects
+   * with the node's error. A dropped connection ends it with `onClose`.
+   */
+  async watch(method, params, unsubscribe, callback, onClose = () => {}) {
+    const remote = await this.send(method, params);
+    const local = this.nextLocal++;
+    const sub = { method, params, unsubscribe, callback, remote, once: true, onClose };
+    this.subscriptions.set(local, sub);
+    this.byRemote.set(String(remote), local);
+    return () => {
+      if (!this.subscriptions.delete(local)) return;
+      this.byRemote.delete(String(remote));
+      this.send(unsubscribe, [remote]).catch(() => {});
     };
   }
 
