@@ -106,6 +106,7 @@ fn gateway_round_trip(c: &mut Criterion) {
                 loopback_audiences: true,
                 connections: Default::default(),
                 disk: Default::default(),
+                cors_origins: Vec::new(),
             },
             view,
             Box::new(store),

@@ -24,6 +24,11 @@
 //!
 //! Blobs are streamed to a staging file while hashed, checked to start with an encrypted-blob
 //! header, bounded in size, then handed to the [`BlobStore`] under their sha2-256.
+//!
+//! Web pages (the node's own web app) call the gateway from another origin: a request from an
+//! origin in [`GatewayConfig::cors_origins`] gets CORS headers, and its preflight (`OPTIONS`)
+//! an answer; any other origin's preflight is refused, so a browser never sends its request.
+//! CORS only governs browsers: every request is still authenticated as above.
 
 use crate::{
     crypto,
@@ -155,6 +160,59 @@ pub struct GatewayConfig {
     pub connections: ConnectionLimits,
     /// Bounds on disk use.
     pub disk: DiskLimits,
+    /// Origins of web pages allowed to call the gateway from a browser (`scheme://host[:port]`
+    /// as browsers send them, or `*` for any); the node adds its web app's own.
+    pub cors_origins: Vec<String>,
+}
+
+/// How long a browser may cache a preflight answer, in seconds.
+const CORS_MAX_AGE: &str = "600";
+
+/// Whether `origin` (a request's `Origin` header) may call the gateway from a browser.
+pub fn cors_allows(allowed: &[String], origin: &str) -> bool {
+    allowed
+        .iter()
+        .any(|a| a == "*" || a.eq_ignore_ascii_case(origin))
+}
+
+/// The answer to a preflight request from `origin`: allowed, it names what the gateway's
+/// routes use (the bearer token, JSON bodies, blob uploads); refused, 403.
+fn preflight(origin: Option<&str>) -> Response<Body> {
+    let Some(origin) = origin else {
+        return json_reply(
+            StatusCode::FORBIDDEN,
+            json!({ "error": "this origin may not call the gateway from a browser" }),
+        );
+    };
+    let mut response = Response::builder()
+        .status(StatusCode::NO_CONTENT)
+        .header("access-control-allow-methods", "GET, POST, PUT")
+        .header(
+            "access-control-allow-headers",
+            "authorization, content-type",
+        )
+        .header("access-control-max-age", CORS_MAX_AGE)
+        .body(http::full(Vec::new()))
+        .expect("static headers are valid; qed");
+    add_cors_headers(&mut response, origin);
+    response
+}
+
+/// The headers that let a page at the allowed `origin` read a response, including the blob
+/// hash a download carries.
+fn add_cors_headers(response: &mut Response<Body>, origin: &str) {
+    let headers = response.headers_mut();
+    if let Ok(value) = hyper::header::HeaderValue::from_str(origin) {
+        headers.insert("access-control-allow-origin", value);
+    }
+    headers.append(
+        hyper::header::VARY,
+        hyper::header::HeaderValue::from_static("origin"),
+    );
+    headers.insert(
+        "access-control-expose-headers",
+        hyper::header::HeaderValue::from_static("x-cpc-blob-hash, content-length"),
+    );
 }
 
 /// Bounds on the gateway's disk, which RocksDB shares.
@@ -508,12 +566,25 @@ async fn serve_connection(
     let service = service_fn(move |mut request: Request<Incoming>| {
         let state = state.clone();
         request.extensions_mut().insert(pause.clone());
+        // Only an origin the configuration names is echoed back.
+        let origin = request
+            .headers()
+            .get(hyper::header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .filter(|o| cors_allows(&state.config.cors_origins, o))
+            .map(str::to_owned);
         async move {
-            let response = match handle(&state, request).await {
+            if request.method() == Method::OPTIONS {
+                return Ok::<_, std::convert::Infallible>(preflight(origin.as_deref()));
+            }
+            let mut response = match handle(&state, request).await {
                 Ok(response) => response,
                 Err(Refusal(status, message)) => json_reply(status, json!({ "error": message })),
             };
-            Ok::<_, std::convert::Infallible>(response)
+            if let Some(origin) = &origin {
+                add_cors_headers(&mut response, origin);
+            }
+            Ok(response)
         }
     });
     // HTTP/1 only: HTTP/2 would multiplex many transfers over one connection, past the

@@ -199,6 +199,11 @@ pub struct RunArgs {
     /// several); logins signed for other addresses are refused. Loopback is always accepted.
     #[arg(long, value_name = "URL")]
     pub gateway_public_url: Vec<String>,
+    /// An origin whose web pages may call the gateway from a browser (e.g.
+    /// `https://market.example`; repeat for several; `all` for any). The node's own web app is
+    /// always allowed.
+    #[arg(long, value_name = "ORIGIN")]
+    pub gateway_cors: Vec<String>,
     /// How long a gateway login lasts, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 3600)]
     pub gateway_token_ttl: u64,

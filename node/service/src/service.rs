@@ -334,7 +334,8 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
         rpc_config.cors = cors.parse().map_err(Error::Input)?;
     }
     // Bound before RPC starts, so that the app's origin (its port, when 0 picks one) may call
-    // RPC from the first request.
+    // RPC (and the gateway) from the first request.
+    let mut app_origins = Vec::new();
     let ui_listener = match ui_port(&args) {
         Some(port) => {
             let ip = if args.ui_external {
@@ -349,8 +350,9 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
             let bound = listener
                 .local_addr()
                 .map_err(|e| Error::Node(e.to_string()))?;
-            for origin in ui_origins(bound, &args.ui_public_url)? {
-                rpc_config.cors.allow(origin);
+            app_origins = ui_origins(bound, &args.ui_public_url)?;
+            for origin in &app_origins {
+                rpc_config.cors.allow(origin.clone());
             }
             Some(listener)
         }
@@ -435,7 +437,9 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
     spawn_upgrades_index(client.clone());
 
     let _gateway = match args.gateway_port {
-        Some(port) => Some(start_gateway(&args, port, &paths.chain_dir, client.clone()).await?),
+        Some(port) => {
+            Some(start_gateway(&args, port, &paths.chain_dir, client.clone(), &app_origins).await?)
+        }
         None => None,
     };
 
@@ -675,11 +679,31 @@ fn ui_origins(bound: SocketAddr, public: &[String]) -> Result<Vec<String>, Error
     Ok(origins)
 }
 
+/// The origins allowed to call the gateway from a browser: `--gateway-cors` (`all` is any)
+/// and the node's own web app.
+fn gateway_cors(flags: &[String], app_origins: &[String]) -> Result<Vec<String>, Error> {
+    let mut origins = app_origins.to_vec();
+    for flag in flags {
+        if flag == "all" || flag == "*" {
+            origins.push("*".into());
+            continue;
+        }
+        let origin = cpc_market::gateway::audience_of(flag).ok_or_else(|| {
+            Error::Input(format!(
+                "--gateway-cors {flag}: not an http:// or https:// origin (or `all`)"
+            ))
+        })?;
+        origins.push(origin);
+    }
+    Ok(origins)
+}
+
 async fn start_gateway(
     args: &RunArgs,
     port: u16,
     chain_dir: &std::path::Path,
     client: Arc<Client>,
+    app_origins: &[String],
 ) -> Result<cpc_market::gateway::GatewayHandle, Error> {
     let data_dir = chain_dir.join("gateway");
     let store = cpc_market::store::open(&args.gateway_store, &data_dir)
@@ -721,6 +745,7 @@ async fn start_gateway(
             per_seller: args.gateway_seller_quota,
             min_free: args.gateway_min_free_space,
         },
+        cors_origins: gateway_cors(&args.gateway_cors, app_origins)?,
     };
     let listen = config.listen;
     cpc_market::gateway::serve(config, Arc::new(ClientMarketView { client }), store)
@@ -730,7 +755,7 @@ async fn start_gateway(
 
 #[cfg(test)]
 mod tests {
-    use super::{DEV_UI_PORT, ui_origins, ui_port};
+    use super::{DEV_UI_PORT, gateway_cors, ui_origins, ui_port};
     use crate::args::RunArgs;
     use clap::Parser;
 
@@ -758,6 +783,27 @@ mod tests {
         assert!(
             Cli::try_parse_from(["cpchain", "--ui-port", "1", "--no-ui"]).is_err(),
             "a port and --no-ui contradict each other"
+        );
+    }
+
+    #[test]
+    fn the_gateway_admits_the_web_app_and_the_origins_it_is_given() {
+        let app = ["http://127.0.0.1:9955".to_string()];
+        assert_eq!(gateway_cors(&[], &app).unwrap(), app);
+        assert_eq!(
+            gateway_cors(&["HTTPS://Market.Example/shop".into(), "all".into()], &app).unwrap(),
+            ["http://127.0.0.1:9955", "https://market.example", "*"]
+        );
+        assert!(gateway_cors(&["market.example".into()], &[]).is_err());
+        assert_eq!(
+            args(&[
+                "--gateway-cors",
+                "https://a.example",
+                "--gateway-cors",
+                "all"
+            ])
+            .gateway_cors,
+            ["https://a.example", "all"]
         );
     }
 

@@ -112,6 +112,7 @@ pub fn config(dir: &std::path::Path, token_ttl: Duration, max_blob_bytes: u64) -
         loopback_audiences: true,
         connections: Default::default(),
         disk: Default::default(),
+        cors_origins: Vec::new(),
     }
 }
 
