@@ -85,6 +85,15 @@ fn the_readmes_dev_command_brings_up_a_finalizing_chain() {
         printed.contains(&app),
         "the web app's URL {app} in {printed:?}"
     );
+    let gateway = format!(
+        "http://127.0.0.1:{}",
+        node.gateway_port
+            .expect("a dev node serves the storage gateway")
+    );
+    assert!(
+        printed.contains(&gateway),
+        "the gateway's URL {gateway} in {printed:?}"
+    );
     for url in &printed {
         assert!(
             url.starts_with("ws://127.0.0.1:") || url.starts_with("http://127.0.0.1:"),
@@ -107,10 +116,9 @@ fn the_readmes_dev_command_brings_up_a_finalizing_chain() {
     assert_eq!(chain, "Development");
 
     // HTTP RPC answers on the URLs printed for it.
-    for url in printed
-        .iter()
-        .filter(|u| u.starts_with("http://") && !u.ends_with("/metrics") && **u != app)
-    {
+    for url in printed.iter().filter(|u| {
+        u.starts_with("http://") && !u.ends_with("/metrics") && **u != app && **u != gateway
+    }) {
         let health = common::http_post(
             port_of(url),
             "/",
@@ -130,6 +138,15 @@ fn the_readmes_dev_command_brings_up_a_finalizing_chain() {
     assert_eq!(status, 200);
     assert!(
         config.contains(&format!("\"rpcPort\":{}", port_of(ws[0]))),
+        "{config}"
+    );
+
+    // The gateway answers, and the page is told where it is.
+    let gateway_port = node.gateway_port.unwrap();
+    let (status, health) = http_get(gateway_port, "/health").unwrap();
+    assert_eq!((status, health.trim()), (200, r#"{"ok":true}"#));
+    assert!(
+        config.contains(&format!("\"gatewayPort\":{gateway_port}")),
         "{config}"
     );
 

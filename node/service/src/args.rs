@@ -185,9 +185,13 @@ pub struct RunArgs {
     /// Serve no web app, even with `--dev`.
     #[arg(long, conflicts_with = "ui_port")]
     pub no_ui: bool,
-    /// Serve the data market's storage gateway (the proxy role) on this port.
+    /// Serve the data market's storage gateway (the proxy role) on this port; 0 picks a free
+    /// one. `--dev` serves it on 8090 unless another port or `--no-gateway` is given.
     #[arg(long, value_name = "PORT")]
     pub gateway_port: Option<u16>,
+    /// Serve no storage gateway, even with `--dev`.
+    #[arg(long, conflicts_with = "gateway_port")]
+    pub no_gateway: bool,
     /// Serve the gateway on all interfaces, not only loopback.
     #[arg(long)]
     pub gateway_external: bool,

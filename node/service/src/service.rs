@@ -385,9 +385,17 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
         target: "cpchain",
         "JSON-RPC on ws://{rpc_bound} (WebSocket) and http://{rpc_bound} (HTTP)"
     );
+    // Before the web app, which tells the page where the gateway is.
+    let _gateway = match gateway_port(&args) {
+        Some(port) => {
+            Some(start_gateway(&args, port, &paths.chain_dir, client.clone(), &app_origins).await?)
+        }
+        None => None,
+    };
     let _ui = match ui_listener {
         Some(listener) => {
-            let config = cpc_webapp::WebConfig::new(rpc_bound.port(), spec.name.clone());
+            let mut config = cpc_webapp::WebConfig::new(rpc_bound.port(), spec.name.clone());
+            config.gateway_port = _gateway.as_ref().map(|g| g.addr.port());
             let ui = cpc_webapp::serve(listener, config)
                 .map_err(|e| Error::Node(format!("cannot serve the web app: {e}")))?;
             log::info!(target: "cpchain", "Web app on http://{}/", ui.local_addr());
@@ -435,13 +443,6 @@ pub async fn run(args: RunArgs) -> Result<(), Error> {
     informant::spawn(client.clone(), pool.clone(), node_metrics.clone());
     spawn_readings_index(client.clone(), args.iot_retention);
     spawn_upgrades_index(client.clone());
-
-    let _gateway = match args.gateway_port {
-        Some(port) => {
-            Some(start_gateway(&args, port, &paths.chain_dir, client.clone(), &app_origins).await?)
-        }
-        None => None,
-    };
 
     let (sync_hints, sync_queue) = tokio::sync::mpsc::channel(256);
     let mut lbft = None;
@@ -660,6 +661,19 @@ fn ui_port(args: &RunArgs) -> Option<u16> {
 /// Where `--dev` serves the web app.
 pub const DEV_UI_PORT: u16 = 9955;
 
+/// Where `--dev` serves the storage gateway.
+pub const DEV_GATEWAY_PORT: u16 = 8090;
+
+/// The storage gateway's port: `--gateway-port`, or 8090 on `--dev` (a dev chain is the whole
+/// data market on one machine: the web app publishes through it); none with `--no-gateway`.
+fn gateway_port(args: &RunArgs) -> Option<u16> {
+    if args.no_gateway {
+        return None;
+    }
+    args.gateway_port
+        .or(args.shared.dev.then_some(DEV_GATEWAY_PORT))
+}
+
 /// The origins browsers load the web app from: each `--ui-public-url`, and on loopback (or all
 /// interfaces) `http://127.0.0.1:PORT` and `http://localhost:PORT`.
 fn ui_origins(bound: SocketAddr, public: &[String]) -> Result<Vec<String>, Error> {
@@ -755,7 +769,7 @@ async fn start_gateway(
 
 #[cfg(test)]
 mod tests {
-    use super::{DEV_UI_PORT, gateway_cors, ui_origins, ui_port};
+    use super::{DEV_GATEWAY_PORT, DEV_UI_PORT, gateway_cors, gateway_port, ui_origins, ui_port};
     use crate::args::RunArgs;
     use clap::Parser;
 
@@ -783,6 +797,21 @@ mod tests {
         assert!(
             Cli::try_parse_from(["cpchain", "--ui-port", "1", "--no-ui"]).is_err(),
             "a port and --no-ui contradict each other"
+        );
+    }
+
+    #[test]
+    fn the_gateway_is_served_on_dev_chains_unless_told_otherwise() {
+        assert_eq!(gateway_port(&args(&["--dev"])), Some(DEV_GATEWAY_PORT));
+        assert_eq!(
+            gateway_port(&args(&["--dev", "--gateway-port", "0"])),
+            Some(0)
+        );
+        assert_eq!(gateway_port(&args(&["--dev", "--no-gateway"])), None);
+        assert_eq!(gateway_port(&args(&["--chain", "local"])), None);
+        assert!(
+            Cli::try_parse_from(["cpchain", "--gateway-port", "1", "--no-gateway"]).is_err(),
+            "a port and --no-gateway contradict each other"
         );
     }
 

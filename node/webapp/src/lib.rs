@@ -62,6 +62,9 @@ pub struct WebConfig {
     pub rpc_port: u16,
     /// The chain's name, for the page's first paint.
     pub chain: String,
+    /// The port of this node's storage gateway, if it serves one (the market pages upload
+    /// and download through it, on the host the page was loaded from).
+    pub gateway_port: Option<u16>,
     /// Most connections open at once.
     pub max_connections: usize,
     /// Most connections open at once from one address (an IPv6 /64 counts as one).
@@ -74,6 +77,7 @@ impl WebConfig {
         Self {
             rpc_port,
             chain: chain.into(),
+            gateway_port: None,
             max_connections: 64,
             max_connections_per_ip: 16,
         }
@@ -117,7 +121,11 @@ pub fn respond(method: &Method, path: &str, config: &WebConfig) -> Response<Full
             Bytes::from_static(b"only GET and HEAD\n"),
         )
     } else if path == "/config.json" {
-        let config = serde_json::json!({ "rpcPort": config.rpc_port, "chain": config.chain });
+        let config = serde_json::json!({
+            "rpcPort": config.rpc_port,
+            "chain": config.chain,
+            "gatewayPort": config.gateway_port,
+        });
         (
             StatusCode::OK,
             "application/json",

@@ -71,6 +71,14 @@ async fn the_root_is_the_page_and_config_names_the_rpc_port() {
     let json: serde_json::Value = serde_json::from_slice(&body(response).await).unwrap();
     assert_eq!(json["rpcPort"], 40123);
     assert_eq!(json["chain"], "Local \"test\"");
+    assert_eq!(json["gatewayPort"], serde_json::Value::Null, "no gateway");
+    let config = WebConfig {
+        gateway_port: Some(8090),
+        ..WebConfig::new(40123, "Development")
+    };
+    let response = respond(&Method::GET, "/config.json", &config);
+    let json: serde_json::Value = serde_json::from_slice(&body(response).await).unwrap();
+    assert_eq!(json["gatewayPort"], 8090);
 }
 
 /// Every file the page or a module names (`src`, `href`, `import … from './…'`) is one the

@@ -59,6 +59,9 @@ pub struct Node {
     pub prometheus_port: u16,
     /// The web app's port, on dev nodes (which serve it by default).
     pub ui_port: Option<u16>,
+    /// The storage gateway's port, on dev nodes (which serve one by default) and nodes
+    /// started with `--gateway-port`.
+    pub gateway_port: Option<u16>,
     pub log: PathBuf,
 }
 
@@ -94,6 +97,14 @@ impl Node {
         if dev && !args.iter().any(|a| a == "--ui-port" || a == "--no-ui") {
             command.args(["--ui-port", "0"]);
         }
+        // And the storage gateway, on 8090 unless told otherwise.
+        if dev
+            && !args
+                .iter()
+                .any(|a| a == "--gateway-port" || a == "--no-gateway")
+        {
+            command.args(["--gateway-port", "0"]);
+        }
         let child = command
             // Loopback only, on ports the system picks, and no mDNS: parallel tests must
             // neither collide nor find each other.
@@ -108,12 +119,14 @@ impl Node {
             rpc_port: 0,
             prometheus_port: 0,
             ui_port: None,
+            gateway_port: None,
             log: log.to_path_buf(),
         };
         node.wait_for_ports(Duration::from_secs(60));
         if dev {
             node.ui_port = port_after(&node.log_text(), "Web app on http://");
         }
+        node.gateway_port = port_after(&node.log_text(), "Storage gateway on http://");
         node.wait_for_rpc(Duration::from_secs(60));
         node
     }
