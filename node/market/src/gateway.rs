@@ -35,7 +35,6 @@ use crate::{
     http::{self, Body},
     store::{BlobHash, BlobStore},
 };
-use codec::Encode;
 use cpc_crypto::sr25519::Pair;
 use cpc_data_market_primitives::{Order, OrderId, OrderStatus, Product, ProductId, Ruling};
 use cpc_primitives::{
@@ -89,13 +88,7 @@ pub trait MarketView: Send + Sync + 'static {
 /// domain tag, so a login signature is useless on another chain, at another gateway (or the
 /// same host under another scheme), or as a transaction.
 pub fn login_payload(genesis: &H256, audience: &str, nonce: &[u8; 32]) -> Vec<u8> {
-    (
-        b"cpc/market/login/v3",
-        genesis,
-        audience.to_ascii_lowercase(),
-        nonce,
-    )
-        .encode()
+    cpc_market_crypto::login_payload(&genesis.0, audience, nonce)
 }
 
 /// The address a login signs for the gateway at `url`: the scheme (`http` or `https`), the
