@@ -5,6 +5,10 @@
 pub use cpc_market_crypto::*;
 use sha2::{Digest, Sha256};
 
+// The chain refuses deliveries of any other length. (Checked here: `cpc-market-crypto` stays
+// free of the runtime's crates, whose host interface a browser's wasm cannot link.)
+const _: () = assert!(SEALED_KEY_LEN == cpc_data_market_primitives::SEALED_KEY_LEN as usize);
+
 /// What encrypting a file produced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Encrypted {

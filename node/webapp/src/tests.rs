@@ -398,4 +398,167 @@ mod crypto_wasm {
         .unwrap();
         assert_eq!(native, secret);
     }
+
+    impl Wasm {
+        /// Calls `name` with `args`; the status.
+        fn status<P: wasmtime::WasmParams>(&mut self, name: &str, args: P) -> u32 {
+            let f = self.func::<P, u32>(name);
+            f.call(&mut self.store, args).unwrap()
+        }
+
+        fn handle(&mut self, name: &str, args: impl FnOnce(u32) -> (u32, u32, u32)) -> u32 {
+            let out = self.put(&[0; 4]);
+            assert_eq!(self.status(name, args(out)), 0, "{name}");
+            u32::from_le_bytes(self.get(out, 4).try_into().unwrap())
+        }
+
+        /// Encrypts `data` in chunks of `chunk` through the streams, as the page does, hashing
+        /// the plaintext beside it: the blob and the hash.
+        fn encrypt(&mut self, key: &[u8; 32], data: &[u8], chunk: usize) -> (Vec<u8>, Vec<u8>) {
+            let k = self.put(key);
+            let enc = self.handle("cpc_encrypt_new", |out| (k, chunk as u32, out));
+            let hash = {
+                let out = self.put(&[0; 4]);
+                assert_eq!(self.status("cpc_sha256_new", out), 0);
+                u32::from_le_bytes(self.get(out, 4).try_into().unwrap())
+            };
+            let header = self.put(&[0; 9]);
+            assert_eq!(self.status("cpc_encrypt_header", (enc, header)), 0);
+            let mut blob = self.get(header, 9);
+            let chunks: Vec<&[u8]> = if data.is_empty() {
+                vec![&[]]
+            } else {
+                data.chunks(chunk).collect()
+            };
+            for (i, c) in chunks.iter().enumerate() {
+                let input = self.put(c);
+                let out = self.put(&vec![0; c.len() + 16]);
+                let last = u32::from(i + 1 == chunks.len());
+                let args = (enc, input, c.len() as u32, last, out);
+                assert_eq!(self.status("cpc_encrypt_chunk", args), 0);
+                blob.extend(self.get(out, c.len() + 16));
+                let args = (hash, input, c.len() as u32);
+                assert_eq!(self.status("cpc_sha256_update", args), 0);
+            }
+            let digest = self.put(&[0; 32]);
+            assert_eq!(self.status("cpc_stream_close", (enc, digest)), 0);
+            assert_eq!(self.status("cpc_stream_close", (hash, digest)), 0);
+            (blob, self.get(digest, 32))
+        }
+
+        /// Decrypts `blob` through a stream: the plaintext, or the first error code.
+        fn decrypt(&mut self, key: &[u8; 32], blob: &[u8]) -> Result<Vec<u8>, u32> {
+            let (k, header) = (self.put(key), self.put(&blob[..9]));
+            let out = self.put(&[0; 4]);
+            match self.status("cpc_decrypt_new", (k, header, 9, out)) {
+                0 => {}
+                code => return Err(code),
+            }
+            let dec = u32::from_le_bytes(self.get(out, 4).try_into().unwrap());
+            assert_eq!(self.status("cpc_decrypt_chunk_size", (dec, out)), 0);
+            let size = u32::from_le_bytes(self.get(out, 4).try_into().unwrap()) as usize;
+            let body = &blob[9..];
+            let mut plain = Vec::new();
+            let mut at = 0;
+            let result = loop {
+                let end = (at + size).min(body.len());
+                let last = end == body.len();
+                let input = self.put(&body[at..end]);
+                let out = self.put(&vec![0; (end - at).saturating_sub(16)]);
+                let args = (dec, input, (end - at) as u32, u32::from(last), out);
+                match self.status("cpc_decrypt_chunk", args) {
+                    0 => plain.extend(self.get(out, (end - at) - 16)),
+                    code => break Err(code),
+                }
+                if last {
+                    break Ok(plain);
+                }
+                at = end;
+            };
+            let digest = self.put(&[0; 32]);
+            assert_eq!(self.status("cpc_stream_close", (dec, digest)), 0);
+            result
+        }
+    }
+
+    #[test]
+    fn the_served_market_crypto_is_the_clis_byte_for_byte() {
+        use cpc_market_crypto::{ContentKey, EncryptionKeypair};
+        let mut wasm = Wasm::new();
+        let key = [42u8; 32];
+        for len in [0usize, 999, 1000, 2500] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+            let (blob, hash) = wasm.encrypt(&key, &data, 1000);
+            assert_eq!(
+                blob,
+                cpc_market_crypto::encrypt(&ContentKey(key), &data, 1000),
+                "{len} bytes"
+            );
+            assert_eq!(hash, sha2_256(&data));
+            // And a blob the CLI made decrypts in the page.
+            let native = cpc_market_crypto::encrypt(&ContentKey(key), &data, 700);
+            assert_eq!(wasm.decrypt(&key, &native), Ok(data.clone()));
+        }
+        // A changed byte, a cut blob, another key: error codes (crate::Error::code), no trap.
+        let mut blob = cpc_market_crypto::encrypt(&ContentKey(key), &[7; 2500], 1000);
+        assert_eq!(wasm.decrypt(&[1; 32], &blob), Err(11));
+        assert_eq!(wasm.decrypt(&key, &blob[..2000]), Err(11));
+        blob[9 + 1016 + 5] ^= 1;
+        assert_eq!(wasm.decrypt(&key, &blob), Err(11));
+        assert_eq!(wasm.decrypt(&key, b"not a blob at all"), Err(10));
+        // Unknown stream numbers are refused, and no stream was left open above.
+        let out = wasm.put(&[0; 32]);
+        assert_eq!(wasm.status("cpc_stream_close", (0u32, out)), 17);
+        assert_eq!(wasm.status("cpc_stream_close", (1u32, out)), 17);
+        let data = wasm.put(b"x");
+        assert_eq!(wasm.status("cpc_sha256_update", (5u32, data, 1u32)), 17);
+
+        // Keys: the account's X25519 key is the node's; sealing works both ways.
+        let dave = wasm.pair("//Dave").unwrap();
+        let (native_dave, _) = cpc_crypto::sr25519::Pair::from_suri("//Dave").unwrap();
+        let native = EncryptionKeypair::from_account(&native_dave);
+        let (p, out) = (wasm.put(&dave), wasm.put(&[0; 32]));
+        assert_eq!(wasm.status("cpc_market_public", (p, out)), 0);
+        assert_eq!(wasm.get(out, 32), native.public());
+        let (k, r, e, sealed) = (
+            wasm.put(&key),
+            wasm.put(&native.public()),
+            wasm.put(&[3; 32]),
+            wasm.put(&[0; 80]),
+        );
+        assert_eq!(wasm.status("cpc_market_seal", (k, r, e, sealed)), 0);
+        let sealed_bytes = wasm.get(sealed, 80);
+        assert_eq!(native.open(&sealed_bytes).unwrap().0, key);
+        let from_node = cpc_market_crypto::seal(&ContentKey([9; 32]), &native.public()).unwrap();
+        let s = wasm.put(&from_node);
+        assert_eq!(wasm.status("cpc_market_open", (p, s, 80u32, out)), 0);
+        assert_eq!(wasm.get(out, 32), [9; 32]);
+        let eve = wasm.pair("//Eve").unwrap();
+        let pe = wasm.put(&eve);
+        assert_eq!(wasm.status("cpc_market_open", (pe, s, 80u32, out)), 14);
+        let zero = wasm.put(&[0; 32]);
+        assert_eq!(wasm.status("cpc_market_seal", (k, zero, e, sealed)), 15);
+
+        // The gateway login payload.
+        let audience = b"http://127.0.0.1:8090";
+        let (g, a, n, out, len) = (
+            wasm.put(&[1; 32]),
+            wasm.put(audience),
+            wasm.put(&[2; 32]),
+            wasm.put(&[0; 512]),
+            wasm.put(&[0; 4]),
+        );
+        let args = (g, a, audience.len() as u32, n, out, len);
+        assert_eq!(wasm.status("cpc_market_login_payload", args), 0);
+        let len = u32::from_le_bytes(wasm.get(len, 4).try_into().unwrap()) as usize;
+        assert_eq!(
+            wasm.get(out, len),
+            cpc_market_crypto::login_payload(&[1; 32], "http://127.0.0.1:8090", &[2; 32])
+        );
+    }
+
+    fn sha2_256(data: &[u8]) -> Vec<u8> {
+        use sha2::Digest;
+        sha2::Sha256::digest(data).to_vec()
+    }
 }

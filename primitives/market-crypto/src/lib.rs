@@ -40,8 +40,6 @@ pub const HEADER_LEN: usize = 9;
 pub const TAG_LEN: usize = 16;
 /// Bytes of a sealed content key.
 pub const SEALED_KEY_LEN: usize = 32 + 32 + TAG_LEN;
-// The chain refuses deliveries of any other length.
-const _: () = assert!(SEALED_KEY_LEN == cpc_data_market_primitives::SEALED_KEY_LEN as usize);
 /// Largest chunk size a blob may declare (bounds the memory a decryptor allocates).
 pub const MAX_CHUNK_SIZE: usize = 16 << 20;
 

@@ -5,7 +5,8 @@
 //! non-loopback host, where browsers withhold WebCrypto; so everything the wallet does with a
 //! secret happens here, in the same Rust as the node's own tools (`cpc-crypto`): secret URIs
 //! and BIP39 phrases to sr25519 pairs (`//Bob` is the same account as in polkadot.js),
-//! signatures, and the vault that keeps a secret sealed under a password in local storage.
+//! signatures, the vault that keeps a secret sealed under a password in local storage, and the
+//! data market's encryption ([`market`]).
 //!
 //! The module imports nothing: the browser gives randomness (`crypto.getRandomValues`) as
 //! arguments. [`abi`] is the `extern "C"` surface for wasm32; the functions below are the same
@@ -17,6 +18,7 @@ extern crate alloc;
 
 #[cfg(target_arch = "wasm32")]
 pub mod abi;
+pub mod market;
 
 use chacha20poly1305::{ChaCha20Poly1305, Key, KeyInit, Nonce, Tag, aead::AeadInPlace};
 use cpc_crypto::{
@@ -52,8 +54,27 @@ pub enum Error {
     Vault,
     /// A round count outside [`MIN_VAULT_ROUNDS`]..=[`MAX_VAULT_ROUNDS`].
     Rounds,
-    /// An output buffer too small.
+    /// An output buffer too small, or an input longer than allowed.
     Capacity,
+    /// Not an encrypted market blob (its header).
+    BlobHeader,
+    /// A chunk failed its authentication tag: the blob was changed, reordered or cut, or the
+    /// key is not the content's.
+    Tampered,
+    /// The blob ended before its last chunk.
+    Truncated,
+    /// Data after the last chunk.
+    TrailingData,
+    /// A sealed key that does not open with this account's key.
+    SealedKey,
+    /// A recipient key of low order, which would expose the content key to everyone.
+    WeakKey,
+    /// A chunk of the wrong size (only the last may be short), or a chunk size out of range.
+    ChunkSize,
+    /// A stream number that names no open stream of the right kind.
+    Stream,
+    /// Too many streams open.
+    Streams,
 }
 
 impl Error {
@@ -69,6 +90,15 @@ impl Error {
             Self::Vault => 7,
             Self::Rounds => 8,
             Self::Capacity => 9,
+            Self::BlobHeader => 10,
+            Self::Tampered => 11,
+            Self::Truncated => 12,
+            Self::TrailingData => 13,
+            Self::SealedKey => 14,
+            Self::WeakKey => 15,
+            Self::ChunkSize => 16,
+            Self::Stream => 17,
+            Self::Streams => 18,
         }
     }
 }
