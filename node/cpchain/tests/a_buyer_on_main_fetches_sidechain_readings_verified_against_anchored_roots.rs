@@ -75,16 +75,7 @@ fn a_buyer_on_main_fetches_sidechain_readings_verified_against_anchored_roots() 
         "{shown}"
     );
     // Charlie serves every product that lists it.
-    cli_json(&[
-        "market",
-        "accept",
-        "--all",
-        "--suri",
-        "//Charlie",
-        "--rpc-url",
-        &ws(&main),
-        "--json",
-    ]);
+    accept_all(&ws(&main), "//Charlie");
     let bought = cli_json(&[
         "market",
         "buy",

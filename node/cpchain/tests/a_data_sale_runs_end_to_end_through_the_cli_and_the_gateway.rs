@@ -9,39 +9,12 @@
 
 mod common;
 
-use codec::Decode;
 use common::*;
-use cpc_primitives::{AccountId, H256};
-use cpc_runtime::{RuntimeEvent, constants::UNITS};
+use cpc_primitives::AccountId;
+use cpc_runtime::constants::UNITS;
 use cpc_runtime_test_utils::account;
 use serde_json::{Value, json};
-use std::{collections::BTreeMap, time::Duration};
-
-/// Fees paid per account in blocks `from..=to`, from the `TransactionFeePaid` events.
-fn fees(node: &Node, from: u32, to: u32) -> BTreeMap<AccountId, u128> {
-    let key = cpc_pallet_system::Events::<cpc_runtime::Runtime>::hashed_key();
-    let mut fees = BTreeMap::new();
-    for n in from..=to {
-        let hash = block_hash(node, n);
-        let Some(raw) = storage(node, &key, Some(&hash)) else {
-            continue;
-        };
-        let records =
-            Vec::<cpc_pallet_system::EventRecord<RuntimeEvent, H256>>::decode(&mut &raw[..])
-                .unwrap();
-        for record in records {
-            if let RuntimeEvent::Balances(cpc_pallet_balances::Event::TransactionFeePaid {
-                who,
-                actual_fee,
-                ..
-            }) = record.event
-            {
-                *fees.entry(who).or_default() += actual_fee;
-            }
-        }
-    }
-    fees
-}
+use std::time::Duration;
 
 #[test]
 fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
@@ -64,10 +37,7 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
 
     let start = finalized_number(&node);
     let start_hash = block_hash(&node, start);
-    let before: Vec<u128> = parties
-        .iter()
-        .map(|who| free_balance(&node, who, Some(&start_hash)))
-        .collect();
+    let before = free_balances(&node, &parties, &start_hash);
 
     // Charlie becomes a proxy (5%); its encryption key is registered on the way.
     let bond = 100 * UNITS;
@@ -366,10 +336,7 @@ fn a_data_sale_runs_end_to_end_through_the_cli_and_the_gateway() {
     // The dev chain's protocol fee is 1% (to Alice); Charlie's 5%; Bob the rest.
     let (protocol, proxy) = (price / 100, price * 5 / 100);
     let seller = price - protocol - proxy;
-    let after: Vec<u128> = parties
-        .iter()
-        .map(|who| free_balance(&node, who, Some(&end_hash)))
-        .collect();
+    let after = free_balances(&node, &parties, &end_hash);
     assert_eq!(
         after[0],
         before[0] + protocol - fee(&alice),

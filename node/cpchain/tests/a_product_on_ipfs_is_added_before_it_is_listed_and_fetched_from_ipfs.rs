@@ -71,16 +71,7 @@ fn a_product_on_ipfs_is_added_before_it_is_listed_and_fetched_from_ipfs() {
         "a file of many blocks is a dag-pb CID: {cid}"
     );
 
-    cli_json(&[
-        "market",
-        "accept",
-        "--all",
-        "--suri",
-        "//Charlie",
-        "--rpc-url",
-        &rpc,
-        "--json",
-    ]);
+    accept_all(&rpc, "//Charlie");
     let order = market_buy(&rpc, product, &charlie.to_string(), "//Dave");
     let serve_bob = market_serve("//Bob", &bob_keys, &rpc, &[], &dir.path().join("serve.log"));
     wait_until("Bob's delivery", Duration::from_secs(90), || {

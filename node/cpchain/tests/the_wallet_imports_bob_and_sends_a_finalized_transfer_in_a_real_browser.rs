@@ -14,18 +14,6 @@ use common::*;
 use serde_json::json;
 use std::time::Duration;
 
-/// An amount as the page writes it (`1,234.5 CPC`), in the smallest unit (12 decimals).
-fn from_cpc(shown: &str) -> u128 {
-    let number = shown
-        .strip_suffix(" CPC")
-        .unwrap_or_else(|| panic!("an amount in CPC: {shown}"))
-        .replace(',', "");
-    let (whole, fraction) = number.split_once('.').unwrap_or((&number, ""));
-    assert!(fraction.len() <= 12, "{shown}");
-    whole.parse::<u128>().unwrap() * 1_000_000_000_000
-        + format!("{fraction:0<12}").parse::<u128>().unwrap()
-}
-
 #[test]
 fn the_wallet_imports_bob_and_sends_a_finalized_transfer_in_a_real_browser() {
     // Before anything starts: a machine without Chromium fails here, saying so.

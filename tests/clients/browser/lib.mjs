@@ -68,3 +68,43 @@ export function assert(condition, message) {
 export function checkProblems(problems) {
   if (problems.length) throw new Error(`the page reported problems:\n${problems.join('\n')}`);
 }
+
+/** The main content's text (its last 3,000 characters), for failure messages. */
+export async function mainText(page) {
+  return JSON.stringify((await page.evaluate(() => document.querySelector('main')?.innerText ?? '').catch(() => '')).slice(-3000));
+}
+
+/** Waits until the page's heading is `text`. */
+export async function heading(page, text) {
+  await page.waitForFunction((t) => document.querySelector('main h1')?.textContent === t, text);
+}
+
+/** Waits until `selector` shows `text`; else fails saying what it shows instead. */
+export async function message(page, selector, text, timeout = 20_000) {
+  try {
+    await page.waitForFunction(([s, t]) => document.querySelector(s)?.textContent.includes(t), [selector, text], { timeout });
+  } catch {
+    const now = await page.evaluate((s) => document.querySelector(s)?.textContent, selector).catch(() => null);
+    throw new Error(`waiting for "${text}" in ${selector}, which shows: ${JSON.stringify(now)}; main: ${await mainText(page)}`);
+  }
+}
+
+/** Waits for `selector`; else fails showing the page's text. */
+export async function shown(page, selector, timeout = 60_000) {
+  try {
+    await page.locator(selector).waitFor({ timeout });
+  } catch {
+    throw new Error(`waiting for ${selector}; main: ${await mainText(page)}`);
+  }
+}
+
+/** Imports the dev account `name` (`//name`) into the wallet of the app at `app`. */
+export async function importDev(page, app, name, password) {
+  await page.goto(`${app}#/wallet`);
+  await heading(page, 'Wallet');
+  await page.selectOption('#import-dev', name);
+  await page.fill('#import-password', password);
+  await page.fill('#import-repeat', password);
+  await page.click('#import-form button[type=submit]');
+  await heading(page, `Wallet: ${name}`);
+}

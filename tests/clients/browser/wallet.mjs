@@ -5,20 +5,12 @@
 // and history, keep the accounts over a reload, and export the phrase only with its password.
 // Prints `SEEN {json}` with what the page showed, for the test to check against RPC.
 
-import { launch, guardedPage, checkAccessibility, checkFitsWidth, screenshot, assert, checkProblems, env } from './lib.mjs';
+import { launch, guardedPage, checkAccessibility, checkFitsWidth, screenshot, assert, checkProblems, env, heading, message, importDev as importAccount } from './lib.mjs';
 
 const app = env('APP_URL');
 const BOB_PASSWORD = 'bob-password-1';
 const FRESH_PASSWORD = 'fresh-password-1';
 const seen = {};
-
-async function heading(page, text) {
-  await page.waitForFunction((t) => document.querySelector('main h1')?.textContent === t, text);
-}
-
-async function message(page, selector, text) {
-  await page.waitForFunction(([s, t]) => document.querySelector(s)?.textContent.includes(t), [selector, text]);
-}
 
 async function amountShown(page, selector) {
   await page.waitForFunction((s) => /\d/.test(document.querySelector(s)?.textContent ?? ''), selector);
@@ -26,13 +18,7 @@ async function amountShown(page, selector) {
 }
 
 async function importDev(page, name, password) {
-  await page.goto(`${app}#/wallet`);
-  await heading(page, 'Wallet');
-  await page.selectOption('#import-dev', name);
-  await page.fill('#import-password', password);
-  await page.fill('#import-repeat', password);
-  await page.click('#import-form button[type=submit]');
-  await heading(page, `Wallet: ${name}`);
+  await importAccount(page, app, name, password);
 }
 
 const browser = await launch();

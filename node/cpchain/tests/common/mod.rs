@@ -802,6 +802,28 @@ pub fn register_proxy(rpc: &str, suri: &str) -> Value {
     ])
 }
 
+/// `cpchain market accept --all` as `suri`: the proxy serves every product that lists it.
+pub fn accept_all(rpc: &str, suri: &str) -> Value {
+    cli_json(&[
+        "market",
+        "accept",
+        "--all",
+        "--suri",
+        suri,
+        "--rpc-url",
+        rpc,
+        "--json",
+    ])
+}
+
+/// Free balances of `accounts` at block `at`.
+pub fn free_balances(node: &Node, accounts: &[cpc_primitives::AccountId], at: &str) -> Vec<u128> {
+    accounts
+        .iter()
+        .map(|who| free_balance(node, who, Some(at)))
+        .collect()
+}
+
 /// `cpchain market buy` of `product` through `proxy` as `suri`: the order's id.
 pub fn market_buy(rpc: &str, product: u64, proxy: &str, suri: &str) -> u64 {
     let bought = cli_json(&[
@@ -854,4 +876,47 @@ pub fn committee_member(node: &Node, name: &str) -> (u16, cpc_consensus_primitiv
         .position(|m| m.session_key == pair.public())
         .expect("in the committee");
     (index as u16, members[index].clone())
+}
+
+/// Fees paid per account in blocks `from..=to`, from the `TransactionFeePaid` events.
+pub fn fees(
+    node: &Node,
+    from: u32,
+    to: u32,
+) -> std::collections::BTreeMap<cpc_primitives::AccountId, u128> {
+    let key = cpc_pallet_system::Events::<cpc_runtime::Runtime>::hashed_key();
+    let mut fees = std::collections::BTreeMap::new();
+    for n in from..=to {
+        let hash = block_hash(node, n);
+        let Some(raw) = storage(node, &key, Some(&hash)) else {
+            continue;
+        };
+        let records = <Vec<
+            cpc_pallet_system::EventRecord<cpc_runtime::RuntimeEvent, cpc_primitives::H256>,
+        > as codec::Decode>::decode(&mut &raw[..])
+        .unwrap();
+        for record in records {
+            if let cpc_runtime::RuntimeEvent::Balances(
+                cpc_pallet_balances::Event::TransactionFeePaid {
+                    who, actual_fee, ..
+                },
+            ) = record.event
+            {
+                *fees.entry(who).or_default() += actual_fee;
+            }
+        }
+    }
+    fees
+}
+
+/// An amount as the page writes it (`1,234.5 CPC`), in the smallest unit (12 decimals).
+pub fn from_cpc(shown: &str) -> u128 {
+    let number = shown
+        .strip_suffix(" CPC")
+        .unwrap_or_else(|| panic!("an amount in CPC: {shown}"))
+        .replace(',', "");
+    let (whole, fraction) = number.split_once('.').unwrap_or((&number, ""));
+    assert!(fraction.len() <= 12, "{shown}");
+    whole.parse::<u128>().unwrap() * 1_000_000_000_000
+        + format!("{fraction:0<12}").parse::<u128>().unwrap()
 }

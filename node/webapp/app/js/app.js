@@ -5,6 +5,7 @@ import { Chain } from './chain.js';
 import { h, replace } from './dom.js';
 import * as explorer from './explorer.js';
 import * as wallet from './wallet.js';
+import * as market from './market.js';
 
 const STORED_URL = 'cpchain.rpcUrl';
 const main = document.getElementById('main');
@@ -88,6 +89,9 @@ async function route() {
         if (args[0]) stop = await wallet.account(chain, main, args[0]);
         else await wallet.index(chain, main);
         break;
+      case 'market':
+        stop = (await marketPage(args)) ?? (() => {});
+        break;
       default:
         replace(main, h('h1', {}, 'Page not found'), h('p', {}, h('a', { href: '#/' }, 'Back to the chain')));
     }
@@ -95,6 +99,27 @@ async function route() {
     document.title = `${main.querySelector('h1')?.textContent ?? 'CPChain'} \u2013 CPChain`;
   } catch (e) {
     showError(e.message);
+  }
+}
+
+// `#/market/…`: the data market's pages.
+async function marketPage([sub = '', id]) {
+  switch (sub) {
+    case '':
+      return market.index(chain, main);
+    case 'product':
+      return market.productPage(chain, main, id);
+    case 'publish':
+      return market.publish(chain, main);
+    case 'orders':
+      return market.orders(chain, main);
+    case 'order':
+      return market.orderPage(chain, main, id);
+    case 'proxy':
+      return market.proxyPage(chain, main, id);
+    default:
+      replace(main, h('h1', {}, 'Page not found'), h('p', {}, h('a', { href: '#/market' }, 'Back to the market')));
+      return null;
   }
 }
 

@@ -20,6 +20,15 @@ const ERRORS = {
   7: 'Wrong password.',
   8: 'This stored key asks for an unusual number of password rounds; it was not made by this page.',
   9: 'Output too long.',
+  10: 'This is not an encrypted CPChain file (its header is wrong).',
+  11: 'The file failed its authentication check: it was changed, cut short or reordered on the way, or the key is not this file\u2019s. Nothing was saved.',
+  12: 'The file ends before its last part.',
+  13: 'The file has data after its last part.',
+  14: 'The delivered key cannot be opened with this account\u2019s key (tampered with, or sealed to another account).',
+  15: 'The recipient\u2019s encryption key is weak; refusing to seal a key to it.',
+  16: 'A part of the file has the wrong size.',
+  17: 'Internal error: unknown stream.',
+  18: 'Too many files are being processed at once.',
 };
 
 export class CryptoError extends Error {
@@ -149,5 +158,114 @@ export async function open(entry, password) {
     return text;
   } finally {
     pw.fill(0);
+  }
+}
+
+// The data market (the module's `market` functions: the same code as the node's and the CLI's).
+
+/** Plaintext bytes per encrypted chunk: the CLI's. */
+export const CHUNK_SIZE = 1 << 20;
+/** Bytes an encrypted chunk adds (its tag), and bytes of an encrypted file's header. */
+export const TAG_LEN = 16;
+export const HEADER_LEN = 9;
+
+const u32le = (bytes) => new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
+
+/** The account's X25519 public key (32 bytes): what `set_encryption_key` registers. */
+export async function encryptionKey(pair) {
+  const [key] = await call('cpc_market_public', [pair.raw], [32]);
+  return key;
+}
+
+/** Opens a content key sealed (80 bytes) to the account of `pair`. */
+export async function openSealed(pair, sealed) {
+  const [key] = await call('cpc_market_open', [pair.raw, sealed, sealed.length], [32]);
+  return key;
+}
+
+/** Seals the 32-byte content `key` to the X25519 key `recipient`: 80 bytes. */
+export async function sealKey(key, recipient) {
+  const [sealed] = await call('cpc_market_seal', [key, recipient, randomBytes(32)], [80]);
+  return sealed;
+}
+
+/** What the account signs to log in to the gateway at `audience` (`scheme://host[:port]`). */
+export async function loginPayload(genesis, audience, nonce) {
+  const text = utf8(audience);
+  // 512 bytes: the module's LOGIN_CAPACITY.
+  const [out, len] = await call('cpc_market_login_payload', [genesis, text, text.length, nonce], [512, 4]);
+  return out.slice(0, u32le(len));
+}
+
+/** A fresh random content key. */
+export function contentKey() {
+  return randomBytes(32);
+}
+
+// A stream open in the module, by its number; `close()` gives the number back (and a hash
+// stream's digest). Callers close in `finally`: the module keeps at most 16.
+class Stream {
+  constructor(handle) {
+    this.handle = handle;
+  }
+
+  async close() {
+    if (this.handle == null) return null;
+    const handle = this.handle;
+    this.handle = null;
+    const [digest] = await call('cpc_stream_close', [handle], [32]);
+    return digest;
+  }
+}
+
+/** Encrypts a file chunk by chunk (exactly `CHUNK_SIZE` bytes each, the last at most that). */
+export class Encryptor extends Stream {
+  static async open(key, chunkSize = CHUNK_SIZE) {
+    const [handle] = await call('cpc_encrypt_new', [key, chunkSize], [4]);
+    return new Encryptor(u32le(handle));
+  }
+
+  async header() {
+    const [header] = await call('cpc_encrypt_header', [this.handle], [HEADER_LEN]);
+    return header;
+  }
+
+  async chunk(plain, last) {
+    const [sealed] = await call('cpc_encrypt_chunk', [this.handle, plain, plain.length, last ? 1 : 0], [plain.length + TAG_LEN]);
+    return sealed;
+  }
+}
+
+/** Decrypts a file whose header is `header`, chunk by chunk (`chunkSize` bytes each but the last). */
+export class Decryptor extends Stream {
+  static async open(key, header) {
+    const [handle] = await call('cpc_decrypt_new', [key, header, header.length], [4]);
+    const d = new Decryptor(u32le(handle));
+    try {
+      const [size] = await call('cpc_decrypt_chunk_size', [d.handle], [4]);
+      d.chunkSize = u32le(size);
+    } catch (e) {
+      await d.close();
+      throw e;
+    }
+    return d;
+  }
+
+  async chunk(sealed, last) {
+    if (sealed.length < TAG_LEN) throw new CryptoError(last ? 12 : 11);
+    const [plain] = await call('cpc_decrypt_chunk', [this.handle, sealed, sealed.length, last ? 1 : 0], [sealed.length - TAG_LEN]);
+    return plain;
+  }
+}
+
+/** sha2-256, fed in parts; `close()` gives the digest. */
+export class Sha256 extends Stream {
+  static async open() {
+    const [handle] = await call('cpc_sha256_new', [], [4]);
+    return new Sha256(u32le(handle));
+  }
+
+  async update(bytes) {
+    await call('cpc_sha256_update', [this.handle, bytes, bytes.length], []);
   }
 }

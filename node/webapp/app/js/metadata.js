@@ -392,6 +392,28 @@ export class Metadata {
     return this.encode(this.extrinsicParams.Call, new Variant(palletName, new Variant(callName, args)));
   }
 
+  /**
+   * A readable name for a decoded `DispatchError`: `Pallet.Error` for a module error (from
+   * the pallet's error type), else the case's name (`BadOrigin`, `Token(FundsUnavailable)`).
+   */
+  errorName(error) {
+    if (!(error instanceof Variant)) return String(error ?? 'unknown error');
+    if (error.name === 'Module') {
+      const index = Number(error.value?.index);
+      const raw = error.value?.error;
+      const which = raw instanceof Uint8Array ? raw[0] : Number(raw);
+      const p = this.palletByIndex(index);
+      if (p?.errors != null) {
+        const t = this.type(p.errors);
+        const v = t.def.kind === 'variant' ? t.def.variants.find((x) => x.index === which) : null;
+        if (v) return `${p.name}.${v.name}`;
+      }
+      return `module error ${index}.${which}`;
+    }
+    const inner = error.value instanceof Variant ? `(${error.value.name})` : '';
+    return `${error.name}${inner}`;
+  }
+
   /** Whether type `typeId` encodes to no bytes at all (such as `()` or an empty struct). */
   isEmpty(typeId, depth = 0) {
     if (depth > MAX_DEPTH) return false;

@@ -9,20 +9,21 @@ import { ss58Decode, ss58Encode, fromHex, toHex } from './hash.js';
 import * as vault from './vault.js';
 import * as crypto from './crypto.js';
 import { estimateFee, signed } from './extrinsic.js';
+import { watch } from './tx.js';
 
 const DEV_ACCOUNTS = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
 /** How many recent blocks the account page searches for the account's transfers. */
 const HISTORY_BLOCKS = 100;
 
-function field(id, label, input, hint) {
+export function field(id, label, input, hint) {
   return h('div', { class: 'field' }, h('label', { for: id }, label), input, hint ? h('span', { class: 'muted', id: `${id}-hint` }, hint) : null);
 }
 
-function input(id, attrs = {}) {
+export function input(id, attrs = {}) {
   return h('input', { id, name: id, autocomplete: 'off', spellcheck: 'false', ...attrs });
 }
 
-function addressOf(chain, publicKey) {
+export function addressOf(chain, publicKey) {
   return ss58Encode(fromHex(publicKey), chain.ss58Format);
 }
 
@@ -38,7 +39,7 @@ export function parseAmount(text, decimals) {
 }
 
 /** An address typed by the user, checked; throws "Not a valid address: …". */
-function parseAddress(chain, text) {
+export function parseAddress(chain, text) {
   const t = String(text ?? '').trim();
   if (!t) throw new Error('Enter the address to send to.');
   let decoded;
@@ -51,7 +52,7 @@ function parseAddress(chain, text) {
   return decoded.publicKey;
 }
 
-async function balances(chain, publicKey) {
+export async function balances(chain, publicKey) {
   const a = await chain.account(addressOf(chain, publicKey));
   const data = a.info?.data ?? {};
   const value = (x) => (x instanceof Balance ? x.value : 0n);
@@ -292,7 +293,7 @@ function transferForm(chain, publicKey, current, onSent) {
       vault.remember(publicKey, entry);
       replace(status, h('li', {}, 'Submitted: ', short(tx.hash)));
       onSent();
-      await watch(chain, tx, status, (update) => {
+      await watch(chain, tx, status, 'transfer', (update) => {
         Object.assign(entry, update);
         vault.remember(publicKey, entry);
         onSent();
@@ -306,67 +307,6 @@ function transferForm(chain, publicKey, current, onSent) {
     }
   });
   return h('section', { 'aria-labelledby': 'transfer-title' }, h('h2', { id: 'transfer-title' }, 'Send'), form, status);
-}
-
-// Follows a submitted transaction until it is finalized or fails; `update` gets what changes.
-function watch(chain, tx, list, update) {
-  return new Promise((resolve, reject) => {
-    let stop = () => {};
-    const step = (...children) => list.append(h('li', {}, ...children));
-    const finish = (fn) => {
-      stop();
-      fn();
-    };
-    const onStatus = async (s) => {
-      try {
-        if (s === 'ready' || s === 'future') {
-          step(s === 'ready' ? 'In the pool, ready.' : 'In the pool, waiting for an earlier nonce.');
-        } else if (s?.inBlock) {
-          const header = await chain.rpc.send('chain_getHeader', [s.inBlock]);
-          const number = parseInt(header.number, 16);
-          step('In block ', h('a', { href: `#/block/${s.inBlock}` }, `#${number.toLocaleString('en-US')}`), '.');
-          update({ status: 'in block', block: number });
-        } else if (s?.finalized) {
-          const header = await chain.rpc.send('chain_getHeader', [s.finalized]);
-          const number = parseInt(header.number, 16);
-          const outcome = await outcomeOf(chain, s.finalized, tx.hash);
-          const li = h('li', { id: 'transfer-finalized' }, `Finalized in block `, h('a', { href: `#/block/${s.finalized}` }, `#${number.toLocaleString('en-US')}`), '. ');
-          if (outcome.feePaid != null) li.append('Fee paid: ', h('span', { id: 'transfer-fee-paid' }, chain.formatBalance(outcome.feePaid)), '. ');
-          li.append(outcome.success ? h('span', { class: 'ok' }, 'Success') : h('span', { class: 'bad' }, `Failed${outcome.error ? `: ${outcome.error}` : ''}`));
-          list.append(li);
-          update({ status: outcome.success ? 'finalized' : 'failed', block: number, fee: outcome.feePaid?.toString() });
-          finish(resolve);
-        } else if (s === 'dropped' || s === 'invalid' || s?.usurped || s?.dropped || s?.invalid) {
-          const why = typeof s === 'string' ? s : Object.keys(s)[0];
-          step(h('span', { class: 'bad' }, `The transaction was ${why}.`));
-          update({ status: why });
-          finish(() => reject(new Error(`The transaction was ${why}.`)));
-        }
-      } catch (e) {
-        finish(() => reject(e));
-      }
-    };
-    chain.rpc
-      .watch('author_submitAndWatchExtrinsic', [tx.hex], 'author_unwatchExtrinsic', onStatus, () => {
-        step(h('span', { class: 'bad' }, 'The connection dropped; the transfer may still go through: see the history below.'));
-        reject(new Error('The connection to the node dropped while the transfer was pending.'));
-      })
-      .then((unsubscribe) => {
-        stop = unsubscribe;
-      }, (e) => reject(new Error(`The node refused the transfer: ${e.message}`)));
-  });
-}
-
-// How the extrinsic `hash` fared in block `blockHash`: success, and the fee it paid.
-async function outcomeOf(chain, blockHash, hash) {
-  const block = await chain.block(blockHash);
-  const x = block.extrinsics.find((e) => e.hash === hash);
-  if (!x) return { success: false, error: 'not found in the block', feePaid: null };
-  const paid = x.events.find((e) => e.pallet === 'Balances' && e.name === 'TransactionFeePaid');
-  const failed = x.events.find((e) => e.pallet === 'System' && e.name === 'ExtrinsicFailed');
-  const actual = paid?.args?.actual_fee;
-  const feePaid = actual instanceof Balance ? actual.value : actual != null ? BigInt(actual) : null;
-  return { success: x.success === true, error: failed ? 'see the block' : null, feePaid };
 }
 
 // The account's transfers in the last `depth` finalized blocks (Balances.Transfer events).
