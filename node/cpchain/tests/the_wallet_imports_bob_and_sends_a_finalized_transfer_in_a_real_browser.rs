@@ -6,7 +6,7 @@
 //! finalized. Checked here against the node's own answers: the fresh account holds exactly
 //! the amount, Bob paid exactly the amount and the fee the page showed (estimated before and
 //! paid after, the same), Bob's nonce moved by one (the refused attempts sent nothing), and
-//! the balances the page showed are the node's.
+//! the balances the page showed are the node's. At 390 px, Alice pays Ferdie 1 CPC.
 
 mod common;
 
@@ -24,11 +24,13 @@ fn the_wallet_imports_bob_and_sends_a_finalized_transfer_in_a_real_browser() {
     node.wait_for_block(1, Duration::from_secs(30));
     let bob = cpc_runtime_test_utils::account("Bob");
     let bob_before = free_balance(&node, &bob, None);
+    let ferdie = cpc_runtime_test_utils::account("Ferdie");
+    let ferdie_before = free_balance(&node, &ferdie, None);
 
     let (seen, output) = browser_script(
         "wallet.mjs",
         ui,
-        &[("BOB", bob.to_ss58(42))],
+        &[("BOB", bob.to_ss58(42)), ("FERDIE", ferdie.to_ss58(42))],
         Duration::from_secs(240),
     );
     let text = |key: &str| {
@@ -62,6 +64,12 @@ fn the_wallet_imports_bob_and_sends_a_finalized_transfer_in_a_real_browser() {
     // One transaction from Bob: the refused attempts sent nothing.
     let nonce = node.rpc("system_accountNextIndex", json!([bob.to_ss58(42)]));
     assert_eq!(nonce, json!(1), "{output}");
+
+    // Alice's transfer at phone width reached Ferdie.
+    assert_eq!(
+        free_balance(&node, &ferdie, None),
+        ferdie_before + 1_000_000_000_000
+    );
 
     let screenshots = screenshot_dir();
     for page in ["wallet", "wallet-transfer", "wallet-390"] {

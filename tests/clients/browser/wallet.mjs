@@ -126,6 +126,14 @@ try {
   await importDev(phone.page, 'Alice', 'alice-password-1');
   await amountShown(phone.page, '#wallet-free');
   await checkFitsWidth(phone.page, 'wallet account');
+  // The transfer at phone width too: Alice pays Ferdie 1 CPC.
+  await phone.page.fill('#transfer-to', env('FERDIE'));
+  await phone.page.fill('#transfer-amount', '1');
+  await phone.page.fill('#transfer-password', 'alice-password-1');
+  await phone.page.click('#transfer-form button[type=submit]');
+  await phone.page.locator('#transfer-finalized').waitFor({ timeout: 60_000 });
+  assert(/Success/.test(await phone.page.textContent('#transfer-finalized')), 'the transfer at 390 px succeeded');
+  await checkFitsWidth(phone.page, 'wallet account after a transfer');
   await checkAccessibility(phone.page, 'wallet account at 390 px');
   await screenshot(phone.page, 'wallet-390');
   checkProblems(phone.problems);

@@ -313,7 +313,7 @@ export async function index(chain, root) {
       field('market-search', 'Search', search),
       field('market-category', 'Category', category),
       field('market-kind', 'Stored at', kind),
-      h('div', { class: 'field' }, h('label', { for: 'market-unlisted' }, unlisted, ' Show unlisted'))),
+      h('div', { class: 'field check' }, h('label', { for: 'market-unlisted' }, unlisted, ' Show unlisted'))),
     count,
     table);
   show();
