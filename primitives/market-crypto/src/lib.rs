@@ -93,6 +93,13 @@ impl core::fmt::Debug for ContentKey {
     }
 }
 
+// Wiped when dropped: content keys pass through the page's wasm and the CLI's memory.
+impl Drop for ContentKey {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
 impl ContentKey {
     /// A fresh random key, from the operating system.
     #[cfg(feature = "std")]
@@ -118,12 +125,15 @@ impl EncryptionKeypair {
     /// account would get a different encryption key at every start and could not open what
     /// was sealed to the key it registered.
     pub fn from_account(pair: &Pair) -> Self {
-        let raw = pair.to_raw_vec();
+        let mut raw = pair.to_raw_vec();
         let hk = Hkdf::<Sha256>::new(Some(b"cpc/market/x25519/v2"), &raw[..32]);
         let mut seed = [0u8; 32];
         hk.expand(&raw[64..], &mut seed)
             .expect("32 bytes is a valid HKDF-SHA256 length; qed");
-        Self::from_secret(seed)
+        zeroize::Zeroize::zeroize(&mut raw);
+        let keypair = Self::from_secret(seed);
+        zeroize::Zeroize::zeroize(&mut seed);
+        keypair
     }
 
     /// The key pair of a raw X25519 secret.
@@ -152,10 +162,12 @@ impl EncryptionKeypair {
         let mut key = [0u8; 32];
         key.copy_from_slice(&sealed[32..64]);
         let tag = chacha20poly1305::Tag::from_slice(&sealed[64..]);
-        cipher
+        let opened = cipher
             .decrypt_in_place_detached(&nonce, &ephemeral, &mut key, tag)
-            .map_err(|_| CryptoError::BadSealedKey)?;
-        Ok(ContentKey(key))
+            .map(|()| ContentKey(key))
+            .map_err(|_| CryptoError::BadSealedKey);
+        zeroize::Zeroize::zeroize(&mut key);
+        opened
     }
 }
 

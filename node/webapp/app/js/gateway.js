@@ -8,8 +8,11 @@
 import * as crypto from './crypto.js';
 import { fromHex, toHex, ss58Encode } from './hash.js';
 
-/** The most bytes read of a JSON answer or a sealed key. */
+/** The most bytes read of a JSON answer, and of a shared key (the CLI's bounds). */
 const MAX_SMALL_ANSWER = 64 * 1024;
+const MAX_SEALED_KEY = 256;
+/** A request or a transfer that makes no progress for this long is given up. */
+export const STALL_MS = 60_000;
 
 export class GatewayError extends Error {
   constructor(message, status = 0) {
@@ -30,10 +33,45 @@ export function audienceOf(url) {
   return `${u.protocol}//${u.host}`.toLowerCase();
 }
 
+/** At most `max` bytes of `response`'s body, or an error: a stranger's server cannot make the tab read more. */
+export async function readLimited(response, max) {
+  const reader = response.body?.getReader();
+  if (!reader) return new Uint8Array(0);
+  const parts = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await withStall(reader.read(), 'the gateway stopped answering');
+      if (done) break;
+      total += value.length;
+      if (total > max) throw new GatewayError(`the gateway answered more than ${max} bytes`);
+      parts.push(value);
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** `promise`, or a `GatewayError(message)` if it has not settled within `STALL_MS`. */
+export function withStall(promise, message) {
+  let timer;
+  const stall = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new GatewayError(message)), STALL_MS);
+  });
+  return Promise.race([promise, stall]).finally(() => clearTimeout(timer));
+}
+
 async function refused(response) {
   let message = '';
   try {
-    const text = (await response.text()).slice(0, 500);
+    const text = new TextDecoder().decode(await readLimited(response, 4096)).slice(0, 500);
     try {
       message = JSON.parse(text)?.error ?? text;
     } catch {
@@ -47,7 +85,10 @@ async function refused(response) {
 
 export class Gateway {
   constructor(url) {
+    // Requests go to the address as given (a gateway may sit under a path, as the CLI
+    // allows); logins are signed for its `scheme://host[:port]`.
     this.base = audienceOf(url);
+    this.url = String(url).trim().replace(/\/+$/, '');
     this.token = null;
   }
 
@@ -56,10 +97,15 @@ export class Gateway {
     if (this.token) h.authorization = `Bearer ${this.token}`;
     if (json !== undefined) h['content-type'] = 'application/json';
     let response;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), STALL_MS);
     try {
-      response = await fetch(`${this.base}${path}`, { method, headers: h, body: json !== undefined ? JSON.stringify(json) : body, cache: 'no-store', credentials: 'omit' });
+      response = await fetch(`${this.url}${path}`, { method, headers: h, body: json !== undefined ? JSON.stringify(json) : body, cache: 'no-store', credentials: 'omit', signal: abort.signal });
     } catch (e) {
-      throw new GatewayError(`cannot reach the gateway at ${this.base} (${e.message}); it may be down, or not allow this page's origin (the operator's --gateway-cors)`);
+      const why = abort.signal.aborted ? `no answer in ${STALL_MS / 1000} s` : e.message;
+      throw new GatewayError(`cannot reach the gateway at ${this.url} (${why}); it may be down, or not allow this page's origin (the operator's --gateway-cors)`);
+    } finally {
+      clearTimeout(timer);
     }
     if (!response.ok) throw await refused(response);
     return response;
@@ -67,8 +113,7 @@ export class Gateway {
 
   async json(method, path, body) {
     const response = await this.request(method, path, { json: body });
-    const text = await response.text();
-    if (text.length > MAX_SMALL_ANSWER) throw new GatewayError('the gateway answered too much');
+    const text = new TextDecoder().decode(await readLimited(response, MAX_SMALL_ANSWER));
     try {
       return JSON.parse(text);
     } catch {
@@ -97,9 +142,24 @@ export class Gateway {
   upload(product, blob, onProgress = () => {}) {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
-      xhr.open('PUT', `${this.base}/products/${product}/blob`);
+      xhr.open('PUT', `${this.url}/products/${product}/blob`);
       xhr.setRequestHeader('authorization', `Bearer ${this.token}`);
-      xhr.upload.addEventListener('progress', (e) => onProgress(e.loaded, e.total || blob.size));
+      // A gateway that stops taking bytes (or never answers) ends the attempt.
+      let stalled = false;
+      let watchdog = null;
+      const arm = () => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => {
+          stalled = true;
+          xhr.abort();
+        }, STALL_MS);
+      };
+      arm();
+      xhr.addEventListener('loadend', () => clearTimeout(watchdog));
+      xhr.upload.addEventListener('progress', (e) => {
+        arm();
+        onProgress(e.loaded, e.total || blob.size);
+      });
       xhr.addEventListener('load', () => {
         if (xhr.status < 200 || xhr.status > 299) {
           let message = xhr.responseText.slice(0, 500);
@@ -119,13 +179,16 @@ export class Gateway {
           reject(new GatewayError('the gateway did not say what it stored'));
         }
       });
-      xhr.addEventListener('error', () => reject(new GatewayError(`the upload to ${this.base} failed (the connection broke, or the gateway does not allow this page's origin)`)));
-      xhr.addEventListener('abort', () => reject(new GatewayError('the upload was stopped')));
+      xhr.addEventListener('error', () => reject(new GatewayError(`the upload to ${this.url} failed (the connection broke, or the gateway does not allow this page's origin)`)));
+      xhr.addEventListener('abort', () => reject(new GatewayError(stalled ? `the upload made no progress for ${STALL_MS / 1000} s` : 'the upload was stopped')));
       xhr.send(blob);
     });
   }
 
-  /** The product's blob as a stream of bytes (`Response.body`), for the buyer of `order`. */
+  /**
+   * The product's blob as a stream of bytes (`Response.body`), for the buyer of `order`; the
+   * caller bounds its length and reads it with `withStall`.
+   */
   async download(product, order) {
     const query = order == null ? '' : `?order=${encodeURIComponent(order)}`;
     const response = await this.request('GET', `/products/${product}/blob${query}`);
@@ -141,8 +204,6 @@ export class Gateway {
   /** The key of product `product` shared with `account` (the logged-in account). */
   async sharedKey(product, account) {
     const response = await this.request('GET', `/products/${product}/keys/${account}`);
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (bytes.length > MAX_SMALL_ANSWER) throw new GatewayError('the gateway sent an oversized key');
-    return bytes;
+    return readLimited(response, MAX_SEALED_KEY);
   }
 }

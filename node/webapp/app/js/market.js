@@ -10,11 +10,14 @@ import { Balance, Variant } from './metadata.js';
 import { fromHex, toHex, ss58Decode, ss58Encode, utf8 } from './hash.js';
 import * as crypto from './crypto.js';
 import * as vault from './vault.js';
-import { Gateway, audienceOf } from './gateway.js';
+import { Gateway, audienceOf, withStall } from './gateway.js';
 import { send } from './tx.js';
 import { field, input, parseAmount, addressOf, balances } from './wallet.js';
 
-/** The largest file the page publishes: its encrypted copy is kept in memory until uploaded. */
+/**
+ * The largest file the page publishes or downloads: a published file's encrypted copy, and a
+ * downloaded file's plaintext, are kept in memory until uploaded or saved.
+ */
 export const MAX_PUBLISH_BYTES = 1 << 30;
 /** Products read for the list (in pages of 100, the RPC's default). */
 const MAX_PRODUCTS = 1000;
@@ -23,7 +26,7 @@ const PAGE = 100;
 const MAX_PROXIES = 1000;
 /** Upload attempts before a publish delists what it listed (the CLI's three). */
 const UPLOAD_ATTEMPTS = 3;
-const LIMITS = { title: 128, description: 2048, tags: 8, tag: 32, category: 32, license: 512, location: 256, proxies: 8, reason: 1024 };
+const LIMITS = { title: 128, description: 2048, tags: 8, tag: 32, category: 32, license: 512, location: 256, proxies: 8, reason: 256 };
 const KEYS = 'cpchain.market.keys.v1';
 const STATUS_TEXT = { created: 'Created', delivered: 'Delivered', completed: 'Completed', refunded: 'Refunded', disputed: 'Disputed', resolved: 'Resolved' };
 
@@ -84,6 +87,24 @@ async function proxies(chain) {
       acceptsAll: acceptsAll.has(publicKey),
     };
   });
+}
+
+/**
+ * Every order of `address` (as buyer, seller or proxy), following the RPC's pages at one
+ * block, at most `max`; newest (highest id) first. `cut` says whether some were left out.
+ */
+async function allOrders(chain, address, max = 10_000) {
+  const at = await chain.rpc.send('chain_getBlockHash', []);
+  const out = [];
+  let after = null;
+  for (;;) {
+    const page = await chain.rpc.send('market_ordersPage', [address, after, 1000, at]);
+    out.push(...(page?.orders ?? []));
+    after = page?.next ?? null;
+    if (after == null || out.length >= max) break;
+  }
+  out.sort((a, b) => Number(b.id) - Number(a.id));
+  return { orders: out, cut: after != null };
 }
 
 async function accepted(chain, product, proxyPublicKey) {
@@ -176,6 +197,8 @@ function actionForm(chain, { id, title, intro, fields = [], button, account, che
       await run(pair, values, steps, who);
     } catch (e) {
       error.textContent = e.message;
+      // The form may have been rebuilt while it ran (an order page follows the chain).
+      if (log && !error.isConnected) step(log, h('span', { class: 'bad' }, e.message));
     } finally {
       pair?.raw.fill(0);
       submit.disabled = false;
@@ -387,6 +410,7 @@ function buyForm(chain, p, accepting) {
     check: async (form, who) => {
       if (!proxy.value) throw new Error('No proxy serves this product yet; it cannot be bought now.');
       if (hexOfAddress(p.seller) === who) throw new Error('This is your own product.');
+      if (hexOfAddress(proxy.value) === who) throw new Error('A buyer cannot be its own order\u2019s proxy: choose another proxy or account.');
       const b = await balances(chain, who);
       if (b.transferable < price) throw new Error(`The price (${chain.formatBalance(price)}) is more than the transferable balance (${chain.formatBalance(b.transferable)}).`);
       return { proxy: proxy.value };
@@ -424,10 +448,13 @@ function utf8Bounded(text, name, max, { required = false } = {}) {
 
 /** Encrypts `file` as the CLI does: `{blob, contentHash, blobHash}` (sha2-256s as bytes). */
 async function encryptFile(file, key, onProgress) {
-  const encryptor = await crypto.Encryptor.open(key);
-  const plainHash = await crypto.Sha256.open();
-  const blobHash = await crypto.Sha256.open();
+  let encryptor = null;
+  let plainHash = null;
+  let blobHash = null;
   try {
+    encryptor = await crypto.Encryptor.open(key);
+    plainHash = await crypto.Sha256.open();
+    blobHash = await crypto.Sha256.open();
     const header = await encryptor.header();
     await blobHash.update(header);
     const parts = [header];
@@ -444,7 +471,7 @@ async function encryptFile(file, key, onProgress) {
     const contentHash = await plainHash.close();
     return { blob: new Blob(parts), contentHash, blobHash: await blobHash.close() };
   } finally {
-    await Promise.all([encryptor.close(), plainHash.close(), blobHash.close()]);
+    await Promise.all([encryptor?.close(), plainHash?.close(), blobHash?.close()]);
   }
 }
 
@@ -466,7 +493,7 @@ export async function publish(chain, root) {
     h('fieldset', { id: 'publish-proxies' }, h('legend', {}, 'Proxies (who may deliver the key and rule disputes)'), proxyBoxes),
     field('publish-gateway', 'Storage gateway', input('publish-gateway', { type: 'url', required: true, value: gateway }), 'The node gateway the encrypted file is uploaded to; buyers download from it.'),
   ];
-  const intro = `Listing deposits ${chain.formatBalance(p.product_deposit_base.value)} plus ${chain.formatBalance(p.product_deposit_per_byte.value)} per byte of the description (returned when the product is removed).`;
+  const intro = `Listing deposits ${chain.formatBalance(p.product_deposit_base.value)} plus ${chain.formatBalance(p.product_deposit_per_byte.value)} per byte of what the product records on chain (title, description, tags, location and the rest; returned when the product is removed).`;
   replace(root,
     h('h1', {}, 'Publish a file'),
     actionForm(chain, {
@@ -476,21 +503,25 @@ export async function publish(chain, root) {
       fields,
       button: 'Encrypt, list and upload',
       account: (form) => form.querySelector('#publish-account').value,
-      check: (form) => checkPublish(chain, form),
+      check: (form, who) => checkPublish(chain, form, who),
       run: (pair, values, steps) => runPublish(chain, pair, values, steps),
     }));
 }
 
-function checkPublish(chain, form) {
+function checkPublish(chain, form, who) {
   const get = (id) => form.querySelector(`#${id}`).value;
+  // The content key is kept here once listed: a store that cannot take it stops us now.
+  keyStore();
   const file = form.querySelector('#publish-file').files[0];
   if (!file) throw new Error('Choose the file to sell.');
+  if (file.size === 0) throw new Error('This file is empty: there is nothing to sell.');
   if (file.size > MAX_PUBLISH_BYTES) throw new Error(`This file is ${bytes(file.size)}; the page publishes at most ${bytes(MAX_PUBLISH_BYTES)}.`);
   const tags = get('publish-tags').split(',').map((t) => t.trim()).filter(Boolean);
   if (tags.length > LIMITS.tags) throw new Error(`At most ${LIMITS.tags} tags.`);
   const chosen = [...form.querySelectorAll('input[name=publish-proxy]:checked')].map((x) => x.value);
   if (!chosen.length) throw new Error('Choose at least one proxy.');
   if (chosen.length > LIMITS.proxies) throw new Error(`At most ${LIMITS.proxies} proxies.`);
+  if (chosen.some((a) => hexOfAddress(a) === who)) throw new Error('A seller cannot be a proxy of its own product: untick your own account.');
   const gateway = get('publish-gateway').trim();
   audienceOf(gateway);
   return {
@@ -541,36 +572,44 @@ async function runPublish(chain, pair, v, steps) {
     const published = outcome.events.find((e) => e.pallet === 'DataMarket' && e.name === 'Published');
     const productId = published?.args?.product;
     if (productId == null) throw new Error('The listing went through but its product id was not found in the block.');
-    // Kept before the upload, as the CLI keeps its key file: the key is the product.
-    saveKey(chain, productId, toHex(pair.publicKey), await crypto.sealKey(key, await crypto.encryptionKey(pair)));
+    // Listed from here on: the key must be kept and the content must reach the gateway, or
+    // the listing must go (as the CLI does), so nobody buys what cannot be delivered.
+    const delist = async (why) => {
+      const call = chain.metadata.encodeCall('DataMarket', 'set_listed', { product: BigInt(productId), listed: false });
+      let status = 'delisted';
+      try {
+        await send(chain, pair, call, steps, 'Delisting the product', 'publish-delist');
+      } catch (d) {
+        status = `still listed (delisting failed: ${d.message})`;
+      }
+      return new Error(`${why}; product ${productId} is ${status}.`);
+    };
+    try {
+      saveKey(chain, productId, toHex(pair.publicKey), await crypto.sealKey(key, await crypto.encryptionKey(pair)));
+    } catch (e) {
+      throw await delist(`The content key could not be kept in this browser (${e.message})`);
+    }
     step(steps, `Product ${productId} listed; its key is kept in this browser, sealed to your account.`);
 
-    // Listed from here on: the content must reach the gateway, or the listing must go.
     const uploading = progress('publish-upload', 'Uploading');
-    step(steps, h('strong', {}, 'Uploading'), ` to ${audienceOf(gatewayUrl)}: `, uploading.el);
+    step(steps, h('strong', {}, 'Uploading'), ` to ${gatewayUrl}: `, uploading.el);
     const gateway = new Gateway(gatewayUrl);
-    let stored = null;
-    for (let attempt = 1; !stored; attempt++) {
+    const expected = toHex(blobHash).slice(2);
+    for (let attempt = 1; ; attempt++) {
       try {
         await gateway.login(chain, pair);
-        stored = await gateway.upload(productId, blob, (d, t) => uploading.set(d, t));
+        const stored = await gateway.upload(productId, blob, (d, t) => uploading.set(d, t));
+        if (stored !== expected) throw new Error(`the gateway stored other bytes than were sent (sha2-256 ${stored})`);
+        break;
       } catch (e) {
         if (attempt < UPLOAD_ATTEMPTS) {
           step(steps, `Upload attempt ${attempt} failed (${e.message}); trying again.`);
           await new Promise((r) => setTimeout(r, 1000 << (attempt - 1)));
           continue;
         }
-        const delist = chain.metadata.encodeCall('DataMarket', 'set_listed', { product: BigInt(productId), listed: false });
-        let status = 'delisted';
-        try {
-          await send(chain, pair, delist, steps, 'Delisting the product', 'publish-delist');
-        } catch (d) {
-          status = `still listed (delisting failed: ${d.message})`;
-        }
-        throw new Error(`${e.message}; product ${productId} is ${status}. Its key is kept in this browser.`);
+        throw await delist(`${e.message}. Its key is kept in this browser`);
       }
     }
-    if (stored !== toHex(blobHash).slice(2)) throw new Error(`The gateway stored other bytes than were sent (sha2-256 ${stored}).`);
     uploading.set(1, 1);
 
     for (const [address, theirs] of proxyKeys) {
@@ -637,9 +676,10 @@ export async function orders(chain, root) {
   const accounts = walletAccounts(chain);
   const rows = [];
   for (const a of accounts) {
-    const page = await chain.rpc.send('market_ordersPage', [a.address, null, 100]);
-    for (const o of page?.orders ?? []) {
-      const role = [o.buyer === a.address && 'buyer', o.seller === a.address && 'seller', o.proxy === a.address && 'proxy'].filter(Boolean).join(', ');
+    const { orders: list } = await allOrders(chain, a.address);
+    const is = (address) => hexOfAddress(address) === a.publicKey;
+    for (const o of list.slice(0, 100)) {
+      const role = [is(o.buyer) && 'buyer', is(o.seller) && 'seller', is(o.proxy) && 'proxy'].filter(Boolean).join(', ');
       rows.push(h('tr', {},
         h('td', {}, h('a', { href: `#/market/order/${o.id}` }, `#${o.id}`)),
         h('td', {}, h('a', { href: `#/market/product/${o.product}` }, `product ${o.product}`)),
@@ -650,7 +690,7 @@ export async function orders(chain, root) {
   }
   replace(root,
     h('h1', {}, 'Your orders'),
-    h('p', { class: 'muted' }, 'Orders of the accounts in this wallet, as buyer, seller or proxy (the latest 100 of each).'),
+    h('p', { class: 'muted' }, 'Orders of the accounts in this wallet, as buyer, seller or proxy (the newest 100 of each).'),
     stacked(h('table', { id: 'market-orders' }, h('thead', {}, h('tr', {}, ['Order', 'Product', 'Account', 'Price', 'Status'].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 5 }, accounts.length ? 'No order yet.' : 'No account in this wallet.'))))));
 }
@@ -671,6 +711,9 @@ export async function orderPage(chain, root, id) {
   const statusOut = h('span', { id: 'order-status' });
   const actions = h('div', { id: 'order-actions' });
   const log = h('ol', { id: 'order-log', class: 'status', 'aria-live': 'polite' });
+  // Outside the forms, which are rebuilt when the order moves: a saved file's link stays.
+  const result = h('div', { id: 'download-result', 'aria-live': 'polite' });
+  const urls = [];
   let shown = null;
   const render = async () => {
     const best = parseInt((await chain.rpc.send('chain_getHeader', [])).number, 16);
@@ -680,7 +723,7 @@ export async function orderPage(chain, root, id) {
     const key = `${o.status}/${o.buyerRated}/${o.sellerRated}`;
     if (key !== shown) {
       shown = key;
-      replace(actions, orderActions(chain, o, p, refresh, log));
+      replace(actions, orderActions(chain, o, p, refresh, { log, result, urls }));
     }
   };
   const refresh = async () => {
@@ -699,20 +742,25 @@ export async function orderPage(chain, root, id) {
       h('dt', {}, 'Price'), h('dd', {}, h('span', { id: 'order-price' }, chain.formatBalance(BigInt(o.price)))),
       h('dt', {}, 'Split'), h('dd', {}, `seller ${chain.formatBalance(s.seller)}, proxy ${chain.formatBalance(s.proxy)} (${o.proxyFeePerMille}\u2030), protocol ${chain.formatBalance(s.protocol)} (${o.protocolFeePerMille}\u2030)`)),
     h('section', { 'aria-labelledby': 'timeline-title' }, h('h2', { id: 'timeline-title' }, 'Timeline'), timelineList),
+    result,
     actions,
     h('section', { 'aria-labelledby': 'log-title' }, h('h2', { id: 'log-title' }, 'Activity'), h('p', { class: 'muted' }, 'What this page sent, step by step.'), log));
   await render();
   const storageKey = chain.metadata.storageKey('DataMarket', 'Orders', u64le(o.id));
-  return chain.rpc.subscribe('state_subscribeStorage', [[storageKey]], 'state_unsubscribeStorage', () => refresh().catch(() => {}));
+  const unsubscribe = chain.rpc.subscribe('state_subscribeStorage', [[storageKey]], 'state_unsubscribeStorage', () => refresh().catch(() => {}));
+  return () => {
+    unsubscribe();
+    for (const url of urls) URL.revokeObjectURL(url);
+  };
 }
 
-function orderActions(chain, o, p, refresh, log) {
+function orderActions(chain, o, p, refresh, { log, result, urls }) {
   const r = roles(chain, o);
   const out = [];
   const gatewayUrl = p?.location?.node;
   const paidRuling = o.status !== 'resolved' || (o.ruling && o.ruling !== 'refundBuyer' && !/^split\(1000‰/.test(o.ruling));
   if (r.buyer && ['delivered', 'completed', 'resolved'].includes(o.status) && paidRuling && o.sealedKey) {
-    out.push(downloadForm(chain, o, p, gatewayUrl, r.buyer, log));
+    out.push(downloadForm(chain, o, p, gatewayUrl, r.buyer, log, result, urls));
   }
   if (r.buyer && o.status === 'delivered') {
     out.push(actionForm(chain, {
@@ -736,19 +784,19 @@ function orderActions(chain, o, p, refresh, log) {
   if (r.proxy && o.status === 'disputed') out.push(resolveForm(chain, o, r.proxy, refresh, log));
   const closed = ['completed', 'resolved'].includes(o.status);
   if (closed && r.buyer && !o.buyerRated) out.push(rateForm(chain, o, r.buyer, 'the product', refresh, log));
-  if (closed && r.seller && !o.sellerRated) out.push(rateForm(chain, o, r.seller, 'the buyer', refresh, log));
+  if (closed && r.seller && !o.sellerRated) out.push(rateForm(chain, o, r.seller, 'the buyer', refresh, log, 'rate-seller'));
   if (!out.length) out.push(h('p', { class: 'muted', id: 'order-nothing' }, r.buyer || r.seller || r.proxy ? 'Nothing to do on this order now.' : 'No account of this wallet takes part in this order.'));
   return out;
 }
 
-function rateForm(chain, o, account, what, refresh, log) {
+function rateForm(chain, o, account, what, refresh, log, id = 'rate') {
   const stars = (id, label, optional) => field(id, label, h('select', { id, name: id }, optional ? h('option', { value: '' }, 'No rating') : null, [5, 4, 3, 2, 1].map((n) => h('option', { value: n }, `${n} of 5`))));
   return actionForm(chain, {
-    log, id: 'rate', title: 'Rate', fields: [stars('rate-rating', `Rating of ${what}`, false), stars('rate-proxy', 'Rating of the proxy', true)], button: 'Rate', account: account.publicKey,
-    check: (form) => ({ rating: Number(form.querySelector('#rate-rating').value), proxy: form.querySelector('#rate-proxy').value ? Number(form.querySelector('#rate-proxy').value) : null }),
+    log, id, title: `Rate ${what}`, fields: [stars(`${id}-rating`, `Rating of ${what}`, false), stars(`${id}-proxy`, 'Rating of the proxy', true)], button: 'Rate', account: account.publicKey,
+    check: (form) => ({ rating: Number(form.querySelector(`#${id}-rating`).value), proxy: form.querySelector(`#${id}-proxy`).value ? Number(form.querySelector(`#${id}-proxy`).value) : null }),
     run: async (pair, v, steps) => {
       await send(chain, pair, chain.metadata.encodeCall('DataMarket', 'rate', { order: BigInt(o.id), rating: v.rating, proxy_rating: v.proxy }), steps, 'Rating', 'rate');
-      step(steps, h('span', { id: 'rate-done', class: 'ok' }, 'Rated.'));
+      step(steps, h('span', { id: `${id}-done`, class: 'ok' }, 'Rated.'));
       await refresh();
     },
   });
@@ -842,22 +890,25 @@ class ByteQueue {
 
 /** Downloads, decrypts and checks the product: the plaintext as a Blob, or throws. */
 async function downloadAndDecrypt(chain, o, p, pair, gatewayUrl, bar) {
-  const contentKey = await crypto.openSealed(pair, fromHex(o.sealedKey));
-  const gateway = new Gateway(gatewayUrl);
-  await gateway.login(chain, pair);
-  const body = await gateway.download(o.product, o.id);
-  const reader = body.getReader();
   const size = Number(p.size);
+  if (!(size <= MAX_PUBLISH_BYTES)) throw new Error(`This product is ${bytes(size)}; the page downloads at most ${bytes(MAX_PUBLISH_BYTES)}. Use \u201ccpchain market fetch\u201d.`);
+  let contentKey = null;
+  let reader = null;
   let decryptor = null;
-  const hash = await crypto.Sha256.open();
+  let hash = null;
   const parts = [];
   const pending = new ByteQueue();
   let received = 0;
   let limit = Infinity;
   const tooMuch = () => new Error('The gateway sent more than this product\u2019s size: stopped.');
   try {
+    contentKey = await crypto.openSealed(pair, fromHex(o.sealedKey));
+    hash = await crypto.Sha256.open();
+    const gateway = new Gateway(gatewayUrl);
+    await gateway.login(chain, pair);
+    reader = (await gateway.download(o.product, o.id)).getReader();
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await withStall(reader.read(), 'The gateway stopped sending the file.');
       if (value) {
         received += value.length;
         // A gateway the seller chose cannot fill this tab: the blob is at most the product's
@@ -888,16 +939,14 @@ async function downloadAndDecrypt(chain, o, p, pair, gatewayUrl, bar) {
     if (digest !== p.contentHash) throw new Error(`The decrypted file is not the product: its sha2-256 is ${digest}, the product says ${p.contentHash}.`);
     return new Blob(parts);
   } finally {
-    contentKey.fill(0);
-    await reader.cancel().catch(() => {});
-    await Promise.all([hash.close(), decryptor?.close()]);
+    contentKey?.fill(0);
+    await reader?.cancel().catch(() => {});
+    await Promise.all([hash?.close(), decryptor?.close()]);
   }
 }
 
-function downloadForm(chain, o, p, gatewayUrl, buyer, log) {
-  const result = h('div', { id: 'download-result', 'aria-live': 'polite' });
-  let url = null;
-  const form = actionForm(chain, {
+function downloadForm(chain, o, p, gatewayUrl, buyer, log, result, urls) {
+  return actionForm(chain, {
     log, id: 'download', title: 'Download', intro: gatewayUrl ? `From the gateway at ${gatewayUrl}, decrypted in this browser with the delivered key and checked against the product\u2019s hash.` : 'This product is not at a node gateway: fetch it with the CLI (cpchain market fetch).', button: 'Download and decrypt', account: buyer.publicKey,
     check: () => {
       if (!gatewayUrl) throw new Error('This product is not at a node gateway: fetch it with the CLI (cpchain market fetch).');
@@ -905,17 +954,16 @@ function downloadForm(chain, o, p, gatewayUrl, buyer, log) {
     },
     run: async (pair, _, steps) => {
       replace(result);
-      if (url) URL.revokeObjectURL(url);
+      while (urls.length) URL.revokeObjectURL(urls.pop());
       const bar = progress('download-progress', 'Downloading');
       step(steps, h('strong', {}, 'Downloading and decrypting'), ': ', bar.el);
       const file = await downloadAndDecrypt(chain, o, p, pair, gatewayUrl, bar);
-      url = URL.createObjectURL(file);
+      const url = URL.createObjectURL(file);
+      urls.push(url);
       const name = `${(p.title || `product-${p.id}`).replace(/[^\w.-]+/g, '-').slice(0, 60)}`;
       replace(result, h('p', {}, h('span', { class: 'ok', id: 'download-verified' }, 'Verified'), `: ${bytes(file.size)}, sha2-256 equal to the product\u2019s. `, h('a', { id: 'download-file', href: url, download: name }, 'Save the file')));
     },
   });
-  form.append(result);
-  return form;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -924,7 +972,13 @@ function downloadForm(chain, o, p, gatewayUrl, buyer, log) {
 /** `#/market/proxy[/<address>]`: a proxy's registration, orders to deliver, fees earned. */
 export async function proxyPage(chain, root, address) {
   const accounts = walletAccounts(chain);
-  const chosen = address ? accounts.find((a) => a.address === address) : accounts[0];
+  let wanted = null;
+  try {
+    wanted = address ? hexOfAddress(address) : null;
+  } catch {
+    // Not an address: the first account is shown.
+  }
+  const chosen = accounts.find((a) => a.publicKey === wanted) ?? accounts[0];
   const pick = h('select', { id: 'proxy-account', name: 'proxy-account' }, accounts.map((a) => h('option', { value: a.address, selected: a === chosen }, `${a.name} (${a.address.slice(0, 8)}\u2026)`)));
   pick.addEventListener('change', () => {
     location.hash = `#/market/proxy/${pick.value}`;
@@ -933,19 +987,16 @@ export async function proxyPage(chain, root, address) {
     replace(root, h('h1', {}, 'Proxy dashboard'), h('p', {}, 'No account of this wallet is chosen: ', h('a', { href: '#/wallet' }, 'add one'), '.'));
     return;
   }
-  const [registered, p, open, all] = await Promise.all([
-    proxies(chain),
-    params(chain),
-    chain.rpc.send('market_openOrdersPage', [chosen.address, null, 100]),
-    chain.rpc.send('market_ordersPage', [chosen.address, null, 1000]),
-  ]);
+  const [registered, p, all] = await Promise.all([proxies(chain), params(chain), allOrders(chain, chosen.address)]);
   const me = registered.find((x) => x.publicKey === chosen.publicKey);
-  const mine = (list) => (list?.orders ?? []).filter((o) => o.proxy === chosen.address);
-  const toDeliver = mine(open).filter((o) => o.status === 'created');
-  const disputed = mine(open).filter((o) => o.status === 'disputed');
-  const completed = mine(all).filter((o) => o.status === 'completed');
-  // A ruling is read per order; a proxy with more ruled orders than this sees the rest left out.
-  const ruled = await Promise.all(mine(all).filter((o) => o.status === 'resolved').slice(0, 100).map((o) => order(chain, o.id)));
+  const mine = all.orders.filter((o) => hexOfAddress(o.proxy) === chosen.publicKey);
+  const toDeliver = mine.filter((o) => o.status === 'created');
+  const disputed = mine.filter((o) => o.status === 'disputed');
+  const completed = mine.filter((o) => o.status === 'completed');
+  // A ruling is read per order (newest 100): the rest of a long history is left out, and said.
+  const resolved = mine.filter((o) => o.status === 'resolved');
+  const ruled = await Promise.all(resolved.slice(0, 100).map((o) => order(chain, o.id)));
+  const partial = all.cut || resolved.length > ruled.length;
   const earned = completed.reduce((sum, o) => sum + split(o).proxy, 0n) + ruled.filter(Boolean).reduce((sum, o) => sum + ruledSplit(o).proxy, 0n);
   const orderRows = (list, action) => (list.length
     ? list.map((o) => h('tr', {}, h('td', {}, h('a', { href: `#/market/order/${o.id}` }, `#${o.id}`)), h('td', {}, `product ${o.product}`), h('td', { class: 'amount' }, chain.formatBalance(BigInt(o.price))), h('td', {}, action)))
@@ -964,7 +1015,7 @@ export async function proxyPage(chain, root, address) {
         h('dt', {}, 'Open orders'), h('dd', {}, String(me.openOrders)),
         h('dt', {}, 'Rating'), h('dd', {}, rating(me.ratingSum, me.ratings)),
         h('dt', {}, 'Serves'), h('dd', {}, me.acceptsAll ? 'every product listing it' : 'the products it accepted one by one'),
-        h('dt', {}, 'Fees earned'), h('dd', {}, h('span', { id: 'proxy-earned' }, chain.formatBalance(earned)), ` on ${completed.length} completed and ${ruled.length} ruled orders (of the latest 1,000)`)),
+        h('dt', {}, 'Fees earned'), h('dd', {}, h('span', { id: 'proxy-earned' }, chain.formatBalance(earned)), ` on ${completed.length} completed and ${ruled.length} ruled orders${partial ? ' (the newest only: the history is longer)' : ''}`)),
       h('section', { 'aria-labelledby': 'deliver-title' }, h('h2', { id: 'deliver-title' }, 'Orders to deliver'),
         h('p', { class: 'muted' }, 'Open the order to deliver its key (fetched from the seller\u2019s gateway), or run \u201ccpchain market serve\u201d to deliver every order as it comes.'),
         stacked(h('table', { id: 'proxy-deliver' }, h('thead', {}, h('tr', {}, ['Order', 'Product', 'Price', 'State'].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, orderRows(toDeliver, 'waiting for the key'))))),
@@ -975,6 +1026,11 @@ export async function proxyPage(chain, root, address) {
   replace(root, ...sections);
 }
 
+/** Shows the current page again (after an action that changes what it lists). */
+function rerender() {
+  window.dispatchEvent(new HashChangeEvent('hashchange'));
+}
+
 function registerForm(chain, account, p) {
   const fee = input('register-fee', { inputmode: 'numeric', required: true, placeholder: '50' });
   const bond = input('register-bond', { inputmode: 'decimal', required: true, value: chain.formatBalance(p.proxy_min_bond.value).replace(/ .*$/, '').replace(/,/g, '') });
@@ -983,12 +1039,16 @@ function registerForm(chain, account, p) {
     fields: [field('register-fee', 'Fee, per mille of each price', fee), field('register-bond', `Bond (${chain.symbol || 'units'})`, bond)], button: 'Register', account: account.publicKey,
     check: () => {
       if (!/^\d{1,4}$/.test(fee.value.trim())) throw new Error('The fee is a whole number of per mille.');
-      return { fee: Number(fee.value), bond: parseAmount(bond.value, chain.decimals) };
+      const n = Number(fee.value);
+      if (n > p.max_proxy_fee_per_mille) throw new Error(`A proxy takes at most ${p.max_proxy_fee_per_mille}\u2030.`);
+      const b = parseAmount(bond.value, chain.decimals);
+      if (b < p.proxy_min_bond.value) throw new Error(`The bond is at least ${chain.formatBalance(p.proxy_min_bond.value)}.`);
+      return { fee: n, bond: b };
     },
     run: async (pair, v, steps) => {
       await ensureEncryptionKey(chain, pair, steps);
       await send(chain, pair, chain.metadata.encodeCall('DataMarket', 'register_proxy', { fee_per_mille: v.fee, bond: v.bond }), steps, 'Registering as a proxy', 'register');
-      location.hash = `#/market/proxy/${account.address}`;
+      rerender();
     },
   });
 }
@@ -998,6 +1058,7 @@ function acceptAllForm(chain, account) {
     id: 'accept-all', title: 'Serve every product', intro: 'Agree to serve every product that lists this account as a proxy (withdrawn for later orders the same way).', button: 'Serve every product listing me', account: account.publicKey,
     run: async (pair, _, steps) => {
       await send(chain, pair, chain.metadata.encodeCall('DataMarket', 'set_accepts_all', { accepts_all: true }), steps, 'Accepting every product', 'accept-all');
+      rerender();
     },
   });
 }

@@ -61,8 +61,10 @@ export function watch(chain, tx, list, id = 'tx', update = () => {}) {
           list.append(li);
           update({ status: outcome.success ? 'finalized' : 'failed', block: number, fee: outcome.feePaid?.toString() });
           finish(() => resolve({ ...outcome, block: number, blockHash: s.finalized }));
-        } else if (s === 'dropped' || s === 'invalid' || s?.usurped || s?.dropped || s?.invalid) {
-          const why = typeof s === 'string' ? s : Object.keys(s)[0];
+        } else if (s?.retracted) {
+          step('Its block was retracted; waiting for it to be included again.');
+        } else if (s === 'dropped' || s === 'invalid' || s?.usurped || s?.dropped || s?.invalid || s?.finalityTimeout) {
+          const why = typeof s === 'string' ? s : s.finalityTimeout ? 'not finalized in time' : Object.keys(s)[0];
           step(h('span', { class: 'bad' }, `The transaction was ${why}.`));
           update({ status: why });
           finish(() => reject(new Error(`The transaction was ${why}.`)));
@@ -88,10 +90,28 @@ export function watch(chain, tx, list, id = 'tx', update = () => {}) {
  * call failed on chain, so a caller stops at the first failed step.
  */
 export async function send(chain, pair, call, list, what, id = 'tx') {
-  const nonce = await nextNonce(chain, pair.publicKey);
-  const tx = await signed(chain, (payload) => crypto.sign(pair, payload), pair.publicKey, call, nonce);
-  list.append(h('li', { class: 'step' }, h('strong', {}, what), ': submitted.'));
-  const outcome = await watch(chain, tx, list, id);
-  if (!outcome.success) throw new Error(`${what} failed on chain: ${outcome.error ?? 'see the block'}.`);
-  return outcome;
+  // One transaction at a time per account: two forms of one page submitting at once would
+  // otherwise read the same next nonce.
+  const key = ss58Encode(pair.publicKey, 42);
+  const before = sending.get(key) ?? Promise.resolve();
+  let done;
+  const mine = new Promise((resolve) => {
+    done = resolve;
+  });
+  sending.set(key, mine);
+  try {
+    await before;
+    const nonce = await nextNonce(chain, pair.publicKey);
+    const tx = await signed(chain, (payload) => crypto.sign(pair, payload), pair.publicKey, call, nonce);
+    list.append(h('li', { class: 'step' }, h('strong', {}, what), ': submitted.'));
+    const outcome = await watch(chain, tx, list, id);
+    if (!outcome.success) throw new Error(`${what} failed on chain: ${outcome.error ?? 'see the block'}.`);
+    return outcome;
+  } finally {
+    done();
+    if (sending.get(key) === mine) sending.delete(key);
+  }
 }
+
+/** The last transaction each account is sending, by address. */
+const sending = new Map();
