@@ -1,6 +1,7 @@
 //! The web app's data market in a real browser (Debian's Chromium through playwright-core,
-//! `tests/clients/browser/market.mjs`) against a `--dev` node and its storage gateway: Bob
-//! publishes a 2.5 MiB file from the page (encrypted by the Rust crypto compiled to wasm,
+//! `tests/clients/browser/market.mjs`) against a `--dev` node and its storage gateway: Bob's
+//! first publish names a gateway that cannot take the file, so the page delists the product
+//! after three attempts; then he publishes a 2.5 MiB file from the page (encrypted by the Rust crypto compiled to wasm,
 //! listed, uploaded after the gateway's challenge-response login, its key shared with proxy
 //! Charlie); Dave, in another browser profile, buys it through Charlie; Charlie's
 //! `cpchain market serve` delivers; Dave's page refuses a download changed on the way, then
@@ -47,10 +48,17 @@ fn a_file_sold_in_the_browser_is_delivered_decrypted_confirmed_and_rated() {
             ("RPC_URL", rpc.clone()),
             ("CHARLIE", charlie.to_ss58(42)),
             ("DAVE", dave.to_ss58(42)),
+            // Nothing listens there: the gateway of the publish that must fail.
+            ("CLOSED_PORT", free_port().to_string()),
         ],
         Duration::from_secs(400),
     );
     let product = seen["product"].as_u64().expect("a product id");
+    // The first attempt's gateway could not take the file: listed, then delisted.
+    let failed = node.rpc("market_product", json!([seen["failedProduct"]]));
+    assert_eq!(failed["listed"], json!(false), "{failed}");
+    assert_eq!(failed["sales"], json!(0));
+    let failed_deposit: u128 = failed["deposit"].as_str().unwrap().parse().unwrap();
     let order = seen["order"].as_u64().expect("an order id");
     let eve_order = seen["eveOrder"].as_u64().expect("Eve's order id");
 
@@ -104,7 +112,7 @@ fn a_file_sold_in_the_browser_is_delivered_decrypted_confirmed_and_rated() {
     );
     assert_eq!(
         after[1],
-        before[1] + seller + ruled_seller - deposit - fee(&bob),
+        before[1] + seller + ruled_seller - deposit - failed_deposit - fee(&bob),
         "Bob (seller)"
     );
     assert_eq!(

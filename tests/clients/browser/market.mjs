@@ -99,6 +99,20 @@ try {
   await act(page, 'publish', 'wrong-password');
   await message(page, '#publish-error', 'Wrong password.');
   assert((await page.locator('#publish-status li').count()) === 0, 'nothing was sent for the refused attempts');
+  // A gateway that cannot take the file: listed, three upload attempts, then delisted (as the
+  // CLI does), so nobody buys content that is not there. The refused connections are the only
+  // errors the browser reports.
+  const gateway = await page.inputValue('#publish-gateway');
+  const closed = `127.0.0.1:${env('CLOSED_PORT')}`;
+  await page.fill('#publish-gateway', `http://${closed}`);
+  await act(page, 'publish');
+  await message(page, '#publish-error', 'is delisted', 60_000);
+  seen.failedProduct = Number((await page.textContent('#publish-error')).match(/product (\d+) is delisted/)[1]);
+  assert((await page.textContent('#publish-status')).includes('Upload attempt 2 failed'), 'three attempts');
+  const unexpected = seller.problems.filter((p) => !p.includes(`${closed}/`) && p !== 'console error: Failed to load resource: net::ERR_CONNECTION_REFUSED');
+  assert(unexpected.length === 0 && seller.problems.length > 0, `only the refused uploads failed: ${seller.problems.join('; ')}`);
+  seller.problems.length = 0;
+  await page.fill('#publish-gateway', gateway);
   await act(page, 'publish');
   await shown(page, '#publish-done', 120_000);
   const steps = await page.textContent('#publish-status');
